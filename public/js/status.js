@@ -1,0 +1,22 @@
+// Live status page: every committed change arrives once as 'page' (and again on every reconnection, so no
+// stale state stays on screen), and the regions are replaced in place with the server-rendered fragments.
+(function () {
+  'use strict';
+  var marker = document.getElementById('live');
+  if (!marker || typeof io !== 'function') return;
+  var regions = ['banner', 'incidents', 'components', 'past'];
+  // socket.io starts with HTTP long-polling and upgrades to a websocket, so the page stays live where websockets are blocked.
+  var socket = io();
+  socket.on('page', function (update) {
+    for (var i = 0; i < regions.length; i++) {
+      var el = document.getElementById(regions[i]);
+      // Fragments come from our own templates, with every value escaped there.
+      if (el && typeof update.html[regions[i]] === 'string') el.innerHTML = update.html[regions[i]];
+    }
+    document.title = update.title;
+    marker.setAttribute('data-live-version', String(update.version));
+    if (window.pharosLocalize) window.pharosLocalize(document);
+  });
+  socket.on('disconnect', function () { document.body.setAttribute('data-live', 'off'); });
+  socket.on('connect', function () { document.body.setAttribute('data-live', 'on'); });
+})();

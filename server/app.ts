@@ -1,0 +1,47 @@
+import express from 'express';
+import helmet from 'helmet';
+import { join } from 'node:path';
+import type { Context } from './context.js';
+import { adminRoutes } from './web/admin/index.js';
+import { v1Routes } from './web/api/v1.js';
+import { v2Routes } from './web/api/v2.js';
+import { errorHandler, notFound } from './web/middleware/errors.js';
+import { publicRoutes } from './web/public/routes.js';
+
+/** The Express app, without listening: main.ts and the tests listen. */
+export function createApp(ctx: Context): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  const origin = new URL(ctx.config.publicUrl);
+  const wsOrigin = `${origin.protocol === 'https:' ? 'wss' : 'ws'}://${origin.host}`;
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          connectSrc: ["'self'", wsOrigin],
+          fontSrc: ["'self'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+        },
+      },
+      strictTransportSecurity: origin.protocol === 'https:',
+      referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
+    }),
+  );
+  app.use(express.static(join(ctx.root, 'public'), { index: false, maxAge: '1h' }));
+  app.use(publicRoutes(ctx));
+  app.use('/api/v2', v2Routes(ctx));
+  app.use('/api/v1', express.json({ limit: '1mb' }), v1Routes(ctx));
+  app.use(adminRoutes(ctx));
+  app.use(notFound);
+  app.use(errorHandler(ctx));
+  return app;
+}

@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from './config.js';
+import { migrate } from './db/migrate.js';
+import { openDatabase, type Db } from './db/open.js';
+import { ensurePageId } from './domain/settings.js';
+import { Bus } from './events.js';
+import { createLog, type Log } from './log.js';
+import { projectRoot } from './paths.js';
+import { Views } from './render/engine.js';
+import { Snapshot } from './snapshot/snapshot.js';
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** The dependency bag passed down: no module reaches for a singleton. */
+export interface Context {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  log: Log;
+  bus: Bus;
+  views: Views;
+  snapshot: Snapshot;
+  pageId: string;
+  /** Signs session ids and CSRF tokens. */
+  secret: string;
+  root: string;
+}
+
+/** SESSION_SECRET, or one generated once and kept in DATA_DIR so that sessions survive restarts. */
+function sessionSecret(config: Config): string {
+  if (config.sessionSecret) return config.sessionSecret;
+  const file = join(config.dataDir, 'session-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const secret = randomBytes(32).toString('base64url');
+  mkdirSync(config.dataDir, { recursive: true });
+  writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
+  return secret;
+}
+
+/** Opens and migrates the database and wires the consumers of 'page.changed'. */
+export function createContext(config: Config, opts: { clock?: Clock; log?: Log } = {}): Context {
+  const root = projectRoot();
+  const log = opts.log ?? createLog(config.logLevel);
+  const db = openDatabase(config.databaseFile);
+  const applied = migrate(db, join(root, 'migrations'));
+  if (applied.length) log.info({ migrations: applied }, `applied ${applied.length} migration(s)`);
+  const clock = opts.clock ?? systemClock;
+  const pageId = ensurePageId(db);
+  const bus = new Bus();
+  const views = new Views(join(root, 'views'), config.timeZone);
+  const snapshot = new Snapshot({ db, views, config, pageId, clock, log });
+  snapshot.attach(bus);
+  return { config, db, clock, log, bus, views, snapshot, pageId, secret: sessionSecret(config), root };
+}

@@ -1,0 +1,34 @@
+import type { Context } from '../context.js';
+import type { Actor } from './actors.js';
+import { actorLabel } from './actors.js';
+
+/**
+ * The one write path for everything the public sees: `write` runs inside an IMMEDIATE transaction
+ * together with the events row; only after the commit is 'page.changed' emitted, once.
+ */
+export function commitChange<T>(
+  ctx: Pick<Context, 'db' | 'bus' | 'clock'>,
+  change: { cause: string; actor: Actor },
+  write: () => { result: T; ids: string[] },
+): T {
+  let eventId = 0;
+  let ids: string[] = [];
+  const tx = ctx.db.transaction(() => {
+    const out = write();
+    ids = out.ids;
+    eventId = Number(
+      ctx.db
+        .prepare('INSERT INTO events (cause, subject, actor, created_at) VALUES (?, ?, ?, ?)')
+        .run(change.cause, ids.join(','), actorLabel(change.actor), ctx.clock.now().toISOString()).lastInsertRowid,
+    );
+    return out.result;
+  });
+  const result = tx.immediate();
+  ctx.bus.emit('page.changed', { eventId, cause: change.cause, ids });
+  return result;
+}
+
+/** The id of the last committed public change: the version of what viewers should see. */
+export function lastEventId(ctx: Pick<Context, 'db'>): number {
+  return (ctx.db.prepare('SELECT COALESCE(MAX(id), 0) FROM events').pluck().get() as number) ?? 0;
+}

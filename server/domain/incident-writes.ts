@@ -1,0 +1,256 @@
+import { z } from 'zod';
+import type { Context } from '../context.js';
+import type { Db } from '../db/open.js';
+import { Invalid } from '../errors.js';
+import { authorName, type Actor } from './actors.js';
+import { commitChange } from './changes.js';
+import { componentStatus, findComponent, setStatuses } from './components.js';
+import { newId } from './ids.js';
+import { getIncident, type Incident } from './incidents.js';
+import {
+  DEFAULT_UPDATE_BODIES,
+  IMPACTS,
+  INCIDENT_STATUSES,
+  impactFromComponentStatuses,
+  isResolved,
+  type ComponentStatus,
+  type IncidentStatus,
+} from './status.js';
+import { enumOf, flag, longText, nameText, parseInput } from './validate.js';
+
+const BODY_MAX = 20_000;
+
+const isoTime = z
+  .string({ invalid_type_error: 'Must be an ISO 8601 time' })
+  .refine((s) => !Number.isNaN(Date.parse(s)) && /^\d{4}-\d{2}-\d{2}T/.test(s), 'Must be an ISO 8601 time')
+  .transform((s) => new Date(s).toISOString());
+
+const componentMap = z
+  .record(z.string(), componentStatus, { invalid_type_error: 'Must be an object of component id → status' })
+  .default({});
+const componentIds = z
+  .array(z.string({ invalid_type_error: 'Must be component ids' }), { invalid_type_error: 'Must be a list of component ids' })
+  .max(500)
+  .default([]);
+const impactOverride = z
+  .union([enumOf(IMPACTS, 'Impact'), z.literal('').transform(() => null), z.null()])
+  .optional();
+
+export const newIncidentInput = z.object({
+  name: nameText(200),
+  status: enumOf(INCIDENT_STATUSES, 'Status').default('investigating'),
+  impact_override: impactOverride,
+  body: longText(BODY_MAX).default(''),
+  components: componentMap,
+  component_ids: componentIds,
+  deliver_notifications: flag.default(true),
+  started_at: isoTime.optional(),
+});
+
+/** Edits (name, impact override, start) and/or a new update (status, body, components), in one change. */
+export const incidentPatchInput = z.object({
+  name: nameText(200).optional(),
+  impact_override: impactOverride,
+  started_at: isoTime.optional(),
+  status: enumOf(INCIDENT_STATUSES, 'Status').optional(),
+  body: longText(BODY_MAX).optional(),
+  components: componentMap.optional(),
+  component_ids: componentIds.optional(),
+  deliver_notifications: flag.default(true),
+});
+
+export const updateEditInput = z.object({ body: longText(BODY_MAX) });
+
+function checkComponents(db: Db, ids: Iterable<string>, field: (id: string) => string): void {
+  const fields: Record<string, string> = {};
+  for (const id of ids) if (!findComponent(db, id)) fields[field(id)] = 'No such component';
+  if (Object.keys(fields).length) throw new Invalid(fields);
+}
+
+/** Components another unresolved incident still holds: resolving this one must not clear them. */
+function heldElsewhere(db: Db, incidentId: string): Set<string> {
+  return new Set(
+    db
+      .prepare(
+        `SELECT ic.component_id FROM incident_components ic JOIN incidents i ON i.id = ic.incident_id
+         WHERE i.resolved_at IS NULL AND i.id <> ?`,
+      )
+      .pluck()
+      .all(incidentId) as string[],
+  );
+}
+
+function affectedIds(db: Db, incidentId: string): string[] {
+  return db.prepare('SELECT component_id FROM incident_components WHERE incident_id = ?').pluck().all(incidentId) as string[];
+}
+
+function addUpdate(
+  ctx: Context,
+  actor: Actor,
+  incidentId: string,
+  update: { status: IncidentStatus; body: string; deliver_notifications: boolean; changes: Map<string, ComponentStatus> },
+): void {
+  const now = ctx.clock.now().toISOString();
+  const id = newId();
+  ctx.db
+    .prepare(
+      `INSERT INTO incident_updates (id, incident_id, status, body, deliver_notifications, author, display_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(id, incidentId, update.status, update.body || DEFAULT_UPDATE_BODIES[update.status], update.deliver_notifications ? 1 : 0, authorName(actor), now, now, now);
+  const link = ctx.db.prepare('INSERT OR IGNORE INTO incident_components (incident_id, component_id) VALUES (?, ?)');
+  for (const componentId of update.changes.keys()) link.run(incidentId, componentId);
+  const record = ctx.db.prepare(
+    `INSERT INTO incident_update_components (update_id, component_id, name, old_status, new_status, position)
+     VALUES (?, ?, ?, ?, ?, ?)`,
+  );
+  setStatuses(ctx.db, update.changes, now).forEach((c, i) => record.run(id, c.component.id, c.component.name, c.old, c.new, i));
+}
+
+/** The impact: the operator's override, else the worst component status this incident ever set. */
+function refreshImpact(db: Db, incidentId: string): void {
+  const override = db.prepare('SELECT impact_override FROM incidents WHERE id = ?').pluck().get(incidentId) as string | null;
+  const statuses = db
+    .prepare(
+      `SELECT c.new_status FROM incident_update_components c JOIN incident_updates u ON u.id = c.update_id
+       WHERE u.incident_id = ?`,
+    )
+    .pluck()
+    .all(incidentId) as ComponentStatus[];
+  db.prepare('UPDATE incidents SET impact = ? WHERE id = ?').run(override ?? impactFromComponentStatuses(statuses), incidentId);
+}
+
+export function createIncident(ctx: Context, actor: Actor, raw: unknown, prefix = ''): Incident {
+  const input = parseInput(newIncidentInput, raw, prefix);
+  return commitChange(ctx, { cause: 'incident.created', actor }, () => {
+    checkComponents(ctx.db, Object.keys(input.components), (id) => `${prefix}components.${id}`);
+    checkComponents(ctx.db, input.component_ids, () => `${prefix}component_ids`);
+    const now = ctx.clock.now().toISOString();
+    const id = newId();
+    ctx.db
+      .prepare(
+        `INSERT INTO incidents (id, name, status, impact, impact_override, started_at, monitoring_at, resolved_at, created_at, updated_at)
+         VALUES (?, ?, ?, 'none', ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        id,
+        input.name,
+        input.status,
+        input.impact_override ?? null,
+        input.started_at ?? now,
+        input.status === 'monitoring' ? now : null,
+        isResolved(input.status) ? now : null,
+        now,
+        now,
+      );
+    const link = ctx.db.prepare('INSERT OR IGNORE INTO incident_components (incident_id, component_id) VALUES (?, ?)');
+    for (const componentId of input.component_ids) link.run(id, componentId);
+    addUpdate(ctx, actor, id, {
+      status: input.status,
+      body: input.body,
+      deliver_notifications: input.deliver_notifications,
+      changes: new Map(Object.entries(input.components)),
+    });
+    refreshImpact(ctx.db, id);
+    return { result: getIncident(ctx.db, id), ids: [id] };
+  });
+}
+
+export function patchIncident(ctx: Context, actor: Actor, id: string, raw: unknown, prefix = ''): Incident {
+  const input = parseInput(incidentPatchInput, raw, prefix);
+  const before = getIncident(ctx.db, id);
+  return commitChange(ctx, { cause: 'incident.updated', actor }, () => {
+    const now = ctx.clock.now().toISOString();
+    if (input.name !== undefined || input.impact_override !== undefined || input.started_at !== undefined) {
+      ctx.db
+        .prepare('UPDATE incidents SET name = ?, impact_override = ?, started_at = ? WHERE id = ?')
+        .run(
+          input.name ?? before.name,
+          input.impact_override === undefined ? before.impact_override : input.impact_override,
+          input.started_at ?? before.started_at,
+          id,
+        );
+    }
+    if (input.status !== undefined || input.body !== undefined || input.components !== undefined) {
+      const explicit = input.components ?? {};
+      checkComponents(ctx.db, Object.keys(explicit), (c) => `${prefix}components.${c}`);
+      checkComponents(ctx.db, input.component_ids ?? [], () => `${prefix}component_ids`);
+      const status = input.status ?? before.status;
+      const changes = new Map<string, ComponentStatus>(Object.entries(explicit));
+      const link = ctx.db.prepare('INSERT OR IGNORE INTO incident_components (incident_id, component_id) VALUES (?, ?)');
+      for (const componentId of input.component_ids ?? []) link.run(id, componentId);
+      if (isResolved(status) && !isResolved(before.status)) {
+        // On resolve, affected components return to operational unless told otherwise or held by another incident.
+        const held = heldElsewhere(ctx.db, id);
+        for (const componentId of affectedIds(ctx.db, id)) {
+          if (changes.has(componentId) || held.has(componentId)) continue;
+          const current = findComponent(ctx.db, componentId);
+          if (current && current.status !== 'under_maintenance') changes.set(componentId, 'operational');
+        }
+      }
+      addUpdate(ctx, actor, id, { status, body: input.body ?? '', deliver_notifications: input.deliver_notifications, changes });
+      ctx.db
+        .prepare(
+          `UPDATE incidents SET status = ?,
+             monitoring_at = CASE WHEN ? = 'monitoring' AND monitoring_at IS NULL THEN ? ELSE monitoring_at END,
+             resolved_at = CASE WHEN ? THEN COALESCE(resolved_at, ?) ELSE NULL END
+           WHERE id = ?`,
+        )
+        .run(status, status, now, isResolved(status) ? 1 : 0, now, id);
+    }
+    ctx.db.prepare('UPDATE incidents SET updated_at = ? WHERE id = ?').run(now, id);
+    refreshImpact(ctx.db, id);
+    return { result: getIncident(ctx.db, id), ids: [id] };
+  });
+}
+
+export function deleteIncident(ctx: Context, actor: Actor, id: string): void {
+  getIncident(ctx.db, id);
+  commitChange(ctx, { cause: 'incident.deleted', actor }, () => {
+    ctx.db.prepare('DELETE FROM incidents WHERE id = ?').run(id);
+    return { result: undefined, ids: [id] };
+  });
+}
+
+function updateOf(incident: Incident, updateId: string) {
+  const update = incident.incident_updates.find((u) => u.id === updateId);
+  if (!update) throw new Invalid({ update: 'No such update on this incident' });
+  return update;
+}
+
+export function editUpdate(ctx: Context, actor: Actor, incidentId: string, updateId: string, raw: unknown): Incident {
+  const input = parseInput(updateEditInput, raw);
+  const incident = getIncident(ctx.db, incidentId);
+  const update = updateOf(incident, updateId);
+  return commitChange(ctx, { cause: 'incident.update_edited', actor }, () => {
+    const now = ctx.clock.now().toISOString();
+    ctx.db
+      .prepare('UPDATE incident_updates SET body = ?, updated_at = ? WHERE id = ?')
+      .run(input.body || DEFAULT_UPDATE_BODIES[update.status], now, updateId);
+    ctx.db.prepare('UPDATE incidents SET updated_at = ? WHERE id = ?').run(now, incidentId);
+    return { result: getIncident(ctx.db, incidentId), ids: [incidentId, updateId] };
+  });
+}
+
+/** Deletes one update; the incident takes the status of its newest remaining update. */
+export function deleteUpdate(ctx: Context, actor: Actor, incidentId: string, updateId: string): Incident {
+  const incident = getIncident(ctx.db, incidentId);
+  updateOf(incident, updateId);
+  if (incident.incident_updates.length === 1) {
+    throw new Invalid({ update: 'An incident keeps at least one update; delete the incident instead' });
+  }
+  return commitChange(ctx, { cause: 'incident.update_deleted', actor }, () => {
+    ctx.db.prepare('DELETE FROM incident_updates WHERE id = ?').run(updateId);
+    const newest = getIncident(ctx.db, incidentId).incident_updates[0];
+    if (newest) {
+      ctx.db
+        .prepare(
+          `UPDATE incidents SET status = ?, updated_at = ?,
+             resolved_at = CASE WHEN ? THEN COALESCE(resolved_at, ?) ELSE NULL END WHERE id = ?`,
+        )
+        .run(newest.status, ctx.clock.now().toISOString(), isResolved(newest.status) ? 1 : 0, newest.created_at, incidentId);
+    }
+    refreshImpact(ctx.db, incidentId);
+    return { result: getIncident(ctx.db, incidentId), ids: [incidentId, updateId] };
+  });
+}

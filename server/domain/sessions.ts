@@ -1,0 +1,47 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import type { Db } from '../db/open.js';
+import { findUser, type User } from './users.js';
+
+export const SESSION_IDLE_MS = 2 * 60 * 60 * 1000;
+export const SESSION_ABSOLUTE_MS = 12 * 60 * 60 * 1000;
+
+/** Session ids are random; only their HMAC is stored, so a copy of the database opens no session. */
+export function sessionKey(secret: string, id: string): string {
+  return createHmac('sha256', secret).update(`session:${id}`).digest('hex');
+}
+
+export function startSession(db: Db, secret: string, userId: string, now: Date): string {
+  const id = randomBytes(32).toString('base64url');
+  const at = now.toISOString();
+  db.prepare('INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?)').run(
+    sessionKey(secret, id),
+    userId,
+    at,
+    at,
+    new Date(now.getTime() + SESSION_ABSOLUTE_MS).toISOString(),
+  );
+  return id;
+}
+
+/** The signed-in user for a session id, sliding its idle expiry; undefined when unknown or expired. */
+export function resumeSession(db: Db, secret: string, id: string, now: Date): User | undefined {
+  const key = sessionKey(secret, id);
+  const row = db.prepare('SELECT user_id, last_seen_at, expires_at FROM sessions WHERE id_hash = ?').get(key) as
+    | { user_id: string; last_seen_at: string; expires_at: string }
+    | undefined;
+  if (!row) return undefined;
+  const t = now.getTime();
+  if (t >= Date.parse(row.expires_at) || t - Date.parse(row.last_seen_at) >= SESSION_IDLE_MS) {
+    db.prepare('DELETE FROM sessions WHERE id_hash = ?').run(key);
+    return undefined;
+  }
+  // Write the last-seen time at most once a minute: reads should not all turn into writes.
+  if (t - Date.parse(row.last_seen_at) > 60_000) {
+    db.prepare('UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?').run(now.toISOString(), key);
+  }
+  return findUser(db, row.user_id);
+}
+
+export function endSession(db: Db, secret: string, id: string): void {
+  db.prepare('DELETE FROM sessions WHERE id_hash = ?').run(sessionKey(secret, id));
+}

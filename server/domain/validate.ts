@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { Invalid } from '../errors.js';
+
+/** Parses input with a zod schema; bad input becomes Invalid with a message per field (dotted path). */
+export function parseInput<S extends z.ZodTypeAny>(schema: S, input: unknown, prefix = ''): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const fields: Record<string, string> = {};
+  for (const issue of result.error.issues) {
+    const key = prefix + (issue.path.length ? issue.path.join('.') : 'body');
+    fields[key] ??= issue.message;
+  }
+  throw new Invalid(fields);
+}
+
+// Control characters other than tab, newline and carriage return have no place in text we show.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+/** A single-line name: trimmed, required, bounded, no control characters. */
+export const nameText = (max: number) =>
+  z
+    .string({ invalid_type_error: 'Must be text', required_error: 'Enter a name' })
+    .trim()
+    .min(1, 'Enter a name')
+    .max(max, `Use at most ${max} characters`)
+    .refine((s) => !CONTROL.test(s) && !/[\r\n]/.test(s), 'Must be a single line without control characters');
+
+/** Multi-line text such as a Markdown body. */
+export const longText = (max: number) =>
+  z
+    .string({ invalid_type_error: 'Must be text' })
+    .max(max, `Use at most ${max} characters`)
+    .refine((s) => !CONTROL.test(s), 'Must not contain control characters')
+    .transform((s) => s.trim());
+
+/** Booleans as JSON sends them, or as HTML checkboxes do ("on", "true", "1"). */
+export const flag = z.union([
+  z.boolean(),
+  z.enum(['on', 'true', '1', 'false', '0', 'off', '']).transform((s) => s === 'on' || s === 'true' || s === '1'),
+], { errorMap: () => ({ message: 'Must be true or false' }) });
+
+export const enumOf = <T extends readonly [string, ...string[]]>(values: T, what: string) =>
+  z.enum(values, { errorMap: () => ({ message: `${what} must be one of: ${values.join(', ')}` }) });

@@ -1,0 +1,31 @@
+import { EventEmitter } from 'node:events';
+
+/** What changed, emitted once after the transaction that changed it committed. */
+export interface PageChanged {
+  /** Monotonic id of the events row written in the same transaction. */
+  eventId: number;
+  cause: string;
+  ids: string[];
+}
+
+export interface BusEvents {
+  'page.changed': [PageChanged];
+}
+
+/** Typed in-process event bus: one event, many consumers. */
+export class Bus {
+  private readonly emitter = new EventEmitter();
+
+  constructor() {
+    this.emitter.setMaxListeners(50);
+  }
+
+  on<K extends keyof BusEvents>(name: K, listener: (...args: BusEvents[K]) => void): () => void {
+    this.emitter.on(name, listener as (...args: unknown[]) => void);
+    return () => this.emitter.off(name, listener as (...args: unknown[]) => void);
+  }
+
+  emit<K extends keyof BusEvents>(name: K, ...args: BusEvents[K]): void {
+    this.emitter.emit(name, ...args);
+  }
+}

@@ -1,0 +1,55 @@
+import { ConfigError, loadConfig } from './config.js';
+import { createContext, type Context } from './context.js';
+import { MigrationError } from './db/migrate.js';
+import { ensureFirstAdmin } from './bootstrap.js';
+import { startServer } from './server.js';
+
+/** Process entry: config → database → migrations → app → http + socket.io; SIGTERM/SIGINT drain. */
+async function main(): Promise<void> {
+  let ctx: Context;
+  try {
+    ctx = createContext(loadConfig(process.env));
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof MigrationError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const setupUrl = await ensureFirstAdmin(ctx);
+  const running = await startServer(ctx);
+  const shown = ctx.config.publicUrl;
+  ctx.log.info({ host: ctx.config.host, port: running.port }, `Pharos listening on ${shown} (status page ${shown}/, admin ${shown}/admin)`);
+  if (setupUrl) {
+    ctx.log.info({ setup: true }, `No operator account yet. Create the first admin here (one-time link): ${setupUrl}`);
+  }
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    ctx.log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      ctx.log.warn('shutdown took too long; exiting');
+      process.exit(1);
+    }, 10_000);
+    force.unref();
+    running
+      .close()
+      .then(() => {
+        ctx.db.close();
+        process.exit(0);
+      })
+      .catch((err: unknown) => {
+        ctx.log.error({ err }, 'error while shutting down');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  process.exit(1);
+});

@@ -1,0 +1,30 @@
+import type { Server as HttpServer } from 'node:http';
+import { Server } from 'socket.io';
+import type { Context } from '../context.js';
+import type { ClientToServerEvents, ServerToClientEvents } from './types.js';
+
+export type Io = Server<ClientToServerEvents, ServerToClientEvents>;
+
+/**
+ * socket.io on the app's HTTP server. Every viewer gets the current state when it connects (so a
+ * reconnect after a drop or a restart shows no stale state) and once after every committed change.
+ */
+export function startRealtime(ctx: Context, http: HttpServer): { io: Io; stop: () => void } {
+  const io: Io = new Server(http, {
+    serveClient: true,
+    maxHttpBufferSize: 4096,
+    perMessageDeflate: false,
+    cors: { origin: false },
+  });
+  io.on('connection', (socket) => {
+    socket.emit('page', ctx.snapshot.current().live);
+  });
+  const unsubscribe = ctx.snapshot.onChange((s) => io.emit('page', s.live));
+  return {
+    io,
+    stop: () => {
+      unsubscribe();
+      io.disconnectSockets(true);
+    },
+  };
+}

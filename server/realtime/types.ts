@@ -1,0 +1,10 @@
+import type { PageUpdate } from '../snapshot/snapshot.js';
+
+/** Socket events, declared once for the server, the page's script and the tests. */
+export interface ServerToClientEvents {
+  /** The whole public state, after every committed change and on every (re)connection. */
+  page: (update: PageUpdate) => void;
+}
+
+// Public viewers only receive.
+export type ClientToServerEvents = Record<string, never>;

@@ -1,0 +1,107 @@
+import Handlebars from 'handlebars';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import {
+  COMPONENT_STATUS_LABELS,
+  IMPACT_LABELS,
+  INCIDENT_STATUS_LABELS,
+  type ComponentStatus,
+  type Impact,
+  type IncidentStatus,
+} from '../domain/status.js';
+import { formatDate, formatDateTime, formatDuration, toZonedInput } from './format.js';
+import { renderMarkdown } from './markdown.js';
+
+export type Layout = 'public' | 'admin' | null;
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? walk(path) : [path];
+  });
+}
+
+/** Handlebars with our helpers, layouts and partials, compiled once per process. */
+export class Views {
+  private readonly hbs = Handlebars.create();
+  private readonly templates = new Map<string, Handlebars.TemplateDelegate>();
+
+  constructor(
+    private readonly dir: string,
+    readonly timeZone: string,
+  ) {
+    for (const file of walk(join(dir, 'partials'))) {
+      if (!file.endsWith('.hbs')) continue;
+      this.hbs.registerPartial(relative(join(dir, 'partials'), file).slice(0, -4), readFileSync(file, 'utf8'));
+    }
+    this.registerHelpers();
+  }
+
+  private template(name: string): Handlebars.TemplateDelegate {
+    let t = this.templates.get(name);
+    if (!t) {
+      t = this.hbs.compile(readFileSync(join(this.dir, `${name}.hbs`), 'utf8'), { strict: false });
+      this.templates.set(name, t);
+    }
+    return t;
+  }
+
+  /** Renders views/<view>.hbs, inside views/layouts/<layout>.hbs unless layout is null. */
+  render(view: string, data: Record<string, unknown>, layout: Layout): string {
+    const body = this.template(view)(data);
+    return layout === null ? body : this.template(`layouts/${layout}`)({ ...data, body: new Handlebars.SafeString(body) });
+  }
+
+  /** Renders one partial alone: the live fragments are the very partials the page is made of. */
+  partial(name: string, data: Record<string, unknown>): string {
+    return this.render(`partials/${name}`, data, null);
+  }
+
+  private registerHelpers(): void {
+    const tz = this.timeZone;
+    const h = this.hbs;
+    const esc = (s: string) => h.escapeExpression(s);
+    h.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+    h.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).map(String).join(''));
+    h.registerHelper('not', (a: unknown) => !a);
+    h.registerHelper('or', (...args: unknown[]) => args.slice(0, -1).some(Boolean));
+    h.registerHelper('and', (...args: unknown[]) => args.slice(0, -1).every(Boolean));
+    h.registerHelper('componentStatus', (s: ComponentStatus) => COMPONENT_STATUS_LABELS[s] ?? s);
+    h.registerHelper('incidentStatus', (s: IncidentStatus) => INCIDENT_STATUS_LABELS[s] ?? s);
+    h.registerHelper('impact', (s: Impact) => IMPACT_LABELS[s] ?? s);
+    h.registerHelper('duration', (from: string, to: string) => formatDuration(from, to));
+    h.registerHelper('zonedInput', (iso: unknown) => (typeof iso === 'string' ? toZonedInput(iso, tz) : ''));
+    // <time> with the page zone's text; public/js/local-time.js rewrites it in the viewer's zone.
+    h.registerHelper('time', (iso: unknown) => {
+      if (typeof iso !== 'string' || Number.isNaN(Date.parse(iso))) return '';
+      return new h.SafeString(`<time datetime="${esc(iso)}" data-local="datetime">${esc(formatDateTime(iso, tz))}</time>`);
+    });
+    h.registerHelper('date', (iso: unknown) => {
+      if (typeof iso !== 'string' || Number.isNaN(Date.parse(iso))) return '';
+      return new h.SafeString(`<time datetime="${esc(iso)}">${esc(formatDate(iso, tz))}</time>`);
+    });
+    // Form helpers read the typed values and field errors from the root context.
+    const rootOf = (options: Handlebars.HelperOptions) => (options.data as { root?: Record<string, unknown> })?.root ?? {};
+    const valueOf = (options: Handlebars.HelperOptions, name: string): string => {
+      const values = rootOf(options).values as Record<string, unknown> | undefined;
+      const v = values?.[name];
+      return typeof v === 'string' ? v : Array.isArray(v) ? String(v[v.length - 1] ?? '') : v == null ? '' : String(v);
+    };
+    h.registerHelper('value', (name: string, options: Handlebars.HelperOptions) => valueOf(options, name));
+    h.registerHelper('selected', (name: string, option: string, options: Handlebars.HelperOptions) =>
+      valueOf(options, name) === option ? 'selected' : '',
+    );
+    h.registerHelper('checked', (name: string, options: Handlebars.HelperOptions) => (valueOf(options, name) === 'on' ? 'checked' : ''));
+    h.registerHelper('fieldError', (name: string, options: Handlebars.HelperOptions) => {
+      const errors = rootOf(options).errors as Record<string, string> | undefined;
+      const message = errors?.[name];
+      return message ? new h.SafeString(`<p class="field-error" id="${esc(name)}-error">${esc(message)}</p>`) : '';
+    });
+    h.registerHelper('invalid', (name: string, options: Handlebars.HelperOptions) => {
+      const errors = rootOf(options).errors as Record<string, string> | undefined;
+      return errors?.[name] ? new h.SafeString(`aria-invalid="true" aria-describedby="${esc(name)}-error"`) : '';
+    });
+    // Markdown rendered by markdown-it with raw HTML disabled: HTML we produced, so emitted unescaped.
+    h.registerHelper('markdown', (text: unknown) => new h.SafeString(renderMarkdown(typeof text === 'string' ? text : '')));
+  }
+}

@@ -1,0 +1,38 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from './app.js';
+import type { Context } from './context.js';
+import { startRealtime, type Io } from './realtime/hub.js';
+
+export interface Running {
+  http: Server;
+  io: Io;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** HTTP + socket.io, listening. Used by main.ts and by tests that need a real server. */
+export async function startServer(ctx: Context, port = ctx.config.port, host = ctx.config.host): Promise<Running> {
+  const http = createServer(createApp(ctx));
+  http.keepAliveTimeout = 65_000;
+  const realtime = startRealtime(ctx, http);
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(port, host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    http,
+    io: realtime.io,
+    port: (http.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        realtime.stop();
+        realtime.io.close();
+        http.close(() => resolve());
+        http.closeAllConnections();
+      }),
+  };
+}

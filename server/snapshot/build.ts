@@ -1,0 +1,82 @@
+import type { Config } from '../config.js';
+import type { Db } from '../db/open.js';
+import { orderedComponents, pageLayout, type LayoutItem } from '../domain/component-order.js';
+import { listRecent, listStartedBetween, listUnresolved, type Incident } from '../domain/incidents.js';
+import { INDICATOR_DESCRIPTIONS, pageIndicator, isResolved } from '../domain/status.js';
+import { dayKey, formatDate, fromZonedInput } from '../render/format.js';
+import { componentsShape, incidentShape, type PageShape, type StatusShape } from './shapes.js';
+
+const DAY_MS = 86_400_000;
+export const PAST_DAYS = 7;
+
+export interface PastDay {
+  key: string;
+  label: string;
+  incidents: Incident[];
+}
+
+export interface PageState {
+  status: StatusShape;
+  updatedAt: string;
+  /** Layout for the page: groups with their visible components, and ungrouped components. */
+  layout: LayoutItem[];
+  unresolved: Incident[];
+  pastDays: PastDay[];
+  v2: {
+    page: PageShape;
+    status: StatusShape;
+    components: ReturnType<typeof componentsShape>;
+    unresolved: ReturnType<typeof incidentShape>[];
+    recent: ReturnType<typeof incidentShape>[];
+  };
+}
+
+const visible = (c: { only_show_if_degraded: boolean; status: string }) => !(c.only_show_if_degraded && c.status === 'operational');
+
+/** Everything the public page and the v2 API show, read in one pass over the database. */
+export function buildPageState(db: Db, opts: { config: Config; pageId: string; now: Date }): PageState {
+  const { config, pageId, now } = opts;
+  const tz = config.timeZone;
+  const layout = pageLayout(db);
+  const components = orderedComponents(layout);
+  const unresolved = listUnresolved(db);
+  const recent = listRecent(db, 50);
+  const indicator = pageIndicator(
+    components.map((c) => c.status),
+    unresolved.map((i) => i.impact),
+  );
+  const status: StatusShape = { indicator, description: INDICATOR_DESCRIPTIONS[indicator] };
+  const lastEvent = db.prepare('SELECT created_at FROM events ORDER BY id DESC LIMIT 1').pluck().get() as string | undefined;
+  const updatedAt = lastEvent ?? now.toISOString();
+
+  const firstDay = dayKey(new Date(now.getTime() - (PAST_DAYS - 1) * DAY_MS).toISOString(), tz);
+  const from = fromZonedInput(`${firstDay}T00:00`, tz) ?? new Date(now.getTime() - PAST_DAYS * DAY_MS);
+  const past = listStartedBetween(db, from.toISOString(), new Date(now.getTime() + DAY_MS).toISOString()).filter((i) =>
+    isResolved(i.status),
+  );
+  const pastDays: PastDay[] = [];
+  for (let n = 0; n < PAST_DAYS; n++) {
+    const instant = new Date(now.getTime() - n * DAY_MS).toISOString();
+    const key = dayKey(instant, tz);
+    if (pastDays.some((d) => d.key === key)) continue;
+    pastDays.push({ key, label: formatDate(instant, tz), incidents: past.filter((i) => dayKey(i.started_at, tz) === key) });
+  }
+
+  const page: PageShape = { id: pageId, name: config.pageName, url: config.publicUrl, time_zone: tz, updated_at: updatedAt };
+  return {
+    status,
+    updatedAt,
+    layout: layout
+      .map((item) => (item.kind === 'group' ? { ...item, components: item.components.filter(visible) } : item))
+      .filter((item) => (item.kind === 'group' ? item.components.length > 0 : visible(item.component))),
+    unresolved,
+    pastDays,
+    v2: {
+      page,
+      status,
+      components: componentsShape(layout, pageId),
+      unresolved: unresolved.map((i) => incidentShape(i, pageId, config.publicUrl)),
+      recent: recent.map((i) => incidentShape(i, pageId, config.publicUrl)),
+    },
+  };
+}

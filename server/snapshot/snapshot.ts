@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+import type { Config } from '../config.js';
+import type { Db } from '../db/open.js';
+import { lastEventId } from '../domain/changes.js';
+import type { Clock } from '../context.js';
+import type { Bus } from '../events.js';
+import type { Log } from '../log.js';
+import type { Views } from '../render/engine.js';
+import { dayKey } from '../render/format.js';
+import { buildPageState, type PageState } from './build.js';
+
+export interface Body {
+  bytes: Buffer;
+  etag: string;
+  type: string;
+}
+
+export interface PageUpdate {
+  version: number;
+  title: string;
+  status: PageState['status'];
+  html: { banner: string; components: string; incidents: string; past: string };
+}
+
+export interface SnapshotState {
+  version: number;
+  day: string;
+  state: PageState;
+  /** Rendered bodies by path: "/", "/api/v2/summary.json", ... */
+  bodies: Map<string, Body>;
+  /** What every live viewer receives after a change. */
+  live: PageUpdate;
+}
+
+function body(content: string, type: string): Body {
+  const bytes = Buffer.from(content);
+  return { bytes, type, etag: `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"` };
+}
+
+/**
+ * What the public sees, rebuilt once after each committed change (and when the day turns), so that
+ * reads never query the domain tables: the page's HTML, the v2 JSON bodies and the live payload.
+ */
+export class Snapshot {
+  private snapshot: SnapshotState | undefined;
+  private readonly listeners = new Set<(s: SnapshotState) => void>();
+
+  constructor(
+    private readonly deps: { db: Db; views: Views; config: Config; pageId: string; clock: Clock; log: Log },
+  ) {}
+
+  /** Rebuild after every committed change. */
+  attach(bus: Bus): () => void {
+    return bus.on('page.changed', (change) => {
+      try {
+        this.rebuild(change.eventId);
+      } catch (err) {
+        this.deps.log.error({ err, change }, 'snapshot rebuild failed');
+      }
+    });
+  }
+
+  onChange(listener: (s: SnapshotState) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  current(): SnapshotState {
+    const now = this.deps.clock.now();
+    if (!this.snapshot || this.snapshot.day !== dayKey(now.toISOString(), this.deps.config.timeZone)) return this.rebuild(lastEventId(this.deps));
+    return this.snapshot;
+  }
+
+  rebuild(version: number): SnapshotState {
+    if (this.snapshot && version < this.snapshot.version) return this.snapshot;
+    const { db, views, config, pageId, clock } = this.deps;
+    const now = clock.now();
+    const state = buildPageState(db, { config, pageId, now });
+    const data = { ...state, pageName: config.pageName };
+    const html = {
+      banner: views.partial('status/banner', data),
+      components: views.partial('status/components', data),
+      incidents: views.partial('status/incidents', data),
+      past: views.partial('status/past', data),
+    };
+    const title = state.status.indicator === 'none' ? config.pageName : `${state.status.description} · ${config.pageName}`;
+    const page = views.render('public/status', { ...data, title, fragments: html, version, live: true }, 'public');
+    const v2 = state.v2;
+    const json = (value: unknown) => body(JSON.stringify(value), 'application/json; charset=utf-8');
+    const bodies = new Map<string, Body>([
+      ['/', body(page, 'text/html; charset=utf-8')],
+      ['/api/v2/summary.json', json({ page: v2.page, components: v2.components, incidents: v2.unresolved, scheduled_maintenances: [], status: v2.status })],
+      ['/api/v2/status.json', json({ page: v2.page, status: v2.status })],
+      ['/api/v2/components.json', json({ page: v2.page, components: v2.components })],
+      ['/api/v2/incidents.json', json({ page: v2.page, incidents: v2.recent })],
+      ['/api/v2/incidents/unresolved.json', json({ page: v2.page, incidents: v2.unresolved })],
+      ['/api/v2/scheduled-maintenances.json', json({ page: v2.page, scheduled_maintenances: [] })],
+      ['/api/v2/scheduled-maintenances/upcoming.json', json({ page: v2.page, scheduled_maintenances: [] })],
+      ['/api/v2/scheduled-maintenances/active.json', json({ page: v2.page, scheduled_maintenances: [] })],
+    ]);
+    this.snapshot = {
+      version,
+      day: dayKey(now.toISOString(), config.timeZone),
+      state,
+      bodies,
+      live: { version, title, status: state.status, html },
+    };
+    for (const listener of this.listeners) listener(this.snapshot);
+    return this.snapshot;
+  }
+}

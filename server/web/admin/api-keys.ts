@@ -1,0 +1,27 @@
+import { Router } from 'express';
+import type { Context } from '../../context.js';
+import { createApiKey, listApiKeys, revokeApiKey } from '../../domain/api-keys.js';
+import { field, formBody, renderPage } from '../respond.js';
+import { form } from './form.js';
+
+/** API keys for the management API (admins only); a key is shown once, then only its prefix. */
+export function apiKeyRoutes(ctx: Context): Router {
+  const router = Router();
+  const listData = () => ({ title: 'API keys', nav: 'api-keys', keys: listApiKeys(ctx.db), pageId: ctx.pageId, publicUrl: ctx.config.publicUrl });
+
+  router.get('/admin/api-keys', (_req, res) => {
+    renderPage(ctx, res, 'admin/api-keys', { ...listData(), values: {} });
+  });
+  router.post('/admin/api-keys', form('admin/api-keys', listData), (req, res) => {
+    const { apiKey, key } = createApiKey(ctx.db, { name: field(formBody(req), 'name') ?? '' }, res.locals.user?.email ?? null, ctx.clock.now());
+    ctx.log.info({ apiKey: apiKey.name, by: res.locals.user?.email }, 'API key created');
+    res.set('Cache-Control', 'no-store');
+    renderPage(ctx, res, 'admin/api-keys', { ...listData(), values: {}, created: { name: apiKey.name, key } }, { status: 201 });
+  });
+  router.post('/admin/api-keys/:id/revoke', (req, res) => {
+    revokeApiKey(ctx.db, req.params.id, ctx.clock.now());
+    ctx.log.info({ apiKey: req.params.id, by: res.locals.user?.email }, 'API key revoked');
+    res.redirect(303, '/admin/api-keys');
+  });
+  return router;
+}

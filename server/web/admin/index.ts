@@ -1,0 +1,31 @@
+import express, { Router } from 'express';
+import type { Context } from '../../context.js';
+import { requireAdmin, requireUser } from '../middleware/auth.js';
+import { requireCsrf } from '../middleware/csrf.js';
+import { sessions } from '../middleware/session.js';
+import { apiKeyRoutes } from './api-keys.js';
+import { authRoutes } from './auth.js';
+import { componentRoutes } from './components.js';
+import { incidentRoutes } from './incidents.js';
+import { settingsRoutes } from './settings.js';
+import { userRoutes } from './users.js';
+
+const ADMIN_ONLY = ['/admin/components', '/admin/groups', '/admin/users', '/admin/api-keys', '/admin/settings'];
+
+/** Everything behind a session: setup and login first, then operators' pages, then admins' pages. */
+export function adminRoutes(ctx: Context): Router {
+  const router = Router();
+  router.use(['/admin', '/setup'], express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 2000 }), sessions(ctx), (_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
+  router.use(authRoutes(ctx));
+  router.use('/admin', requireUser, requireCsrf);
+  router.use(ADMIN_ONLY, requireAdmin);
+  router.use(incidentRoutes(ctx));
+  router.use(componentRoutes(ctx));
+  router.use(userRoutes(ctx));
+  router.use(apiKeyRoutes(ctx));
+  router.use(settingsRoutes(ctx));
+  return router;
+}

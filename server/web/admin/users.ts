@@ -1,0 +1,47 @@
+import { Router } from 'express';
+import type { Context } from '../../context.js';
+import { deleteUser, getUser, listUsers, createUser, setRole, ROLES } from '../../domain/users.js';
+import { Invalid } from '../../errors.js';
+import { field, formBody, renderPage } from '../respond.js';
+import { form } from './form.js';
+
+/** Operator accounts (admins only). */
+export function userRoutes(ctx: Context): Router {
+  const router = Router();
+  const listData = () => ({ title: 'Users', nav: 'users', users: listUsers(ctx.db), roles: ROLES });
+
+  router.get('/admin/users', (_req, res) => {
+    renderPage(ctx, res, 'admin/users', { ...listData(), values: { role: 'operator' } });
+  });
+  router.post('/admin/users', form('admin/users', listData), async (req, res) => {
+    const body = formBody(req);
+    await createUser(
+      ctx.db,
+      { email: field(body, 'email'), name: field(body, 'name') ?? '', password: field(body, 'password'), role: field(body, 'role') },
+      ctx.clock.now(),
+    );
+    res.redirect(303, '/admin/users');
+  });
+  router.post('/admin/users/:id/role', form('admin/users', listData), (req, res) => {
+    if (req.params.id === res.locals.user?.id) throw new Invalid({ role: 'Ask another admin to change your own role' });
+    setRole(ctx.db, String(req.params.id), field(formBody(req), 'role'), ctx.clock.now());
+    res.redirect(303, '/admin/users');
+  });
+  router.get('/admin/users/:id/delete', (req, res) => {
+    const user = getUser(ctx.db, req.params.id);
+    renderPage(ctx, res, 'admin/confirm-delete', {
+      title: 'Delete user',
+      nav: 'users',
+      what: `the account of ${user.email}`,
+      note: 'Their sessions end at once. Updates they posted keep their name.',
+      action: `/admin/users/${user.id}/delete`,
+      back: '/admin/users',
+    });
+  });
+  router.post('/admin/users/:id/delete', form('admin/users', listData), (req, res) => {
+    if (req.params.id === res.locals.user?.id) throw new Invalid({ user: 'You cannot delete your own account' });
+    deleteUser(ctx.db, String(req.params.id));
+    res.redirect(303, '/admin/users');
+  });
+  return router;
+}

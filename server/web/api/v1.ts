@@ -1,0 +1,91 @@
+import { Router, type Request, type Response } from 'express';
+import type { Context } from '../../context.js';
+import type { Actor } from '../../domain/actors.js';
+import { orderedComponents, pageLayout } from '../../domain/component-order.js';
+import { createComponent, deleteComponent, getComponent, updateComponent } from '../../domain/components.js';
+import { createIncident, deleteIncident, patchIncident } from '../../domain/incident-writes.js';
+import { getIncident, listRecent } from '../../domain/incidents.js';
+import { Invalid, Unauthorized } from '../../errors.js';
+import { componentShape, incidentShape } from '../../snapshot/shapes.js';
+import { requireApiKey } from '../middleware/auth.js';
+
+/** The object under `key` in a Statuspage v1 body (`{"incident": {...}}`), or a 422 naming it. */
+function envelope(req: Request, key: string): Record<string, unknown> {
+  const body: unknown = req.body;
+  const inner = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>)[key] : undefined;
+  if (!inner || typeof inner !== 'object' || Array.isArray(inner)) {
+    throw new Invalid({ [key]: `Send a JSON object as {"${key}": {...}} with Content-Type: application/json` });
+  }
+  return inner as Record<string, unknown>;
+}
+
+function actor(res: Response): Actor {
+  if (!res.locals.apiActor) throw new Unauthorized();
+  return res.locals.apiActor;
+}
+
+/** Management API in Statuspage's v1 shapes, for automation. */
+export function v1Routes(ctx: Context): Router {
+  const page = Router({ mergeParams: true });
+  page.use(requireApiKey(ctx));
+  const incident = (id: string) => incidentShape(getIncident(ctx.db, id), ctx.pageId, ctx.config.publicUrl);
+
+  page.get('/incidents', (req, res) => {
+    const limit = Math.min(Math.max(Number.parseInt(String(req.query.limit ?? '100'), 10) || 100, 1), 100);
+    res.json(listRecent(ctx.db, limit).map((i) => incidentShape(i, ctx.pageId, ctx.config.publicUrl)));
+  });
+  page.post('/incidents', (req, res) => {
+    const created = createIncident(ctx, actor(res), envelope(req, 'incident'), 'incident.');
+    res.status(201).json(incident(created.id));
+  });
+  page.get('/incidents/:incident_id', (req, res) => {
+    res.json(incident(req.params.incident_id ?? ''));
+  });
+  const patch = (req: Request, res: Response) => {
+    const id = String(req.params.incident_id);
+    getIncident(ctx.db, id);
+    patchIncident(ctx, actor(res), id, envelope(req, 'incident'), 'incident.');
+    res.json(incident(id));
+  };
+  page.patch('/incidents/:incident_id', patch);
+  page.put('/incidents/:incident_id', patch);
+  page.delete('/incidents/:incident_id', (req, res) => {
+    const id = String(req.params.incident_id);
+    const shape = incident(id);
+    deleteIncident(ctx, actor(res), id);
+    res.json(shape);
+  });
+
+  const component = (id: string) => {
+    const c = getComponent(ctx.db, id);
+    return componentShape(c, ctx.pageId, c.position);
+  };
+  page.get('/components', (_req, res) => {
+    res.json(orderedComponents(pageLayout(ctx.db)).map((c) => componentShape(c, ctx.pageId, c.position)));
+  });
+  page.post('/components', (req, res) => {
+    const created = createComponent(ctx, actor(res), envelope(req, 'component'), 'component.');
+    res.status(201).json(component(created.id));
+  });
+  page.get('/components/:component_id', (req, res) => {
+    res.json(component(String(req.params.component_id)));
+  });
+  const patchComponent = (req: Request, res: Response) => {
+    const id = String(req.params.component_id);
+    getComponent(ctx.db, id);
+    updateComponent(ctx, actor(res), id, envelope(req, 'component'), 'component.');
+    res.json(component(id));
+  };
+  page.patch('/components/:component_id', patchComponent);
+  page.put('/components/:component_id', patchComponent);
+  page.delete('/components/:component_id', (req, res) => {
+    const id = String(req.params.component_id);
+    getComponent(ctx.db, id);
+    deleteComponent(ctx, actor(res), id);
+    res.status(204).end();
+  });
+
+  const router = Router();
+  router.use('/pages/:page_id', page);
+  return router;
+}

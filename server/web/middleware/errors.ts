@@ -1,0 +1,64 @@
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
+import type { Context } from '../../context.js';
+import { HttpError, Invalid, NotFound } from '../../errors.js';
+import { formBody, renderPage } from '../respond.js';
+
+function wantsJson(req: Request): boolean {
+  return req.path.startsWith('/api/') || (!req.accepts('html') && Boolean(req.accepts('json')));
+}
+
+/** Errors from body parsing (bad JSON, too large, bad charset) become 4xx like any other bad input. */
+function fromParser(err: unknown): HttpError | undefined {
+  if (!err || typeof err !== 'object' || !('type' in err)) return undefined;
+  const status = 'status' in err && typeof err.status === 'number' ? err.status : 400;
+  switch (err.type) {
+    case 'entity.too.large':
+      return new HttpError(413, 'payload_too_large', 'The request body is larger than 1 MB');
+    case 'entity.parse.failed':
+      return new HttpError(400, 'invalid_json', 'The request body is not valid JSON');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new HttpError(415, 'unsupported_encoding', 'The request body has an unsupported encoding or charset');
+    default:
+      return status >= 400 && status < 500 ? new HttpError(status, 'bad_request', 'The request could not be read') : undefined;
+  }
+}
+
+export const notFound: RequestHandler = (_req, _res, next) => next(new NotFound('Page not found'));
+
+/** The one place errors become responses: a form again with its messages, an error page, or JSON. */
+export function errorHandler(ctx: Context): ErrorRequestHandler {
+  return (err: unknown, req, res, next) => {
+    if (res.headersSent) return next(err);
+    const http = err instanceof HttpError ? err : fromParser(err);
+    if (!http) {
+      ctx.log.error({ err, method: req.method, url: req.originalUrl }, 'request failed');
+    }
+    const status = http?.status ?? 500;
+    const code = http?.code ?? 'internal_error';
+    const message = http?.message ?? 'Something went wrong on our side. The error was logged.';
+    if (wantsJson(req)) {
+      res.status(status).json({ error: { code, message, fields: http?.fields ?? {} } });
+      return;
+    }
+    const form = res.locals.form;
+    if (http instanceof Invalid && form) {
+      const values = formBody(req);
+      renderPage(
+        ctx,
+        res,
+        form.view,
+        { ...form.data(values), values, errors: http.fields, formError: 'Please correct the fields marked below.' },
+        { status: 422, layout: form.layout ?? 'admin' },
+      );
+      return;
+    }
+    renderPage(
+      ctx,
+      res,
+      'public/error',
+      { title: status === 404 ? 'Not found' : 'Error', status, message },
+      { layout: req.path.startsWith('/admin') && res.locals.user ? 'admin' : 'public', status },
+    );
+  };
+}

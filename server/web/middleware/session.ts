@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import { parse, serialize } from 'cookie';
+import type { Request, RequestHandler, Response } from 'express';
+import type { Context } from '../../context.js';
+import { endSession, resumeSession, SESSION_ABSOLUTE_MS, startSession } from '../../domain/sessions.js';
+import { csrfTokenFor } from './csrf.js';
+
+function secure(ctx: Context): boolean {
+  return ctx.config.publicUrl.startsWith('https://');
+}
+
+/** `__Host-` cookies on https pin them to this origin, path / and Secure. */
+export function cookieName(ctx: Context, base: string): string {
+  return secure(ctx) ? `__Host-${base}` : base;
+}
+
+export function readCookie(req: Request, name: string): string | undefined {
+  const header = req.headers.cookie;
+  if (!header) return undefined;
+  try {
+    return parse(header)[name];
+  } catch {
+    return undefined;
+  }
+}
+
+function setCookie(ctx: Context, res: Response, base: string, value: string, maxAgeMs: number | undefined): void {
+  res.append(
+    'Set-Cookie',
+    serialize(cookieName(ctx, base), value, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: secure(ctx),
+      path: '/',
+      ...(maxAgeMs === undefined ? {} : { maxAge: Math.floor(maxAgeMs / 1000) }),
+    }),
+  );
+}
+
+/** Loads the signed-in user, and gives every form a CSRF token (from the session, or an anonymous cookie). */
+export function sessions(ctx: Context): RequestHandler {
+  return (req, res, next) => {
+    const sid = readCookie(req, cookieName(ctx, 'pharos_session'));
+    const user = sid ? resumeSession(ctx.db, ctx.secret, sid, ctx.clock.now()) : undefined;
+    if (sid && user) {
+      res.locals.user = user;
+      res.locals.sessionId = sid;
+      res.locals.csrfToken = csrfTokenFor(ctx.secret, `session:${sid}`);
+    } else {
+      let anon = readCookie(req, cookieName(ctx, 'pharos_csrf'));
+      if (!anon || !/^[A-Za-z0-9_-]{32,64}$/.test(anon)) {
+        anon = randomBytes(24).toString('base64url');
+        setCookie(ctx, res, 'pharos_csrf', anon, undefined);
+      }
+      res.locals.csrfToken = csrfTokenFor(ctx.secret, `anon:${anon}`);
+    }
+    next();
+  };
+}
+
+/** A fresh session id at every login, so that an id planted before login is worthless. */
+export function signIn(ctx: Context, req: Request, res: Response, userId: string): void {
+  const old = readCookie(req, cookieName(ctx, 'pharos_session'));
+  if (old) endSession(ctx.db, ctx.secret, old);
+  const sid = startSession(ctx.db, ctx.secret, userId, ctx.clock.now());
+  setCookie(ctx, res, 'pharos_session', sid, SESSION_ABSOLUTE_MS);
+}
+
+export function signOut(ctx: Context, res: Response): void {
+  if (res.locals.sessionId) endSession(ctx.db, ctx.secret, res.locals.sessionId);
+  setCookie(ctx, res, 'pharos_session', '', 0);
+}

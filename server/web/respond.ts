@@ -1,0 +1,53 @@
+import type { Request, Response } from 'express';
+import type { Context } from '../context.js';
+import type { Layout } from '../render/engine.js';
+import type { Body } from '../snapshot/snapshot.js';
+
+/** Renders a page with what every page needs (page name, user, CSRF token). */
+export function renderPage(
+  ctx: Context,
+  res: Response,
+  view: string,
+  data: Record<string, unknown> = {},
+  opts: { layout?: Layout; status?: number } = {},
+): void {
+  const html = ctx.views.render(
+    view,
+    { pageName: ctx.config.pageName, timeZone: ctx.config.timeZone, user: res.locals.user, csrfToken: res.locals.csrfToken, ...data },
+    opts.layout ?? 'admin',
+  );
+  res.status(opts.status ?? 200).type('html').send(html);
+}
+
+/** Sends a prebuilt body with its ETag, answering 304 when the client already has it. */
+export function sendBody(req: Request, res: Response, body: Body, cacheControl = 'no-cache'): void {
+  res.set({ ETag: body.etag, 'Content-Type': body.type, 'Cache-Control': cacheControl });
+  if (req.fresh) {
+    res.status(304).end();
+    return;
+  }
+  res.send(body.bytes);
+}
+
+/** A form body as flat strings (urlencoded, non-extended); repeated fields become lists. */
+export function formBody(req: Request): Record<string, string | string[]> {
+  const body: unknown = req.body;
+  if (!body || typeof body !== 'object') return {};
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(body)) {
+    if (typeof v === 'string') out[k] = v;
+    else if (Array.isArray(v)) out[k] = v.filter((x): x is string => typeof x === 'string');
+  }
+  return out;
+}
+
+/** One string field of a form (the last, if the field was repeated). */
+export function field(body: Record<string, string | string[]>, name: string): string | undefined {
+  const v = body[name];
+  return Array.isArray(v) ? v[v.length - 1] : v;
+}
+
+/** A local redirect target: only paths on this site. */
+export function safeNext(next: unknown, fallback = '/admin'): string {
+  return typeof next === 'string' && /^\/(?!\/|\\)/.test(next) ? next : fallback;
+}
