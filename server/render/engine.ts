@@ -66,10 +66,10 @@ export class Views {
     h.registerHelper('not', (a: unknown) => !a);
     h.registerHelper('or', (...args: unknown[]) => args.slice(0, -1).some(Boolean));
     h.registerHelper('and', (...args: unknown[]) => args.slice(0, -1).every(Boolean));
-    h.registerHelper('componentStatus', (s: ComponentStatus) => COMPONENT_STATUS_LABELS[s] ?? s);
-    h.registerHelper('incidentStatus', (s: IncidentStatus) => INCIDENT_STATUS_LABELS[s] ?? s);
-    h.registerHelper('impact', (s: Impact) => IMPACT_LABELS[s] ?? s);
-    h.registerHelper('duration', (from: string, to: string) => formatDuration(from, to));
+    h.registerHelper('componentStatusLabel', (s: ComponentStatus) => COMPONENT_STATUS_LABELS[s] ?? s);
+    h.registerHelper('incidentStatusLabel', (s: IncidentStatus) => INCIDENT_STATUS_LABELS[s] ?? s);
+    h.registerHelper('impactLabel', (s: Impact) => IMPACT_LABELS[s] ?? s);
+    h.registerHelper('durationBetween', (from: string, to: string) => formatDuration(from, to));
     h.registerHelper('zonedInput', (iso: unknown) => (typeof iso === 'string' ? toZonedInput(iso, tz) : ''));
     // <time> with the page zone's text; public/js/local-time.js rewrites it in the viewer's zone.
     h.registerHelper('time', (iso: unknown) => {
@@ -87,7 +87,7 @@ export class Views {
       const v = values?.[name];
       return typeof v === 'string' ? v : Array.isArray(v) ? String(v[v.length - 1] ?? '') : v == null ? '' : String(v);
     };
-    h.registerHelper('value', (name: string, options: Handlebars.HelperOptions) => valueOf(options, name));
+    h.registerHelper('typed', (name: string, options: Handlebars.HelperOptions) => valueOf(options, name));
     h.registerHelper('selected', (name: string, option: string, options: Handlebars.HelperOptions) =>
       valueOf(options, name) === option ? 'selected' : '',
     );

@@ -23,7 +23,8 @@ function formatter(timeZone: string, kind: 'datetime' | 'date' | 'month' | 'key'
 }
 
 export function formatDateTime(iso: string, timeZone: string): string {
-  return formatter(timeZone, 'datetime').format(new Date(iso));
+  // "GMT+2" reads as British time to many; the offset is from UTC, so say so.
+  return formatter(timeZone, 'datetime').format(new Date(iso)).replace(/GMT(?=[+-]|$)/, 'UTC').replace(/UTC\+0$/, 'UTC');
 }
 
 export function formatDate(iso: string, timeZone: string): string {

@@ -1,0 +1,107 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Express } from 'express';
+import request from 'supertest';
+import { createApp } from '../../server/app.js';
+import { loadConfig } from '../../server/config.js';
+import { createContext, type Clock, type Context } from '../../server/context.js';
+import { createApiKey } from '../../server/domain/api-keys.js';
+import { createUser, type Role } from '../../server/domain/users.js';
+import { createLog } from '../../server/log.js';
+import { startServer, type Running } from '../../server/server.js';
+
+/** A clock tests move by hand. */
+export class FakeClock implements Clock {
+  private t: number;
+  constructor(start = '2026-11-30T10:00:00.000Z') {
+    this.t = Date.parse(start);
+  }
+  now(): Date {
+    return new Date(this.t);
+  }
+  advance(ms: number): void {
+    this.t += ms;
+  }
+  set(iso: string): void {
+    this.t = Date.parse(iso);
+  }
+}
+
+export interface TestPharos {
+  ctx: Context;
+  app: Express;
+  clock: FakeClock;
+  dataDir: string;
+  /** Set when started with listen: true. */
+  url: string;
+  running: Running | undefined;
+  close(): Promise<void>;
+}
+
+/** A whole Pharos on a temporary DATA_DIR with a real SQLite file; optionally listening on a loopback port. */
+export async function startPharos(opts: { env?: Record<string, string>; listen?: boolean; clock?: FakeClock } = {}): Promise<TestPharos> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'pharos-test-'));
+  const clock = opts.clock ?? new FakeClock();
+  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', PAGE_NAME: 'Acme Status', ...opts.env });
+  const ctx = createContext(config, { clock, log: createLog('silent') });
+  const app = createApp(ctx);
+  let running: Running | undefined;
+  let url = '';
+  if (opts.listen) {
+    running = await startServer(ctx, 0, '127.0.0.1');
+    url = `http://127.0.0.1:${running.port}`;
+    ctx.config.publicUrl = url;
+  }
+  return {
+    ctx,
+    app,
+    clock,
+    dataDir,
+    url,
+    running,
+    close: async () => {
+      await running?.close();
+      ctx.db.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const PASSWORD = 'correct horse battery staple';
+
+export async function addUser(p: TestPharos, email: string, role: Role = 'admin'): Promise<void> {
+  await createUser(p.ctx.db, { email, password: PASSWORD, role, name: email.split('@')[0] }, p.clock.now());
+}
+
+export function addApiKey(p: TestPharos, name = 'automation'): string {
+  return createApiKey(p.ctx.db, { name }, null, p.clock.now()).key;
+}
+
+/** The CSRF token in a page's form. */
+export function csrfOf(html: string): string {
+  const m = /name="_csrf" value="([^"]+)"/.exec(html);
+  if (!m?.[1]) throw new Error('no CSRF token in page');
+  return m[1];
+}
+
+export type Agent = ReturnType<typeof request.agent>;
+
+/** Signs in through the real login form, as a browser does; returns the agent holding the session cookie. */
+export async function signIn(p: TestPharos, email: string, password = PASSWORD): Promise<Agent> {
+  const agent = request.agent(p.app);
+  const page = await agent.get('/admin/login').expect(200);
+  await agent
+    .post('/admin/login')
+    .type('form')
+    .send({ _csrf: csrfOf(page.text), email, password, next: '/admin' })
+    .expect(303)
+    .expect('Location', '/admin');
+  return agent;
+}
+
+/** Fetches a form page, then posts to `action` with its CSRF token. */
+export async function submit(agent: Agent, formPage: string, action: string, fields: Record<string, string | string[]>) {
+  const page = await agent.get(formPage).expect(200);
+  return agent.post(action).type('form').send({ _csrf: csrfOf(page.text), ...fields });
+}
