@@ -21,7 +21,7 @@ export default tseslint.config(
     files: ['public/js/**/*.js'],
     languageOptions: {
       sourceType: 'script',
-      globals: { window: 'readonly', document: 'readonly', io: 'readonly', Intl: 'readonly', console: 'readonly' },
+      globals: { window: 'readonly', document: 'readonly', io: 'readonly', Intl: 'readonly', setTimeout: 'readonly' },
     },
   },
 );

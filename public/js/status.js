@@ -17,6 +17,10 @@
     marker.setAttribute('data-live-version', String(update.version));
     if (window.pharosLocalize) window.pharosLocalize(document);
   });
-  socket.on('disconnect', function () { document.body.setAttribute('data-live', 'off'); });
+  socket.on('disconnect', function (reason) {
+    document.body.setAttribute('data-live', 'off');
+    // socket.io does not reconnect by itself after a server-side disconnect; a status page must.
+    if (reason === 'io server disconnect') setTimeout(function () { socket.connect(); }, 1000);
+  });
   socket.on('connect', function () { document.body.setAttribute('data-live', 'on'); });
 })();

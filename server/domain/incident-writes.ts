@@ -20,20 +20,28 @@ import { enumOf, flag, longText, nameText, parseInput } from './validate.js';
 
 const BODY_MAX = 20_000;
 
+/** An ISO 8601 time with a real calendar date (2026-02-30 is refused, not rolled over). */
 const isoTime = z
   .string({ invalid_type_error: 'Must be an ISO 8601 time' })
-  .refine((s) => !Number.isNaN(Date.parse(s)) && /^\d{4}-\d{2}-\d{2}T/.test(s), 'Must be an ISO 8601 time')
+  .refine((s) => {
+    const m = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}/.exec(s);
+    if (!m || Number.isNaN(Date.parse(s))) return false;
+    const day = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+    return day.getUTCMonth() === Number(m[2]) - 1 && day.getUTCDate() === Number(m[3]);
+  }, 'Must be an ISO 8601 time, such as 2026-11-30T14:05:00Z')
   .transform((s) => new Date(s).toISOString());
 
+// Keys are checked as ids before use, so that "__proto__" and the like are refused rather than dropped.
+const componentId = z.string().regex(/^[a-z0-9]{1,64}$/, 'No such component');
 const componentMap = z
-  .record(z.string(), componentStatus, { invalid_type_error: 'Must be an object of component id → status' })
+  .record(componentId, componentStatus, { invalid_type_error: 'Must be an object of component id → status' })
   .default({});
 const componentIds = z
   .array(z.string({ invalid_type_error: 'Must be component ids' }), { invalid_type_error: 'Must be a list of component ids' })
   .max(500)
   .default([]);
 const impactOverride = z
-  .union([enumOf(IMPACTS, 'Impact'), z.literal('').transform(() => null), z.null()])
+  .preprocess((v) => (v === '' ? null : v), enumOf(IMPACTS, 'Impact override').nullable())
   .optional();
 
 export const newIncidentInput = z.object({
@@ -171,14 +179,14 @@ export function patchIncident(ctx: Context, actor: Actor, id: string, raw: unkno
           id,
         );
     }
+    const explicit = input.components ?? {};
+    checkComponents(ctx.db, Object.keys(explicit), (c) => `${prefix}components.${c}`);
+    checkComponents(ctx.db, input.component_ids ?? [], () => `${prefix}component_ids`);
+    const link = ctx.db.prepare('INSERT OR IGNORE INTO incident_components (incident_id, component_id) VALUES (?, ?)');
+    for (const componentId of input.component_ids ?? []) link.run(id, componentId);
     if (input.status !== undefined || input.body !== undefined || input.components !== undefined) {
-      const explicit = input.components ?? {};
-      checkComponents(ctx.db, Object.keys(explicit), (c) => `${prefix}components.${c}`);
-      checkComponents(ctx.db, input.component_ids ?? [], () => `${prefix}component_ids`);
       const status = input.status ?? before.status;
       const changes = new Map<string, ComponentStatus>(Object.entries(explicit));
-      const link = ctx.db.prepare('INSERT OR IGNORE INTO incident_components (incident_id, component_id) VALUES (?, ?)');
-      for (const componentId of input.component_ids ?? []) link.run(id, componentId);
       if (isResolved(status) && !isResolved(before.status)) {
         // On resolve, affected components return to operational unless told otherwise or held by another incident.
         const held = heldElsewhere(ctx.db, id);

@@ -22,9 +22,8 @@ export function startRealtime(ctx: Context, http: HttpServer): { io: Io; stop: (
   const unsubscribe = ctx.snapshot.onChange((s) => io.emit('page', s.live));
   return {
     io,
-    stop: () => {
-      unsubscribe();
-      io.disconnectSockets(true);
-    },
+    // No disconnectSockets() here: a server-side disconnect tells clients not to reconnect, while a closed
+    // transport makes them come back (to this process's successor) and receive the current state.
+    stop: () => unsubscribe(),
   };
 }

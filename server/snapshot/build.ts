@@ -4,7 +4,7 @@ import { orderedComponents, pageLayout, type LayoutItem } from '../domain/compon
 import { listRecent, listStartedBetween, listUnresolved, type Incident } from '../domain/incidents.js';
 import { INDICATOR_DESCRIPTIONS, pageIndicator, isResolved } from '../domain/status.js';
 import { dayKey, formatDate, fromZonedInput } from '../render/format.js';
-import { componentsShape, incidentShape, type PageShape, type StatusShape } from './shapes.js';
+import { componentsShape, incidentShape, pagePositions, type PageShape, type StatusShape } from './shapes.js';
 
 const DAY_MS = 86_400_000;
 export const PAST_DAYS = 7;
@@ -62,6 +62,7 @@ export function buildPageState(db: Db, opts: { config: Config; pageId: string; n
     pastDays.push({ key, label: formatDate(instant, tz), incidents: past.filter((i) => dayKey(i.started_at, tz) === key) });
   }
 
+  const positions = pagePositions(layout);
   const page: PageShape = { id: pageId, name: config.pageName, url: config.publicUrl, time_zone: tz, updated_at: updatedAt };
   return {
     status,
@@ -75,8 +76,8 @@ export function buildPageState(db: Db, opts: { config: Config; pageId: string; n
       page,
       status,
       components: componentsShape(layout, pageId),
-      unresolved: unresolved.map((i) => incidentShape(i, pageId, config.publicUrl)),
-      recent: recent.map((i) => incidentShape(i, pageId, config.publicUrl)),
+      unresolved: unresolved.map((i) => incidentShape(i, pageId, config.publicUrl, positions)),
+      recent: recent.map((i) => incidentShape(i, pageId, config.publicUrl, positions)),
     },
   };
 }

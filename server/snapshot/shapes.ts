@@ -91,6 +91,11 @@ export function componentsShape(layout: LayoutItem[], pageId: string): Component
   return out;
 }
 
+/** Each component's and group's position in page order, as componentsShape numbers them. */
+export function pagePositions(layout: LayoutItem[]): Map<string, number> {
+  return new Map(componentsShape(layout, '').map((c) => [c.id, c.position]));
+}
+
 export function updateShape(u: IncidentUpdate) {
   return {
     id: u.id,
@@ -107,7 +112,7 @@ export function updateShape(u: IncidentUpdate) {
   };
 }
 
-export function incidentShape(i: Incident, pageId: string, publicUrl: string) {
+export function incidentShape(i: Incident, pageId: string, publicUrl: string, positions: Map<string, number>) {
   return {
     id: i.id,
     name: i.name,
@@ -121,7 +126,7 @@ export function incidentShape(i: Incident, pageId: string, publicUrl: string) {
     started_at: i.started_at,
     page_id: pageId,
     incident_updates: i.incident_updates.map(updateShape),
-    components: i.components.map((c) => componentShape(c, pageId, c.position)),
+    components: i.components.map((c) => componentShape(c, pageId, positions.get(c.id) ?? 0)),
   };
 }
 export type IncidentShape = ReturnType<typeof incidentShape>;

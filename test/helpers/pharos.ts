@@ -53,7 +53,7 @@ export async function startPharos(opts: { env?: Record<string, string>; listen?:
     url = `http://127.0.0.1:${running.port}`;
     ctx.config.publicUrl = url;
   }
-  return {
+  const pharos: TestPharos = {
     ctx,
     app,
     clock,
@@ -61,11 +61,13 @@ export async function startPharos(opts: { env?: Record<string, string>; listen?:
     url,
     running,
     close: async () => {
-      await running?.close();
+      // The server a test restarted, if any, is the one to close.
+      await pharos.running?.close();
       ctx.db.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  return pharos;
 }
 
 export const PASSWORD = 'correct horse battery staple';

@@ -1,12 +1,12 @@
 import { Router, type Request, type Response } from 'express';
 import type { Context } from '../../context.js';
 import type { Actor } from '../../domain/actors.js';
-import { orderedComponents, pageLayout } from '../../domain/component-order.js';
+import { pageLayout } from '../../domain/component-order.js';
 import { createComponent, deleteComponent, getComponent, updateComponent } from '../../domain/components.js';
 import { createIncident, deleteIncident, patchIncident } from '../../domain/incident-writes.js';
-import { getIncident, listRecent } from '../../domain/incidents.js';
+import { getIncident, listRecent, type Incident } from '../../domain/incidents.js';
 import { Invalid, Unauthorized } from '../../errors.js';
-import { componentShape, incidentShape } from '../../snapshot/shapes.js';
+import { componentsShape, incidentShape, pagePositions } from '../../snapshot/shapes.js';
 import { requireApiKey } from '../middleware/auth.js';
 
 /** The object under `key` in a Statuspage v1 body (`{"incident": {...}}`), or a 422 naming it. */
@@ -28,11 +28,13 @@ function actor(res: Response): Actor {
 export function v1Routes(ctx: Context): Router {
   const page = Router({ mergeParams: true });
   page.use(requireApiKey(ctx));
-  const incident = (id: string) => incidentShape(getIncident(ctx.db, id), ctx.pageId, ctx.config.publicUrl);
+  const shape = (i: Incident) => incidentShape(i, ctx.pageId, ctx.config.publicUrl, pagePositions(pageLayout(ctx.db)));
+  const incident = (id: string) => shape(getIncident(ctx.db, id));
 
   page.get('/incidents', (req, res) => {
     const limit = Math.min(Math.max(Number.parseInt(String(req.query.limit ?? '100'), 10) || 100, 1), 100);
-    res.json(listRecent(ctx.db, limit).map((i) => incidentShape(i, ctx.pageId, ctx.config.publicUrl)));
+    const positions = pagePositions(pageLayout(ctx.db));
+    res.json(listRecent(ctx.db, limit).map((i) => incidentShape(i, ctx.pageId, ctx.config.publicUrl, positions)));
   });
   page.post('/incidents', (req, res) => {
     const created = createIncident(ctx, actor(res), envelope(req, 'incident'), 'incident.');
@@ -57,11 +59,12 @@ export function v1Routes(ctx: Context): Router {
   });
 
   const component = (id: string) => {
-    const c = getComponent(ctx.db, id);
-    return componentShape(c, ctx.pageId, c.position);
+    getComponent(ctx.db, id);
+    return componentsShape(pageLayout(ctx.db), ctx.pageId).find((c) => c.id === id);
   };
+  // Groups are listed too, with group: true, as Statuspage's v1 does.
   page.get('/components', (_req, res) => {
-    res.json(orderedComponents(pageLayout(ctx.db)).map((c) => componentShape(c, ctx.pageId, c.position)));
+    res.json(componentsShape(pageLayout(ctx.db), ctx.pageId));
   });
   page.post('/components', (req, res) => {
     const created = createComponent(ctx, actor(res), envelope(req, 'component'), 'component.');

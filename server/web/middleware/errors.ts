@@ -7,11 +7,16 @@ function wantsJson(req: Request): boolean {
   return req.path.startsWith('/api/') || (!req.accepts('html') && Boolean(req.accepts('json')));
 }
 
-/** Errors from body parsing (bad JSON, too large, bad charset) become 4xx like any other bad input. */
-function fromParser(err: unknown): HttpError | undefined {
-  if (!err || typeof err !== 'object' || !('type' in err)) return undefined;
-  const status = 'status' in err && typeof err.status === 'number' ? err.status : 400;
-  switch (err.type) {
+/**
+ * Errors raised by Express and body-parser before our code runs (bad JSON, too large, bad charset,
+ * undecodable path or body) carry a 4xx status: they become 4xx like any other bad input.
+ */
+function fromFramework(err: unknown): HttpError | undefined {
+  if (!err || typeof err !== 'object') return undefined;
+  const type = 'type' in err ? err.type : undefined;
+  const raw = 'status' in err ? err.status : 'statusCode' in err ? err.statusCode : undefined;
+  const status = typeof raw === 'number' ? raw : undefined;
+  switch (type) {
     case 'entity.too.large':
       return new HttpError(413, 'payload_too_large', 'The request body is larger than 1 MB');
     case 'entity.parse.failed':
@@ -19,9 +24,11 @@ function fromParser(err: unknown): HttpError | undefined {
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return new HttpError(415, 'unsupported_encoding', 'The request body has an unsupported encoding or charset');
-    default:
-      return status >= 400 && status < 500 ? new HttpError(status, 'bad_request', 'The request could not be read') : undefined;
   }
+  if (status !== undefined && status >= 400 && status < 500) {
+    return new HttpError(status, 'bad_request', 'The request could not be read (bad encoding in its address or body)');
+  }
+  return undefined;
 }
 
 export const notFound: RequestHandler = (_req, _res, next) => next(new NotFound('Page not found'));
@@ -30,7 +37,7 @@ export const notFound: RequestHandler = (_req, _res, next) => next(new NotFound(
 export function errorHandler(ctx: Context): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) return next(err);
-    const http = err instanceof HttpError ? err : fromParser(err);
+    const http = err instanceof HttpError ? err : fromFramework(err);
     if (!http) {
       ctx.log.error({ err, method: req.method, url: req.originalUrl }, 'request failed');
     }
