@@ -48,7 +48,13 @@ export function createContext(config: Config, opts: { clock?: Clock; log?: Log }
   const root = projectRoot();
   const log = opts.log ?? createLog(config.logLevel);
   const db = openDatabase(config.databaseFile);
-  const applied = migrate(db, join(root, 'migrations'));
+  let applied: string[];
+  try {
+    applied = migrate(db, join(root, 'migrations'));
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   if (applied.length) log.info({ migrations: applied }, `applied ${applied.length} migration(s)`);
   const clock = opts.clock ?? systemClock;
   const pageId = ensurePageId(db);

@@ -245,7 +245,7 @@ export function deleteUpdate(ctx: Context, actor: Actor, incidentId: string, upd
   const incident = getIncident(ctx.db, incidentId);
   updateOf(incident, updateId);
   if (incident.incident_updates.length === 1) {
-    throw new Invalid({ update: 'An incident keeps at least one update; delete the incident instead' });
+    throw new Invalid({ form: 'An incident keeps at least one update; delete the incident instead' });
   }
   return commitChange(ctx, { cause: 'incident.update_deleted', actor }, () => {
     ctx.db.prepare('DELETE FROM incident_updates WHERE id = ?').run(updateId);

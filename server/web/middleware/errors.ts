@@ -55,7 +55,7 @@ export function errorHandler(ctx: Context): ErrorRequestHandler {
         ctx,
         res,
         form.view,
-        { ...form.data(values), values, errors: http.fields, formError: 'Please correct the fields marked below.' },
+        { ...form.data(values), values, errors: http.fields, formError: http.fields.form ?? 'Please correct the fields marked below.' },
         { status: 422, layout: form.layout ?? 'admin' },
       );
       return;

@@ -1,0 +1,12 @@
+// npm run apikey:create -- --name NAME
+// Prints the key once, alone on the last line (only its hash is stored).
+import { createApiKey } from '../server/domain/api-keys.js';
+import { CliError, option, runCli } from './cli.js';
+
+await runCli(async (ctx) => {
+  const name = option(process.argv, 'name');
+  if (!name) throw new CliError('Usage: npm run apikey:create -- --name NAME');
+  const { key } = createApiKey(ctx.db, { name }, 'command line', ctx.clock.now());
+  console.log(`Created API key "${name}" for ${ctx.config.publicUrl}/api/v1/pages/${ctx.pageId}/ (shown once; send it as "Authorization: OAuth KEY"):`);
+  console.log(key);
+});
