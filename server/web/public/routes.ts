@@ -1,16 +1,12 @@
 import { Router } from 'express';
 import type { Context } from '../../context.js';
-import { getIncident, listStartedBetween, oldestStart, type Incident } from '../../domain/incidents.js';
+import { getIncident, listStartedBetween, oldestStart } from '../../domain/incidents.js';
 import { isResolved } from '../../domain/status.js';
 import { NotFound } from '../../errors.js';
 import { formatDuration, formatMonth, monthStart } from '../../render/format.js';
 import { renderPage, sendBody } from '../respond.js';
 
 const MONTHS_PER_PAGE = 3;
-
-function monthFigures(incidents: Incident[]) {
-  return { count: incidents.length };
-}
 
 /** The status page (from the snapshot), an incident's page and the history, month by month. */
 export function publicRoutes(ctx: Context): Router {
@@ -33,7 +29,6 @@ export function publicRoutes(ctx: Context): Router {
         title: incident.name,
         incident,
         resolvedAfter: resolved ? formatDuration(incident.started_at, incident.resolved_at ?? incident.started_at) : undefined,
-        // Oldest first is how people read a timeline's affected components; updates stay newest first.
         updates: incident.incident_updates,
       },
       { layout: 'public' },
@@ -53,7 +48,7 @@ export function publicRoutes(ctx: Context): Router {
         ...i,
         duration: i.resolved_at ? formatDuration(i.started_at, i.resolved_at) : undefined,
       }));
-      months.push({ label: formatMonth(from.toISOString(), tz), incidents, ...monthFigures(incidents) });
+      months.push({ label: formatMonth(from.toISOString(), tz), incidents, count: incidents.length });
     }
     const oldest = oldestStart(ctx.db);
     const lastShown = monthStart(now, tz, pageNumber * MONTHS_PER_PAGE - 1);
