@@ -3,57 +3,10 @@ import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { listApiKeys, revokeApiKey } from '../server/domain/api-keys.js';
 import { addApiKey, startPharos, type TestPharos } from './helpers/pharos.js';
+import { COMPONENT_KEYS, COMPONENT_STATUSES, IMPACTS, INCIDENT_KEYS, INCIDENT_STATUSES, UPDATE_KEYS, type Json } from './helpers/statuspage.js';
 
 /** The management API, in Statuspage's v1 shapes, through HTTP as automation uses it. */
 
-type Json = Record<string, unknown>;
-
-const COMPONENT_STATUSES = ['operational', 'degraded_performance', 'partial_outage', 'major_outage', 'under_maintenance'];
-const INCIDENT_STATUSES = ['investigating', 'identified', 'monitoring', 'resolved', 'postmortem'];
-const IMPACTS = ['none', 'minor', 'major', 'critical', 'maintenance'];
-const COMPONENT_KEYS = [
-  'id',
-  'name',
-  'status',
-  'created_at',
-  'updated_at',
-  'position',
-  'description',
-  'showcase',
-  'start_date',
-  'group_id',
-  'page_id',
-  'group',
-  'only_show_if_degraded',
-];
-const INCIDENT_KEYS = [
-  'id',
-  'name',
-  'status',
-  'impact',
-  'created_at',
-  'updated_at',
-  'started_at',
-  'monitoring_at',
-  'resolved_at',
-  'shortlink',
-  'page_id',
-  'components',
-  'incident_updates',
-];
-const UPDATE_KEYS = [
-  'id',
-  'status',
-  'body',
-  'incident_id',
-  'created_at',
-  'updated_at',
-  'display_at',
-  'affected_components',
-  'deliver_notifications',
-  'custom_tweet',
-  'tweet_id',
-];
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 
 function obj(value: unknown, where: string): Json {

@@ -6,69 +6,12 @@ import { createGroup, type ComponentGroup } from '../server/domain/component-gro
 import { createComponent, updateComponent, type Component } from '../server/domain/components.js';
 import { createIncident, patchIncident } from '../server/domain/incident-writes.js';
 import { startPharos, type TestPharos } from './helpers/pharos.js';
+import { COMPONENT_KEYS, COMPONENT_STATUSES, DESCRIPTIONS, IMPACTS, INCIDENT_KEYS, INCIDENT_STATUSES, INDICATORS, PAGE_KEYS, UPDATE_KEYS, type Json } from './helpers/statuspage.js';
 
 /** The public read API, checked field for field and enum for enum against Statuspage's v2. */
 
-type Json = Record<string, unknown>;
-
 const system: Actor = { type: 'system' };
 
-const COMPONENT_STATUSES = ['operational', 'degraded_performance', 'partial_outage', 'major_outage', 'under_maintenance'];
-const INCIDENT_STATUSES = ['investigating', 'identified', 'monitoring', 'resolved', 'postmortem'];
-const IMPACTS = ['none', 'minor', 'major', 'critical', 'maintenance'];
-const INDICATORS = ['none', 'minor', 'major', 'critical', 'maintenance'];
-const DESCRIPTIONS: Record<string, string> = {
-  none: 'All Systems Operational',
-  minor: 'Minor Service Outage',
-  major: 'Partial System Outage',
-  critical: 'Major Service Outage',
-  maintenance: 'Service Under Maintenance',
-};
-
-const PAGE_KEYS = ['id', 'name', 'url', 'time_zone', 'updated_at'];
-const COMPONENT_KEYS = [
-  'id',
-  'name',
-  'status',
-  'created_at',
-  'updated_at',
-  'position',
-  'description',
-  'showcase',
-  'start_date',
-  'group_id',
-  'page_id',
-  'group',
-  'only_show_if_degraded',
-];
-const INCIDENT_KEYS = [
-  'id',
-  'name',
-  'status',
-  'impact',
-  'created_at',
-  'updated_at',
-  'started_at',
-  'monitoring_at',
-  'resolved_at',
-  'shortlink',
-  'page_id',
-  'components',
-  'incident_updates',
-];
-const UPDATE_KEYS = [
-  'id',
-  'status',
-  'body',
-  'incident_id',
-  'created_at',
-  'updated_at',
-  'display_at',
-  'affected_components',
-  'deliver_notifications',
-  'custom_tweet',
-  'tweet_id',
-];
 const AFFECTED_KEYS = ['code', 'name', 'old_status', 'new_status'];
 
 /** Every v2 endpoint and the exact top-level keys of its body. */

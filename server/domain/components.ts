@@ -22,12 +22,12 @@ export interface Component {
   updated_at: string;
 }
 
-interface ComponentRow extends Omit<Component, 'showcase' | 'only_show_if_degraded'> {
+export interface ComponentRow extends Omit<Component, 'showcase' | 'only_show_if_degraded'> {
   showcase: number;
   only_show_if_degraded: number;
 }
 
-const fromRow = (r: ComponentRow): Component => ({
+export const componentFromRow = (r: ComponentRow): Component => ({
   ...r,
   showcase: r.showcase === 1,
   only_show_if_degraded: r.only_show_if_degraded === 1,
@@ -51,12 +51,12 @@ export type ComponentInput = z.input<typeof componentInput>;
 export const componentPatch = componentInput.partial();
 
 export function listComponents(db: Db): Component[] {
-  return (db.prepare('SELECT * FROM components ORDER BY position, created_at').all() as ComponentRow[]).map(fromRow);
+  return (db.prepare('SELECT * FROM components ORDER BY position, created_at').all() as ComponentRow[]).map(componentFromRow);
 }
 
 export function findComponent(db: Db, id: string): Component | undefined {
   const row = db.prepare('SELECT * FROM components WHERE id = ?').get(id) as ComponentRow | undefined;
-  return row && fromRow(row);
+  return row && componentFromRow(row);
 }
 
 export function getComponent(db: Db, id: string): Component {

@@ -1,7 +1,7 @@
 import type { Db } from '../db/open.js';
 import { NotFound } from '../errors.js';
 import type { Component } from './components.js';
-import { findComponent } from './components.js';
+import { componentFromRow, type ComponentRow } from './components.js';
 import type { ComponentStatus, Impact, IncidentStatus } from './status.js';
 
 export interface AffectedComponent {
@@ -63,10 +63,10 @@ function hydrate(db: Db, rows: IncidentRow[]): Incident[] {
     .all(ids) as UpdateComponentRow[];
   const links = db
     .prepare(
-      `SELECT ic.incident_id, ic.component_id FROM incident_components ic JOIN components c ON c.id = ic.component_id
+      `SELECT ic.incident_id, c.* FROM incident_components ic JOIN components c ON c.id = ic.component_id
        WHERE ic.incident_id IN (SELECT value FROM json_each(?)) ORDER BY c.position`,
     )
-    .all(ids) as { incident_id: string; component_id: string }[];
+    .all(ids) as (ComponentRow & { incident_id: string })[];
 
   const changesByUpdate = new Map<string, AffectedComponent[]>();
   for (const c of changes) {
@@ -81,12 +81,10 @@ function hydrate(db: Db, rows: IncidentRow[]): Incident[] {
     updatesByIncident.set(u.incident_id, list);
   }
   const componentsByIncident = new Map<string, Component[]>();
-  for (const link of links) {
-    const component = findComponent(db, link.component_id);
-    if (!component) continue;
-    const list = componentsByIncident.get(link.incident_id) ?? [];
-    list.push(component);
-    componentsByIncident.set(link.incident_id, list);
+  for (const { incident_id, ...row } of links) {
+    const list = componentsByIncident.get(incident_id) ?? [];
+    list.push(componentFromRow(row));
+    componentsByIncident.set(incident_id, list);
   }
   return rows.map((r) => ({
     ...r,
