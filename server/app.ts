@@ -13,6 +13,7 @@ export function createApp(ctx: Context): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.set('trust proxy', ctx.config.trustProxy);
   const origin = new URL(ctx.config.publicUrl);
   const wsOrigin = `${origin.protocol === 'https:' ? 'wss' : 'ws'}://${origin.host}`;
   app.use(

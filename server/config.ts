@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /** The typed, validated configuration. Only main.ts and scripts read process.env and pass it here. */
@@ -13,6 +14,22 @@ export interface Config {
   adminPassword: string | undefined;
   sessionSecret: string | undefined;
   logLevel: LogLevel;
+  /** Express's "trust proxy": false, or hops/addresses (e.g. "loopback") when behind a reverse proxy. */
+  trustProxy: boolean | number | string;
+  mail: MailConfig;
+}
+
+export interface MailConfig {
+  /** smtp:// (STARTTLS when offered) or smtps://; undefined: messages are written as .eml files to DATA_DIR/mail. */
+  smtpUrl: string | undefined;
+  maxConnections: number;
+  /** Messages per second across the pool; 0 means no limit. */
+  rateLimit: number;
+  from: string;
+  replyTo: string | undefined;
+  /** How long a message is retried before it is dead-lettered. */
+  maxAgeMs: number;
+  dkim: { domainName: string; keySelector: string; privateKey: string } | undefined;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -34,6 +51,13 @@ function isTimeZone(value: string): boolean {
 }
 
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+const wholeNumber = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `must be a whole number from ${min} to ${max}`);
 
 const schema = z.object({
   PORT: z.preprocess(
@@ -66,6 +90,24 @@ const schema = z.object({
     z.string().min(12, 'must be at least 12 characters').max(200, 'must be at most 200 characters').optional(),
   ),
   SESSION_SECRET: z.preprocess(blankToUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
+  TRUST_PROXY: z.preprocess(blankToUndefined, z.string().max(500).optional()),
+  SMTP_URL: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .url('must be a URL such as smtp://user:pass@mail.example.com:587 or smtps://mail.example.com')
+      .refine((u) => /^smtps?:\/\//.test(u), 'must start with smtp:// or smtps://')
+      .optional(),
+  ),
+  SMTP_MAX_CONNECTIONS: z.preprocess(blankToUndefined, wholeNumber(1, 100).default('5')),
+  SMTP_RATE_LIMIT: z.preprocess(blankToUndefined, wholeNumber(0, 100000).default('0')),
+  MAIL_FROM: z.preprocess(blankToUndefined, z.string().max(300).optional()),
+  MAIL_REPLY_TO: z.preprocess(blankToUndefined, z.string().email('must be an email address').optional()),
+  MAIL_MAX_AGE_HOURS: z.preprocess(blankToUndefined, wholeNumber(1, 24 * 14).default('24')),
+  DKIM_DOMAIN: z.preprocess(blankToUndefined, z.string().optional()),
+  DKIM_SELECTOR: z.preprocess(blankToUndefined, z.string().optional()),
+  DKIM_PRIVATE_KEY: z.preprocess(blankToUndefined, z.string().optional()),
+  DKIM_PRIVATE_KEY_FILE: z.preprocess(blankToUndefined, z.string().optional()),
   LOG_LEVEL: z.preprocess(
     blankToUndefined,
     z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
@@ -87,6 +129,24 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(missing, 'must be set together with ' + (missing === 'ADMIN_EMAIL' ? 'ADMIN_PASSWORD' : 'ADMIN_EMAIL'));
   }
   const publicUrl = (v.PUBLIC_URL ?? `http://localhost:${v.PORT}`).replace(/\/+$/, '');
+  const host = new URL(publicUrl).hostname;
+  const from = v.MAIL_FROM ?? `${v.PAGE_NAME} <status@${host.includes('.') ? host : `${host}.invalid`}>`;
+  if (!/<?[^<>\s@]+@[^<>\s@]+>?\s*$/.test(from)) throw new ConfigError('MAIL_FROM', `must be an address such as "ACME Status <status@example.com>" (got "${from}")`);
+  const dkimSet = [v.DKIM_DOMAIN, v.DKIM_SELECTOR, v.DKIM_PRIVATE_KEY ?? v.DKIM_PRIVATE_KEY_FILE].filter(Boolean).length;
+  if (dkimSet > 0 && dkimSet < 3) {
+    throw new ConfigError('DKIM_DOMAIN', 'DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY (or DKIM_PRIVATE_KEY_FILE) must be set together');
+  }
+  let dkimKey = v.DKIM_PRIVATE_KEY?.replace(/\\n/g, '\n');
+  if (!dkimKey && v.DKIM_PRIVATE_KEY_FILE) {
+    try {
+      dkimKey = readFileSync(v.DKIM_PRIVATE_KEY_FILE, 'utf8');
+    } catch (err) {
+      throw new ConfigError('DKIM_PRIVATE_KEY_FILE', `cannot be read: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  if (dkimKey && !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(dkimKey)) {
+    throw new ConfigError(v.DKIM_PRIVATE_KEY ? 'DKIM_PRIVATE_KEY' : 'DKIM_PRIVATE_KEY_FILE', 'must be a PEM private key');
+  }
   return {
     port: v.PORT,
     host: v.HOST,
@@ -99,5 +159,22 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     adminPassword: v.ADMIN_PASSWORD,
     sessionSecret: v.SESSION_SECRET,
     logLevel: v.LOG_LEVEL,
+    trustProxy:
+      v.TRUST_PROXY === undefined || v.TRUST_PROXY === 'false'
+        ? false
+        : v.TRUST_PROXY === 'true'
+          ? true
+          : /^\d+$/.test(v.TRUST_PROXY)
+            ? Number(v.TRUST_PROXY)
+            : v.TRUST_PROXY,
+    mail: {
+      smtpUrl: v.SMTP_URL,
+      maxConnections: v.SMTP_MAX_CONNECTIONS,
+      rateLimit: v.SMTP_RATE_LIMIT,
+      from,
+      replyTo: v.MAIL_REPLY_TO,
+      maxAgeMs: v.MAIL_MAX_AGE_HOURS * 3_600_000,
+      dkim: dkimKey && v.DKIM_DOMAIN && v.DKIM_SELECTOR ? { domainName: v.DKIM_DOMAIN, keySelector: v.DKIM_SELECTOR, privateKey: dkimKey } : undefined,
+    },
   };
 }

@@ -10,6 +10,8 @@ import { createLog, type Log } from './log.js';
 import { projectRoot } from './paths.js';
 import { Views } from './render/engine.js';
 import { Snapshot } from './snapshot/snapshot.js';
+import { createTransport } from './mail/transport.js';
+import { MailWorker } from './mail/worker.js';
 
 export interface Clock {
   now(): Date;
@@ -27,10 +29,15 @@ export interface Context {
   views: Views;
   snapshot: Snapshot;
   pageId: string;
+  /** The outbox worker: started by main.ts (and test helpers), woken after commits that queue mail. */
+  mail: MailWorker;
   /** Signs session ids and CSRF tokens. */
   secret: string;
   root: string;
 }
+
+/** Everything but the workers built on it. */
+export type CoreContext = Omit<Context, 'mail'>;
 
 /** SESSION_SECRET, or one generated once and kept in DATA_DIR so that sessions survive restarts. */
 function sessionSecret(config: Config): string {
@@ -62,5 +69,6 @@ export function createContext(config: Config, opts: { clock?: Clock; log?: Log }
   const views = new Views(join(root, 'views'), config.timeZone);
   const snapshot = new Snapshot({ db, views, config, pageId, clock, log });
   snapshot.attach(bus);
-  return { config, db, clock, log, bus, views, snapshot, pageId, secret: sessionSecret(config), root };
+  const core: CoreContext = { config, db, clock, log, bus, views, snapshot, pageId, secret: sessionSecret(config), root };
+  return { ...core, mail: new MailWorker(core, createTransport(config)) };
 }

@@ -10,6 +10,10 @@ export interface PageChanged {
 
 export interface BusEvents {
   'page.changed': [PageChanged];
+  /** Outbox rows were committed outside a page change (confirmations, imports, retries). */
+  'mail.queued': [];
+  /** The worker recorded outcomes for these delivery sources. */
+  'mail.progress': [string[]];
 }
 
 /** Typed in-process event bus: one event, many consumers. */

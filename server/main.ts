@@ -3,6 +3,8 @@ import { createContext, type Context } from './context.js';
 import { MigrationError } from './db/migrate.js';
 import { ensureFirstAdmin } from './bootstrap.js';
 import { startServer } from './server.js';
+import { startJobs } from './jobs/schedule.js';
+import { mailDir } from './mail/transport.js';
 
 /** Process entry: config → database → migrations → app → http + socket.io; SIGTERM/SIGINT drain. */
 async function main(): Promise<void> {
@@ -18,8 +20,15 @@ async function main(): Promise<void> {
   }
   const setupUrl = await ensureFirstAdmin(ctx);
   const running = await startServer(ctx);
+  ctx.mail.start();
+  const jobs = startJobs(ctx);
   const shown = ctx.config.publicUrl;
   ctx.log.info({ host: ctx.config.host, port: running.port }, `Pharos listening on ${shown} (status page ${shown}/, admin ${shown}/admin)`);
+  if (ctx.mail.transport.kind === 'file') {
+    ctx.log.warn(`SMTP is not configured (SMTP_URL): mail is written as .eml files to ${mailDir(ctx.config)} (Admin → Mail)`);
+  } else {
+    ctx.log.info(`mail goes through ${ctx.mail.transport.description}`);
+  }
   if (setupUrl) {
     ctx.log.info({ setup: true }, `No operator account yet. Create the first admin here (one-time link): ${setupUrl}`);
   }
@@ -34,8 +43,10 @@ async function main(): Promise<void> {
       process.exit(1);
     }, 10_000);
     force.unref();
+    jobs.stop();
     running
       .close()
+      .then(() => ctx.mail.stop())
       .then(() => {
         ctx.db.close();
         process.exit(0);

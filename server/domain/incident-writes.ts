@@ -6,6 +6,8 @@ import { authorName, type Actor } from './actors.js';
 import { commitChange } from './changes.js';
 import { componentStatus, findComponent, setStatuses } from './components.js';
 import { newId } from './ids.js';
+import { enqueueIncidentUpdate } from './outbox.js';
+import { mailHost } from './subscribers.js';
 import { getIncident, type Incident } from './incidents.js';
 import {
   DEFAULT_UPDATE_BODIES,
@@ -113,6 +115,8 @@ function addUpdate(
      VALUES (?, ?, ?, ?, ?, ?)`,
   );
   setStatuses(ctx.db, update.changes, now).forEach((c, i) => record.run(id, c.component.id, c.component.name, c.old, c.new, i));
+  // The subscribers' messages are queued in the same transaction as the update: both commit, or neither.
+  if (update.deliver_notifications) enqueueIncidentUpdate(ctx.db, { id, incidentId }, mailHost(ctx.config.publicUrl), ctx.clock.now());
 }
 
 /** The impact: the operator's override, else the worst component status this incident ever set. */

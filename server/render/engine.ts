@@ -12,7 +12,7 @@ import {
 import { formatDate, formatDateTime, formatDuration, toZonedInput } from './format.js';
 import { renderMarkdown } from './markdown.js';
 
-export type Layout = 'public' | 'admin' | null;
+export type Layout = 'public' | 'admin' | 'email' | null;
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -37,13 +37,19 @@ export class Views {
     this.registerHelpers();
   }
 
-  private template(name: string): Handlebars.TemplateDelegate {
-    let t = this.templates.get(name);
+  private template(name: string, noEscape = false): Handlebars.TemplateDelegate {
+    const key = noEscape ? `${name}|text` : name;
+    let t = this.templates.get(key);
     if (!t) {
-      t = this.hbs.compile(readFileSync(join(this.dir, `${name}.hbs`), 'utf8'), { strict: false });
-      this.templates.set(name, t);
+      t = this.hbs.compile(readFileSync(join(this.dir, `${name}.hbs`), 'utf8'), { strict: false, noEscape });
+      this.templates.set(key, t);
     }
     return t;
+  }
+
+  /** Renders a plain-text template (emails): nothing is HTML-escaped there. */
+  renderText(view: string, data: Record<string, unknown>): string {
+    return this.template(view, true)(data);
   }
 
   /** Renders views/<view>.hbs, inside views/layouts/<layout>.hbs unless layout is null. */
@@ -76,6 +82,7 @@ export class Views {
       if (typeof iso !== 'string' || Number.isNaN(Date.parse(iso))) return '';
       return new h.SafeString(`<time datetime="${esc(iso)}" data-local="datetime">${esc(formatDateTime(iso, tz))}</time>`);
     });
+    h.registerHelper('datetime', (iso: unknown) => (typeof iso === 'string' && !Number.isNaN(Date.parse(iso)) ? formatDateTime(iso, tz) : ''));
     h.registerHelper('date', (iso: unknown) => {
       if (typeof iso !== 'string' || Number.isNaN(Date.parse(iso))) return '';
       return new h.SafeString(`<time datetime="${esc(iso)}">${esc(formatDate(iso, tz))}</time>`);
@@ -91,6 +98,12 @@ export class Views {
     h.registerHelper('selected', (name: string, option: string, options: Handlebars.HelperOptions) =>
       valueOf(options, name) === option ? 'selected' : '',
     );
+    // Is `option` among the values typed for a repeated field (checkbox lists)?
+    h.registerHelper('checkedIn', (name: string, option: string, options: Handlebars.HelperOptions) => {
+      const values = rootOf(options).values as Record<string, unknown> | undefined;
+      const v = values?.[name];
+      return (Array.isArray(v) ? v : [v]).includes(option) ? 'checked' : '';
+    });
     h.registerHelper('checked', (name: string, options: Handlebars.HelperOptions) => (valueOf(options, name) === 'on' ? 'checked' : ''));
     h.registerHelper('fieldError', (name: string, options: Handlebars.HelperOptions) => {
       const errors = rootOf(options).errors as Record<string, string> | undefined;

@@ -46,6 +46,7 @@ export async function startPharos(opts: { env?: Record<string, string>; listen?:
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', PAGE_NAME: 'Acme Status', ...opts.env });
   const ctx = createContext(config, { clock, log: createLog('silent') });
   const app = createApp(ctx);
+  ctx.mail.start();
   let running: Running | undefined;
   let url = '';
   if (opts.listen) {
@@ -63,6 +64,7 @@ export async function startPharos(opts: { env?: Record<string, string>; listen?:
     close: async () => {
       // The server a test restarted, if any, is the one to close.
       await pharos.running?.close();
+      await ctx.mail.stop();
       ctx.db.close();
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -1,0 +1,291 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { Context } from '../context.js';
+import type { Db } from '../db/open.js';
+import { Invalid, NotFound } from '../errors.js';
+import type { Actor } from './actors.js';
+import { audit } from './audit.js';
+import { newId } from './ids.js';
+import { enqueueOne } from './outbox.js';
+import { confirmToken, manageToken, sameToken, tokenSubject } from './subscriber-tokens.js';
+import { flag, parseInput } from './validate.js';
+
+export const SUBSCRIBER_STATES = ['pending', 'confirmed', 'unsubscribed', 'bounced'] as const;
+export type SubscriberState = (typeof SUBSCRIBER_STATES)[number];
+
+export interface Subscriber {
+  id: string;
+  email: string;
+  state: SubscriberState;
+  all_components: number;
+  token_version: number;
+  confirm_nonce: string | null;
+  confirm_expires_at: string | null;
+  confirm_sent_at: string | null;
+  bounce_count: number;
+  source: 'form' | 'import';
+  created_at: string;
+  confirmed_at: string | null;
+  unsubscribed_at: string | null;
+  updated_at: string;
+}
+
+export const CONFIRM_VALID_MS = 48 * 3_600_000;
+/** At most one confirmation (or "already subscribed") email per address per 10 minutes. */
+export const CONFIRM_RESEND_MS = 10 * 60_000;
+
+export const emailAddress = z
+  .string({ required_error: 'Enter an email address', invalid_type_error: 'Enter an email address' })
+  .trim()
+  .max(254, 'Use at most 254 characters')
+  .email('Enter a valid email address')
+  .transform((s) => s.toLowerCase());
+
+const choice = z.object({
+  all: flag.default(true),
+  components: z.array(z.string().regex(/^[a-z0-9]{1,64}$/, 'No such component')).max(500).default([]),
+});
+export const subscribeInput = choice.extend({ email: emailAddress });
+
+export function mailHost(publicUrl: string): string {
+  return new URL(publicUrl).hostname || 'localhost';
+}
+
+export function findSubscriber(db: Db, id: string): Subscriber | undefined {
+  return db.prepare('SELECT * FROM subscribers WHERE id = ?').get(id) as Subscriber | undefined;
+}
+
+export function subscriberComponents(db: Db, id: string): string[] {
+  return db.prepare('SELECT component_id FROM subscriber_components WHERE subscriber_id = ?').pluck().all(id) as string[];
+}
+
+function checkComponents(db: Db, ids: string[]): void {
+  const known = new Set(db.prepare('SELECT id FROM components').pluck().all() as string[]);
+  if (ids.some((id) => !known.has(id))) throw new Invalid({ components: 'Choose components from the list' });
+}
+
+function setChoice(db: Db, id: string, all: boolean, components: string[]): void {
+  db.prepare('UPDATE subscribers SET all_components = ? WHERE id = ?').run(all || components.length === 0 ? 1 : 0, id);
+  db.prepare('DELETE FROM subscriber_components WHERE subscriber_id = ?').run(id);
+  if (!all) {
+    const add = db.prepare('INSERT OR IGNORE INTO subscriber_components (subscriber_id, component_id) VALUES (?, ?)');
+    for (const c of components) add.run(id, c);
+  }
+}
+
+function queueConfirmation(ctx: Context, sub: { id: string; email: string }, now: Date): void {
+  const nonce = randomBytes(12).toString('base64url');
+  ctx.db
+    .prepare('UPDATE subscribers SET confirm_nonce = ?, confirm_expires_at = ?, confirm_sent_at = ?, updated_at = ? WHERE id = ?')
+    .run(nonce, new Date(now.getTime() + CONFIRM_VALID_MS).toISOString(), now.toISOString(), now.toISOString(), sub.id);
+  enqueueOne(
+    ctx.db,
+    {
+      source: `confirm:${sub.id}:${nonce}`,
+      recipient: sub.email,
+      subscriberId: sub.id,
+      kind: 'confirmation',
+      subjectId: nonce,
+      messageId: `<confirm.${sub.id}.${nonce}@${mailHost(ctx.config.publicUrl)}>`,
+    },
+    now,
+  );
+}
+
+/**
+ * Subscribes an address. The caller answers the same whatever happens here, so nobody learns who is
+ * subscribed: a new or lapsed address gets a confirmation link, a confirmed one a note with its manage
+ * link, each at most once per 10 minutes; a confirmed subscriber's choices change only through their link.
+ */
+export function subscribe(ctx: Context, raw: unknown): void {
+  const input = parseInput(subscribeInput, raw);
+  const now = ctx.clock.now();
+  const at = now.toISOString();
+  const queued = ctx.db
+    .transaction(() => {
+      checkComponents(ctx.db, input.components);
+      const existing = ctx.db.prepare('SELECT * FROM subscribers WHERE email = ?').get(input.email) as Subscriber | undefined;
+      const recentlyMailed = existing?.confirm_sent_at && now.getTime() - Date.parse(existing.confirm_sent_at) < CONFIRM_RESEND_MS;
+      if (!existing) {
+        const id = newId();
+        ctx.db
+          .prepare("INSERT INTO subscribers (id, email, state, created_at, updated_at) VALUES (?, ?, 'pending', ?, ?)")
+          .run(id, input.email, at, at);
+        setChoice(ctx.db, id, input.all, input.components);
+        queueConfirmation(ctx, { id, email: input.email }, now);
+        return true;
+      }
+      if (existing.state === 'confirmed') {
+        if (recentlyMailed) return false;
+        ctx.db.prepare('UPDATE subscribers SET confirm_sent_at = ? WHERE id = ?').run(at, existing.id);
+        enqueueOne(
+          ctx.db,
+          {
+            source: `already:${existing.id}:${now.getTime()}`,
+            recipient: existing.email,
+            subscriberId: existing.id,
+            kind: 'already_subscribed',
+            subjectId: existing.id,
+            messageId: `<already.${existing.id}.${now.getTime()}@${mailHost(ctx.config.publicUrl)}>`,
+          },
+          now,
+        );
+        return true;
+      }
+      // Pending, unsubscribed or bounced: (back) to pending with the choice just made, confirmation required.
+      ctx.db.prepare("UPDATE subscribers SET state = 'pending', updated_at = ? WHERE id = ?").run(at, existing.id);
+      setChoice(ctx.db, existing.id, input.all, input.components);
+      if (recentlyMailed) return false;
+      queueConfirmation(ctx, existing, now);
+      return true;
+    })
+    .immediate();
+  if (queued) ctx.bus.emit('mail.queued');
+}
+
+/** Confirms through a single-use link valid 48 hours; undefined when the link is unknown, used or expired. */
+export function confirmSubscription(ctx: Context, token: string): Subscriber | undefined {
+  const id = tokenSubject(token);
+  const sub = id ? findSubscriber(ctx.db, id) : undefined;
+  if (!sub?.confirm_nonce || !sub.confirm_expires_at) return undefined;
+  if (!sameToken(token, confirmToken(ctx.secret, sub.id, sub.confirm_nonce))) return undefined;
+  const now = ctx.clock.now();
+  if (now.getTime() > Date.parse(sub.confirm_expires_at)) return undefined;
+  ctx.db
+    .prepare(
+      `UPDATE subscribers SET state = 'confirmed', confirm_nonce = NULL, confirm_expires_at = NULL, bounce_count = 0,
+         confirmed_at = ?, unsubscribed_at = NULL, updated_at = ? WHERE id = ?`,
+    )
+    .run(now.toISOString(), now.toISOString(), sub.id);
+  return findSubscriber(ctx.db, sub.id);
+}
+
+/** The subscriber a manage/unsubscribe token belongs to, or undefined. */
+export function subscriberByToken(ctx: Context, token: string): Subscriber | undefined {
+  const id = tokenSubject(token);
+  const sub = id ? findSubscriber(ctx.db, id) : undefined;
+  return sub && sameToken(token, manageToken(ctx.secret, sub)) ? sub : undefined;
+}
+
+export function updateChoice(ctx: Context, sub: Subscriber, raw: unknown): void {
+  const input = parseInput(choice, raw);
+  ctx.db
+    .transaction(() => {
+      checkComponents(ctx.db, input.components);
+      setChoice(ctx.db, sub.id, input.all, input.components);
+      ctx.db.prepare('UPDATE subscribers SET updated_at = ? WHERE id = ?').run(ctx.clock.now().toISOString(), sub.id);
+    })
+    .immediate();
+}
+
+export function unsubscribe(ctx: Context, sub: Subscriber): void {
+  const at = ctx.clock.now().toISOString();
+  ctx.db
+    .prepare("UPDATE subscribers SET state = 'unsubscribed', unsubscribed_at = COALESCE(unsubscribed_at, ?), updated_at = ? WHERE id = ?")
+    .run(at, at, sub.id);
+}
+
+// ---- Admin side ----
+
+export interface SubscriberQuery {
+  q?: string;
+  state?: SubscriberState;
+  limit?: number;
+  offset?: number;
+}
+
+export function searchSubscribers(db: Db, query: SubscriberQuery): Subscriber[] {
+  return db
+    .prepare(
+      `SELECT * FROM subscribers WHERE (@q IS NULL OR email LIKE '%' || @q || '%' ESCAPE '\\')
+         AND (@state IS NULL OR state = @state) ORDER BY created_at DESC, email LIMIT @limit OFFSET @offset`,
+    )
+    .all({
+      q: query.q ? query.q.replace(/[\\%_]/g, (c) => `\\${c}`) : null,
+      state: query.state ?? null,
+      limit: query.limit ?? 100,
+      offset: query.offset ?? 0,
+    }) as Subscriber[];
+}
+
+export function subscriberCounts(db: Db): Record<SubscriberState | 'total', number> {
+  const rows = db.prepare('SELECT state, COUNT(*) AS n FROM subscribers GROUP BY state').all() as { state: SubscriberState; n: number }[];
+  const counts = { total: 0, pending: 0, confirmed: 0, unsubscribed: 0, bounced: 0 };
+  for (const r of rows) {
+    counts[r.state] = r.n;
+    counts.total += r.n;
+  }
+  return counts;
+}
+
+export function removeSubscriber(ctx: Context, actor: Actor, id: string): void {
+  const sub = findSubscriber(ctx.db, id);
+  if (!sub) throw new NotFound('No such subscriber');
+  ctx.db
+    .transaction(() => {
+      ctx.db.prepare('DELETE FROM subscribers WHERE id = ?').run(id);
+      audit(ctx.db, actor, 'subscriber.removed', sub.email, '', ctx.clock.now());
+    })
+    .immediate();
+}
+
+const csvCell = (v: string) => (/[",\n\r]/.test(v) || /^[=+\-@\t]/.test(v) ? `"${v.replace(/^([=+\-@\t])/, "'$1").replace(/"/g, '""')}"` : v);
+
+/** CSV of all subscribers (email, state, components, dates); cells that a spreadsheet would run as formulas are defused. */
+export function exportCsv(db: Db): string {
+  const names = new Map((db.prepare('SELECT id, name FROM components').all() as { id: string; name: string }[]).map((c) => [c.id, c.name]));
+  const rows = db.prepare('SELECT * FROM subscribers ORDER BY email').all() as Subscriber[];
+  const lines = ['email,state,components,created_at,confirmed_at,unsubscribed_at'];
+  for (const s of rows) {
+    const components = s.all_components ? 'all' : subscriberComponents(db, s.id).map((c) => names.get(c) ?? c).join('; ');
+    lines.push([s.email, s.state, components, s.created_at, s.confirmed_at ?? '', s.unsubscribed_at ?? ''].map(csvCell).join(','));
+  }
+  return lines.join('\r\n') + '\r\n';
+}
+
+export interface ImportResult {
+  added: number;
+  skipped: number;
+  invalid: { line: number; value: string }[];
+}
+
+/**
+ * Imports addresses (the first column of each line; a header line is skipped). New addresses are
+ * confirmed by email, unless the admin says they already confirmed elsewhere, which is audited.
+ */
+export function importCsv(ctx: Context, actor: Actor, csv: string, alreadyConfirmed: boolean): ImportResult {
+  const result: ImportResult = { added: 0, skipped: 0, invalid: [] };
+  const now = ctx.clock.now();
+  const at = now.toISOString();
+  const lines = csv.split(/\r?\n/);
+  if (lines.length > 100_001) throw new Invalid({ file: 'Import at most 100,000 addresses at a time' });
+  ctx.db
+    .transaction(() => {
+      lines.forEach((line, index) => {
+        const value = (line.split(',')[0] ?? '').trim().replace(/^"|"$/g, '');
+        if (!value || (index === 0 && /^e-?mail$/i.test(value))) return;
+        const parsed = emailAddress.safeParse(value);
+        if (!parsed.success) {
+          if (result.invalid.length < 100) result.invalid.push({ line: index + 1, value: value.slice(0, 100) });
+          return;
+        }
+        const id = newId();
+        const inserted = ctx.db
+          .prepare(
+            `INSERT OR IGNORE INTO subscribers (id, email, state, source, created_at, confirmed_at, updated_at)
+             VALUES (?, ?, ?, 'import', ?, ?, ?)`,
+          )
+          .run(id, parsed.data, alreadyConfirmed ? 'confirmed' : 'pending', at, alreadyConfirmed ? at : null, at).changes;
+        if (!inserted) {
+          result.skipped++;
+          return;
+        }
+        result.added++;
+        if (!alreadyConfirmed) queueConfirmation(ctx, { id, email: parsed.data }, now);
+      });
+      audit(ctx.db, actor, 'subscribers.imported', `${result.added} added`, { ...result, alreadyConfirmed }, now);
+    })
+    .immediate();
+  if (result.added && !alreadyConfirmed) ctx.bus.emit('mail.queued');
+  return result;
+}

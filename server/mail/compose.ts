@@ -1,0 +1,124 @@
+import type Mail from 'nodemailer/lib/mailer/index.js';
+import type { CoreContext as Context } from '../context.js';
+import { CATEGORY_LABELS, DATA_PROTECTION_FIELDS, getCommunication, type Communication } from '../domain/communications.js';
+import { findIncident } from '../domain/incidents.js';
+import type { Delivery } from '../domain/outbox.js';
+import { confirmToken, manageToken } from '../domain/subscriber-tokens.js';
+import { findSubscriber, mailHost, type Subscriber } from '../domain/subscribers.js';
+import { INCIDENT_STATUS_LABELS } from '../domain/status.js';
+import { NotFound } from '../errors.js';
+
+export type Composed = { message: Mail.Options } | { skip: string };
+
+interface Content {
+  template: string;
+  subject: string;
+  data: Record<string, unknown>;
+  thread?: string;
+}
+
+/** What a delivery row says, as a message: text and HTML from views/emails, threading and RFC 8058 headers. */
+export function compose(ctx: Context, delivery: Delivery): Composed {
+  const sub = delivery.subscriber_id ? findSubscriber(ctx.db, delivery.subscriber_id) : undefined;
+  if (!sub) return { skip: 'The subscriber was removed before the message was sent' };
+  const content = contentFor(ctx, delivery, sub);
+  if ('skip' in content) return content;
+
+  const base = ctx.config.publicUrl;
+  const host = mailHost(base);
+  const token = manageToken(ctx.secret, sub);
+  const unsubscribeUrl = `${base}/unsubscribe/${token}`;
+  const data = {
+    ...content.data,
+    pageName: ctx.config.pageName,
+    pageUrl: `${base}/`,
+    manageUrl: `${base}/subscriptions/manage/${token}`,
+    unsubscribeUrl,
+    subject: content.subject,
+  };
+  return {
+    message: {
+      from: ctx.config.mail.from,
+      replyTo: ctx.config.mail.replyTo,
+      to: delivery.recipient,
+      subject: content.subject,
+      messageId: delivery.message_id,
+      ...(content.thread ? { inReplyTo: content.thread, references: [content.thread] } : {}),
+      text: ctx.views.renderText(`emails/${content.template}.text`, data),
+      html: ctx.views.render(`emails/${content.template}.html`, data, 'email'),
+      list: {
+        id: { url: `status.${host}`, comment: ctx.config.pageName },
+        unsubscribe: { url: unsubscribeUrl, comment: 'Unsubscribe' },
+      },
+      headers: { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+    },
+  };
+}
+
+function contentFor(ctx: Context, d: Delivery, sub: Subscriber): Content | { skip: string } {
+  const host = mailHost(ctx.config.publicUrl);
+  const page = ctx.config.pageName;
+  switch (d.kind) {
+    case 'confirmation':
+      if (sub.state !== 'pending' || sub.confirm_nonce !== d.subject_id) return { skip: 'The confirmation link was superseded or used' };
+      return {
+        template: 'confirm',
+        subject: `Confirm your subscription to ${page}`,
+        data: { confirmUrl: `${ctx.config.publicUrl}/subscriptions/confirm/${confirmToken(ctx.secret, sub.id, d.subject_id)}`, validHours: 48 },
+      };
+    case 'already_subscribed':
+      if (sub.state !== 'confirmed') return { skip: 'No longer subscribed' };
+      return { template: 'already-subscribed', subject: `You are already subscribed to ${page}`, data: {} };
+    case 'incident_update': {
+      if (sub.state !== 'confirmed') return { skip: 'Unsubscribed before the message was sent' };
+      const incident = d.thread_id ? findIncident(ctx.db, d.thread_id) : undefined;
+      const update = incident?.incident_updates.find((u) => u.id === d.subject_id);
+      if (!incident || !update) return { skip: 'The incident or update was deleted before the message was sent' };
+      return {
+        template: 'incident-update',
+        // One subject for the whole incident, so that every client threads its updates together.
+        subject: `[Incident] ${incident.name} · ${page}`,
+        thread: `<incident.${incident.id}@${host}>`,
+        data: {
+          incident,
+          update,
+          statusLabel: INCIDENT_STATUS_LABELS[update.status],
+          incidentUrl: `${ctx.config.publicUrl}/incidents/${incident.id}`,
+          previous: incident.incident_updates.filter((u) => u.created_at < update.created_at).slice(0, 3),
+        },
+      };
+    }
+    case 'communication': {
+      if (sub.state !== 'confirmed') return { skip: 'Unsubscribed before the message was sent' };
+      let notice: Communication;
+      try {
+        notice = getCommunication(ctx.db, d.subject_id);
+      } catch (err) {
+        if (err instanceof NotFound) return { skip: 'The notice no longer exists' };
+        throw err;
+      }
+      return {
+        template: 'communication',
+        subject: `${notice.version > 1 ? '[Correction] ' : ''}${CATEGORY_LABELS[notice.category]}: ${notice.title} · ${page}`,
+        thread: `<notice.${notice.series_id}@${host}>`,
+        data: { notice, ...noticeSections(notice), noticeUrl: `${ctx.config.publicUrl}/notices/${notice.id}` },
+      };
+    }
+  }
+}
+
+/** A notice's sections with the headings readers expect; shared by its email and its page. */
+export function noticeSections(notice: Communication) {
+  const label = (name: string) => DATA_PROTECTION_FIELDS.find((f) => f.name === name)?.label ?? name;
+  const sections =
+    notice.category === 'data_protection'
+      ? [
+          { heading: label('what_happened'), text: notice.what_happened, extra: notice.consequences ? `Likely consequences: ${notice.consequences}` : '' },
+          { heading: label('data_involved'), text: notice.data_involved, extra: '' },
+          { heading: label('measures'), text: notice.measures, extra: '' },
+          { heading: label('what_to_do'), text: notice.what_to_do, extra: '' },
+          { heading: label('contact'), text: notice.contact, extra: '' },
+        ]
+      : [];
+  return { sections, categoryLabel: CATEGORY_LABELS[notice.category] };
+}

@@ -1,0 +1,122 @@
+import express, { Router, type Request } from 'express';
+import type { Context } from '../../context.js';
+import { orderedComponents, pageLayout } from '../../domain/component-order.js';
+import { admits, closeGateAutomatically, getGate } from '../../domain/subscription-gate.js';
+import {
+  confirmSubscription,
+  subscribe,
+  subscriberByToken,
+  subscriberComponents,
+  unsubscribe,
+  updateChoice,
+} from '../../domain/subscribers.js';
+import { HttpError, NotFound } from '../../errors.js';
+import { form } from '../admin/form.js';
+import { SlidingWindow } from '../middleware/rate-limit.js';
+import { field, formBody, renderPage } from '../respond.js';
+
+const PER_IP_LIMIT = 10;
+const PER_IP_WINDOW_MS = 10 * 60_000;
+
+/** Checkbox lists arrive as one string or several. */
+function list(value: string | string[] | undefined): string[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
+function choiceFrom(body: Record<string, string | string[]>) {
+  return { all: field(body, 'scope') !== 'some', components: list(body.components) };
+}
+
+const linkGone = () => new HttpError(404, 'link_not_valid', 'This link is not valid any more. It may have been used already or have expired.');
+
+/** Subscribing by email (double opt-in), confirming, managing and one-click unsubscribing (RFC 8058). */
+export function subscriptionRoutes(ctx: Context): Router {
+  const router = Router();
+  const perIp = new SlidingWindow(PER_IP_WINDOW_MS);
+  const global = new SlidingWindow(60_000);
+  const parse = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 1000 });
+  const components = () => orderedComponents(pageLayout(ctx.db));
+  const formData = () => ({ title: 'Subscribe to updates', components: components(), gate: getGate(ctx.db) });
+
+  router.get('/subscribe', (_req, res) => {
+    renderPage(ctx, res, 'public/subscribe', { ...formData(), values: { scope: 'all' } }, { layout: 'public' });
+  });
+
+  router.post('/subscribe', parse, form('public/subscribe', formData, 'public'), (req, res) => {
+    const now = ctx.clock.now().getTime();
+    if (perIp.hit(req.ip ?? 'unknown', now) > PER_IP_LIMIT) {
+      throw new HttpError(429, 'too_many_requests', 'Too many sign-ups from your network. Please try again in a few minutes.');
+    }
+    const body = formBody(req);
+    const email = field(body, 'email') ?? '';
+    const gate = getGate(ctx.db);
+    const verdict = admits(gate, email);
+    if (verdict !== 'ok') {
+      renderPage(ctx, res, 'public/subscribe', { ...formData(), values: body, refused: verdict }, { layout: 'public' });
+      return;
+    }
+    subscribe(ctx, { email, ...choiceFrom(body) });
+    const rate = global.hit('all', now);
+    if (gate.threshold > 0 && rate > gate.threshold) {
+      closeGateAutomatically(ctx, rate);
+      ctx.log.warn({ rate, threshold: gate.threshold }, 'sign-ups exceeded the threshold; new subscriptions closed automatically');
+    }
+    // The same answer whether the address is new, pending or already subscribed.
+    renderPage(ctx, res, 'public/subscribe-sent', { title: 'Check your inbox' }, { layout: 'public' });
+  });
+
+  router.get('/subscriptions/confirm/:token', (req, res) => {
+    const sub = confirmSubscription(ctx, req.params.token);
+    if (!sub) throw linkGone();
+    renderPage(ctx, res, 'public/subscription-message', {
+      title: 'Subscription confirmed',
+      heading: 'You are subscribed',
+      message: `${sub.email} will receive incident updates and official notices from ${ctx.config.pageName}. Every email has a link to change or cancel this.`,
+    }, { layout: 'public' });
+  });
+
+  const manageData = (req: Request) => () => {
+    const sub = subscriberByToken(ctx, String(req.params.token));
+    if (!sub) throw linkGone();
+    return { title: 'Your subscription', subscriber: sub, token: req.params.token, components: components() };
+  };
+  router.get('/subscriptions/manage/:token', (req, res) => {
+    const data = manageData(req)();
+    const chosen = subscriberComponents(ctx.db, data.subscriber.id);
+    renderPage(ctx, res, 'public/manage', {
+      ...data,
+      values: { scope: data.subscriber.all_components ? 'all' : 'some', components: chosen },
+    }, { layout: 'public' });
+  });
+  router.post(
+    '/subscriptions/manage/:token',
+    parse,
+    (req, res, next) => form('public/manage', manageData(req), 'public')(req, res, next),
+    (req, res) => {
+      const data = manageData(req)();
+      updateChoice(ctx, data.subscriber, choiceFrom(formBody(req)));
+      const body = formBody(req);
+      renderPage(ctx, res, 'public/manage', { ...data, values: { scope: field(body, 'scope'), components: list(body.components) }, saved: true }, { layout: 'public' });
+    },
+  );
+
+  // RFC 8058: a GET only shows a button (mail scanners follow links); a POST, with or without a body,
+  // cookie or CSRF token, unsubscribes at once and answers 200, never a redirect.
+  router.get('/unsubscribe/:token', (req, res) => {
+    const sub = subscriberByToken(ctx, req.params.token);
+    if (!sub) throw linkGone();
+    renderPage(ctx, res, 'public/unsubscribe', { title: 'Unsubscribe', subscriber: sub, token: req.params.token }, { layout: 'public' });
+  });
+  router.post('/unsubscribe/:token', (req, res) => {
+    const sub = subscriberByToken(ctx, req.params.token);
+    if (!sub) throw new NotFound('This unsubscribe link is not valid.');
+    unsubscribe(ctx, sub);
+    renderPage(ctx, res, 'public/subscription-message', {
+      title: 'Unsubscribed',
+      heading: 'You are unsubscribed',
+      message: `${sub.email} will not receive any more email from ${ctx.config.pageName}.`,
+    }, { layout: 'public' });
+  });
+
+  return router;
+}
