@@ -2,6 +2,7 @@ import { ConfigError, loadConfig } from '../server/config.js';
 import { createContext, type Context } from '../server/context.js';
 import { MigrationError } from '../server/db/migrate.js';
 import { HttpError } from '../server/errors.js';
+import { environmentWithDotEnv } from '../server/env-file.js';
 import { createLog } from '../server/log.js';
 
 /** `--name value` / `--name=value` from argv. */
@@ -18,7 +19,7 @@ export function option(argv: string[], name: string): string | undefined {
 export async function runCli(task: (ctx: Context) => Promise<void>): Promise<void> {
   let ctx: Context | undefined;
   try {
-    ctx = createContext(loadConfig(process.env), { log: createLog('warn') });
+    ctx = createContext(loadConfig(environmentWithDotEnv(process.env)), { log: createLog('warn') });
     await task(ctx);
   } catch (err) {
     if (err instanceof HttpError) {

@@ -50,6 +50,8 @@ function isTimeZone(value: string): boolean {
   }
 }
 
+const SECRET_VARIABLES = new Set(['ADMIN_PASSWORD', 'SESSION_SECRET', 'SMTP_URL', 'DKIM_PRIVATE_KEY']);
+
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
 const wholeNumber = (min: number, max: number) =>
@@ -121,7 +123,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     const issue = parsed.error.issues[0];
     const variable = String(issue?.path[0] ?? 'environment');
     const got = env[variable];
-    throw new ConfigError(variable, `${issue?.message ?? 'is invalid'}${got === undefined ? '' : ` (got "${got}")`}`);
+    // Secrets are never echoed: start-up errors end up in logs.
+    const shown = got === undefined || SECRET_VARIABLES.has(variable) ? '' : ` (got "${got}")`;
+    throw new ConfigError(variable, `${issue?.message ?? 'is invalid'}${shown}`);
   }
   const v = parsed.data;
   if ((v.ADMIN_EMAIL === undefined) !== (v.ADMIN_PASSWORD === undefined)) {

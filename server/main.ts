@@ -2,6 +2,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { createContext, type Context } from './context.js';
 import { MigrationError } from './db/migrate.js';
 import { ensureFirstAdmin } from './bootstrap.js';
+import { environmentWithDotEnv } from './env-file.js';
 import { startServer } from './server.js';
 import { startJobs } from './jobs/schedule.js';
 import { mailDir } from './mail/transport.js';
@@ -10,7 +11,7 @@ import { mailDir } from './mail/transport.js';
 async function main(): Promise<void> {
   let ctx: Context;
   try {
-    ctx = createContext(loadConfig(process.env));
+    ctx = createContext(loadConfig(environmentWithDotEnv(process.env)));
   } catch (err) {
     if (err instanceof ConfigError || err instanceof MigrationError) {
       console.error(err.message);

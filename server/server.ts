@@ -16,6 +16,7 @@ export async function startServer(ctx: Context, port = ctx.config.port, host = c
   const http = createServer(createApp(ctx));
   http.keepAliveTimeout = 65_000;
   const realtime = startRealtime(ctx, http);
+  const stopWatching = ctx.snapshot.watch();
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(port, host, () => {
@@ -27,12 +28,15 @@ export async function startServer(ctx: Context, port = ctx.config.port, host = c
     http,
     io: realtime.io,
     port: (http.address() as AddressInfo).port,
+    // Stops accepting, lets requests in flight finish (at most 5 s), then closes what is left.
     close: () =>
       new Promise<void>((resolve) => {
+        stopWatching();
         realtime.stop();
-        realtime.io.close();
-        http.close(() => resolve());
-        http.closeAllConnections();
+        // io.close() closes the HTTP server too, and calls back once every connection has ended.
+        realtime.io.close(() => resolve());
+        http.closeIdleConnections();
+        setTimeout(() => http.closeAllConnections(), 5000).unref();
       }),
   };
 }

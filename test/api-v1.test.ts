@@ -52,7 +52,9 @@ function checkComponent(value: unknown, pageId: string, where: string): Json {
 
 function checkIncident(value: unknown, pageId: string, where: string): Json {
   const i = obj(value, where);
-  exactKeys(i, INCIDENT_KEYS, where);
+  // v1 incidents carry the v2 fields plus impact_override, as Statuspage's management API does.
+  exactKeys(i, [...INCIDENT_KEYS, 'impact_override'], where);
+  assert.ok(i.impact_override === null || IMPACTS.includes(String(i.impact_override)), `${where}.impact_override`);
   assert.ok(typeof i.id === 'string' && i.id.length > 0, `${where}.id is an opaque string`);
   assert.equal(typeof i.name, 'string');
   oneOf(i.status, INCIDENT_STATUSES, `${where}.status`);

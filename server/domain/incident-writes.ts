@@ -122,13 +122,17 @@ function addUpdate(
 /** The impact: the operator's override, else the worst component status this incident ever set. */
 function refreshImpact(db: Db, incidentId: string): void {
   const override = db.prepare('SELECT impact_override FROM incidents WHERE id = ?').pluck().get(incidentId) as string | null;
+  // Every status an update set, and, while the incident is open, its components' current statuses.
   const statuses = db
     .prepare(
       `SELECT c.new_status FROM incident_update_components c JOIN incident_updates u ON u.id = c.update_id
-       WHERE u.incident_id = ?`,
+       WHERE u.incident_id = @id
+       UNION ALL
+       SELECT c.status FROM incident_components ic JOIN components c ON c.id = ic.component_id
+       JOIN incidents i ON i.id = ic.incident_id WHERE ic.incident_id = @id AND i.resolved_at IS NULL`,
     )
     .pluck()
-    .all(incidentId) as ComponentStatus[];
+    .all({ id: incidentId }) as ComponentStatus[];
   db.prepare('UPDATE incidents SET impact = ? WHERE id = ?').run(override ?? impactFromComponentStatuses(statuses), incidentId);
 }
 
@@ -170,8 +174,10 @@ export function createIncident(ctx: Context, actor: Actor, raw: unknown, prefix 
 
 export function patchIncident(ctx: Context, actor: Actor, id: string, raw: unknown, prefix = ''): Incident {
   const input = parseInput(incidentPatchInput, raw, prefix);
-  const before = getIncident(ctx.db, id);
+  getIncident(ctx.db, id);
   return commitChange(ctx, { cause: 'incident.updated', actor }, () => {
+    // Read inside the write transaction: what this change builds on cannot move under it.
+    const before = getIncident(ctx.db, id);
     const now = ctx.clock.now().toISOString();
     if (input.name !== undefined || input.impact_override !== undefined || input.started_at !== undefined) {
       ctx.db
@@ -188,7 +194,13 @@ export function patchIncident(ctx: Context, actor: Actor, id: string, raw: unkno
     checkComponents(ctx.db, input.component_ids ?? [], () => `${prefix}component_ids`);
     const link = ctx.db.prepare('INSERT OR IGNORE INTO incident_components (incident_id, component_id) VALUES (?, ?)');
     for (const componentId of input.component_ids ?? []) link.run(id, componentId);
-    if (input.status !== undefined || input.body !== undefined || input.components !== undefined) {
+    // A status or a message makes an update; component statuses alone change the components (and are
+    // linked to the incident) without adding to its timeline, as Statuspage's API does.
+    if (input.status === undefined && input.body === undefined && input.components !== undefined) {
+      for (const componentId of Object.keys(explicit)) link.run(id, componentId);
+      setStatuses(ctx.db, new Map(Object.entries(explicit)), now);
+    }
+    if (input.status !== undefined || input.body !== undefined) {
       const status = input.status ?? before.status;
       const changes = new Map<string, ComponentStatus>(Object.entries(explicit));
       if (isResolved(status) && !isResolved(before.status)) {

@@ -54,12 +54,23 @@ export function getUser(db: Db, id: string): User {
   return user;
 }
 
-export async function createUser(db: Db, raw: unknown, now: Date): Promise<User> {
+export interface PreparedUser {
+  input: z.output<typeof newUserInput>;
+  hash: string;
+}
+
+/** Validates and hashes (slow, asynchronous) before anything is written. */
+export async function prepareUser(db: Db, raw: unknown): Promise<PreparedUser> {
   const input = parseInput(newUserInput, raw);
   if (db.prepare('SELECT 1 FROM users WHERE email = ?').get(input.email)) {
     throw new Invalid({ email: 'An account with this email already exists' });
   }
-  const hash = await hashPassword(input.password);
+  return { input, hash: await hashPassword(input.password) };
+}
+
+/** Writes a prepared user (synchronous, so it can sit inside a transaction with its preconditions). */
+export function insertUser(db: Db, prepared: PreparedUser, now: Date): User {
+  const { input, hash } = prepared;
   const id = newId();
   const at = now.toISOString();
   try {
@@ -78,6 +89,10 @@ export async function createUser(db: Db, raw: unknown, now: Date): Promise<User>
     throw err;
   }
   return getUser(db, id);
+}
+
+export async function createUser(db: Db, raw: unknown, now: Date): Promise<User> {
+  return insertUser(db, await prepareUser(db, raw), now);
 }
 
 /** The user for this email and password, or undefined; as slow for an unknown email as for a wrong password. */

@@ -34,11 +34,8 @@ export const longText = (max: number) =>
     .refine((s) => !CONTROL.test(s), 'Must not contain control characters')
     .transform((s) => s.trim());
 
-/** Booleans as JSON sends them, or as HTML checkboxes do ("on", "true", "1"). */
-export const flag = z.union([
-  z.boolean(),
-  z.enum(['on', 'true', '1', 'false', '0', 'off', '']).transform((s) => s === 'on' || s === 'true' || s === '1'),
-], { errorMap: () => ({ message: 'Must be true or false' }) });
+/** A JSON boolean; forms turn their checkboxes into booleans before calling the domain. */
+export const flag = z.boolean({ invalid_type_error: 'Must be true or false', required_error: 'Must be true or false' });
 
 export const enumOf = <T extends readonly [string, ...string[]]>(values: T, what: string) =>
   z.enum(values, { errorMap: () => ({ message: `${what} must be one of: ${values.join(', ')}` }) });

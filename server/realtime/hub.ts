@@ -17,7 +17,12 @@ export function startRealtime(ctx: Context, http: HttpServer): { io: Io; stop: (
     cors: { origin: false },
   });
   io.on('connection', (socket) => {
-    socket.emit('page', ctx.snapshot.current().live);
+    try {
+      socket.emit('page', ctx.snapshot.current().live);
+    } catch (err) {
+      // The viewer keeps the page it has; the next change or reconnection brings the state.
+      ctx.log.error({ err }, 'could not send the current state to a new viewer');
+    }
   });
   const unsubscribe = ctx.snapshot.onChange((s) => io.emit('page', s.live));
   return {

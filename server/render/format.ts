@@ -76,7 +76,16 @@ export function fromZonedInput(local: string, timeZone: string): Date | undefine
   // Two passes settle the offset around DST changes.
   let t = asUtc - offsetAt(new Date(asUtc), timeZone);
   t = asUtc - offsetAt(new Date(t), timeZone);
+  // Refuse what the zone's clock never shows: 30 February, 24:99, or the hour skipped when clocks go forward.
+  if (toZonedInput(new Date(t).toISOString(), timeZone) !== local.trim().slice(0, 16)) return undefined;
   return new Date(t);
+}
+
+/** "YYYY-MM-DD" of the calendar day `days` before the given one (calendar days, whatever their length). */
+export function daysBefore(key: string, days: number): string {
+  const [y, m, d] = key.split('-').map(Number);
+  const date = new Date(Date.UTC(y ?? 1970, (m ?? 1) - 1, (d ?? 1) - days));
+  return date.toISOString().slice(0, 10);
 }
 
 /** The first instant of the month containing `date` (months back: 0 = this month), in the zone. */

@@ -3,7 +3,7 @@ import type { Db } from '../db/open.js';
 import { orderedComponents, pageLayout, type LayoutItem } from '../domain/component-order.js';
 import { listRecent, listStartedBetween, listUnresolved, type Incident } from '../domain/incidents.js';
 import { INDICATOR_DESCRIPTIONS, pageIndicator, isResolved } from '../domain/status.js';
-import { dayKey, formatDate, fromZonedInput } from '../render/format.js';
+import { dayKey, daysBefore, formatDate, fromZonedInput } from '../render/format.js';
 import { componentsShape, incidentShape, pagePositions, type PageShape, type StatusShape } from './shapes.js';
 
 const DAY_MS = 86_400_000;
@@ -49,17 +49,18 @@ export function buildPageState(db: Db, opts: { config: Config; pageId: string; n
   const lastEvent = db.prepare('SELECT created_at FROM events ORDER BY id DESC LIMIT 1').pluck().get() as string | undefined;
   const updatedAt = lastEvent ?? now.toISOString();
 
-  const firstDay = dayKey(new Date(now.getTime() - (PAST_DAYS - 1) * DAY_MS).toISOString(), tz);
+  const today = dayKey(now.toISOString(), tz);
+  const firstDay = daysBefore(today, PAST_DAYS - 1);
   const from = fromZonedInput(`${firstDay}T00:00`, tz) ?? new Date(now.getTime() - PAST_DAYS * DAY_MS);
   const past = listStartedBetween(db, from.toISOString(), new Date(now.getTime() + DAY_MS).toISOString()).filter((i) =>
     isResolved(i.status),
   );
   const pastDays: PastDay[] = [];
   for (let n = 0; n < PAST_DAYS; n++) {
-    const instant = new Date(now.getTime() - n * DAY_MS).toISOString();
-    const key = dayKey(instant, tz);
-    if (pastDays.some((d) => d.key === key)) continue;
-    pastDays.push({ key, label: formatDate(instant, tz), incidents: past.filter((i) => dayKey(i.started_at, tz) === key) });
+    const key = daysBefore(today, n);
+    // Noon is on the right calendar day in every zone, DST or not.
+    const noon = fromZonedInput(`${key}T12:00`, tz) ?? new Date(`${key}T12:00:00Z`);
+    pastDays.push({ key, label: formatDate(noon.toISOString(), tz), incidents: past.filter((i) => dayKey(i.started_at, tz) === key) });
   }
 
   const positions = pagePositions(layout);

@@ -43,6 +43,8 @@ function body(content: string, type: string): Body {
  */
 export class Snapshot {
   private snapshot: SnapshotState | undefined;
+  /** Set when a rebuild failed: the next read tries again instead of serving the old state forever. */
+  private stale = false;
   private readonly listeners = new Set<(s: SnapshotState) => void>();
 
   constructor(
@@ -55,9 +57,28 @@ export class Snapshot {
       try {
         this.rebuild(change.eventId);
       } catch (err) {
+        this.stale = true;
         this.deps.log.error({ err, change }, 'snapshot rebuild failed');
       }
     });
+  }
+
+  /**
+   * Also picks up changes committed by another process on the same database (a script, a restore),
+   * which emit no event here: checked every `intervalMs` against the events table's last id.
+   */
+  watch(intervalMs = 1000): () => void {
+    const timer = setInterval(() => {
+      try {
+        const version = lastEventId(this.deps);
+        if (this.stale || !this.snapshot || version > this.snapshot.version) this.rebuild(version);
+      } catch (err) {
+        this.stale = true;
+        this.deps.log.error({ err }, 'snapshot refresh failed');
+      }
+    }, intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   onChange(listener: (s: SnapshotState) => void): () => void {
@@ -67,12 +88,14 @@ export class Snapshot {
 
   current(): SnapshotState {
     const now = this.deps.clock.now();
-    if (!this.snapshot || this.snapshot.day !== dayKey(now.toISOString(), this.deps.config.timeZone)) return this.rebuild(lastEventId(this.deps));
+    if (!this.snapshot || this.stale || this.snapshot.day !== dayKey(now.toISOString(), this.deps.config.timeZone)) {
+      return this.rebuild(lastEventId(this.deps));
+    }
     return this.snapshot;
   }
 
   rebuild(version: number): SnapshotState {
-    if (this.snapshot && version < this.snapshot.version) return this.snapshot;
+    if (this.snapshot && !this.stale && version < this.snapshot.version) return this.snapshot;
     const { db, views, config, pageId, clock } = this.deps;
     const now = clock.now();
     const state = buildPageState(db, { config, pageId, now });
@@ -98,6 +121,7 @@ export class Snapshot {
       ['/api/v2/scheduled-maintenances/upcoming.json', json({ page: v2.page, scheduled_maintenances: [] })],
       ['/api/v2/scheduled-maintenances/active.json', json({ page: v2.page, scheduled_maintenances: [] })],
     ]);
+    this.stale = false;
     this.snapshot = {
       version,
       day: dayKey(now.toISOString(), config.timeZone),

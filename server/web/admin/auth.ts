@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { Context } from '../../context.js';
 import { checkSetupToken, deleteSetting } from '../../domain/settings.js';
-import { authenticate, countUsers, createUser } from '../../domain/users.js';
+import { authenticate, countUsers, insertUser, prepareUser } from '../../domain/users.js';
 import { Invalid, NotFound } from '../../errors.js';
 import { requireCsrf } from '../middleware/csrf.js';
 import { signIn, signOut } from '../middleware/session.js';
@@ -30,8 +30,16 @@ export function authRoutes(ctx: Context): Router {
       const body = formBody(req);
       if (!setupAllowed(field(body, 'token'))) throw new NotFound('This setup link is not valid (or Pharos already has an admin).');
       if (field(body, 'password') !== field(body, 'password_confirm')) throw new Invalid({ password_confirm: 'The passwords do not match' });
-      const user = await createUser(ctx.db, { email: field(body, 'email'), name: field(body, 'name'), password: field(body, 'password'), role: 'admin' }, ctx.clock.now());
-      deleteSetting(ctx.db, 'setup_token_hash');
+      const prepared = await prepareUser(ctx.db, { email: field(body, 'email'), name: field(body, 'name'), password: field(body, 'password'), role: 'admin' });
+      // Checked again and consumed in the same transaction as the insert: two submissions racing with
+      // one link cannot both create an admin.
+      const user = ctx.db
+        .transaction(() => {
+          if (!setupAllowed(field(body, 'token'))) throw new NotFound('This setup link is not valid (or Pharos already has an admin).');
+          deleteSetting(ctx.db, 'setup_token_hash');
+          return insertUser(ctx.db, prepared, ctx.clock.now());
+        })
+        .immediate();
       ctx.log.info({ user: user.email }, 'first admin account created through the setup link');
       signIn(ctx, req, res, user.id);
       res.redirect(303, '/admin');

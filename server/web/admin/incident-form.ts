@@ -3,7 +3,7 @@ import { pageLayout } from '../../domain/component-order.js';
 import type { Component } from '../../domain/components.js';
 import { COMPONENT_STATUSES, COMPONENT_STATUS_LABELS, IMPACTS, IMPACT_LABELS, INCIDENT_STATUSES, INCIDENT_STATUS_LABELS } from '../../domain/status.js';
 import { Invalid } from '../../errors.js';
-import { fromZonedInput } from '../../render/format.js';
+import { fromZonedInput, toZonedInput } from '../../render/format.js';
 import { field } from '../respond.js';
 
 type Values = Record<string, string | string[]>;
@@ -46,13 +46,19 @@ export const incidentChoices = {
 };
 
 /** Turns the admin form's flat fields into the domain's input: `components.<id>` selects, a checkbox, a local time. */
-export function incidentFormInput(ctx: Context, body: Values, parts: { incident?: boolean; update?: boolean }): Record<string, unknown> {
+export function incidentFormInput(
+  ctx: Context,
+  body: Values,
+  parts: { incident?: boolean; update?: boolean; originalStart?: string },
+): Record<string, unknown> {
   const input: Record<string, unknown> = {};
   if (parts.incident) {
     input.name = field(body, 'name') ?? '';
     input.impact_override = field(body, 'impact_override') ?? '';
     const started = field(body, 'started_at')?.trim();
-    if (started) {
+    // The edit form shows the start to the minute; sent back unchanged, it must not move the start.
+    const unchanged = parts.originalStart !== undefined && started === toZonedInput(parts.originalStart, ctx.config.timeZone);
+    if (started && !unchanged) {
       const at = fromZonedInput(started, ctx.config.timeZone);
       if (!at) throw new Invalid({ started_at: 'Enter a date and time, such as 2026-11-30T14:05' });
       if (at.getTime() > ctx.clock.now().getTime() + 5 * 60_000) throw new Invalid({ started_at: 'The start cannot be in the future' });

@@ -78,7 +78,8 @@ export function incidentRoutes(ctx: Context): Router {
     (req, res, next) => form('admin/incident-edit', editData(String(req.params.id)))(req, res, next),
     (req, res) => {
       const id = String(req.params.id);
-      patchIncident(ctx, actorOf(res), id, incidentFormInput(ctx, formBody(req), { incident: true }));
+      const originalStart = getIncident(ctx.db, id).started_at;
+      patchIncident(ctx, actorOf(res), id, incidentFormInput(ctx, formBody(req), { incident: true, originalStart }));
       res.redirect(303, `/admin/incidents/${id}`);
     },
   );

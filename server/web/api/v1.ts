@@ -28,13 +28,17 @@ function actor(res: Response): Actor {
 export function v1Routes(ctx: Context): Router {
   const page = Router({ mergeParams: true });
   page.use(requireApiKey(ctx));
-  const shape = (i: Incident) => incidentShape(i, ctx.pageId, ctx.config.publicUrl, pagePositions(pageLayout(ctx.db)));
+  // v1 incidents also carry impact_override, so automation can read back what it set.
+  const shape = (i: Incident, positions = pagePositions(pageLayout(ctx.db))) => ({
+    ...incidentShape(i, ctx.pageId, ctx.config.publicUrl, positions),
+    impact_override: i.impact_override,
+  });
   const incident = (id: string) => shape(getIncident(ctx.db, id));
 
   page.get('/incidents', (req, res) => {
     const limit = Math.min(Math.max(Number.parseInt(String(req.query.limit ?? '100'), 10) || 100, 1), 100);
     const positions = pagePositions(pageLayout(ctx.db));
-    res.json(listRecent(ctx.db, limit).map((i) => incidentShape(i, ctx.pageId, ctx.config.publicUrl, positions)));
+    res.json(listRecent(ctx.db, limit).map((i) => shape(i, positions)));
   });
   page.post('/incidents', (req, res) => {
     const created = createIncident(ctx, actor(res), envelope(req, 'incident'), 'incident.');

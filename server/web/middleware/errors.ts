@@ -51,21 +51,35 @@ export function errorHandler(ctx: Context): ErrorRequestHandler {
     const form = res.locals.form;
     if (http instanceof Invalid && form) {
       const values = formBody(req);
+      let data: Record<string, unknown> | undefined;
+      try {
+        data = form.data(values);
+      } catch (dataErr) {
+        // The form's page cannot be built (its incident was deleted meanwhile...): answer with that error instead.
+        res.locals.form = undefined;
+        return errorHandler(ctx)(dataErr, req, res, next);
+      }
       renderPage(
         ctx,
         res,
         form.view,
-        { ...form.data(values), values, errors: http.fields, formError: http.fields.form ?? 'Please correct the fields marked below.' },
+        { ...data, values, errors: http.fields, formError: http.fields.form ?? 'Please correct the fields marked below.' },
         { status: 422, layout: form.layout ?? 'admin' },
       );
       return;
     }
-    renderPage(
-      ctx,
-      res,
-      'public/error',
-      { title: status === 404 ? 'Not found' : 'Error', status, message },
-      { layout: req.path.startsWith('/admin') && res.locals.user ? 'admin' : 'public', status },
-    );
+    try {
+      renderPage(
+        ctx,
+        res,
+        'public/error',
+        { title: status === 404 ? 'Not found' : 'Error', status, message },
+        { layout: req.path.startsWith('/admin') && res.locals.user ? 'admin' : 'public', status },
+      );
+    } catch (renderErr) {
+      // Never Express's default handler, which would print a stack trace.
+      ctx.log.error({ err: renderErr }, 'error page failed to render');
+      res.status(status).type('text').send(message);
+    }
   };
 }
