@@ -6,7 +6,9 @@ import { adminRoutes } from './web/admin/index.js';
 import { v1Routes } from './web/api/v1.js';
 import { v2Routes } from './web/api/v2.js';
 import { errorHandler, notFound } from './web/middleware/errors.js';
+import { noticeRoutes } from './web/public/notices.js';
 import { publicRoutes } from './web/public/routes.js';
+import { subscriptionRoutes } from './web/public/subscriptions.js';
 
 /** The Express app, without listening: main.ts and the tests listen. */
 export function createApp(ctx: Context): express.Express {
@@ -39,6 +41,8 @@ export function createApp(ctx: Context): express.Express {
   );
   app.use(express.static(join(ctx.root, 'public'), { index: false, maxAge: '1h' }));
   app.use(publicRoutes(ctx));
+  app.use(subscriptionRoutes(ctx));
+  app.use(noticeRoutes(ctx));
   app.use('/api/v2', v2Routes(ctx));
   app.use('/api/v1', express.json({ limit: '1mb' }), v1Routes(ctx));
   app.use(adminRoutes(ctx));

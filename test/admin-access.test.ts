@@ -7,6 +7,10 @@ import { createApiKey } from '../server/domain/api-keys.js';
 import { createGroup } from '../server/domain/component-groups.js';
 import { createComponent } from '../server/domain/components.js';
 import { createIncident, patchIncident } from '../server/domain/incident-writes.js';
+import { readdirSync } from 'node:fs';
+import { publishCommunication } from '../server/domain/communications.js';
+import { importCsv } from '../server/domain/subscribers.js';
+import { mailDir } from '../server/mail/transport.js';
 import { adminRoutes } from '../server/web/admin/index.js';
 import { addUser, csrfOf, PASSWORD, signIn, startPharos, submit, type Agent, type TestPharos } from './helpers/pharos.js';
 
@@ -43,9 +47,22 @@ interface Seeded {
   operatorId: string;
   victimId: string;
   apiKey: string;
+  subscriber: string;
+  communication: string;
+  mailFile: string;
 }
 
-const ADMIN_ONLY_PREFIXES = ['/admin/components', '/admin/groups', '/admin/users', '/admin/api-keys', '/admin/settings'];
+const ADMIN_ONLY_PREFIXES = [
+  '/admin/components',
+  '/admin/groups',
+  '/admin/users',
+  '/admin/api-keys',
+  '/admin/settings',
+  '/admin/subscribers',
+  '/admin/communications',
+  '/admin/mail',
+  '/admin/deliveries',
+];
 
 /** Login, logout and setup are open to anonymous visitors by design. */
 const AUTH_PATTERNS = ['/setup', '/admin/login', '/admin/logout'];
@@ -99,6 +116,26 @@ function adminRouteTable(s: Seeded): Route[] {
     // settings.ts
     ['GET', '/admin/settings'],
     ['POST', '/admin/settings', { PAGE_NAME: 'Hijacked' }],
+    ['POST', '/admin/settings/subscriptions', { mode: 'paused', domains: '', threshold: '0', auto_mode: 'paused' }],
+    // subscribers.ts
+    ['GET', '/admin/subscribers'],
+    ['GET', '/admin/subscribers/export.csv'],
+    ['GET', '/admin/subscribers/import'],
+    ['POST', '/admin/subscribers/import', { csv: 'mallory@example.com', already_confirmed: 'on' }],
+    ['GET', '/admin/subscribers/:id/delete'],
+    ['POST', '/admin/subscribers/:id/delete', {}],
+    // communications.ts
+    ['GET', '/admin/communications'],
+    ['GET', '/admin/communications/new'],
+    ['POST', '/admin/communications', { category: 'general', title: 'Injected notice', body: 'injected' }],
+    ['GET', '/admin/communications/:id'],
+    ['GET', '/admin/communications/:id/correct'],
+    ['POST', '/admin/communications/:id/correct', { category: 'general', title: 'Injected correction', body: 'injected' }],
+    // mail.ts
+    ['GET', '/admin/mail'],
+    ['POST', '/admin/mail/retry', {}],
+    ['GET', '/admin/mail/files/:name'],
+    ['GET', '/admin/deliveries'],
   ];
   const idFor = (pattern: string): string => {
     if (pattern.startsWith('/admin/incidents/')) return s.incident;
@@ -107,10 +144,16 @@ function adminRouteTable(s: Seeded): Route[] {
     if (pattern.endsWith('/role')) return s.operatorId;
     if (pattern.startsWith('/admin/users/')) return s.victimId;
     if (pattern.startsWith('/admin/api-keys/')) return s.apiKey;
+    if (pattern.startsWith('/admin/subscribers/')) return s.subscriber;
+    if (pattern.startsWith('/admin/communications/')) return s.communication;
     throw new Error(`no id for ${pattern}`);
   };
   return table.map(([method, pattern, fields]) => {
-    const path = pattern.includes(':') ? pattern.replace(':id', idFor(pattern)).replace(':updateId', s.update) : pattern;
+    const path = pattern.includes(':name')
+      ? pattern.replace(':name', s.mailFile)
+      : pattern.includes(':')
+        ? pattern.replace(':id', idFor(pattern)).replace(':updateId', s.update)
+        : pattern;
     const adminOnly = ADMIN_ONLY_PREFIXES.some((p) => pattern === p || pattern.startsWith(`${p}/`));
     return { method, pattern, path, adminOnly, ...(method === 'POST' ? { fields: fields ?? {} } : {}) };
   });
@@ -144,6 +187,11 @@ const TABLES = [
   'incident_updates',
   'incident_update_components',
   'events',
+  'subscribers',
+  'subscriber_components',
+  'deliveries',
+  'communications',
+  'audit_log',
 ];
 
 /** Every row of every table, to show that a refused request changed nothing. */
@@ -196,6 +244,13 @@ describe('admin access control', () => {
     const update = patched.incident_updates[0];
     assert.ok(update && patched.incident_updates.length === 2);
     const key = createApiKey(p.ctx.db, { name: 'automation' }, null, p.clock.now());
+    // A subscriber, a published notice (mail to the subscriber, written as a file), all through the domain.
+    importCsv(p.ctx, SYSTEM, 'reader@example.com', true);
+    const notice = publishCommunication(p.ctx, SYSTEM, { category: 'general', title: 'Scheduled change', body: 'Read this.' });
+    await p.ctx.mail.idle();
+    await new Promise((r) => setTimeout(r, 50));
+    const mailFile = readdirSync(mailDir(p.ctx.config)).find((f) => f.endsWith('.eml'));
+    assert.ok(mailFile, 'a message was written');
     s = {
       incident: incident.id,
       update: update.id,
@@ -205,6 +260,9 @@ describe('admin access control', () => {
       operatorId: idOf(OPERATOR),
       victimId: idOf(VICTIM),
       apiKey: key.apiKey.id,
+      subscriber: p.ctx.db.prepare('SELECT id FROM subscribers').pluck().get() as string,
+      communication: notice.id,
+      mailFile,
     };
     routes = adminRouteTable(s);
     admin = await signIn(p, ADMIN);
@@ -307,7 +365,8 @@ describe('admin access control', () => {
     for (const r of routes.filter((x) => x.method === 'GET')) {
       const res = await admin.get(r.path);
       assert.equal(res.status, 200, `admin GET ${r.path}`);
-      assert.match(res.text, /Sign out admin@example\.com/, `admin GET ${r.path}`);
+      if (r.path.endsWith('.csv')) assert.match(res.text, /^email,state,/, `admin GET ${r.path}`);
+      else assert.match(res.text, /Sign out admin@example\.com/, `admin GET ${r.path}`);
     }
   });
 

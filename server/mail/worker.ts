@@ -84,16 +84,10 @@ export class MailWorker {
   /** Runs the loop now, or once more right after the current run. */
   wake(): void {
     if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
+    this.again = true;
+    if (this.running) return;
     this.running = true;
-    this.loopDone = this.loop()
-      .catch((err: unknown) => this.ctx.log.error({ err }, 'mail worker failed'))
-      .finally(() => {
-        this.running = false;
-      });
+    this.loopDone = this.run();
   }
 
   /** Resolves when the current run (if any) has finished; for tests and shutdown. */
@@ -110,16 +104,27 @@ export class MailWorker {
     this.transport.close();
   }
 
-  private async loop(): Promise<void> {
-    do {
-      this.again = false;
-      while (!this.stopped && this.ctx.clock.now().getTime() >= this.pausedUntil) {
-        const rows = leaseDue(this.ctx.db, this.ctx.clock.now().getTime(), BATCH, LEASE_MS);
-        if (rows.length === 0) break;
-        await this.sendAll(rows);
-        this.flush();
+  private async run(): Promise<void> {
+    try {
+      while (this.again && !this.stopped) {
+        this.again = false;
+        await this.drain();
       }
-    } while (this.again && !this.stopped);
+    } catch (err) {
+      this.ctx.log.error({ err }, 'mail worker failed');
+    } finally {
+      // Set in the same synchronous step as the last check of `again`: a wake() cannot fall in between.
+      this.running = false;
+    }
+  }
+
+  private async drain(): Promise<void> {
+    while (!this.stopped && this.ctx.clock.now().getTime() >= this.pausedUntil) {
+      const rows = leaseDue(this.ctx.db, this.ctx.clock.now().getTime(), BATCH, LEASE_MS);
+      if (rows.length === 0) return;
+      await this.sendAll(rows);
+      this.flush();
+    }
   }
 
   private async sendAll(rows: Delivery[]): Promise<void> {

@@ -1,9 +1,11 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import type { Context } from '../context.js';
-import type { ClientToServerEvents, ServerToClientEvents } from './types.js';
+import { startAdminProgress } from './admin.js';
+import type { AdminServerToClientEvents, ClientToServerEvents, ServerToClientEvents } from './types.js';
 
-export type Io = Server<ClientToServerEvents, ServerToClientEvents>;
+// One server-side event map for both namespaces: public viewers only ever get 'page', /admin 'delivery.progress'.
+export type Io = Server<ClientToServerEvents, ServerToClientEvents & AdminServerToClientEvents>;
 
 /**
  * socket.io on the app's HTTP server. Every viewer gets the current state when it connects (so a
@@ -25,10 +27,14 @@ export function startRealtime(ctx: Context, http: HttpServer): { io: Io; stop: (
     }
   });
   const unsubscribe = ctx.snapshot.onChange((s) => io.emit('page', s.live));
+  const stopAdmin = startAdminProgress(ctx, io);
   return {
     io,
     // No disconnectSockets() here: a server-side disconnect tells clients not to reconnect, while a closed
     // transport makes them come back (to this process's successor) and receive the current state.
-    stop: () => unsubscribe(),
+    stop: () => {
+      unsubscribe();
+      stopAdmin();
+    },
   };
 }

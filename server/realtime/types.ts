@@ -1,3 +1,4 @@
+import type { DeliveryStats } from '../domain/outbox.js';
 import type { PageUpdate } from '../snapshot/snapshot.js';
 
 /** Socket events, declared once for the server, the page's script and the tests. */
@@ -8,3 +9,8 @@ export interface ServerToClientEvents {
 
 // Public viewers only receive.
 export type ClientToServerEvents = Record<string, never>;
+
+/** The admin namespace (/admin): signed-in operators see mail going out. */
+export interface AdminServerToClientEvents {
+  'delivery.progress': (progress: { source: string; stats: DeliveryStats }) => void;
+}

@@ -9,6 +9,7 @@ import {
   type Impact,
   type IncidentStatus,
 } from '../domain/status.js';
+import { CATEGORY_LABELS, type Category } from '../domain/communications.js';
 import { formatDate, formatDateTime, formatDuration, toZonedInput } from './format.js';
 import { renderMarkdown } from './markdown.js';
 
@@ -74,6 +75,7 @@ export class Views {
     h.registerHelper('and', (...args: unknown[]) => args.slice(0, -1).every(Boolean));
     h.registerHelper('componentStatusLabel', (s: ComponentStatus) => COMPONENT_STATUS_LABELS[s] ?? s);
     h.registerHelper('incidentStatusLabel', (s: IncidentStatus) => INCIDENT_STATUS_LABELS[s] ?? s);
+    h.registerHelper('categoryLabel', (c: Category) => CATEGORY_LABELS[c] ?? c);
     h.registerHelper('impactLabel', (s: Impact) => IMPACT_LABELS[s] ?? s);
     h.registerHelper('durationBetween', (from: string, to: string) => formatDuration(from, to));
     h.registerHelper('zonedInput', (iso: unknown) => (typeof iso === 'string' ? toZonedInput(iso, tz) : ''));

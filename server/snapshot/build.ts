@@ -1,5 +1,7 @@
 import type { Config } from '../config.js';
 import type { Db } from '../db/open.js';
+import { latestCommunications, type Communication } from '../domain/communications.js';
+import { getGate, type GateMode } from '../domain/subscription-gate.js';
 import { orderedComponents, pageLayout, type LayoutItem } from '../domain/component-order.js';
 import { listRecent, listStartedBetween, listUnresolved, type Incident } from '../domain/incidents.js';
 import { INDICATOR_DESCRIPTIONS, pageIndicator, isResolved } from '../domain/status.js';
@@ -8,6 +10,7 @@ import { componentsShape, incidentShape, pagePositions, type PageShape, type Sta
 
 const DAY_MS = 86_400_000;
 export const PAST_DAYS = 7;
+const NOTICE_DAYS = 30;
 
 export interface PastDay {
   key: string;
@@ -22,6 +25,10 @@ export interface PageState {
   layout: LayoutItem[];
   unresolved: Incident[];
   pastDays: PastDay[];
+  /** The newest version of each official notice of the last 30 days. */
+  notices: Communication[];
+  /** Whether the subscribe form takes new addresses. */
+  gateMode: GateMode;
   v2: {
     page: PageShape;
     status: StatusShape;
@@ -73,6 +80,8 @@ export function buildPageState(db: Db, opts: { config: Config; pageId: string; n
       .filter((item) => (item.kind === 'group' ? item.components.length > 0 : visible(item.component))),
     unresolved,
     pastDays,
+    notices: latestCommunications(db, new Date(now.getTime() - NOTICE_DAYS * DAY_MS).toISOString(), 20),
+    gateMode: getGate(db).mode,
     v2: {
       page,
       status,

@@ -19,7 +19,7 @@ export interface PageUpdate {
   version: number;
   title: string;
   status: PageState['status'];
-  html: { banner: string; components: string; incidents: string; past: string };
+  html: { banner: string; notices: string; components: string; incidents: string; past: string; subscribe: string };
 }
 
 export interface SnapshotState {
@@ -102,6 +102,8 @@ export class Snapshot {
     const data = { ...state, pageName: config.pageName };
     const html = {
       banner: views.partial('status/banner', data),
+      notices: views.partial('status/notices', data),
+      subscribe: views.partial('status/subscribe', data),
       components: views.partial('status/components', data),
       incidents: views.partial('status/incidents', data),
       past: views.partial('status/past', data),

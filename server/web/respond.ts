@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import type { Context } from '../context.js';
+import { getGate } from '../domain/subscription-gate.js';
 import type { Layout } from '../render/engine.js';
 import type { Body } from '../snapshot/snapshot.js';
 
@@ -11,10 +12,13 @@ export function renderPage(
   data: Record<string, unknown> = {},
   opts: { layout?: Layout; status?: number } = {},
 ): void {
+  const layout = opts.layout ?? 'admin';
+  // Every admin page says so while the subscription gate is closed by the automatic switch.
+  const gateAlert = layout === 'admin' && res.locals.user ? getGate(ctx.db).autoSwitchedAt : undefined;
   const html = ctx.views.render(
     view,
-    { pageName: ctx.config.pageName, timeZone: ctx.config.timeZone, user: res.locals.user, csrfToken: res.locals.csrfToken, ...data },
-    opts.layout ?? 'admin',
+    { pageName: ctx.config.pageName, timeZone: ctx.config.timeZone, user: res.locals.user, csrfToken: res.locals.csrfToken, gateAlert, ...data },
+    layout,
   );
   res.status(opts.status ?? 200).type('html').send(html);
 }

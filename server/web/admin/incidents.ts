@@ -3,6 +3,7 @@ import type { Context } from '../../context.js';
 import { createIncident, deleteIncident, deleteUpdate, editUpdate, patchIncident } from '../../domain/incident-writes.js';
 import { getIncident, listRecent, listUnresolved } from '../../domain/incidents.js';
 import { isResolved } from '../../domain/status.js';
+import { sourceStats } from '../../domain/outbox.js';
 import { NotFound, Unauthorized } from '../../errors.js';
 import { formatDuration, toZonedInput } from '../../render/format.js';
 import { userActor } from '../locals.js';
@@ -45,6 +46,9 @@ export function incidentRoutes(ctx: Context): Router {
       title: incident.name,
       nav: 'incidents',
       incident,
+      // Each update's mail: counts now, then live over socket.io while it goes out.
+      updates: incident.incident_updates.map((u) => ({ ...u, source: `update:${u.id}`, stats: sourceStats(ctx.db, `update:${u.id}`) })),
+      liveProgress: true,
       resolvedAfter: incident.resolved_at ? formatDuration(incident.started_at, incident.resolved_at) : undefined,
       ...incidentChoices,
       components: componentRows(ctx, values, incident.components),

@@ -7,10 +7,23 @@ import { apiKeyRoutes } from './api-keys.js';
 import { authRoutes } from './auth.js';
 import { componentRoutes } from './components.js';
 import { incidentRoutes } from './incidents.js';
+import { communicationRoutes } from './communications.js';
+import { mailRoutes } from './mail.js';
 import { settingsRoutes } from './settings.js';
+import { subscriberImportRoute, subscriberRoutes } from './subscribers.js';
 import { userRoutes } from './users.js';
 
-const ADMIN_ONLY = ['/admin/components', '/admin/groups', '/admin/users', '/admin/api-keys', '/admin/settings'];
+const ADMIN_ONLY = [
+  '/admin/components',
+  '/admin/groups',
+  '/admin/users',
+  '/admin/api-keys',
+  '/admin/settings',
+  '/admin/subscribers',
+  '/admin/communications',
+  '/admin/mail',
+  '/admin/deliveries',
+];
 
 /** Everything behind a session: setup and login first, then operators' pages, then admins' pages. */
 export function adminRoutes(ctx: Context): Router {
@@ -20,6 +33,7 @@ export function adminRoutes(ctx: Context): Router {
     next();
   });
   router.use(authRoutes(ctx));
+  router.use(subscriberImportRoute(ctx));
   router.use('/admin', requireUser, requireCsrf);
   router.use(ADMIN_ONLY, requireAdmin);
   router.use(incidentRoutes(ctx));
@@ -27,5 +41,8 @@ export function adminRoutes(ctx: Context): Router {
   router.use(userRoutes(ctx));
   router.use(apiKeyRoutes(ctx));
   router.use(settingsRoutes(ctx));
+  router.use(subscriberRoutes(ctx));
+  router.use(communicationRoutes(ctx));
+  router.use(mailRoutes(ctx));
   return router;
 }
