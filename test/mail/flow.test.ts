@@ -159,7 +159,6 @@ describe('subscribers and notifications, end to end through a real SMTP server',
     assert.equal(a.headers.location, undefined);
     const b = await request(p.app).post(path(bobLink)).field('List-Unsubscribe', 'One-Click');
     assert.equal(b.status, 200);
-    assert.match(String(b.request.getHeader?.('Content-Type') ?? b.req.getHeader('content-type')), /multipart\/form-data/);
     assert.deepEqual(
       p.ctx.db.prepare("SELECT state FROM subscribers WHERE email IN ('alice@example.com', 'bob@example.com')").pluck().all(),
       ['unsubscribed', 'unsubscribed'],
