@@ -1,6 +1,7 @@
 // npm run seed:demo: fills an empty Pharos with demo components and incidents, to look at or to try the APIs.
 import { createGroup } from '../server/domain/component-groups.js';
 import { createComponent, listComponents } from '../server/domain/components.js';
+import { publishCommunication } from '../server/domain/communications.js';
 import { createIncident, patchIncident } from '../server/domain/incident-writes.js';
 import { CliError, runCli } from './cli.js';
 
@@ -26,7 +27,7 @@ await runCli(async (ctx) => {
   });
   patchIncident(ctx, demo, past.id, { status: 'resolved', body: 'A faulty deploy was rolled back. Error rates are back to normal.' });
 
-  createIncident(ctx, demo, {
+  const attack = createIncident(ctx, demo, {
     name: 'Large-scale malicious attacks on our services',
     status: 'identified',
     impact_override: 'critical',
@@ -34,6 +35,17 @@ await runCli(async (ctx) => {
       'Our services are the target of a **large-scale malicious attack**. Sign-ups are paused while we filter the traffic.\n\n' +
       'No customer data is known to be affected. We will post an update within the hour.',
     components: { [web.id]: 'degraded_performance', [signup.id]: 'major_outage' },
+  });
+  publishCommunication(ctx, demo, {
+    category: 'data_protection',
+    title: 'Notice about the security of your account data',
+    incident_id: attack.id,
+    what_happened: 'During the attack, an attacker used stolen passwords from other sites to sign in to a small number of accounts.',
+    data_involved: 'Names, email addresses and the last four digits of saved cards of the accounts concerned. No full card numbers or passwords stored by us.',
+    consequences: 'The people concerned may receive convincing phishing emails using these details.',
+    measures: 'We blocked the sign-ins, reset the passwords of the accounts concerned and added rate limits and breached-password checks.',
+    what_to_do: 'Choose a new password you do not use elsewhere, turn on two-factor authentication, and be wary of emails asking for card details.',
+    contact: 'Our data protection officer: dpo@example.com.',
   });
   console.log(`Demo data added. Open ${ctx.config.publicUrl}/`);
 });

@@ -365,6 +365,8 @@ describe('admin access control', () => {
     for (const r of routes.filter((x) => x.method === 'GET')) {
       const res = await admin.get(r.path);
       assert.equal(res.status, 200, `admin GET ${r.path}`);
+      // A template helper shadowing a data field renders as "[object Object]".
+      assert.doesNotMatch(res.text, /\[object Object\]/, `admin GET ${r.path}`);
       if (r.path.endsWith('.csv')) assert.match(res.text, /^email,state,/, `admin GET ${r.path}`);
       else assert.match(res.text, /Sign out admin@example\.com/, `admin GET ${r.path}`);
     }

@@ -120,5 +120,5 @@ export function noticeSections(notice: Communication) {
           { heading: label('contact'), text: notice.contact, extra: '' },
         ]
       : [];
-  return { sections, categoryLabel: CATEGORY_LABELS[notice.category] };
+  return { sections, categoryName: CATEGORY_LABELS[notice.category] };
 }

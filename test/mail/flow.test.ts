@@ -114,6 +114,7 @@ describe('subscribers and notifications, end to end through a real SMTP server',
     assert.match(first.mail.html || '', /<strong>attack<\/strong>/);
     assert.match(second.mail.text ?? '', /Identified[\s\S]*Filtering is being deployed[\s\S]*Earlier updates[\s\S]*We are under \*\*attack\*\*/);
     for (const m of [first, second]) {
+      assert.doesNotMatch(`${m.mail.text}${m.mail.html}`, /\[object Object\]/);
       assert.match(header(m, 'list-unsubscribe'), /<https:\/\/status\.acme\.test\/unsubscribe\/[a-z0-9]+\.[\w-]{43}>/);
       assert.equal(header(m, 'list-unsubscribe-post'), 'List-Unsubscribe=One-Click');
       assert.match(m.mail.text ?? '', /Manage your subscription: https:\/\/status\.acme\.test\/subscriptions\/manage\//);
