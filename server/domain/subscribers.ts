@@ -243,6 +243,29 @@ export function exportCsv(db: Db): string {
   return lines.join('\r\n') + '\r\n';
 }
 
+/** The first cell of a CSV line (quoted or not), with the export's formula guard (a leading ') removed. */
+function firstCell(line: string): string {
+  const text = line.replace(/^\uFEFF/, '').trimStart();
+  let cell: string;
+  if (text.startsWith('"')) {
+    let i = 1;
+    cell = '';
+    while (i < text.length) {
+      if (text[i] === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i += 2;
+      } else if (text[i] === '"') {
+        break;
+      } else {
+        cell += text[i++];
+      }
+    }
+  } else {
+    cell = text.split(',')[0] ?? '';
+  }
+  return cell.trim().replace(/^'(?=[=+\-@\t])/, '');
+}
+
 export interface ImportResult {
   added: number;
   skipped: number;
@@ -262,7 +285,7 @@ export function importCsv(ctx: Context, actor: Actor, csv: string, alreadyConfir
   ctx.db
     .transaction(() => {
       lines.forEach((line, index) => {
-        const value = (line.split(',')[0] ?? '').trim().replace(/^"|"$/g, '');
+        const value = firstCell(line);
         if (!value || (index === 0 && /^e-?mail$/i.test(value))) return;
         const parsed = emailAddress.safeParse(value);
         if (!parsed.success) {
