@@ -155,6 +155,8 @@ export class MailWorker {
     try {
       const { response } = await this.transport.send(composed.message, row.id);
       this.lastSentAt = this.ctx.clock.now().toISOString();
+      // The Mail page shows the transport's current trouble, not one it has recovered from.
+      this.lastError = undefined;
       return { id: row.id, result: 'sent', response };
     } catch (err) {
       return this.failed(row, classify(err));
@@ -174,7 +176,10 @@ export class MailWorker {
     if (now.getTime() - Date.parse(row.created_at) >= this.ctx.config.mail.maxAgeMs) {
       return { id: row.id, result: 'dead', error: `Gave up after ${row.attempts} attempts: ${failure.message}` };
     }
-    return { id: row.id, result: 'retry', error: failure.response ?? failure.message, nextAttemptAt: now.getTime() + backoffMs(row.attempts) };
+    // An unreachable server says nothing about this message: it is tried again as soon as the server is
+    // (at the end of the pause), so that everything goes out once the server is back, not an hour later.
+    const delay = failure.kind === 'connection' ? PAUSE_AFTER_CONNECTION_ERROR_MS : backoffMs(row.attempts);
+    return { id: row.id, result: 'retry', error: failure.response ?? failure.message, nextAttemptAt: now.getTime() + delay };
   }
 
   /** Outcomes are written as they come, several per transaction when they complete together. */
