@@ -4,7 +4,7 @@
   'use strict';
   var marker = document.getElementById('live');
   if (!marker || typeof io !== 'function') return;
-  var regions = ['banner', 'notices', 'incidents', 'components', 'past', 'subscribe'];
+  var regions = ['banner', 'notices', 'maintenance', 'incidents', 'components', 'past', 'subscribe'];
   // socket.io starts with HTTP long-polling and upgrades to a websocket, so the page stays live where websockets are blocked.
   var socket = io();
   socket.on('page', function (update) {

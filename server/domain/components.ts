@@ -105,6 +105,7 @@ export function createComponent(ctx: Context, actor: Actor, raw: unknown, prefix
         now,
         now,
       );
+    logStatus(ctx.db, id, input.status, now);
     return { result: getComponent(ctx.db, id), ids: [id] };
   });
 }
@@ -132,6 +133,7 @@ export function updateComponent(ctx: Context, actor: Actor, id: string, raw: unk
         ctx.clock.now().toISOString(),
         id,
       );
+    if (next.status !== before.status) logStatus(ctx.db, id, next.status, ctx.clock.now().toISOString());
     return { result: getComponent(ctx.db, id), ids: [id] };
   });
 }
@@ -142,6 +144,12 @@ export function deleteComponent(ctx: Context, actor: Actor, id: string): void {
     ctx.db.prepare('DELETE FROM components WHERE id = ?').run(id);
     return { result: undefined, ids: [id] };
   });
+}
+
+/** Records a component's new status in its history (for uptime): closes the open interval, opens one. */
+export function logStatus(db: Db, componentId: string, status: ComponentStatus, at: string): void {
+  db.prepare('UPDATE component_status_log SET ended_at = ? WHERE component_id = ? AND ended_at IS NULL').run(at, componentId);
+  db.prepare('INSERT INTO component_status_log (component_id, status, started_at) VALUES (?, ?, ?)').run(componentId, status, at);
 }
 
 /** Sets several component statuses inside a caller's transaction; returns the ones that changed. */
@@ -156,6 +164,7 @@ export function setStatuses(
     const component = getComponent(db, id);
     if (component.status === status) continue;
     update.run(status, now, id);
+    logStatus(db, id, status, now);
     changed.push({ component, old: component.status, new: status });
   }
   return changed;

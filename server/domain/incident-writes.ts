@@ -78,12 +78,12 @@ function checkComponents(db: Db, ids: Iterable<string>, field: (id: string) => s
 }
 
 /** Components another unresolved incident still holds: resolving this one must not clear them. */
-function heldElsewhere(db: Db, incidentId: string): Set<string> {
+export function heldElsewhere(db: Db, incidentId: string): Set<string> {
   return new Set(
     db
       .prepare(
         `SELECT ic.component_id FROM incident_components ic JOIN incidents i ON i.id = ic.incident_id
-         WHERE i.resolved_at IS NULL AND i.id <> ?`,
+         WHERE i.resolved_at IS NULL AND i.id <> ? AND (i.kind = 'incident' OR i.status IN ('in_progress', 'verifying'))`,
       )
       .pluck()
       .all(incidentId) as string[],
@@ -94,7 +94,7 @@ function affectedIds(db: Db, incidentId: string): string[] {
   return db.prepare('SELECT component_id FROM incident_components WHERE incident_id = ?').pluck().all(incidentId) as string[];
 }
 
-function addUpdate(
+export function addUpdate(
   ctx: Context,
   actor: Actor,
   incidentId: string,
@@ -120,8 +120,15 @@ function addUpdate(
 }
 
 /** The impact: the operator's override, else the worst component status this incident ever set. */
-function refreshImpact(db: Db, incidentId: string): void {
-  const override = db.prepare('SELECT impact_override FROM incidents WHERE id = ?').pluck().get(incidentId) as string | null;
+export function refreshImpact(db: Db, incidentId: string): void {
+  const row = db.prepare('SELECT impact_override, kind FROM incidents WHERE id = ?').get(incidentId) as
+    | { impact_override: string | null; kind: string }
+    | undefined;
+  if (row?.kind === 'maintenance') {
+    db.prepare("UPDATE incidents SET impact = 'maintenance' WHERE id = ?").run(incidentId);
+    return;
+  }
+  const override = row?.impact_override ?? null;
   // Every status an update set, and, while the incident is open, its components' current statuses.
   const statuses = db
     .prepare(

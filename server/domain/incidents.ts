@@ -26,6 +26,7 @@ export interface IncidentUpdate {
 
 export interface Incident {
   id: string;
+  kind: 'incident' | 'maintenance';
   name: string;
   status: IncidentStatus;
   impact: Impact;
@@ -35,6 +36,23 @@ export interface Incident {
   resolved_at: string | null;
   created_at: string;
   updated_at: string;
+  /** Maintenance windows (kind 'maintenance'); flags are 0 or 1 as SQLite keeps them. */
+  scheduled_for: string | null;
+  scheduled_until: string | null;
+  scheduled_remind_prior: number;
+  scheduled_auto_in_progress: number;
+  scheduled_auto_completed: number;
+  notify_on_start: number;
+  notify_on_completion: number;
+  reminded_at: string | null;
+  cancelled_at: string | null;
+  /** The data-protection clock (GDPR Art. 33). */
+  personal_data_at_risk: number;
+  aware_at: string | null;
+  authority_notified_at: string | null;
+  authority_reference: string;
+  delay_reasons: string;
+  dp_reminders_sent: string;
   /** The affected components as they are now. */
   components: Component[];
   /** Newest first. */
@@ -105,28 +123,50 @@ export function getIncident(db: Db, id: string): Incident {
 }
 
 export function listUnresolved(db: Db): Incident[] {
-  return hydrate(db, db.prepare('SELECT * FROM incidents WHERE resolved_at IS NULL ORDER BY started_at DESC').all() as IncidentRow[]);
-}
-
-/** The most recent incidents, resolved or not (Statuspage's incidents.json lists the last 50). */
-export function listRecent(db: Db, limit = 50): Incident[] {
   return hydrate(
     db,
-    db.prepare('SELECT * FROM incidents ORDER BY started_at DESC, created_at DESC LIMIT ?').all(limit) as IncidentRow[],
+    db.prepare("SELECT * FROM incidents WHERE kind = 'incident' AND resolved_at IS NULL ORDER BY started_at DESC").all() as IncidentRow[],
   );
 }
 
-/** Incidents that started in [from, to), newest first. */
+/** The most recent incidents, resolved or not (Statuspage's incidents.json lists the last 50); maintenance apart. */
+export function listRecent(db: Db, limit = 50, kinds: Incident['kind'][] = ['incident']): Incident[] {
+  return hydrate(
+    db,
+    db
+      .prepare('SELECT * FROM incidents WHERE kind IN (SELECT value FROM json_each(?)) ORDER BY started_at DESC, created_at DESC LIMIT ?')
+      .all(JSON.stringify(kinds), limit) as IncidentRow[],
+  );
+}
+
+/** Incidents (not maintenance) that started in [from, to), newest first. */
 export function listStartedBetween(db: Db, from: string, to: string): Incident[] {
   return hydrate(
     db,
     db
-      .prepare('SELECT * FROM incidents WHERE started_at >= ? AND started_at < ? ORDER BY started_at DESC')
+      .prepare("SELECT * FROM incidents WHERE kind = 'incident' AND started_at >= ? AND started_at < ? ORDER BY started_at DESC")
       .all(from, to) as IncidentRow[],
   );
 }
 
 /** The started_at of the oldest incident, for history paging. */
 export function oldestStart(db: Db): string | undefined {
-  return db.prepare('SELECT MIN(started_at) FROM incidents').pluck().get() as string | undefined;
+  return db.prepare("SELECT MIN(started_at) FROM incidents WHERE kind = 'incident'").pluck().get() as string | undefined;
+}
+
+export type MaintenanceFilter = 'upcoming' | 'active' | 'open' | 'all';
+
+/**
+ * Maintenance windows: upcoming (scheduled), active (in progress or verifying), open (both), or all
+ * (the latest 50, completed included), ordered by their scheduled start.
+ */
+export function listMaintenance(db: Db, filter: MaintenanceFilter): Incident[] {
+  const where = {
+    upcoming: "status = 'scheduled'",
+    active: "status IN ('in_progress', 'verifying')",
+    open: "status IN ('scheduled', 'in_progress', 'verifying')",
+    all: '1 = 1',
+  }[filter];
+  const order = filter === 'all' ? 'scheduled_for DESC LIMIT 50' : 'scheduled_for ASC';
+  return hydrate(db, db.prepare(`SELECT * FROM incidents WHERE kind = 'maintenance' AND ${where} ORDER BY ${order}`).all() as IncidentRow[]);
 }

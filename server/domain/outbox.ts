@@ -2,7 +2,7 @@ import type { Db } from '../db/open.js';
 
 /** The delivery outbox: rows are written in the transaction that causes them and sent by server/mail/worker.ts. */
 
-export const DELIVERY_KINDS = ['confirmation', 'already_subscribed', 'incident_update', 'communication'] as const;
+export const DELIVERY_KINDS = ['confirmation', 'already_subscribed', 'incident_update', 'communication', 'maintenance_reminder', 'admin_alert'] as const;
 export type DeliveryKind = (typeof DELIVERY_KINDS)[number];
 export type DeliveryState = 'queued' | 'sending' | 'sent' | 'failed' | 'dead';
 
@@ -62,17 +62,22 @@ export function enqueueOne(
 }
 
 /**
- * Queues an incident update for every confirmed subscriber who asked for it: subscribers to all
- * components, or to any component the incident affects (everyone when it names no component).
- * One INSERT … SELECT, so 10,000 recipients take one statement inside the update's transaction.
+ * Queues a message about an incident or maintenance for every confirmed subscriber who asked for it:
+ * subscribers to all components, or to any component it affects (everyone when it names no component).
+ * One INSERT … SELECT, so 10,000 recipients take one statement inside the caller's transaction.
  */
-export function enqueueIncidentUpdate(db: Db, update: { id: string; incidentId: string }, host: string, now: Date): number {
+export function enqueueForIncident(
+  db: Db,
+  m: { source: string; kind: 'incident_update' | 'maintenance_reminder'; subjectId: string; incidentId: string; idPrefix: string },
+  host: string,
+  now: Date,
+): number {
   const at = now.toISOString();
   return db
     .prepare(
       `INSERT OR IGNORE INTO deliveries ${INSERT_COLUMNS}
-       SELECT 'update:' || @update, s.email, s.id, 'incident_update', @update, @incident,
-              '<update.' || @update || '.' || s.id || '@' || @host || '>', 'queued', 0, @due, @at, @at
+       SELECT @source, s.email, s.id, @kind, @subject, @incident,
+              '<' || @prefix || '.' || s.id || '@' || @host || '>', 'queued', 0, @due, @at, @at
        FROM subscribers s
        WHERE s.state = 'confirmed' AND (
          s.all_components = 1
@@ -80,7 +85,16 @@ export function enqueueIncidentUpdate(db: Db, update: { id: string; incidentId: 
          OR EXISTS (SELECT 1 FROM subscriber_components sc JOIN incident_components ic ON ic.component_id = sc.component_id
                     WHERE sc.subscriber_id = s.id AND ic.incident_id = @incident))`,
     )
-    .run({ update: update.id, incident: update.incidentId, host, due: now.getTime(), at }).changes;
+    .run({ source: m.source, kind: m.kind, subject: m.subjectId, incident: m.incidentId, prefix: m.idPrefix, host, due: now.getTime(), at }).changes;
+}
+
+export function enqueueIncidentUpdate(db: Db, update: { id: string; incidentId: string }, host: string, now: Date): number {
+  return enqueueForIncident(
+    db,
+    { source: `update:${update.id}`, kind: 'incident_update', subjectId: update.id, incidentId: update.incidentId, idPrefix: `update.${update.id}` },
+    host,
+    now,
+  );
 }
 
 /** Official communications go to every confirmed subscriber, whatever components they chose. */

@@ -10,7 +10,10 @@ export const COMPONENT_STATUSES = [
 export type ComponentStatus = (typeof COMPONENT_STATUSES)[number];
 
 export const INCIDENT_STATUSES = ['investigating', 'identified', 'monitoring', 'resolved', 'postmortem'] as const;
-export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+/** Scheduled maintenance goes through these instead (Statuspage's names). */
+export const MAINTENANCE_STATUSES = ['scheduled', 'in_progress', 'verifying', 'completed'] as const;
+export type MaintenanceStatus = (typeof MAINTENANCE_STATUSES)[number];
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number] | MaintenanceStatus;
 
 export const IMPACTS = ['none', 'minor', 'major', 'critical'] as const;
 export type Impact = (typeof IMPACTS)[number] | 'maintenance';
@@ -32,6 +35,10 @@ export const INCIDENT_STATUS_LABELS: Record<IncidentStatus, string> = {
   monitoring: 'Monitoring',
   resolved: 'Resolved',
   postmortem: 'Postmortem',
+  scheduled: 'Scheduled',
+  in_progress: 'In progress',
+  verifying: 'Verifying',
+  completed: 'Completed',
 };
 
 export const IMPACT_LABELS: Record<Impact, string> = {
@@ -58,6 +65,10 @@ export const DEFAULT_UPDATE_BODIES: Record<IncidentStatus, string> = {
   monitoring: 'A fix has been implemented and we are monitoring the results.',
   resolved: 'This incident has been resolved.',
   postmortem: 'A postmortem of this incident has been published.',
+  scheduled: 'This maintenance is scheduled.',
+  in_progress: 'Scheduled maintenance is currently in progress. We will provide updates as necessary.',
+  verifying: 'Verification is currently underway for the maintenance items.',
+  completed: 'The scheduled maintenance has been completed.',
 };
 
 const SEVERITY: Record<Indicator, number> = { none: 0, maintenance: 1, minor: 2, major: 3, critical: 4 };
@@ -71,7 +82,7 @@ const COMPONENT_INDICATOR: Record<ComponentStatus, Indicator> = {
 };
 
 export function isResolved(status: IncidentStatus): boolean {
-  return status === 'resolved' || status === 'postmortem';
+  return status === 'resolved' || status === 'postmortem' || status === 'completed';
 }
 
 export function worst(indicators: Iterable<Indicator>): Indicator {

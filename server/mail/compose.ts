@@ -19,6 +19,7 @@ interface Content {
 
 /** What a delivery row says, as a message: text and HTML from views/emails, threading and RFC 8058 headers. */
 export function compose(ctx: Context, delivery: Delivery): Composed {
+  if (delivery.kind === 'admin_alert') return composeAdminAlert(ctx, delivery);
   const sub = delivery.subscriber_id ? findSubscriber(ctx.db, delivery.subscriber_id) : undefined;
   if (!sub) return { skip: 'The subscriber was removed before the message was sent' };
   const content = contentFor(ctx, delivery, sub);
@@ -69,6 +70,19 @@ function contentFor(ctx: Context, d: Delivery, sub: Subscriber): Content | { ski
     case 'already_subscribed':
       if (sub.state !== 'confirmed') return { skip: 'No longer subscribed' };
       return { template: 'already-subscribed', subject: `You are already subscribed to ${page}`, data: {} };
+    case 'maintenance_reminder': {
+      if (sub.state !== 'confirmed') return { skip: 'Unsubscribed before the message was sent' };
+      const m = findIncident(ctx.db, d.subject_id);
+      if (!m || m.status !== 'scheduled' || m.cancelled_at) return { skip: 'The maintenance was deleted, started or cancelled before the reminder went out' };
+      return {
+        template: 'maintenance-reminder',
+        subject: `[Maintenance] ${m.name} · ${page}`,
+        thread: `<incident.${m.id}@${host}>`,
+        data: { incident: m, incidentUrl: `${ctx.config.publicUrl}/incidents/${m.id}`, icsUrl: `${ctx.config.publicUrl}/incidents/${m.id}.ics` },
+      };
+    }
+    case 'admin_alert':
+      return { skip: 'Not a subscriber message' };
     case 'incident_update': {
       if (sub.state !== 'confirmed') return { skip: 'Unsubscribed before the message was sent' };
       const incident = d.thread_id ? findIncident(ctx.db, d.thread_id) : undefined;
@@ -77,7 +91,7 @@ function contentFor(ctx: Context, d: Delivery, sub: Subscriber): Content | { ski
       return {
         template: 'incident-update',
         // One subject for the whole incident, so that every client threads its updates together.
-        subject: `[Incident] ${incident.name} · ${page}`,
+        subject: `[${incident.kind === 'maintenance' ? 'Maintenance' : 'Incident'}] ${incident.name} · ${page}`,
         thread: `<incident.${incident.id}@${host}>`,
         data: {
           incident,
@@ -105,6 +119,36 @@ function contentFor(ctx: Context, d: Delivery, sub: Subscriber): Content | { ski
       };
     }
   }
+}
+
+/** Messages to operators (the data-protection clock): no subscriber, no unsubscribe headers. */
+function composeAdminAlert(ctx: Context, d: Delivery): Composed {
+  const incident = findIncident(ctx.db, d.subject_id);
+  if (!incident || !incident.personal_data_at_risk || incident.authority_notified_at || !incident.aware_at) {
+    return { skip: 'The notification to the authority was recorded (or the flag removed) before the reminder went out' };
+  }
+  const deadline = new Date(Date.parse(incident.aware_at) + 72 * 3_600_000).toISOString();
+  const hoursLeft = Math.max(0, Math.round((Date.parse(deadline) - ctx.clock.now().getTime()) / 3_600_000));
+  const data = {
+    incident,
+    deadline,
+    hoursLeft,
+    pageName: ctx.config.pageName,
+    adminUrl: `${ctx.config.publicUrl}/admin/incidents/${incident.id}`,
+    subject: `[Action needed] ${hoursLeft} h left to notify the supervisory authority: ${incident.name}`,
+  };
+  return {
+    message: {
+      from: ctx.config.mail.from,
+      to: d.recipient,
+      subject: data.subject,
+      messageId: d.message_id,
+      inReplyTo: `<dp.${incident.id}@${mailHost(ctx.config.publicUrl)}>`,
+      references: [`<dp.${incident.id}@${mailHost(ctx.config.publicUrl)}>`],
+      text: ctx.views.renderText('emails/admin-alert.text', data),
+      html: ctx.views.render('emails/admin-alert.html', data, null),
+    },
+  };
 }
 
 /** A notice's sections with the headings readers expect; shared by its email and its page. */

@@ -3,10 +3,10 @@ import type { Db } from '../db/open.js';
 import { latestCommunications, type Communication } from '../domain/communications.js';
 import { getGate, type GateMode } from '../domain/subscription-gate.js';
 import { orderedComponents, pageLayout, type LayoutItem } from '../domain/component-order.js';
-import { listRecent, listStartedBetween, listUnresolved, type Incident } from '../domain/incidents.js';
+import { listMaintenance, listRecent, listStartedBetween, listUnresolved, type Incident } from '../domain/incidents.js';
 import { INDICATOR_DESCRIPTIONS, pageIndicator, isResolved } from '../domain/status.js';
 import { dayKey, daysBefore, formatDate, fromZonedInput } from '../render/format.js';
-import { componentsShape, incidentShape, pagePositions, type PageShape, type StatusShape } from './shapes.js';
+import { componentsShape, incidentShape, maintenanceShape, pagePositions, type MaintenanceShape, type PageShape, type StatusShape } from './shapes.js';
 
 const DAY_MS = 86_400_000;
 export const PAST_DAYS = 7;
@@ -27,6 +27,9 @@ export interface PageState {
   pastDays: PastDay[];
   /** The newest version of each official notice of the last 30 days. */
   notices: Communication[];
+  /** Maintenance windows scheduled or in progress. */
+  upcomingMaintenance: Incident[];
+  activeMaintenance: Incident[];
   /** Whether the subscribe form takes new addresses. */
   gateMode: GateMode;
   v2: {
@@ -35,6 +38,7 @@ export interface PageState {
     components: ReturnType<typeof componentsShape>;
     unresolved: ReturnType<typeof incidentShape>[];
     recent: ReturnType<typeof incidentShape>[];
+    maintenance: { all: MaintenanceShape[]; upcoming: MaintenanceShape[]; active: MaintenanceShape[] };
   };
 }
 
@@ -71,6 +75,9 @@ export function buildPageState(db: Db, opts: { config: Config; pageId: string; n
   }
 
   const positions = pagePositions(layout);
+  const upcomingMaintenance = listMaintenance(db, 'upcoming');
+  const activeMaintenance = listMaintenance(db, 'active');
+  const maint = (list: Incident[]) => list.map((i) => maintenanceShape(i, pageId, config.publicUrl, positions));
   const page: PageShape = { id: pageId, name: config.pageName, url: config.publicUrl, time_zone: tz, updated_at: updatedAt };
   return {
     status,
@@ -82,12 +89,15 @@ export function buildPageState(db: Db, opts: { config: Config; pageId: string; n
     pastDays,
     notices: latestCommunications(db, new Date(now.getTime() - NOTICE_DAYS * DAY_MS).toISOString(), 20),
     gateMode: getGate(db).mode,
+    upcomingMaintenance,
+    activeMaintenance,
     v2: {
       page,
       status,
       components: componentsShape(layout, pageId),
       unresolved: unresolved.map((i) => incidentShape(i, pageId, config.publicUrl, positions)),
       recent: recent.map((i) => incidentShape(i, pageId, config.publicUrl, positions)),
+      maintenance: { all: maint(listMaintenance(db, 'all')), upcoming: maint(upcomingMaintenance), active: maint(activeMaintenance) },
     },
   };
 }

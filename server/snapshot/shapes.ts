@@ -130,3 +130,17 @@ export function incidentShape(i: Incident, pageId: string, publicUrl: string, po
   };
 }
 export type IncidentShape = ReturnType<typeof incidentShape>;
+
+/** Statuspage's scheduled maintenance: an incident with its window and options. */
+export function maintenanceShape(i: Incident, pageId: string, publicUrl: string, positions: Map<string, number>) {
+  return {
+    ...incidentShape(i, pageId, publicUrl, positions),
+    scheduled_for: i.scheduled_for,
+    scheduled_until: i.scheduled_until,
+    scheduled_remind_prior: i.scheduled_remind_prior > 0,
+    scheduled_reminded_at: i.reminded_at,
+    scheduled_auto_in_progress: i.scheduled_auto_in_progress === 1,
+    scheduled_auto_completed: i.scheduled_auto_completed === 1,
+  };
+}
+export type MaintenanceShape = ReturnType<typeof maintenanceShape>;

@@ -19,7 +19,7 @@ export interface PageUpdate {
   version: number;
   title: string;
   status: PageState['status'];
-  html: { banner: string; notices: string; components: string; incidents: string; past: string; subscribe: string };
+  html: { banner: string; notices: string; maintenance: string; components: string; incidents: string; past: string; subscribe: string };
 }
 
 export interface SnapshotState {
@@ -103,6 +103,7 @@ export class Snapshot {
     const html = {
       banner: views.partial('status/banner', data),
       notices: views.partial('status/notices', data),
+      maintenance: views.partial('status/maintenance', data),
       subscribe: views.partial('status/subscribe', data),
       components: views.partial('status/components', data),
       incidents: views.partial('status/incidents', data),
@@ -114,14 +115,23 @@ export class Snapshot {
     const json = (value: unknown) => body(JSON.stringify(value), 'application/json; charset=utf-8');
     const bodies = new Map<string, Body>([
       ['/', body(page, 'text/html; charset=utf-8')],
-      ['/api/v2/summary.json', json({ page: v2.page, components: v2.components, incidents: v2.unresolved, scheduled_maintenances: [], status: v2.status })],
+      [
+        '/api/v2/summary.json',
+        json({
+          page: v2.page,
+          components: v2.components,
+          incidents: v2.unresolved,
+          scheduled_maintenances: [...v2.maintenance.active, ...v2.maintenance.upcoming],
+          status: v2.status,
+        }),
+      ],
       ['/api/v2/status.json', json({ page: v2.page, status: v2.status })],
       ['/api/v2/components.json', json({ page: v2.page, components: v2.components })],
       ['/api/v2/incidents.json', json({ page: v2.page, incidents: v2.recent })],
       ['/api/v2/incidents/unresolved.json', json({ page: v2.page, incidents: v2.unresolved })],
-      ['/api/v2/scheduled-maintenances.json', json({ page: v2.page, scheduled_maintenances: [] })],
-      ['/api/v2/scheduled-maintenances/upcoming.json', json({ page: v2.page, scheduled_maintenances: [] })],
-      ['/api/v2/scheduled-maintenances/active.json', json({ page: v2.page, scheduled_maintenances: [] })],
+      ['/api/v2/scheduled-maintenances.json', json({ page: v2.page, scheduled_maintenances: v2.maintenance.all })],
+      ['/api/v2/scheduled-maintenances/upcoming.json', json({ page: v2.page, scheduled_maintenances: v2.maintenance.upcoming })],
+      ['/api/v2/scheduled-maintenances/active.json', json({ page: v2.page, scheduled_maintenances: v2.maintenance.active })],
     ]);
     this.stale = false;
     this.snapshot = {
