@@ -6,6 +6,7 @@ import { adminRoutes } from './web/admin/index.js';
 import { v1Routes } from './web/api/v1.js';
 import { v2Routes } from './web/api/v2.js';
 import { errorHandler, notFound } from './web/middleware/errors.js';
+import { calendarRoutes } from './web/public/calendar.js';
 import { noticeRoutes } from './web/public/notices.js';
 import { publicRoutes } from './web/public/routes.js';
 import { subscriptionRoutes } from './web/public/subscriptions.js';
@@ -40,6 +41,7 @@ export function createApp(ctx: Context): express.Express {
     }),
   );
   app.use(express.static(join(ctx.root, 'public'), { index: false, maxAge: '1h' }));
+  app.use(calendarRoutes(ctx));
   app.use(publicRoutes(ctx));
   app.use(subscriptionRoutes(ctx));
   app.use(noticeRoutes(ctx));

@@ -16,6 +16,8 @@ export interface Config {
   logLevel: LogLevel;
   /** Express's "trust proxy": false, or hops/addresses (e.g. "loopback") when behind a reverse proxy. */
   trustProxy: boolean | number | string;
+  /** How many daily backups to keep in DATA_DIR/backups. */
+  backupKeep: number;
   mail: MailConfig;
 }
 
@@ -93,6 +95,7 @@ const schema = z.object({
   ),
   SESSION_SECRET: z.preprocess(blankToUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
   TRUST_PROXY: z.preprocess(blankToUndefined, z.string().max(500).optional()),
+  BACKUP_KEEP: z.preprocess(blankToUndefined, wholeNumber(1, 365).default('7')),
   SMTP_URL: z.preprocess(
     blankToUndefined,
     z
@@ -163,6 +166,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     adminPassword: v.ADMIN_PASSWORD,
     sessionSecret: v.SESSION_SECRET,
     logLevel: v.LOG_LEVEL,
+    backupKeep: v.BACKUP_KEEP,
     trustProxy:
       v.TRUST_PROXY === undefined || v.TRUST_PROXY === 'false'
         ? false

@@ -4,6 +4,7 @@ import { MigrationError } from './db/migrate.js';
 import { ensureFirstAdmin } from './bootstrap.js';
 import { environmentWithDotEnv } from './env-file.js';
 import { startServer } from './server.js';
+import { CATCH_UP, JOBS } from './jobs/index.js';
 import { startJobs } from './jobs/schedule.js';
 import { mailDir } from './mail/transport.js';
 
@@ -22,7 +23,7 @@ async function main(): Promise<void> {
   const setupUrl = await ensureFirstAdmin(ctx);
   const running = await startServer(ctx);
   ctx.mail.start();
-  const jobs = startJobs(ctx);
+  const jobs = startJobs(ctx, JOBS, CATCH_UP);
   const shown = ctx.config.publicUrl;
   ctx.log.info({ host: ctx.config.host, port: running.port }, `Pharos listening on ${shown} (status page ${shown}/, admin ${shown}/admin)`);
   if (ctx.mail.transport.kind === 'file') {

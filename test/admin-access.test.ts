@@ -10,6 +10,7 @@ import { createIncident, patchIncident } from '../server/domain/incident-writes.
 import { readdirSync } from 'node:fs';
 import { publishCommunication } from '../server/domain/communications.js';
 import { importCsv } from '../server/domain/subscribers.js';
+import { scheduleMaintenance } from '../server/domain/maintenance.js';
 import { mailDir } from '../server/mail/transport.js';
 import { adminRoutes } from '../server/web/admin/index.js';
 import { addUser, csrfOf, PASSWORD, signIn, startPharos, submit, type Agent, type TestPharos } from './helpers/pharos.js';
@@ -48,6 +49,7 @@ interface Seeded {
   victimId: string;
   apiKey: string;
   subscriber: string;
+  maintenance: string;
   communication: string;
   mailFile: string;
 }
@@ -87,6 +89,13 @@ function adminRouteTable(s: Seeded): Route[] {
     ['POST', '/admin/incidents/:id/updates/:updateId/edit', { body: 'Edited by someone else' }],
     ['GET', '/admin/incidents/:id/updates/:updateId/delete'],
     ['POST', '/admin/incidents/:id/updates/:updateId/delete', {}],
+    // maintenance.ts: operators' pages too
+    ['GET', '/admin/maintenance/new'],
+    ['POST', '/admin/maintenance', { name: 'Injected window', scheduled_for: '2026-12-01T02:00', scheduled_until: '2026-12-01T03:00' }],
+    ['GET', '/admin/maintenance/:id/reschedule'],
+    ['POST', '/admin/maintenance/:id/reschedule', { scheduled_for: '2026-12-02T02:00', scheduled_until: '2026-12-02T03:00' }],
+    ['GET', '/admin/maintenance/:id/cancel'],
+    ['POST', '/admin/maintenance/:id/cancel', {}],
     // components.ts: admins only
     ['GET', '/admin/components'],
     ['GET', '/admin/components/new'],
@@ -145,6 +154,7 @@ function adminRouteTable(s: Seeded): Route[] {
     if (pattern.startsWith('/admin/users/')) return s.victimId;
     if (pattern.startsWith('/admin/api-keys/')) return s.apiKey;
     if (pattern.startsWith('/admin/subscribers/')) return s.subscriber;
+    if (pattern.startsWith('/admin/maintenance/')) return s.maintenance;
     if (pattern.startsWith('/admin/communications/')) return s.communication;
     throw new Error(`no id for ${pattern}`);
   };
@@ -262,6 +272,12 @@ describe('admin access control', () => {
       apiKey: key.apiKey.id,
       subscriber: p.ctx.db.prepare('SELECT id FROM subscribers').pluck().get() as string,
       communication: notice.id,
+      maintenance: scheduleMaintenance(p.ctx, SYSTEM, {
+        name: 'Database upgrade',
+        scheduled_for: '2026-12-01T02:00:00Z',
+        scheduled_until: '2026-12-01T03:00:00Z',
+        component_ids: [component.id],
+      }).id,
       mailFile,
     };
     routes = adminRouteTable(s);

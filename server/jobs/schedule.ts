@@ -1,46 +1,61 @@
 import cron from 'node-cron';
 import type { Context } from '../context.js';
 
-/** A job: idempotent, never overlapping itself, logged. */
+/** A job: idempotent and due-time based, so running it late (after downtime) catches up. */
 export interface Job {
   id: string;
+  /** node-cron expression, in the page's time zone. */
   schedule: string;
-  run(ctx: Context, now: Date): Promise<void> | void;
+  description: string;
+  run(ctx: Context, now: Date): Promise<string | void> | string | void;
 }
 
-export interface JobState {
-  lastRunAt?: string;
-  lastResult?: 'ok' | 'error';
-  lastError?: string;
+export interface JobRun {
+  job_id: string;
+  started_at: string;
+  finished_at: string | null;
+  result: 'running' | 'ok' | 'error';
+  error: string | null;
+  detail: string;
 }
 
-/** Sweeps the outbox every minute: retries whose time has come and rows whose lease ran out. */
-export const outboxSweep: Job = {
-  id: 'outbox-sweep',
-  schedule: '* * * * *',
-  run: (ctx) => ctx.mail.wake(),
-};
+const running = new WeakMap<Context, Set<string>>();
 
-export const JOBS: Job[] = [outboxSweep];
-
-/** Starts every job on its schedule (main.ts only). Returns a stop function and the jobs' last states. */
-export function startJobs(ctx: Context, jobs: Job[] = JOBS): { stop(): void; states: Map<string, JobState> } {
-  const states = new Map<string, JobState>();
-  const running = new Set<string>();
-  const tasks = jobs.map((job) =>
-    cron.schedule(job.schedule, () => {
-      if (running.has(job.id)) return;
-      running.add(job.id);
-      const now = ctx.clock.now();
-      Promise.resolve()
-        .then(() => job.run(ctx, now))
-        .then(() => states.set(job.id, { lastRunAt: now.toISOString(), lastResult: 'ok' }))
-        .catch((err: unknown) => {
-          ctx.log.error({ err, job: job.id }, 'job failed');
-          states.set(job.id, { lastRunAt: now.toISOString(), lastResult: 'error', lastError: String(err) });
-        })
-        .finally(() => running.delete(job.id));
-    }),
+/** Runs a job once unless it is already running; its start, result and error are kept in job_runs. */
+export async function runJob(ctx: Context, job: Job, now = ctx.clock.now()): Promise<JobRun | undefined> {
+  const mine = running.get(ctx) ?? new Set<string>();
+  running.set(ctx, mine);
+  if (mine.has(job.id)) return undefined;
+  mine.add(job.id);
+  const record = ctx.db.prepare(
+    `INSERT INTO job_runs (job_id, started_at, finished_at, result, error, detail) VALUES (@id, @started, @finished, @result, @error, @detail)
+     ON CONFLICT(job_id) DO UPDATE SET started_at = excluded.started_at, finished_at = excluded.finished_at,
+       result = excluded.result, error = excluded.error, detail = excluded.detail`,
   );
-  return { stop: () => tasks.forEach((t) => t.stop()), states };
+  const started = now.toISOString();
+  record.run({ id: job.id, started, finished: null, result: 'running', error: null, detail: '' });
+  try {
+    const detail = (await job.run(ctx, now)) ?? '';
+    record.run({ id: job.id, started, finished: ctx.clock.now().toISOString(), result: 'ok', error: null, detail });
+    if (detail) ctx.log.info({ job: job.id, detail }, 'job done');
+  } catch (err) {
+    ctx.log.error({ err, job: job.id }, 'job failed');
+    record.run({ id: job.id, started, finished: ctx.clock.now().toISOString(), result: 'error', error: err instanceof Error ? err.message : String(err), detail: '' });
+  } finally {
+    mine.delete(job.id);
+  }
+  return ctx.db.prepare('SELECT * FROM job_runs WHERE job_id = ?').get(job.id) as JobRun;
+}
+
+export function jobRuns(ctx: Context): Map<string, JobRun> {
+  return new Map((ctx.db.prepare('SELECT * FROM job_runs').all() as JobRun[]).map((r) => [r.job_id, r]));
+}
+
+/** Starts every job on its schedule (main.ts only); the catch-up jobs run once right away. */
+export function startJobs(ctx: Context, jobs: Job[], catchUp: string[]): { stop(): void } {
+  const tasks = jobs.map((job) =>
+    cron.schedule(job.schedule, () => void runJob(ctx, job), { timezone: ctx.config.timeZone }),
+  );
+  for (const job of jobs) if (catchUp.includes(job.id)) void runJob(ctx, job);
+  return { stop: () => tasks.forEach((t) => t.stop()) };
 }

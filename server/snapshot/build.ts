@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/open.js';
 import { latestCommunications, type Communication } from '../domain/communications.js';
 import { getGate, type GateMode } from '../domain/subscription-gate.js';
+import { uptimeBars, type ComponentUptime } from '../domain/uptime.js';
 import { orderedComponents, pageLayout, type LayoutItem } from '../domain/component-order.js';
 import { listMaintenance, listRecent, listStartedBetween, listUnresolved, type Incident } from '../domain/incidents.js';
 import { INDICATOR_DESCRIPTIONS, pageIndicator, isResolved } from '../domain/status.js';
@@ -30,6 +31,8 @@ export interface PageState {
   /** Maintenance windows scheduled or in progress. */
   upcomingMaintenance: Incident[];
   activeMaintenance: Incident[];
+  /** 90-day bars and uptime % of the components that showcase them, by component id. */
+  uptime: Record<string, ComponentUptime>;
   /** Whether the subscribe form takes new addresses. */
   gateMode: GateMode;
   v2: {
@@ -91,6 +94,7 @@ export function buildPageState(db: Db, opts: { config: Config; pageId: string; n
     gateMode: getGate(db).mode,
     upcomingMaintenance,
     activeMaintenance,
+    uptime: Object.fromEntries(uptimeBars(db, tz, now, components.filter((c) => c.showcase).map((c) => c.id))),
     v2: {
       page,
       status,

@@ -24,6 +24,7 @@ export interface PageUpdate {
 
 export interface SnapshotState {
   version: number;
+  builtAt: number;
   day: string;
   state: PageState;
   /** Rendered bodies by path: "/", "/api/v2/summary.json", ... */
@@ -31,6 +32,8 @@ export interface SnapshotState {
   /** What every live viewer receives after a change. */
   live: PageUpdate;
 }
+
+const REFRESH_MS = 5 * 60_000;
 
 function body(content: string, type: string): Body {
   const bytes = Buffer.from(content);
@@ -71,7 +74,9 @@ export class Snapshot {
     const timer = setInterval(() => {
       try {
         const version = lastEventId(this.deps);
-        if (this.stale || !this.snapshot || version > this.snapshot.version) this.rebuild(version);
+        // Also every few minutes, so that today's uptime bar keeps counting an outage that is still going on.
+        const old = !this.snapshot || this.deps.clock.now().getTime() - this.snapshot.builtAt > REFRESH_MS;
+        if (this.stale || !this.snapshot || version > this.snapshot.version || old) this.rebuild(version);
       } catch (err) {
         this.stale = true;
         this.deps.log.error({ err }, 'snapshot refresh failed');
@@ -136,6 +141,7 @@ export class Snapshot {
     this.stale = false;
     this.snapshot = {
       version,
+      builtAt: now.getTime(),
       day: dayKey(now.toISOString(), config.timeZone),
       state,
       bodies,

@@ -1,8 +1,9 @@
 import { Router, type Response } from 'express';
 import type { Context } from '../../context.js';
 import { createIncident, deleteIncident, deleteUpdate, editUpdate, patchIncident } from '../../domain/incident-writes.js';
-import { getIncident, listRecent, listUnresolved } from '../../domain/incidents.js';
-import { isResolved } from '../../domain/status.js';
+import { getIncident, listMaintenance, listRecent, listUnresolved } from '../../domain/incidents.js';
+import { INCIDENT_STATUS_LABELS, isResolved, MAINTENANCE_STATUSES } from '../../domain/status.js';
+import { patchMaintenance } from '../../domain/maintenance.js';
 import { sourceStats } from '../../domain/outbox.js';
 import { NotFound, Unauthorized } from '../../errors.js';
 import { formatDuration, toZonedInput } from '../../render/format.js';
@@ -22,8 +23,9 @@ export function incidentRoutes(ctx: Context): Router {
 
   router.get('/admin', (_req, res) => {
     const open = listUnresolved(ctx.db);
+    const maintenance = listMaintenance(ctx.db, 'open');
     const recent = listRecent(ctx.db, 10).filter((i) => isResolved(i.status));
-    renderPage(ctx, res, 'admin/dashboard', { title: 'Dashboard', nav: 'dashboard', open, recent, status: ctx.snapshot.current().state.status });
+    renderPage(ctx, res, 'admin/dashboard', { title: 'Dashboard', nav: 'dashboard', open, maintenance, recent, status: ctx.snapshot.current().state.status });
   });
 
   const newData = (values: Record<string, string | string[]>) => ({
@@ -51,7 +53,11 @@ export function incidentRoutes(ctx: Context): Router {
       liveProgress: true,
       resolvedAfter: incident.resolved_at ? formatDuration(incident.started_at, incident.resolved_at) : undefined,
       ...incidentChoices,
-      components: componentRows(ctx, values, incident.components),
+      // Maintenance moves through its own statuses; its components follow the window, not the form.
+      ...(incident.kind === 'maintenance'
+        ? { statuses: MAINTENANCE_STATUSES.map((value) => ({ value, label: INCIDENT_STATUS_LABELS[value] })), components: [] }
+        : { components: componentRows(ctx, values, incident.components) }),
+      isMaintenance: incident.kind === 'maintenance',
     };
   };
   router.get('/admin/incidents/:id', (req, res) => {
@@ -63,7 +69,12 @@ export function incidentRoutes(ctx: Context): Router {
     (req, res, next) => form('admin/incident', showData(String(req.params.id)))(req, res, next),
     (req, res) => {
       const id = String(req.params.id);
-      patchIncident(ctx, actorOf(res), id, incidentFormInput(ctx, formBody(req), { update: true }));
+      const input = incidentFormInput(ctx, formBody(req), { update: true });
+      if (getIncident(ctx.db, id).kind === 'maintenance') {
+        patchMaintenance(ctx, actorOf(res), id, { status: input.status, body: input.body, deliver_notifications: input.deliver_notifications });
+      } else {
+        patchIncident(ctx, actorOf(res), id, input);
+      }
       res.redirect(303, `/admin/incidents/${id}`);
     },
   );

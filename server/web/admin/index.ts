@@ -9,6 +9,7 @@ import { componentRoutes } from './components.js';
 import { incidentRoutes } from './incidents.js';
 import { communicationRoutes } from './communications.js';
 import { mailRoutes } from './mail.js';
+import { maintenanceRoutes } from './maintenance.js';
 import { settingsRoutes } from './settings.js';
 import { subscriberImportRoute, subscriberRoutes } from './subscribers.js';
 import { userRoutes } from './users.js';
@@ -37,6 +38,7 @@ export function adminRoutes(ctx: Context): Router {
   router.use('/admin', requireUser, requireCsrf);
   router.use(ADMIN_ONLY, requireAdmin);
   router.use(incidentRoutes(ctx));
+  router.use(maintenanceRoutes(ctx));
   router.use(componentRoutes(ctx));
   router.use(userRoutes(ctx));
   router.use(apiKeyRoutes(ctx));

@@ -5,8 +5,9 @@ import { pageLayout } from '../../domain/component-order.js';
 import { createComponent, deleteComponent, getComponent, updateComponent } from '../../domain/components.js';
 import { createIncident, deleteIncident, patchIncident } from '../../domain/incident-writes.js';
 import { getIncident, listRecent, type Incident } from '../../domain/incidents.js';
+import { patchMaintenance, scheduleMaintenance } from '../../domain/maintenance.js';
 import { Invalid, Unauthorized } from '../../errors.js';
-import { componentsShape, incidentShape, pagePositions } from '../../snapshot/shapes.js';
+import { componentsShape, incidentShape, maintenanceShape, pagePositions } from '../../snapshot/shapes.js';
 import { requireApiKey } from '../middleware/auth.js';
 
 /** The object under `key` in a Statuspage v1 body (`{"incident": {...}}`), or a 422 naming it. */
@@ -29,8 +30,11 @@ export function v1Routes(ctx: Context): Router {
   const page = Router({ mergeParams: true });
   page.use(requireApiKey(ctx));
   // v1 incidents also carry impact_override, so automation can read back what it set.
+  // v1 incidents also carry impact_override, so automation can read back what it set; maintenance its window.
   const shape = (i: Incident, positions = pagePositions(pageLayout(ctx.db))) => ({
-    ...incidentShape(i, ctx.pageId, ctx.config.publicUrl, positions),
+    ...(i.kind === 'maintenance'
+      ? maintenanceShape(i, ctx.pageId, ctx.config.publicUrl, positions)
+      : incidentShape(i, ctx.pageId, ctx.config.publicUrl, positions)),
     impact_override: i.impact_override,
   });
   const incident = (id: string) => shape(getIncident(ctx.db, id));
@@ -38,10 +42,15 @@ export function v1Routes(ctx: Context): Router {
   page.get('/incidents', (req, res) => {
     const limit = Math.min(Math.max(Number.parseInt(String(req.query.limit ?? '100'), 10) || 100, 1), 100);
     const positions = pagePositions(pageLayout(ctx.db));
-    res.json(listRecent(ctx.db, limit).map((i) => shape(i, positions)));
+    res.json(listRecent(ctx.db, limit, ['incident', 'maintenance']).map((i) => shape(i, positions)));
   });
   page.post('/incidents', (req, res) => {
-    const created = createIncident(ctx, actor(res), envelope(req, 'incident'), 'incident.');
+    const body = envelope(req, 'incident');
+    // As on Statuspage, an incident with a window is scheduled maintenance.
+    const created =
+      (body.scheduled_for ?? null) !== null || (body.scheduled_until ?? null) !== null
+        ? scheduleMaintenance(ctx, actor(res), body, 'incident.')
+        : createIncident(ctx, actor(res), body, 'incident.');
     res.status(201).json(incident(created.id));
   });
   page.get('/incidents/:incident_id', (req, res) => {
@@ -49,8 +58,9 @@ export function v1Routes(ctx: Context): Router {
   });
   const patch = (req: Request, res: Response) => {
     const id = String(req.params.incident_id);
-    getIncident(ctx.db, id);
-    patchIncident(ctx, actor(res), id, envelope(req, 'incident'), 'incident.');
+    const existing = getIncident(ctx.db, id);
+    if (existing.kind === 'maintenance') patchMaintenance(ctx, actor(res), id, envelope(req, 'incident'), 'incident.');
+    else patchIncident(ctx, actor(res), id, envelope(req, 'incident'), 'incident.');
     res.json(incident(id));
   };
   page.patch('/incidents/:incident_id', patch);

@@ -20,7 +20,7 @@ export function publicRoutes(ctx: Context): Router {
 
   router.get('/incidents/:id', (req, res) => {
     const incident = getIncident(ctx.db, req.params.id);
-    const resolved = isResolved(incident.status) && incident.resolved_at;
+    const resolved = incident.kind === 'incident' && isResolved(incident.status) && incident.resolved_at;
     renderPage(
       ctx,
       res,

@@ -1,0 +1,30 @@
+import Database from 'better-sqlite3';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Db } from './open.js';
+
+const NAME = /^pharos-\d{8}T\d{6}Z\.db$/;
+
+/**
+ * An online, consistent copy of the database (SQLite's backup API, while writes go on), checked with
+ * integrity_check before it counts; then only the newest `keep` backups are kept.
+ */
+export async function backupDatabase(db: Db, dir: string, now: Date, keep: number): Promise<{ file: string; removed: string[] }> {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `pharos-${now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '')}.db`);
+  await db.backup(file);
+  const copy = new Database(file, { readonly: true });
+  try {
+    const check = copy.pragma('integrity_check', { simple: true });
+    if (check !== 'ok') throw new Error(`the backup ${file} failed integrity_check: ${String(check)}`);
+  } catch (err) {
+    copy.close();
+    rmSync(file, { force: true });
+    throw err;
+  }
+  copy.close();
+  const backups = readdirSync(dir).filter((f) => NAME.test(f)).sort();
+  const removed = backups.slice(0, Math.max(0, backups.length - keep));
+  for (const old of removed) rmSync(join(dir, old), { force: true });
+  return { file, removed };
+}

@@ -1,0 +1,178 @@
+import type { Db } from '../db/open.js';
+import { dayKey, daysBefore, formatDate, fromZonedInput } from '../render/format.js';
+import type { ComponentStatus } from './status.js';
+
+/**
+ * Uptime from the component status history. As on Statuspage, a major outage counts fully as downtime
+ * and a partial outage partly (30 % of its minutes); degraded performance and maintenance are not
+ * downtime. Days are calendar days in the page's time zone.
+ */
+export const DOWNTIME_WEIGHT = { major_outage: 1, partial_outage: 0.3 } as const;
+export const UPTIME_DAYS = 90;
+
+export interface DayMinutes {
+  major: number;
+  partial: number;
+  degraded: number;
+  maintenance: number;
+  /** Minutes the component existed that day (up to now, for today). */
+  observed: number;
+}
+
+export interface DayBar extends DayMinutes {
+  key: string;
+  label: string;
+  worst: ComponentStatus;
+  incidents: { id: string; name: string }[];
+}
+
+export interface ComponentUptime {
+  days: DayBar[];
+  /** Percent over the days shown, or null before any minute was observed. */
+  uptime: number | null;
+}
+
+interface Interval {
+  component_id: string;
+  status: ComponentStatus;
+  started_at: string;
+  ended_at: string | null;
+}
+
+/** The first instant of a calendar day in the zone (01:00 where midnight does not exist). */
+export function dayStart(key: string, timeZone: string): Date {
+  return fromZonedInput(`${key}T00:00`, timeZone) ?? fromZonedInput(`${key}T01:00`, timeZone) ?? new Date(`${key}T00:00:00Z`);
+}
+
+/** Minutes of each status of one component in [from, to), from its intervals. */
+export function minutesIn(intervals: Interval[], from: number, to: number): DayMinutes {
+  const m: DayMinutes = { major: 0, partial: 0, degraded: 0, maintenance: 0, observed: 0 };
+  for (const i of intervals) {
+    const start = Math.max(Date.parse(i.started_at), from);
+    const end = Math.min(i.ended_at ? Date.parse(i.ended_at) : Infinity, to);
+    if (end <= start) continue;
+    const minutes = (end - start) / 60_000;
+    m.observed += minutes;
+    if (i.status === 'major_outage') m.major += minutes;
+    else if (i.status === 'partial_outage') m.partial += minutes;
+    else if (i.status === 'degraded_performance') m.degraded += minutes;
+    else if (i.status === 'under_maintenance') m.maintenance += minutes;
+  }
+  return m;
+}
+
+export function worstOf(m: DayMinutes): ComponentStatus {
+  if (m.major > 0) return 'major_outage';
+  if (m.partial > 0) return 'partial_outage';
+  if (m.degraded > 0) return 'degraded_performance';
+  if (m.maintenance > 0) return 'under_maintenance';
+  return 'operational';
+}
+
+export function uptimePercent(days: DayMinutes[]): number | null {
+  const observed = days.reduce((s, d) => s + d.observed, 0);
+  if (observed <= 0) return null;
+  const down = days.reduce((s, d) => s + d.major * DOWNTIME_WEIGHT.major_outage + d.partial * DOWNTIME_WEIGHT.partial_outage, 0);
+  return Math.max(0, 100 * (1 - down / observed));
+}
+
+function intervalsSince(db: Db, from: string): Map<string, Interval[]> {
+  const rows = db
+    .prepare(
+      `SELECT component_id, status, started_at, ended_at FROM component_status_log
+       WHERE ended_at IS NULL OR ended_at > ? ORDER BY started_at`,
+    )
+    .all(from) as Interval[];
+  const by = new Map<string, Interval[]>();
+  for (const r of rows) by.set(r.component_id, [...(by.get(r.component_id) ?? []), r]);
+  return by;
+}
+
+/**
+ * Writes the finished days (before today, in the zone) that are not rolled up yet, for every component.
+ * Idempotent; after downtime it fills in every missing day of the window.
+ */
+export function rollupUptime(db: Db, timeZone: string, now: Date): number {
+  const today = dayKey(now.toISOString(), timeZone);
+  const first = daysBefore(today, UPTIME_DAYS);
+  const intervals = intervalsSince(db, dayStart(first, timeZone).toISOString());
+  const components = db.prepare('SELECT id FROM components').pluck().all() as string[];
+  const have = new Set(
+    (db.prepare('SELECT component_id || day AS k FROM uptime_days WHERE day >= ?').pluck().all(first) as string[]),
+  );
+  const insert = db.prepare(
+    `INSERT OR IGNORE INTO uptime_days (component_id, day, major_minutes, partial_minutes, degraded_minutes, maintenance_minutes, observed_minutes)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  );
+  let written = 0;
+  db.transaction(() => {
+    for (let n = UPTIME_DAYS; n >= 1; n--) {
+      const key = daysBefore(today, n);
+      const from = dayStart(key, timeZone).getTime();
+      const to = dayStart(daysBefore(today, n - 1), timeZone).getTime();
+      for (const id of components) {
+        if (have.has(id + key)) continue;
+        const m = minutesIn(intervals.get(id) ?? [], from, to);
+        written += insert.run(id, key, m.major, m.partial, m.degraded, m.maintenance, m.observed).changes;
+      }
+    }
+    db.prepare('DELETE FROM uptime_days WHERE day < ?').run(first);
+  }).immediate();
+  return written;
+}
+
+/**
+ * The bars for the last 90 days (from each component's first day if younger): rolled-up days from
+ * uptime_days, days not rolled up yet and today computed from the history.
+ */
+export function uptimeBars(db: Db, timeZone: string, now: Date, componentIds: string[]): Map<string, ComponentUptime> {
+  const today = dayKey(now.toISOString(), timeZone);
+  const first = daysBefore(today, UPTIME_DAYS - 1);
+  const windowStart = dayStart(first, timeZone);
+  const intervals = intervalsSince(db, windowStart.toISOString());
+  const stored = new Map<string, DayMinutes>();
+  for (const r of db
+    .prepare('SELECT * FROM uptime_days WHERE day >= ?')
+    .all(first) as { component_id: string; day: string; major_minutes: number; partial_minutes: number; degraded_minutes: number; maintenance_minutes: number; observed_minutes: number }[]) {
+    stored.set(r.component_id + r.day, {
+      major: r.major_minutes,
+      partial: r.partial_minutes,
+      degraded: r.degraded_minutes,
+      maintenance: r.maintenance_minutes,
+      observed: r.observed_minutes,
+    });
+  }
+  const incidentRows = db
+    .prepare(
+      `SELECT ic.component_id, i.id, i.name, i.started_at, i.resolved_at FROM incident_components ic
+       JOIN incidents i ON i.id = ic.incident_id
+       WHERE i.kind = 'incident' AND (i.resolved_at IS NULL OR i.resolved_at >= ?) ORDER BY i.started_at`,
+    )
+    .all(windowStart.toISOString()) as { component_id: string; id: string; name: string; started_at: string; resolved_at: string | null }[];
+
+  const result = new Map<string, ComponentUptime>();
+  for (const id of componentIds) {
+    const own = intervals.get(id) ?? [];
+    const born = own[0] ? Date.parse(own[0].started_at) : now.getTime();
+    const days: DayBar[] = [];
+    for (let n = UPTIME_DAYS - 1; n >= 0; n--) {
+      const key = daysBefore(today, n);
+      const from = dayStart(key, timeZone).getTime();
+      const to = n === 0 ? now.getTime() : dayStart(daysBefore(today, n - 1), timeZone).getTime();
+      if (to <= born) continue;
+      const m = (n > 0 ? stored.get(id + key) : undefined) ?? minutesIn(own, from, to);
+      const end = n === 0 ? now.getTime() : to;
+      days.push({
+        ...m,
+        key,
+        label: formatDate(new Date(from + 12 * 3_600_000).toISOString(), timeZone),
+        worst: worstOf(m),
+        incidents: incidentRows
+          .filter((r) => r.component_id === id && Date.parse(r.started_at) < end && (!r.resolved_at || Date.parse(r.resolved_at) > from))
+          .map((r) => ({ id: r.id, name: r.name })),
+      });
+    }
+    result.set(id, { days, uptime: uptimePercent(days) });
+  }
+  return result;
+}
