@@ -1,5 +1,7 @@
 import { ConfigError, loadConfig } from './config.js';
 import { createContext, type Context } from './context.js';
+import { mkdirSync } from 'node:fs';
+import { lockDataDir, LockError } from './db/lock.js';
 import { MigrationError } from './db/migrate.js';
 import { ensureFirstAdmin } from './bootstrap.js';
 import { environmentWithDotEnv } from './env-file.js';
@@ -11,10 +13,14 @@ import { mailDir } from './mail/transport.js';
 /** Process entry: config → database → migrations → app → http + socket.io; SIGTERM/SIGINT drain. */
 async function main(): Promise<void> {
   let ctx: Context;
+  let unlock: () => void;
   try {
-    ctx = createContext(loadConfig(environmentWithDotEnv(process.env)));
+    const config = loadConfig(environmentWithDotEnv(process.env));
+    mkdirSync(config.dataDir, { recursive: true });
+    unlock = lockDataDir(config.dataDir);
+    ctx = createContext(config);
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof MigrationError) {
+    if (err instanceof ConfigError || err instanceof MigrationError || err instanceof LockError) {
       console.error(err.message);
       process.exit(1);
     }
@@ -51,6 +57,7 @@ async function main(): Promise<void> {
       .then(() => ctx.mail.stop())
       .then(() => {
         ctx.db.close();
+        unlock();
         process.exit(0);
       })
       .catch((err: unknown) => {

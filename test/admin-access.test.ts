@@ -9,7 +9,7 @@ import { createComponent } from '../server/domain/components.js';
 import { createIncident, patchIncident } from '../server/domain/incident-writes.js';
 import { readdirSync } from 'node:fs';
 import { publishCommunication } from '../server/domain/communications.js';
-import { importCsv } from '../server/domain/subscribers.js';
+import { importCsv } from '../server/domain/subscriber-csv.js';
 import { scheduleMaintenance } from '../server/domain/maintenance.js';
 import { mailDir } from '../server/mail/transport.js';
 import { adminRoutes } from '../server/web/admin/index.js';

@@ -139,3 +139,19 @@ export function publishCommunication(ctx: Context, actor: Actor, raw: unknown, r
     return { result: getCommunication(ctx.db, id), ids: [id] };
   });
 }
+
+/** A notice's sections with the headings readers expect; shared by its email and its page. */
+export function noticeSections(notice: Communication) {
+  const label = (name: string) => DATA_PROTECTION_FIELDS.find((f) => f.name === name)?.label ?? name;
+  const sections =
+    notice.category === 'data_protection'
+      ? [
+          { heading: label('what_happened'), text: notice.what_happened, extra: notice.consequences ? `Likely consequences: ${notice.consequences}` : '' },
+          { heading: label('data_involved'), text: notice.data_involved, extra: '' },
+          { heading: label('measures'), text: notice.measures, extra: '' },
+          { heading: label('what_to_do'), text: notice.what_to_do, extra: '' },
+          { heading: label('contact'), text: notice.contact, extra: '' },
+        ]
+      : [];
+  return { sections, categoryName: CATEGORY_LABELS[notice.category] };
+}

@@ -41,11 +41,13 @@ export const emailAddress = z
   .email('Enter a valid email address')
   .transform((s) => s.toLowerCase());
 
-const choice = z.object({
-  all: flag.default(true),
-  components: z.array(z.string().regex(/^[a-z0-9]{1,64}$/, 'No such component')).max(500).default([]),
-});
-export const subscribeInput = choice.extend({ email: emailAddress });
+const choice = z
+  .object({
+    all: flag.default(true),
+    components: z.array(z.string().regex(/^[a-z0-9]{1,64}$/, 'No such component')).max(500).default([]),
+  })
+  .refine((c) => c.all || c.components.length > 0, { path: ['components'], message: 'Choose at least one component, or everything' });
+export const subscribeInput = z.intersection(choice, z.object({ email: emailAddress }));
 
 export function mailHost(publicUrl: string): string {
   return new URL(publicUrl).hostname || 'localhost';
@@ -73,7 +75,7 @@ function setChoice(db: Db, id: string, all: boolean, components: string[]): void
   }
 }
 
-function queueConfirmation(ctx: Context, sub: { id: string; email: string }, now: Date): void {
+export function queueConfirmation(ctx: Context, sub: { id: string; email: string }, now: Date): void {
   const nonce = randomBytes(12).toString('base64url');
   ctx.db
     .prepare('UPDATE subscribers SET confirm_nonce = ?, confirm_expires_at = ?, confirm_sent_at = ?, updated_at = ? WHERE id = ?')
@@ -132,10 +134,12 @@ export function subscribe(ctx: Context, raw: unknown): void {
         );
         return true;
       }
+      // A pending address mailed a moment ago: nothing to do (and nothing written, so the answer takes the same time).
+      const linkLive = existing.confirm_nonce && existing.confirm_expires_at && Date.parse(existing.confirm_expires_at) > now.getTime();
+      if (existing.state === 'pending' && recentlyMailed && linkLive) return false;
       // Pending, unsubscribed or bounced: (back) to pending with the choice just made, confirmation required.
       ctx.db.prepare("UPDATE subscribers SET state = 'pending', updated_at = ? WHERE id = ?").run(at, existing.id);
       setChoice(ctx.db, existing.id, input.all, input.components);
-      if (recentlyMailed) return false;
       queueConfirmation(ctx, existing, now);
       return true;
     })
@@ -151,13 +155,14 @@ export function confirmSubscription(ctx: Context, token: string): Subscriber | u
   if (!sameToken(token, confirmToken(ctx.secret, sub.id, sub.confirm_nonce))) return undefined;
   const now = ctx.clock.now();
   if (now.getTime() > Date.parse(sub.confirm_expires_at)) return undefined;
-  ctx.db
+  // Only a pending address with this very link: an unsubscribe in between, or a second click, does nothing.
+  const changed = ctx.db
     .prepare(
       `UPDATE subscribers SET state = 'confirmed', confirm_nonce = NULL, confirm_expires_at = NULL, bounce_count = 0,
-         confirmed_at = ?, unsubscribed_at = NULL, updated_at = ? WHERE id = ?`,
+         confirmed_at = ?, unsubscribed_at = NULL, updated_at = ? WHERE id = ? AND state = 'pending' AND confirm_nonce = ?`,
     )
-    .run(now.toISOString(), now.toISOString(), sub.id);
-  return findSubscriber(ctx.db, sub.id);
+    .run(now.toISOString(), now.toISOString(), sub.id, sub.confirm_nonce).changes;
+  return changed ? findSubscriber(ctx.db, sub.id) : undefined;
 }
 
 /** The subscriber a manage/unsubscribe token belongs to, or undefined. */
@@ -181,7 +186,10 @@ export function updateChoice(ctx: Context, sub: Subscriber, raw: unknown): void 
 export function unsubscribe(ctx: Context, sub: Subscriber): void {
   const at = ctx.clock.now().toISOString();
   ctx.db
-    .prepare("UPDATE subscribers SET state = 'unsubscribed', unsubscribed_at = COALESCE(unsubscribed_at, ?), updated_at = ? WHERE id = ?")
+    .prepare(
+      `UPDATE subscribers SET state = 'unsubscribed', unsubscribed_at = COALESCE(unsubscribed_at, ?), confirm_nonce = NULL,
+         confirm_expires_at = NULL, updated_at = ? WHERE id = ?`,
+    )
     .run(at, at, sub.id);
 }
 
@@ -229,86 +237,3 @@ export function removeSubscriber(ctx: Context, actor: Actor, id: string): void {
     .immediate();
 }
 
-const csvCell = (v: string) => (/[",\n\r]/.test(v) || /^[=+\-@\t]/.test(v) ? `"${v.replace(/^([=+\-@\t])/, "'$1").replace(/"/g, '""')}"` : v);
-
-/** CSV of all subscribers (email, state, components, dates); cells that a spreadsheet would run as formulas are defused. */
-export function exportCsv(db: Db): string {
-  const names = new Map((db.prepare('SELECT id, name FROM components').all() as { id: string; name: string }[]).map((c) => [c.id, c.name]));
-  const rows = db.prepare('SELECT * FROM subscribers ORDER BY email').all() as Subscriber[];
-  const lines = ['email,state,components,created_at,confirmed_at,unsubscribed_at'];
-  for (const s of rows) {
-    const components = s.all_components ? 'all' : subscriberComponents(db, s.id).map((c) => names.get(c) ?? c).join('; ');
-    lines.push([s.email, s.state, components, s.created_at, s.confirmed_at ?? '', s.unsubscribed_at ?? ''].map(csvCell).join(','));
-  }
-  return lines.join('\r\n') + '\r\n';
-}
-
-/** The first cell of a CSV line (quoted or not), with the export's formula guard (a leading ') removed. */
-function firstCell(line: string): string {
-  const text = line.replace(/^\uFEFF/, '').trimStart();
-  let cell: string;
-  if (text.startsWith('"')) {
-    let i = 1;
-    cell = '';
-    while (i < text.length) {
-      if (text[i] === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i += 2;
-      } else if (text[i] === '"') {
-        break;
-      } else {
-        cell += text[i++];
-      }
-    }
-  } else {
-    cell = text.split(',')[0] ?? '';
-  }
-  return cell.trim().replace(/^'(?=[=+\-@\t])/, '');
-}
-
-export interface ImportResult {
-  added: number;
-  skipped: number;
-  invalid: { line: number; value: string }[];
-}
-
-/**
- * Imports addresses (the first column of each line; a header line is skipped). New addresses are
- * confirmed by email, unless the admin says they already confirmed elsewhere, which is audited.
- */
-export function importCsv(ctx: Context, actor: Actor, csv: string, alreadyConfirmed: boolean): ImportResult {
-  const result: ImportResult = { added: 0, skipped: 0, invalid: [] };
-  const now = ctx.clock.now();
-  const at = now.toISOString();
-  const lines = csv.split(/\r?\n/);
-  if (lines.length > 100_001) throw new Invalid({ file: 'Import at most 100,000 addresses at a time' });
-  ctx.db
-    .transaction(() => {
-      lines.forEach((line, index) => {
-        const value = firstCell(line);
-        if (!value || (index === 0 && /^e-?mail$/i.test(value))) return;
-        const parsed = emailAddress.safeParse(value);
-        if (!parsed.success) {
-          if (result.invalid.length < 100) result.invalid.push({ line: index + 1, value: value.slice(0, 100) });
-          return;
-        }
-        const id = newId();
-        const inserted = ctx.db
-          .prepare(
-            `INSERT OR IGNORE INTO subscribers (id, email, state, source, created_at, confirmed_at, updated_at)
-             VALUES (?, ?, ?, 'import', ?, ?, ?)`,
-          )
-          .run(id, parsed.data, alreadyConfirmed ? 'confirmed' : 'pending', at, alreadyConfirmed ? at : null, at).changes;
-        if (!inserted) {
-          result.skipped++;
-          return;
-        }
-        result.added++;
-        if (!alreadyConfirmed) queueConfirmation(ctx, { id, email: parsed.data }, now);
-      });
-      audit(ctx.db, actor, 'subscribers.imported', `${result.added} added`, { ...result, alreadyConfirmed }, now);
-    })
-    .immediate();
-  if (result.added && !alreadyConfirmed) ctx.bus.emit('mail.queued');
-  return result;
-}

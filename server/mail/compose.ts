@@ -1,6 +1,6 @@
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { CoreContext as Context } from '../context.js';
-import { CATEGORY_LABELS, DATA_PROTECTION_FIELDS, getCommunication, type Communication } from '../domain/communications.js';
+import { CATEGORY_LABELS, getCommunication, noticeSections, type Communication } from '../domain/communications.js';
 import { findIncident } from '../domain/incidents.js';
 import type { Delivery } from '../domain/outbox.js';
 import { confirmToken, manageToken } from '../domain/subscriber-tokens.js';
@@ -151,18 +151,3 @@ function composeAdminAlert(ctx: Context, d: Delivery): Composed {
   };
 }
 
-/** A notice's sections with the headings readers expect; shared by its email and its page. */
-export function noticeSections(notice: Communication) {
-  const label = (name: string) => DATA_PROTECTION_FIELDS.find((f) => f.name === name)?.label ?? name;
-  const sections =
-    notice.category === 'data_protection'
-      ? [
-          { heading: label('what_happened'), text: notice.what_happened, extra: notice.consequences ? `Likely consequences: ${notice.consequences}` : '' },
-          { heading: label('data_involved'), text: notice.data_involved, extra: '' },
-          { heading: label('measures'), text: notice.measures, extra: '' },
-          { heading: label('what_to_do'), text: notice.what_to_do, extra: '' },
-          { heading: label('contact'), text: notice.contact, extra: '' },
-        ]
-      : [];
-  return { sections, categoryName: CATEGORY_LABELS[notice.category] };
-}

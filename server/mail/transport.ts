@@ -24,8 +24,13 @@ export function mailDir(config: Config): string {
 function smtpOptions(config: Config): SMTPPool.Options {
   const url = new URL(config.mail.smtpUrl ?? '');
   const secure = url.protocol === 'smtps:';
+  // smtp:// must upgrade with STARTTLS before credentials or mail cross the network; only a server on
+  // this machine (loopback), or an explicit ?requireTLS=false, may be spoken to in clear.
+  const loopback = /^(127\.|localhost$|\[?::1\]?$)/.test(url.hostname);
+  const requireTLS = !secure && !loopback && url.searchParams.get('requireTLS') !== 'false';
   return {
     pool: true,
+    requireTLS,
     host: url.hostname,
     port: url.port ? Number(url.port) : secure ? 465 : 587,
     secure,

@@ -15,18 +15,29 @@ export function backoffMs(attempts: number, random = Math.random): number {
   return Math.round(base * (0.8 + 0.4 * random()));
 }
 
-type Failure = { kind: 'permanent' | 'temporary' | 'connection'; message: string; response?: string };
+type Failure = { kind: 'bounce' | 'rejected' | 'temporary' | 'transport'; message: string; response?: string };
 
-/** 5xx: the server refused for good. 4xx: try later. No SMTP reply at all: the server is unreachable. */
+/**
+ * Who a refusal is about. A 5xx to RCPT TO: this address, for good (it counts toward "bounced").
+ * A 5xx to DATA: this message, for good. A 4xx: try this message later. A 5xx anywhere else (greeting,
+ * EHLO, AUTH, MAIL FROM: a wrong password, a refused sender) or no reply at all: the server or our
+ * setup, so nothing is held against the subscriber and the message waits until the server is fine.
+ */
 export function classify(err: unknown): Failure {
-  const e = (err ?? {}) as { responseCode?: unknown; response?: unknown; code?: unknown; message?: unknown };
+  const e = (err ?? {}) as { responseCode?: unknown; response?: unknown; code?: unknown; command?: unknown; message?: unknown };
   const message = String(e.message ?? err);
   const response = typeof e.response === 'string' ? e.response : undefined;
   const code = typeof e.responseCode === 'number' ? e.responseCode : undefined;
-  if (code !== undefined && code >= 500) return { kind: 'permanent', message, response };
-  if (code !== undefined && code >= 400) return { kind: 'temporary', message, response };
-  if (e.code === 'EENVELOPE' || e.code === 'EMESSAGE') return { kind: 'permanent', message, response };
-  return { kind: 'connection', message, response };
+  const command = typeof e.command === 'string' ? e.command.toUpperCase() : '';
+  if (code !== undefined && code >= 400 && code < 500) return { kind: 'temporary', message, response };
+  if (code !== undefined && code >= 500) {
+    if (command.startsWith('RCPT')) return { kind: 'bounce', message, response };
+    if (command === 'DATA' || command.startsWith('DATA')) return { kind: 'rejected', message, response };
+    return { kind: 'transport', message, response };
+  }
+  if (e.code === 'EENVELOPE') return { kind: 'bounce', message, response };
+  if (e.code === 'EMESSAGE') return { kind: 'rejected', message, response };
+  return { kind: 'transport', message, response };
 }
 
 export interface WorkerState {
@@ -166,19 +177,21 @@ export class MailWorker {
   private failed(row: Delivery, failure: Failure): Outcome {
     const now = this.ctx.clock.now();
     this.lastError = { at: now.toISOString(), message: failure.response ?? failure.message };
-    if (failure.kind === 'permanent') {
-      return { id: row.id, result: 'failed', error: failure.message, response: failure.response, bouncedSubscriber: row.subscriber_id ?? undefined };
+    if (failure.kind === 'bounce') {
+      const bounced = row.kind === 'admin_alert' ? undefined : (row.subscriber_id ?? undefined);
+      return { id: row.id, result: 'failed', error: failure.message, response: failure.response, bouncedSubscriber: bounced };
     }
-    if (failure.kind === 'connection') {
+    if (failure.kind === 'rejected') return { id: row.id, result: 'failed', error: failure.message, response: failure.response };
+    if (failure.kind === 'transport') {
       this.pausedUntil = now.getTime() + PAUSE_AFTER_CONNECTION_ERROR_MS;
-      this.ctx.log.warn({ err: failure.message }, 'SMTP server unreachable; mail waits and is retried');
+      this.ctx.log.warn({ err: failure.message }, 'SMTP server unreachable or refusing us; mail waits and is retried');
     }
     if (now.getTime() - Date.parse(row.created_at) >= this.ctx.config.mail.maxAgeMs) {
       return { id: row.id, result: 'dead', error: `Gave up after ${row.attempts} attempts: ${failure.message}` };
     }
     // An unreachable server says nothing about this message: it is tried again as soon as the server is
     // (at the end of the pause), so that everything goes out once the server is back, not an hour later.
-    const delay = failure.kind === 'connection' ? PAUSE_AFTER_CONNECTION_ERROR_MS : backoffMs(row.attempts);
+    const delay = failure.kind === 'transport' ? PAUSE_AFTER_CONNECTION_ERROR_MS : backoffMs(row.attempts);
     return { id: row.id, result: 'retry', error: failure.response ?? failure.message, nextAttemptAt: now.getTime() + delay };
   }
 

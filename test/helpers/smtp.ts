@@ -8,8 +8,12 @@ export interface Received {
   mail: ParsedMail;
 }
 
-/** A decision for one message: accept, or reply with an SMTP error such as 451 or 550. */
-export type Verdict = { accept: true } | { accept: false; code: number; message: string };
+/**
+ * A decision for one message: accept, or reply with an SMTP error such as 451 or 550, after the data
+ * (the default) or to the recipient (stage 'rcpt', as a server does for an unknown mailbox), or to
+ * the sender (stage 'mail', as for a refused sender address).
+ */
+export type Verdict = { accept: true } | { accept: false; code: number; message: string; stage?: 'mail' | 'rcpt' | 'data' };
 
 /**
  * A real SMTP server on a loopback port (the smtp-server package), keeping every message it accepts.
@@ -29,6 +33,8 @@ export class TestSmtp {
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
       size: 10 * 1024 * 1024,
+      onMailFrom: (_address, session, callback) => this.early('mail', session, undefined, callback),
+      onRcptTo: (address, session, callback) => this.early('rcpt', session, address.address, callback),
       onData: (stream: SMTPServerDataStream, session: SMTPServerSession, callback: (err?: Error | null) => void) => {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
@@ -38,7 +44,7 @@ export class TestSmtp {
           const count = (this.attempts.get(to) ?? 0) + 1;
           this.attempts.set(to, count);
           const verdict = this.decide(to, count);
-          if (!verdict.accept) {
+          if (!verdict.accept && (verdict.stage ?? 'data') === 'data') {
             const err = new Error(verdict.message) as Error & { responseCode: number };
             err.responseCode = verdict.code;
             return callback(err);
@@ -58,6 +64,23 @@ export class TestSmtp {
       this.server?.listen(port, '127.0.0.1', () => resolve());
     });
     this.port = (this.server.server.address() as AddressInfo).port;
+  }
+
+  /** Refusals at MAIL FROM or RCPT TO; the attempt is counted when the refusal happens there. */
+  private early(stage: 'mail' | 'rcpt', session: SMTPServerSession, rcpt: string | undefined, callback: (err?: Error | null) => void): void {
+    if (stage === 'mail') {
+      const verdict = this.decide('', 0);
+      if (!verdict.accept && verdict.stage === 'mail') return callback(Object.assign(new Error(verdict.message), { responseCode: verdict.code }));
+      return callback();
+    }
+    const to = rcpt ?? '';
+    const verdict = this.decide(to, (this.attempts.get(to) ?? 0) + 1);
+    if (!verdict.accept && verdict.stage === 'rcpt') {
+      this.attempts.set(to, (this.attempts.get(to) ?? 0) + 1);
+      return callback(Object.assign(new Error(verdict.message), { responseCode: verdict.code }));
+    }
+    void session;
+    callback();
   }
 
   get url(): string {

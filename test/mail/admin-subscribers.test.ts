@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createComponent } from '../../server/domain/components.js';
-import { findSubscriber, importCsv, updateChoice } from '../../server/domain/subscribers.js';
+import { findSubscriber, updateChoice } from '../../server/domain/subscribers.js';
+import { importCsv } from '../../server/domain/subscriber-csv.js';
 import { addUser, csrfOf, signIn, startPharos, type Agent, type TestPharos } from '../helpers/pharos.js';
 import { TestSmtp } from '../helpers/smtp.js';
 

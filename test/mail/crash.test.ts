@@ -11,7 +11,7 @@ import { createContext } from '../../server/context.js';
 import { createApiKey } from '../../server/domain/api-keys.js';
 import { createComponent } from '../../server/domain/components.js';
 import { createIncident } from '../../server/domain/incident-writes.js';
-import { importCsv } from '../../server/domain/subscribers.js';
+import { importCsv } from '../../server/domain/subscriber-csv.js';
 import { projectRoot } from '../../server/paths.js';
 import { TestSmtp } from '../helpers/smtp.js';
 

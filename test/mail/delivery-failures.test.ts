@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { createIncident, patchIncident } from '../../server/domain/incident-writes.js';
 import type { Delivery } from '../../server/domain/outbox.js';
-import { importCsv } from '../../server/domain/subscribers.js';
+import { importCsv } from '../../server/domain/subscriber-csv.js';
 import { addApiKey, addUser, csrfOf, signIn, startPharos, type TestPharos } from '../helpers/pharos.js';
 import { TestSmtp, type Verdict } from '../helpers/smtp.js';
 
@@ -154,7 +154,8 @@ describe('a permanent failure (5xx) fails the delivery without retry; three make
   });
 
   it('550 is recorded with the SMTP response, never retried, and the third bounces the address', async () => {
-    const seen = offers(smtp, (to) => (to === 'gone@example.com' ? { accept: false, code: 550, message: '5.1.1 No such user here' } : ACCEPT));
+    // Unknown mailboxes are refused at RCPT TO, as real servers do.
+    const seen = offers(smtp, (to) => (to === 'gone@example.com' ? { accept: false, code: 550, message: '5.1.1 No such user here', stage: 'rcpt' } : ACCEPT));
     const incident = createIncident(p.ctx, system, { name: 'Login failures', status: 'investigating' });
     const updates: (() => void)[] = [
       () => patchIncident(p.ctx, system, incident.id, { status: 'identified', body: 'A bad certificate.' }),

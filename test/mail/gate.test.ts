@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { createComponent } from '../../server/domain/components.js';
 import { createIncident } from '../../server/domain/incident-writes.js';
-import { importCsv } from '../../server/domain/subscribers.js';
+import { importCsv } from '../../server/domain/subscriber-csv.js';
 import { addUser, signIn, startPharos, submit, type Agent, type TestPharos } from '../helpers/pharos.js';
 import { TestSmtp } from '../helpers/smtp.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { io as connect } from 'socket.io-client';
 import { createIncident } from '../../server/domain/incident-writes.js';
-import { importCsv } from '../../server/domain/subscribers.js';
+import { importCsv } from '../../server/domain/subscriber-csv.js';
 import { addUser, startPharos, type TestPharos } from '../helpers/pharos.js';
 import { PASSWORD, csrfOf } from '../helpers/pharos.js';
 import { TestSmtp } from '../helpers/smtp.js';

@@ -8,11 +8,11 @@ import {
   latestCommunications,
   publishCommunication,
   versionsOf,
+  noticeSections,
 } from '../../domain/communications.js';
 import { listRecent } from '../../domain/incidents.js';
 import { sourceStats } from '../../domain/outbox.js';
 import { Unauthorized } from '../../errors.js';
-import { noticeSections } from '../../mail/compose.js';
 import { userActor } from '../locals.js';
 import { field, formBody, renderPage } from '../respond.js';
 import { form } from './form.js';

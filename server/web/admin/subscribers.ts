@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import multer from 'multer';
 import type { Context } from '../../context.js';
-import { findSubscriber, exportCsv, importCsv, removeSubscriber, searchSubscribers, subscriberCounts, SUBSCRIBER_STATES, type SubscriberState } from '../../domain/subscribers.js';
+import { findSubscriber, removeSubscriber, searchSubscribers, subscriberCounts, SUBSCRIBER_STATES, type SubscriberState } from '../../domain/subscribers.js';
+import { exportCsv, importCsv } from '../../domain/subscriber-csv.js';
 import { HttpError, Invalid, NotFound, Unauthorized } from '../../errors.js';
 import { userActor } from '../locals.js';
 import { requireAdmin, requireUser } from '../middleware/auth.js';

@@ -1,7 +1,6 @@
 import { Router } from 'express';
 import type { Context } from '../../context.js';
-import { getCommunication, latestCommunications, versionsOf } from '../../domain/communications.js';
-import { noticeSections } from '../../mail/compose.js';
+import { getCommunication, latestCommunications, noticeSections, versionsOf } from '../../domain/communications.js';
 import { renderPage } from '../respond.js';
 
 /** Official notices: each version keeps its permanent page; corrections link to what they replace. */

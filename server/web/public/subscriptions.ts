@@ -1,4 +1,4 @@
-import express, { Router, type Request } from 'express';
+import express, { Router } from 'express';
 import type { Context } from '../../context.js';
 import { orderedComponents, pageLayout } from '../../domain/component-order.js';
 import { admits, closeGateAutomatically, getGate } from '../../domain/subscription-gate.js';
@@ -23,6 +23,18 @@ function list(value: string | string[] | undefined): string[] {
   return value === undefined ? [] : Array.isArray(value) ? value : [value];
 }
 
+/** IPv4 addresses count alone; IPv6 ones by /64, since one host can use a whole /64. */
+function networkOf(ip: string | undefined): string {
+  if (!ip) return 'unknown';
+  if (ip.startsWith('::ffff:')) return ip.slice(7);
+  if (!ip.includes(':')) return ip;
+  const [head = '', tail = ''] = ip.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const full = [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return full.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':') + '::/64';
+}
+
 function choiceFrom(body: Record<string, string | string[]>) {
   return { all: field(body, 'scope') !== 'some', components: list(body.components) };
 }
@@ -44,7 +56,7 @@ export function subscriptionRoutes(ctx: Context): Router {
 
   router.post('/subscribe', parse, form('public/subscribe', formData, 'public'), (req, res) => {
     const now = ctx.clock.now().getTime();
-    if (perIp.hit(req.ip ?? 'unknown', now) > PER_IP_LIMIT) {
+    if (perIp.hit(networkOf(req.ip), now) > PER_IP_LIMIT) {
       throw new HttpError(429, 'too_many_requests', 'Too many sign-ups from your network. Please try again in a few minutes.');
     }
     const body = formBody(req);
@@ -75,13 +87,14 @@ export function subscriptionRoutes(ctx: Context): Router {
     }, { layout: 'public' });
   });
 
-  const manageData = (req: Request) => () => {
-    const sub = subscriberByToken(ctx, String(req.params.token));
+  // The token is read when the route runs: the error handler that may call this later sees no params.
+  const manageData = (token: string) => () => {
+    const sub = subscriberByToken(ctx, token);
     if (!sub) throw linkGone();
-    return { title: 'Your subscription', subscriber: sub, token: req.params.token, components: components() };
+    return { title: 'Your subscription', subscriber: sub, token, components: components() };
   };
   router.get('/subscriptions/manage/:token', (req, res) => {
-    const data = manageData(req)();
+    const data = manageData(req.params.token)();
     const chosen = subscriberComponents(ctx.db, data.subscriber.id);
     renderPage(ctx, res, 'public/manage', {
       ...data,
@@ -91,9 +104,9 @@ export function subscriptionRoutes(ctx: Context): Router {
   router.post(
     '/subscriptions/manage/:token',
     parse,
-    (req, res, next) => form('public/manage', manageData(req), 'public')(req, res, next),
+    (req, res, next) => form('public/manage', manageData(String(req.params.token)), 'public')(req, res, next),
     (req, res) => {
-      const data = manageData(req)();
+      const data = manageData(String(req.params.token))();
       updateChoice(ctx, data.subscriber, choiceFrom(formBody(req)));
       const body = formBody(req);
       renderPage(ctx, res, 'public/manage', { ...data, values: { scope: field(body, 'scope'), components: list(body.components) }, saved: true }, { layout: 'public' });
