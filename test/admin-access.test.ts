@@ -64,6 +64,8 @@ const ADMIN_ONLY_PREFIXES = [
   '/admin/communications',
   '/admin/mail',
   '/admin/deliveries',
+  '/admin/system',
+  '/admin/data-protection',
 ];
 
 /** Login, logout and setup are open to anonymous visitors by design. */
@@ -89,6 +91,9 @@ function adminRouteTable(s: Seeded): Route[] {
     ['POST', '/admin/incidents/:id/updates/:updateId/edit', { body: 'Edited by someone else' }],
     ['GET', '/admin/incidents/:id/updates/:updateId/delete'],
     ['POST', '/admin/incidents/:id/updates/:updateId/delete', {}],
+    // data-protection.ts: operators flag, admins record the notification
+    ['POST', '/admin/incidents/:id/personal-data', { personal_data_at_risk: 'on', aware_at: '2026-11-30T09:00' }],
+    ['POST', '/admin/data-protection/:id/notified', { notified_at: '2026-11-30T09:30', reference: 'X' }],
     // maintenance.ts: operators' pages too
     ['GET', '/admin/maintenance/new'],
     ['POST', '/admin/maintenance', { name: 'Injected window', scheduled_for: '2026-12-01T02:00', scheduled_until: '2026-12-01T03:00' }],
@@ -145,6 +150,8 @@ function adminRouteTable(s: Seeded): Route[] {
     ['POST', '/admin/mail/retry', {}],
     ['GET', '/admin/mail/files/:name'],
     ['GET', '/admin/deliveries'],
+    // system.ts
+    ['GET', '/admin/system'],
   ];
   const idFor = (pattern: string): string => {
     if (pattern.startsWith('/admin/incidents/')) return s.incident;
@@ -155,6 +162,7 @@ function adminRouteTable(s: Seeded): Route[] {
     if (pattern.startsWith('/admin/api-keys/')) return s.apiKey;
     if (pattern.startsWith('/admin/subscribers/')) return s.subscriber;
     if (pattern.startsWith('/admin/maintenance/')) return s.maintenance;
+    if (pattern.startsWith('/admin/data-protection/')) return s.incident;
     if (pattern.startsWith('/admin/communications/')) return s.communication;
     throw new Error(`no id for ${pattern}`);
   };

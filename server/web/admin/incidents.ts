@@ -1,12 +1,15 @@
 import { Router, type Response } from 'express';
 import type { Context } from '../../context.js';
 import { createIncident, deleteIncident, deleteUpdate, editUpdate, patchIncident } from '../../domain/incident-writes.js';
-import { getIncident, listMaintenance, listRecent, listUnresolved } from '../../domain/incidents.js';
+import { getIncident, listMaintenance, listRecent, listUnresolved, type Incident } from '../../domain/incidents.js';
 import { INCIDENT_STATUS_LABELS, isResolved, MAINTENANCE_STATUSES } from '../../domain/status.js';
 import { patchMaintenance } from '../../domain/maintenance.js';
 import { sourceStats } from '../../domain/outbox.js';
 import { NotFound, Unauthorized } from '../../errors.js';
 import { formatDuration, toZonedInput } from '../../render/format.js';
+import { deadlineOf, openClocks } from '../../domain/data-protection.js';
+import { dataProtectionRoutes } from './data-protection.js';
+import { recentFigures } from '../../domain/metrics.js';
 import { userActor } from '../locals.js';
 import { formBody, renderPage } from '../respond.js';
 import { form } from './form.js';
@@ -25,7 +28,18 @@ export function incidentRoutes(ctx: Context): Router {
     const open = listUnresolved(ctx.db);
     const maintenance = listMaintenance(ctx.db, 'open');
     const recent = listRecent(ctx.db, 10).filter((i) => isResolved(i.status));
-    renderPage(ctx, res, 'admin/dashboard', { title: 'Dashboard', nav: 'dashboard', open, maintenance, recent, status: ctx.snapshot.current().state.status });
+    const now = ctx.clock.now();
+    renderPage(ctx, res, 'admin/dashboard', {
+      title: 'Dashboard',
+      nav: 'dashboard',
+      open,
+      maintenance,
+      recent,
+      status: ctx.snapshot.current().state.status,
+      clocks: openClocks(ctx, now).map((c) => ({ ...c, left: formatDuration(now.toISOString(), c.deadline) })),
+      figures30: recentFigures(ctx.db, now, 30),
+      figures90: recentFigures(ctx.db, now, 90),
+    });
   });
 
   const newData = (values: Record<string, string | string[]>) => ({
@@ -58,8 +72,24 @@ export function incidentRoutes(ctx: Context): Router {
         ? { statuses: MAINTENANCE_STATUSES.map((value) => ({ value, label: INCIDENT_STATUS_LABELS[value] })), components: [] }
         : { components: componentRows(ctx, values, incident.components) }),
       isMaintenance: incident.kind === 'maintenance',
+      clock: clockOf(incident),
     };
   };
+  const clockOf = (incident: Incident) => {
+    const deadline = deadlineOf(incident);
+    if (!deadline) return undefined;
+    const now = ctx.clock.now();
+    const tz = ctx.config.timeZone;
+    return {
+      deadline,
+      overdue: Date.parse(deadline) < now.getTime(),
+      left: formatDuration(now.toISOString(), deadline),
+      awareInput: toZonedInput(incident.aware_at ?? now.toISOString(), tz),
+      nowInput: toZonedInput(now.toISOString(), tz),
+    };
+  };
+  router.use(dataProtectionRoutes(ctx, showData));
+
   router.get('/admin/incidents/:id', (req, res) => {
     const data = showData(req.params.id)({});
     renderPage(ctx, res, 'admin/incident', { ...data, values: { status: data.incident.status, deliver_notifications: 'on' } });

@@ -11,6 +11,7 @@ import { communicationRoutes } from './communications.js';
 import { mailRoutes } from './mail.js';
 import { maintenanceRoutes } from './maintenance.js';
 import { settingsRoutes } from './settings.js';
+import { systemRoutes } from './system.js';
 import { subscriberImportRoute, subscriberRoutes } from './subscribers.js';
 import { userRoutes } from './users.js';
 
@@ -24,6 +25,8 @@ const ADMIN_ONLY = [
   '/admin/communications',
   '/admin/mail',
   '/admin/deliveries',
+  '/admin/system',
+  '/admin/data-protection',
 ];
 
 /** Everything behind a session: setup and login first, then operators' pages, then admins' pages. */
@@ -46,5 +49,6 @@ export function adminRoutes(ctx: Context): Router {
   router.use(subscriberRoutes(ctx));
   router.use(communicationRoutes(ctx));
   router.use(mailRoutes(ctx));
+  router.use(systemRoutes(ctx));
   return router;
 }

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { Context } from '../../context.js';
 import { getIncident, listStartedBetween, oldestStart } from '../../domain/incidents.js';
 import { isResolved } from '../../domain/status.js';
+import { resolutionFigures } from '../../domain/metrics.js';
 import { NotFound } from '../../errors.js';
 import { formatDuration, formatMonth, monthStart } from '../../render/format.js';
 import { renderPage, sendBody } from '../respond.js';
@@ -48,7 +49,7 @@ export function publicRoutes(ctx: Context): Router {
         ...i,
         duration: i.resolved_at ? formatDuration(i.started_at, i.resolved_at) : undefined,
       }));
-      months.push({ label: formatMonth(from.toISOString(), tz), incidents, count: incidents.length });
+      months.push({ label: formatMonth(from.toISOString(), tz), incidents, count: incidents.length, figures: resolutionFigures(incidents) });
     }
     const oldest = oldestStart(ctx.db);
     const lastShown = monthStart(now, tz, pageNumber * MONTHS_PER_PAGE - 1);
