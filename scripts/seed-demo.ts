@@ -2,6 +2,7 @@
 import { createGroup } from '../server/domain/component-groups.js';
 import { createComponent, listComponents } from '../server/domain/components.js';
 import { publishCommunication } from '../server/domain/communications.js';
+import { scheduleMaintenance } from '../server/domain/maintenance.js';
 import { createIncident, patchIncident } from '../server/domain/incident-writes.js';
 import { CliError, runCli } from './cli.js';
 
@@ -35,6 +36,13 @@ await runCli(async (ctx) => {
       'Our services are the target of a **large-scale malicious attack**. Sign-ups are paused while we filter the traffic.\n\n' +
       'No customer data is known to be affected. We will post an update within the hour.',
     components: { [web.id]: 'degraded_performance', [signup.id]: 'major_outage' },
+  });
+  scheduleMaintenance(ctx, demo, {
+    name: 'Database upgrade',
+    body: 'We are upgrading our primary database. The API may answer slowly for a few minutes.',
+    component_ids: [api.id],
+    scheduled_for: new Date(now + 2 * 24 * hour).toISOString(),
+    scheduled_until: new Date(now + 2 * 24 * hour + 2 * hour).toISOString(),
   });
   publishCommunication(ctx, demo, {
     category: 'data_protection',
