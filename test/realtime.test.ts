@@ -1,39 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { io as connect, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, ServerToClientEvents } from '../server/realtime/types.js';
-import type { PageUpdate } from '../server/snapshot/snapshot.js';
 import { createComponent } from '../server/domain/components.js';
 import { createIncident, patchIncident } from '../server/domain/incident-writes.js';
 import { startServer } from '../server/server.js';
 import { addApiKey, startPharos, type TestPharos } from './helpers/pharos.js';
+import { viewer } from './helpers/viewer.js';
 
-type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 const system = { type: 'system' } as const;
-
-/** Collects every 'page' event a client receives. */
-function viewer(url: string, transports: ('websocket' | 'polling')[] = ['websocket']) {
-  const socket: Client = connect(url, { transports, reconnectionDelay: 50, reconnectionDelayMax: 200, forceNew: true });
-  const received: PageUpdate[] = [];
-  const waiters: { test: (u: PageUpdate) => boolean; resolve: (u: PageUpdate) => void }[] = [];
-  socket.on('page', (update) => {
-    received.push(update);
-    for (const w of [...waiters]) {
-      if (w.test(update)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(update);
-      }
-    }
-  });
-  const next = (test: (u: PageUpdate) => boolean, ms = 3000) =>
-    new Promise<PageUpdate>((resolve, reject) => {
-      const found = received.find(test);
-      if (found) return resolve(found);
-      const timer = setTimeout(() => reject(new Error(`no matching page event within ${ms} ms; got ${received.length}`)), ms);
-      waiters.push({ test, resolve: (u) => (clearTimeout(timer), resolve(u)) });
-    });
-  return { socket, received, next };
-}
 
 describe('live updates over socket.io', () => {
   let p: TestPharos;

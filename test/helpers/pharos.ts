@@ -109,3 +109,14 @@ export async function submit(agent: Agent, formPage: string, action: string, fie
   const page = await agent.get(formPage).expect(200);
   return agent.post(action).type('form').send({ _csrf: csrfOf(page.text), ...fields });
 }
+
+/**
+ * Wakes the mail worker and lets it drain, with a moment for SMTP replies to come back, so that
+ * "nothing more arrived" afterwards means something.
+ */
+export async function settleMail(p: TestPharos): Promise<void> {
+  p.ctx.mail.wake();
+  await p.ctx.mail.idle();
+  await new Promise((r) => setTimeout(r, 150));
+  await p.ctx.mail.idle();
+}

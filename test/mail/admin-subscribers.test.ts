@@ -3,18 +3,10 @@ import { after, before, describe, it } from 'node:test';
 import { createComponent } from '../../server/domain/components.js';
 import { findSubscriber, updateChoice } from '../../server/domain/subscribers.js';
 import { importCsv } from '../../server/domain/subscriber-csv.js';
-import { addUser, csrfOf, signIn, startPharos, type Agent, type TestPharos } from '../helpers/pharos.js';
+import { addUser, csrfOf, signIn, startPharos, type Agent, type TestPharos, settleMail as settle } from '../helpers/pharos.js';
 import { TestSmtp } from '../helpers/smtp.js';
 
 const system = { type: 'system' } as const;
-
-/** Lets the worker drain, then a moment for SMTP replies, so that "nothing more arrived" means something. */
-async function settle(p: TestPharos): Promise<void> {
-  p.ctx.mail.wake();
-  await p.ctx.mail.idle();
-  await new Promise((r) => setTimeout(r, 150));
-  await p.ctx.mail.idle();
-}
 
 /** The addresses listed in the subscribers table of the admin page. */
 const listed = (html: string) => [...html.matchAll(/<tr>\s*<td>([^<]+)<\/td><td>/g)].map((m) => m[1]).sort();

@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { io as connect, type Socket } from 'socket.io-client';
 import request from 'supertest';
 import { createComponent } from '../../server/domain/components.js';
 import { findSubscriber, updateChoice } from '../../server/domain/subscribers.js';
 import { importCsv } from '../../server/domain/subscriber-csv.js';
-import type { ClientToServerEvents, ServerToClientEvents } from '../../server/realtime/types.js';
-import type { PageUpdate } from '../../server/snapshot/snapshot.js';
-import { addUser, signIn, startPharos, submit, type Agent, type TestPharos } from '../helpers/pharos.js';
+import { viewer } from '../helpers/viewer.js';
+import { addUser, signIn, startPharos, submit, type Agent, type TestPharos, settleMail as settle } from '../helpers/pharos.js';
 import { TestSmtp, type Received } from '../helpers/smtp.js';
 
-type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 const system = { type: 'system' } as const;
 
 const ALL = 'everything@example.com';
@@ -32,38 +29,6 @@ const complete = (title: string) => ({
   incident_id: '',
 }) satisfies Record<string, string>;
 const REQUIRED = ['what_happened', 'data_involved', 'consequences', 'measures', 'what_to_do', 'contact'] as const;
-
-/** Lets the worker drain, then a moment for SMTP replies, so that "nothing more arrived" means something. */
-async function settle(p: TestPharos): Promise<void> {
-  p.ctx.mail.wake();
-  await p.ctx.mail.idle();
-  await new Promise((r) => setTimeout(r, 150));
-  await p.ctx.mail.idle();
-}
-
-/** Collects every 'page' event a socket.io viewer of the status page receives. */
-function viewer(url: string) {
-  const socket: Client = connect(url, { transports: ['websocket'], forceNew: true, reconnectionDelay: 50 });
-  const received: PageUpdate[] = [];
-  const waiters: { test: (u: PageUpdate) => boolean; resolve: (u: PageUpdate) => void }[] = [];
-  socket.on('page', (update) => {
-    received.push(update);
-    for (const w of [...waiters]) {
-      if (w.test(update)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(update);
-      }
-    }
-  });
-  const next = (test: (u: PageUpdate) => boolean, ms = 3000) =>
-    new Promise<PageUpdate>((resolve, reject) => {
-      const found = received.find(test);
-      if (found) return resolve(found);
-      const timer = setTimeout(() => reject(new Error(`no matching page event within ${ms} ms; got ${received.length}`)), ms);
-      waiters.push({ test, resolve: (u) => (clearTimeout(timer), resolve(u)) });
-    });
-  return { socket, received, next };
-}
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** The headings, in this order, somewhere in the text. */

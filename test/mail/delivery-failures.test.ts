@@ -4,7 +4,7 @@ import request from 'supertest';
 import { createIncident, patchIncident } from '../../server/domain/incident-writes.js';
 import type { Delivery } from '../../server/domain/outbox.js';
 import { importCsv } from '../../server/domain/subscriber-csv.js';
-import { addApiKey, addUser, csrfOf, signIn, startPharos, type TestPharos } from '../helpers/pharos.js';
+import { addApiKey, addUser, csrfOf, signIn, startPharos, type TestPharos, settleMail as settle } from '../helpers/pharos.js';
 import { TestSmtp, type Verdict } from '../helpers/smtp.js';
 
 /**
@@ -16,14 +16,6 @@ import { TestSmtp, type Verdict } from '../helpers/smtp.js';
 const system = { type: 'system' } as const;
 const MINUTE = 60_000;
 const ACCEPT: Verdict = { accept: true };
-
-/** Lets the worker drain, then a moment for SMTP replies, so that "nothing more arrived" means something. */
-async function settle(p: TestPharos): Promise<void> {
-  p.ctx.mail.wake();
-  await p.ctx.mail.idle();
-  await new Promise((r) => setTimeout(r, 150));
-  await p.ctx.mail.idle();
-}
 
 function deliveriesTo(p: TestPharos, recipient: string): Delivery[] {
   return p.ctx.db.prepare('SELECT * FROM deliveries WHERE recipient = ? ORDER BY id').all(recipient) as Delivery[];

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { createComponent } from '../../server/domain/components.js';
 import { createIncident, patchIncident } from '../../server/domain/incident-writes.js';
-import { startPharos, type TestPharos } from '../helpers/pharos.js';
+import { startPharos, type TestPharos, settleMail as settle } from '../helpers/pharos.js';
 import { linkIn, TestSmtp, type Received } from '../helpers/smtp.js';
 
 const system = { type: 'system' } as const;
@@ -11,14 +11,6 @@ const path = (url: string) => new URL(url).pathname;
 /** A header as sent, unfolded. */
 const header = (r: Received, name: string) =>
   (r.mail.headerLines.find((h) => h.key === name.toLowerCase())?.line ?? '').replace(/^[^:]+:\s*/, '').replace(/\r?\n[ \t]+/g, ' ');
-
-/** Lets the worker drain, then a moment for SMTP replies, so that "nothing more arrived" means something. */
-async function settle(p: TestPharos): Promise<void> {
-  p.ctx.mail.wake();
-  await p.ctx.mail.idle();
-  await new Promise((r) => setTimeout(r, 150));
-  await p.ctx.mail.idle();
-}
 
 describe('subscribers and notifications, end to end through a real SMTP server', () => {
   let smtp: TestSmtp;

@@ -4,7 +4,7 @@ import request from 'supertest';
 import { createComponent } from '../../server/domain/components.js';
 import { createIncident } from '../../server/domain/incident-writes.js';
 import { importCsv } from '../../server/domain/subscriber-csv.js';
-import { addUser, signIn, startPharos, submit, type Agent, type TestPharos } from '../helpers/pharos.js';
+import { addUser, signIn, startPharos, submit, type Agent, type TestPharos, settleMail as settle } from '../helpers/pharos.js';
 import { TestSmtp } from '../helpers/smtp.js';
 
 const system = { type: 'system' } as const;
@@ -12,14 +12,6 @@ const PAUSED = /New subscriptions are paused/;
 const SENT = /Check your inbox/;
 const FORM = /<form method="post" action="\/subscribe"/;
 const BANNER = /closed automatically/;
-
-/** Lets the worker drain, then a moment for SMTP replies, so that "nothing more arrived" means something. */
-async function settle(p: TestPharos): Promise<void> {
-  p.ctx.mail.wake();
-  await p.ctx.mail.idle();
-  await new Promise((r) => setTimeout(r, 150));
-  await p.ctx.mail.idle();
-}
 
 const count = (p: TestPharos, table: 'subscribers' | 'deliveries') => p.ctx.db.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get() as number;
 const exists = (p: TestPharos, email: string) => Boolean(p.ctx.db.prepare('SELECT 1 FROM subscribers WHERE email = ?').get(email));

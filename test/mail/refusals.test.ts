@@ -2,17 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createIncident } from '../../server/domain/incident-writes.js';
 import { importCsv } from '../../server/domain/subscriber-csv.js';
-import { startPharos, type TestPharos } from '../helpers/pharos.js';
+import { startPharos, type TestPharos, settleMail as sweep } from '../helpers/pharos.js';
 import { TestSmtp } from '../helpers/smtp.js';
 
 const system = { type: 'system' } as const;
-
-async function sweep(p: TestPharos): Promise<void> {
-  p.ctx.mail.wake();
-  await p.ctx.mail.idle();
-  await new Promise((r) => setTimeout(r, 100));
-  await p.ctx.mail.idle();
-}
 
 /** A refusal is held against a subscriber only when it is about their address (5xx at RCPT TO). */
 describe('whose fault a refusal is', () => {

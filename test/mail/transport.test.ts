@@ -7,16 +7,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { projectRoot } from '../../server/paths.js';
-import { addUser, signIn, startPharos, type Agent, type TestPharos } from '../helpers/pharos.js';
+import { addUser, signIn, startPharos, type Agent, type TestPharos, settleMail as settle } from '../helpers/pharos.js';
 import { TestSmtp, type Received } from '../helpers/smtp.js';
-
-/** Lets the worker drain, then a moment for SMTP replies. */
-async function settle(p: TestPharos): Promise<void> {
-  p.ctx.mail.wake();
-  await p.ctx.mail.idle();
-  await new Promise((r) => setTimeout(r, 150));
-  await p.ctx.mail.idle();
-}
 
 const subscribe = (p: TestPharos, email: string) => request(p.app).post('/subscribe').type('form').send({ email, scope: 'all' }).expect(200);
 
