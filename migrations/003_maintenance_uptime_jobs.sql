@@ -96,7 +96,12 @@ CREATE TABLE component_status_log (
   ended_at     TEXT
 );
 CREATE INDEX component_status_log_component ON component_status_log(component_id, started_at);
-INSERT INTO component_status_log (component_id, status, started_at) SELECT id, status, created_at FROM components;
+-- Without a history yet, a component is taken as operational until it last changed, then as it is now
+-- (so an outage at upgrade time is not stretched back to the component's creation).
+INSERT INTO component_status_log (component_id, status, started_at, ended_at)
+  SELECT id, 'operational', created_at, updated_at FROM components WHERE status <> 'operational' AND updated_at > created_at;
+INSERT INTO component_status_log (component_id, status, started_at)
+  SELECT id, status, CASE WHEN status <> 'operational' THEN updated_at ELSE created_at END FROM components;
 
 -- Finished days, rolled up once by the daily job (minutes of each status, in the page's time zone).
 CREATE TABLE uptime_days (

@@ -13,8 +13,10 @@ export async function backupDatabase(db: Db, dir: string, now: Date, keep: numbe
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `pharos-${now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '')}.db`);
   await db.backup(file);
-  const copy = new Database(file, { readonly: true });
+  // The copy is a single file: out of WAL mode (it inherits the live database's), then checked.
+  const copy = new Database(file);
   try {
+    copy.pragma('journal_mode = DELETE');
     const check = copy.pragma('integrity_check', { simple: true });
     if (check !== 'ok') throw new Error(`the backup ${file} failed integrity_check: ${String(check)}`);
   } catch (err) {
@@ -25,6 +27,6 @@ export async function backupDatabase(db: Db, dir: string, now: Date, keep: numbe
   copy.close();
   const backups = readdirSync(dir).filter((f) => NAME.test(f)).sort();
   const removed = backups.slice(0, Math.max(0, backups.length - keep));
-  for (const old of removed) rmSync(join(dir, old), { force: true });
+  for (const old of removed) for (const suffix of ['', '-wal', '-shm']) rmSync(join(dir, old + suffix), { force: true });
   return { file, removed };
 }

@@ -78,7 +78,11 @@ export class Views {
     h.registerHelper('categoryLabel', (c: Category) => CATEGORY_LABELS[c] ?? c);
     h.registerHelper('impactLabel', (s: Impact) => IMPACT_LABELS[s] ?? s);
     h.registerHelper('ms', (ms: number | null) => (ms === null || ms === undefined ? '—' : formatDuration(new Date(0).toISOString(), new Date(ms).toISOString())));
-    h.registerHelper('minutes', (m: number) => (m < 1 ? 'under a minute' : m < 60 ? `${Math.round(m)} min` : `${Math.floor(m / 60)} h ${Math.round(m % 60)} min`));
+    h.registerHelper('minutes', (m: number) => {
+      const total = Math.round(m);
+      if (total < 1) return 'under a minute';
+      return total < 60 ? `${total} min` : total % 60 ? `${Math.floor(total / 60)} h ${total % 60} min` : `${total / 60} h`;
+    });
     // Floor, not round: 99.996 % of uptime is not "100 %" while there was any downtime.
     h.registerHelper('percent', (p: number) => `${(Math.floor(p * 100) / 100).toFixed(2)} %`);
     h.registerHelper('durationBetween', (from: string, to: string) => formatDuration(from, to));
