@@ -77,17 +77,26 @@ function checkComponents(db: Db, ids: Iterable<string>, field: (id: string) => s
   if (Object.keys(fields).length) throw new Invalid(fields);
 }
 
-/** Components another unresolved incident still holds: resolving this one must not clear them. */
+/**
+ * Components something else still holds: open incidents (their status stands) and maintenance windows
+ * in progress (the component is under maintenance). Resolving or ending one must not clear them.
+ */
+export function holders(db: Db, excludeId: string): { incidents: Set<string>; maintenance: Set<string> } {
+  const rows = db
+    .prepare(
+      `SELECT ic.component_id, i.kind FROM incident_components ic JOIN incidents i ON i.id = ic.incident_id
+       WHERE i.resolved_at IS NULL AND i.id <> ? AND (i.kind = 'incident' OR i.status IN ('in_progress', 'verifying'))`,
+    )
+    .all(excludeId) as { component_id: string; kind: string }[];
+  return {
+    incidents: new Set(rows.filter((r) => r.kind === 'incident').map((r) => r.component_id)),
+    maintenance: new Set(rows.filter((r) => r.kind === 'maintenance').map((r) => r.component_id)),
+  };
+}
+
 export function heldElsewhere(db: Db, incidentId: string): Set<string> {
-  return new Set(
-    db
-      .prepare(
-        `SELECT ic.component_id FROM incident_components ic JOIN incidents i ON i.id = ic.incident_id
-         WHERE i.resolved_at IS NULL AND i.id <> ? AND (i.kind = 'incident' OR i.status IN ('in_progress', 'verifying'))`,
-      )
-      .pluck()
-      .all(incidentId) as string[],
-  );
+  const h = holders(db, incidentId);
+  return new Set([...h.incidents, ...h.maintenance]);
 }
 
 function affectedIds(db: Db, incidentId: string): string[] {
@@ -211,12 +220,15 @@ export function patchIncident(ctx: Context, actor: Actor, id: string, raw: unkno
       const status = input.status ?? before.status;
       const changes = new Map<string, ComponentStatus>(Object.entries(explicit));
       if (isResolved(status) && !isResolved(before.status)) {
-        // On resolve, affected components return to operational unless told otherwise or held by another incident.
-        const held = heldElsewhere(ctx.db, id);
+        // On resolve, affected components return to operational unless told otherwise or held by another
+        // incident; inside a maintenance window still running they return to under maintenance.
+        const held = holders(ctx.db, id);
         for (const componentId of affectedIds(ctx.db, id)) {
-          if (changes.has(componentId) || held.has(componentId)) continue;
+          if (changes.has(componentId) || held.incidents.has(componentId)) continue;
           const current = findComponent(ctx.db, componentId);
-          if (current && current.status !== 'under_maintenance') changes.set(componentId, 'operational');
+          if (!current) continue;
+          if (held.maintenance.has(componentId)) changes.set(componentId, 'under_maintenance');
+          else if (current.status !== 'under_maintenance') changes.set(componentId, 'operational');
         }
       }
       addUpdate(ctx, actor, id, { status, body: input.body ?? '', deliver_notifications: input.deliver_notifications, changes });

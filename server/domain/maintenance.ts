@@ -230,19 +230,22 @@ export function runMaintenanceTransitions(ctx: Context, now: Date): { started: n
     if (m.status === 'scheduled' && m.scheduled_remind_prior > 0 && !m.reminded_at && t >= start - m.scheduled_remind_prior * 60_000) {
       // Once the window has begun a reminder is pointless: mark it done without sending.
       const send = t < start;
-      commitChange(ctx, { cause: 'maintenance.reminder', actor: system }, () => {
-        ctx.db.prepare('UPDATE incidents SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL').run(now.toISOString(), id);
-        if (send) {
-          enqueueForIncident(
-            ctx.db,
-            { source: `reminder:${id}:${m.scheduled_for}`, kind: 'maintenance_reminder', subjectId: id, incidentId: id, idPrefix: `reminder.${id}.${start}` },
-            mailHost(ctx.config.publicUrl),
-            now,
-          );
-        }
-        return { result: undefined, ids: [id] };
+      // Each arming of the reminder (a move re-arms it, updated_at changes) is its own delivery source.
+      const arming = Date.parse(m.updated_at);
+      const queued = commitChange(ctx, { cause: 'maintenance.reminder', actor: system }, () => {
+        const claimed = ctx.db.prepare('UPDATE incidents SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL').run(now.toISOString(), id).changes;
+        const n =
+          send && claimed
+            ? enqueueForIncident(
+                ctx.db,
+                { source: `reminder:${id}:${arming}`, kind: 'maintenance_reminder', subjectId: id, incidentId: id, idPrefix: `reminder.${id}.${arming}` },
+                mailHost(ctx.config.publicUrl),
+                now,
+              )
+            : 0;
+        return { result: n, ids: [id] };
       });
-      if (send) result.reminded++;
+      if (queued > 0) result.reminded++;
     }
     if (m.status === 'scheduled' && m.scheduled_auto_in_progress && t >= start) {
       const windowOver = m.scheduled_auto_completed === 1 && t >= end;

@@ -108,3 +108,9 @@ export function formatDuration(fromIso: string, toIso: string): string {
   if (h > 0) return min > 0 ? `${h} h ${min} min` : `${h} h`;
   return `${min} min`;
 }
+
+/** "Europe/Paris, UTC+1": the zone and its offset now, for labels of local-time fields. */
+export function zoneLabel(timeZone: string, at: Date): string {
+  const offset = formatDateTime(at.toISOString(), timeZone).split(' ').pop() ?? '';
+  return `${timeZone}, ${offset}`;
+}

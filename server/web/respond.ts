@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Context } from '../context.js';
 import { getGate } from '../domain/subscription-gate.js';
+import { zoneLabel } from '../render/format.js';
 import type { Layout } from '../render/engine.js';
 import type { Body } from '../snapshot/snapshot.js';
 
@@ -17,7 +18,7 @@ export function renderPage(
   const gateAlert = layout === 'admin' && res.locals.user ? getGate(ctx.db).autoSwitchedAt : undefined;
   const html = ctx.views.render(
     view,
-    { pageName: ctx.config.pageName, timeZone: ctx.config.timeZone, user: res.locals.user, csrfToken: res.locals.csrfToken, gateAlert, ...data },
+    { pageName: ctx.config.pageName, timeZone: ctx.config.timeZone, zoneLabel: zoneLabel(ctx.config.timeZone, ctx.clock.now()), user: res.locals.user, csrfToken: res.locals.csrfToken, gateAlert, ...data },
     layout,
   );
   res.status(opts.status ?? 200).type('html').send(html);

@@ -9,7 +9,7 @@ import { scheduleMaintenance } from '../../server/domain/maintenance.js';
 import { confirmToken } from '../../server/domain/subscriber-tokens.js';
 import { confirmSubscription, subscribe } from '../../server/domain/subscribers.js';
 import { CATCH_UP, maintenanceJob } from '../../server/jobs/index.js';
-import { runJob, type JobRun } from '../../server/jobs/schedule.js';
+import { jobRuns, runJob, type JobRun } from '../../server/jobs/schedule.js';
 import { addApiKey, addUser, signIn, submit, type Agent, type TestPharos, startPharos } from '../helpers/pharos.js';
 import { TestSmtp, type Received } from '../helpers/smtp.js';
 
@@ -23,6 +23,7 @@ const system: Actor = { type: 'system' };
 const ALL = 'all@example.com';
 const API_ONLY = 'api@example.com';
 const BILLING_ONLY = 'billing@example.com';
+const ADMIN = 'admin@example.com';
 
 type MailWhat = 'reminder' | 'scheduled' | 'in_progress' | 'verifying' | 'completed';
 const LABELS: Record<string, MailWhat> = { Scheduled: 'scheduled', 'In progress': 'in_progress', Verifying: 'verifying', Completed: 'completed' };
@@ -33,8 +34,9 @@ interface World {
   api: string;
   web: string;
   billing: string;
-  admin: Agent;
   key: string;
+  /** An admin session signed in now: sessions expire as the injected clock moves on by days. */
+  admin(): Promise<Agent>;
 }
 
 /** A Pharos in Europe/Paris with three components and three confirmed subscribers: everything, the API only, billing only. */
@@ -42,7 +44,7 @@ async function startWorld(): Promise<World> {
   const smtp = new TestSmtp();
   await smtp.start();
   const p = await startPharos({
-    env: { SMTP_URL: smtp.url, PUBLIC_URL: 'https://status.acme.test', PAGE_NAME: 'ACME Status', TIME_ZONE: 'Europe/Paris' },
+    env: { SMTP_URL: smtp.url, PUBLIC_URL: 'http://status.acme.test', PAGE_NAME: 'ACME Status', TIME_ZONE: 'Europe/Paris' },
   });
   const api = createComponent(p.ctx, system, { name: 'API' }).id;
   const web = createComponent(p.ctx, system, { name: 'Web app' }).id;
@@ -50,8 +52,8 @@ async function startWorld(): Promise<World> {
   confirmed(p, ALL, undefined);
   confirmed(p, API_ONLY, [api]);
   confirmed(p, BILLING_ONLY, [billing]);
-  await addUser(p, 'admin@example.com', 'admin');
-  const admin = await signIn(p, 'admin@example.com');
+  await addUser(p, ADMIN, 'admin');
+  const admin = () => signIn(p, ADMIN);
   const key = addApiKey(p);
   // Let the confirmation messages go (or be skipped) before counting anything.
   p.ctx.mail.wake();
@@ -100,7 +102,8 @@ async function drain(w: World): Promise<void> {
 /** Waits until the expected maintenance messages arrived since `mark`, then checks that nothing else did. */
 async function expectMail(w: World, mark: number, expected: string[], where: string): Promise<void> {
   await drain(w);
-  await w.smtp.until(() => mailSince(w, mark).length >= expected.length).catch(() => undefined);
+  // Drained means delivered, so this wait is only a safety margin; a shortfall is reported by the assertion below.
+  await w.smtp.until(() => mailSince(w, mark).length >= expected.length, 2000).catch(() => undefined);
   await drain(w);
   assert.deepEqual(mailSince(w, mark), [...expected].sort(), where);
 }
@@ -124,7 +127,7 @@ const remindersQueued = (w: World, id: string) => count(w, "SELECT COUNT(*) FROM
 
 /** Schedules through the admin form as an operator types it: local times in the page's zone (Europe/Paris). */
 async function scheduleByForm(w: World, fields: Record<string, string | string[]>): Promise<string> {
-  const res = await submit(w.admin, '/admin/maintenance/new', '/admin/maintenance', fields);
+  const res = await submit(await w.admin(), '/admin/maintenance/new', '/admin/maintenance', fields);
   assert.equal(res.status, 303, `the form was accepted: ${res.text.slice(0, 500)}`);
   const m = /^\/admin\/incidents\/([a-z0-9]+)$/.exec(String(res.headers.location));
   assert.ok(m?.[1], `redirected to the window's page, got ${String(res.headers.location)}`);
@@ -165,11 +168,12 @@ describe('a maintenance window from scheduling to completion', () => {
     assert.equal(m.scheduled_remind_prior, 60);
     assert.deepEqual(m.components.map((c) => c.id).sort(), [w.api, w.web].sort());
 
-    const page = await w.admin.get(`/admin/incidents/${id}`).expect(200);
+    const agent = await w.admin();
+    const page = await agent.get(`/admin/incidents/${id}`).expect(200);
     assert.match(page.text, /1 Dec 2026, 03:00 UTC\+1/, 'the start in Paris time with its offset');
     assert.match(page.text, /1 Dec 2026, 05:00 UTC\+1/, 'the end in Paris time with its offset');
     // The reschedule form offers the same local times back.
-    const form = await w.admin.get(`/admin/maintenance/${id}/reschedule`).expect(200);
+    const form = await agent.get(`/admin/maintenance/${id}/reschedule`).expect(200);
     assert.match(form.text, /name="scheduled_for"[^>]*value="2026-12-01T03:00"/);
     assert.match(form.text, /name="scheduled_until"[^>]*value="2026-12-01T05:00"/);
 
@@ -198,10 +202,14 @@ describe('a maintenance window from scheduling to completion', () => {
     const mark = w.smtp.received.length;
     const run = await tick(w, '2026-12-01T01:00:00.000Z');
     assert.match(run.detail, /1 reminders/);
+    const recorded = jobRuns(w.p.ctx).get('maintenance');
+    assert.equal(recorded?.result, 'ok');
+    assert.equal(recorded?.started_at, '2026-12-01T01:00:00.000Z', 'the run is recorded with its time');
     await expectMail(w, mark, to('reminder', ALL, API_ONLY), 'the reminder goes to the affected subscribers');
     const reminder = w.smtp.received.slice(mark).find((r) => isMaintenance(r) && r.to === ALL);
     assert.match(reminder?.mail.text ?? '', /Database upgrade/);
-    assert.match(reminder?.mail.text ?? '', /https:\/\/status\.acme\.test\/incidents\/[a-z0-9]+\.ics/, 'with a calendar link');
+    assert.match(reminder?.mail.text ?? '', /1 Dec 2026, 03:00 UTC\+1/, 'the start in the page zone, with its offset');
+    assert.match(reminder?.mail.text ?? '', /https?:\/\/status\.acme\.test\/incidents\/[a-z0-9]+\.ics/, 'with a calendar link');
 
     const again = w.smtp.received.length;
     for (const at of ['2026-12-01T01:00:30.000Z', '2026-12-01T01:01:00.000Z', '2026-12-01T01:59:00.000Z']) {
@@ -256,6 +264,41 @@ describe('a maintenance window from scheduling to completion', () => {
     );
   });
 
+  it('reads summer times with the summer offset, and refuses a local time the clocks skip', async () => {
+    const summer = await scheduleByForm(w, {
+      name: 'Summer window',
+      scheduled_for: '2027-07-01T03:00',
+      scheduled_until: '2027-07-01T04:00',
+      component_ids: [w.billing],
+      scheduled_remind_prior: '0',
+    });
+    const m = getIncident(w.p.ctx.db, summer);
+    assert.equal(m.scheduled_for, '2027-07-01T01:00:00.000Z', 'UTC+2 in July');
+    assert.equal(m.scheduled_until, '2027-07-01T02:00:00.000Z');
+    const page = await (await w.admin()).get(`/admin/incidents/${summer}`).expect(200);
+    assert.match(page.text, /1 Jul 2027, 03:00 UTC\+2/);
+    // 02:30 on 28 March 2027 does not exist in Paris (clocks go from 02:00 to 03:00).
+    const before = count(w, 'SELECT COUNT(*) FROM incidents');
+    const gap = await submit(await w.admin(), '/admin/maintenance/new', '/admin/maintenance', {
+      name: 'In the gap',
+      scheduled_for: '2027-03-28T02:30',
+      scheduled_until: '2027-03-28T04:00',
+      scheduled_remind_prior: '0',
+    });
+    assert.equal(gap.status, 422);
+    assert.equal(count(w, 'SELECT COUNT(*) FROM incidents'), before);
+    // An end before the start is refused by the form too, keeping what was typed.
+    const backwards = await submit(await w.admin(), '/admin/maintenance/new', '/admin/maintenance', {
+      name: 'Backwards',
+      scheduled_for: '2027-01-10T04:00',
+      scheduled_until: '2027-01-10T03:00',
+      scheduled_remind_prior: '0',
+    });
+    assert.equal(backwards.status, 422);
+    assert.match(backwards.text, /The end must be after the start/);
+    assert.equal(count(w, 'SELECT COUNT(*) FROM incidents'), before);
+  });
+
   it('never mailed the subscriber of another component', () => {
     assert.equal(w.smtp.to(BILLING_ONLY).filter(isMaintenance).length, 0);
     assert.equal(count(w, "SELECT COUNT(*) FROM deliveries WHERE recipient = ? AND kind IN ('incident_update', 'maintenance_reminder')", BILLING_ONLY), 0);
@@ -278,8 +321,11 @@ describe('catching up after Pharos was down', () => {
       component_ids: components,
     }).id;
 
-  it('runs the maintenance job at start-up', () => {
+  it('runs the maintenance job at start-up, and never twice at once', async () => {
     assert.ok(CATCH_UP.includes(maintenanceJob.id));
+    const [a, b] = await Promise.all([runJob(w.p.ctx, maintenanceJob), runJob(w.p.ctx, maintenanceJob)]);
+    assert.ok(a, 'the first run happens');
+    assert.equal(b, undefined, 'a run while one is going on is skipped');
   });
 
   it('starts late a window whose start passed while down, and never sends its reminder', async () => {
@@ -404,7 +450,7 @@ describe('moving and cancelling a window', () => {
 
   it('moved through the admin form in Paris time: told again, reminded again', async () => {
     const mark = w.smtp.received.length;
-    const res = await submit(w.admin, `/admin/maintenance/${id}/reschedule`, `/admin/maintenance/${id}/reschedule`, {
+    const res = await submit(await w.admin(), `/admin/maintenance/${id}/reschedule`, `/admin/maintenance/${id}/reschedule`, {
       scheduled_for: '2026-12-03T10:00',
       scheduled_until: '2026-12-03T11:30',
       body: '',
@@ -427,7 +473,7 @@ describe('moving and cancelling a window', () => {
   it('cancelled before it starts: subscribers are told, nothing happens at its time', async () => {
     const mark = w.smtp.received.length;
     w.p.clock.set('2026-12-03T08:30:00.000Z');
-    const res = await submit(w.admin, `/admin/maintenance/${id}/cancel`, `/admin/maintenance/${id}/cancel`, {});
+    const res = await submit(await w.admin(), `/admin/maintenance/${id}/cancel`, `/admin/maintenance/${id}/cancel`, {});
     assert.equal(res.status, 303, res.text.slice(0, 500));
     const m = getIncident(w.p.ctx.db, id);
     assert.equal(m.status, 'completed');
@@ -461,7 +507,7 @@ describe('moving and cancelling a window', () => {
 
     const mark = w.smtp.received.length;
     w.p.clock.set('2026-12-04T02:30:00.000Z');
-    const res = await submit(w.admin, `/admin/maintenance/${id2}/cancel`, `/admin/maintenance/${id2}/cancel`, {});
+    const res = await submit(await w.admin(), `/admin/maintenance/${id2}/cancel`, `/admin/maintenance/${id2}/cancel`, {});
     assert.equal(res.status, 303, res.text.slice(0, 500));
     assert.equal(statusOf(w, id2), 'completed');
     assert.equal(componentStatus(w, w.api), 'operational');
@@ -470,6 +516,57 @@ describe('moving and cancelling a window', () => {
     patchIncident(w.p.ctx, system, incident.id, { status: 'resolved' });
     assert.equal(componentStatus(w, w.web), 'operational');
     await drain(w);
+  });
+
+  it('extended while in progress: subscribers are told, it completes at the new end', async () => {
+    const id3 = scheduleMaintenance(w.p.ctx, system, {
+      name: 'Index rebuild',
+      scheduled_for: '2026-12-08T02:00:00Z',
+      scheduled_until: '2026-12-08T03:00:00Z',
+      scheduled_remind_prior: 0,
+      component_ids: [w.api],
+    }).id;
+    await tick(w, '2026-12-08T02:00:00.000Z');
+    assert.equal(statusOf(w, id3), 'in_progress');
+    const mark = w.smtp.received.length;
+    w.p.clock.set('2026-12-08T02:30:00.000Z');
+    const res = await request(w.p.app)
+      .patch(`${v1()}/incidents/${id3}`)
+      .set('Authorization', `OAuth ${w.key}`)
+      .send({ incident: { scheduled_until: '2026-12-08T04:00:00Z' } });
+    assert.equal(res.status, 200, res.text);
+    await expectMail(w, mark, to('in_progress', ALL, API_ONLY), 'the extension is announced');
+    await tick(w, '2026-12-08T03:00:00.000Z');
+    assert.equal(statusOf(w, id3), 'in_progress', 'not completed at the old end');
+    assert.equal(componentStatus(w, w.api), 'under_maintenance');
+    await tick(w, '2026-12-08T04:00:00.000Z');
+    assert.equal(statusOf(w, id3), 'completed');
+    assert.equal(componentStatus(w, w.api), 'operational');
+    await drain(w);
+  });
+
+  it('moved away and back to its first time after the reminder went: the re-armed reminder goes again', async () => {
+    const id4 = scheduleMaintenance(w.p.ctx, system, {
+      name: 'Firewall rules',
+      scheduled_for: '2026-12-10T02:00:00Z',
+      scheduled_until: '2026-12-10T03:00:00Z',
+      scheduled_remind_prior: 60,
+      component_ids: [w.api],
+    }).id;
+    await tick(w, '2026-12-10T01:00:00.000Z');
+    assert.equal(remindersQueued(w, id4), 2);
+    const patch = (incident: Record<string, unknown>) =>
+      request(w.p.app).patch(`${v1()}/incidents/${id4}`).set('Authorization', `OAuth ${w.key}`).send({ incident });
+    w.p.clock.set('2026-12-10T01:05:00.000Z');
+    assert.equal((await patch({ scheduled_for: '2026-12-11T02:00:00Z', scheduled_until: '2026-12-11T03:00:00Z' })).status, 200);
+    w.p.clock.set('2026-12-10T01:10:00.000Z');
+    assert.equal((await patch({ scheduled_for: '2026-12-10T02:00:00Z', scheduled_until: '2026-12-10T03:00:00Z' })).status, 200);
+    assert.equal(getIncident(w.p.ctx.db, id4).reminded_at, null, 're-armed by the move');
+    await drain(w);
+    const mark = w.smtp.received.length;
+    const run = await tick(w, '2026-12-10T01:15:00.000Z');
+    assert.match(run.detail, /1 reminders/);
+    await expectMail(w, mark, to('reminder', ALL, API_ONLY), 'the job reports a reminder: it must actually go out');
   });
 });
 
