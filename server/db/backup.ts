@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Db } from './open.js';
 
@@ -12,19 +12,27 @@ const NAME = /^pharos-\d{8}T\d{6}Z\.db$/;
 export async function backupDatabase(db: Db, dir: string, now: Date, keep: number): Promise<{ file: string; removed: string[] }> {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `pharos-${now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '')}.db`);
-  await db.backup(file);
+  // Written under a temporary name and renamed once checked: a half-written copy never counts as a backup.
+  const partial = `${file}.partial`;
+  try {
+    await db.backup(partial);
+  } catch (err) {
+    for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(partial + suffix, { force: true });
+    throw err;
+  }
   // The copy is a single file: out of WAL mode (it inherits the live database's), then checked.
-  const copy = new Database(file);
+  const copy = new Database(partial);
   try {
     copy.pragma('journal_mode = DELETE');
     const check = copy.pragma('integrity_check', { simple: true });
     if (check !== 'ok') throw new Error(`the backup ${file} failed integrity_check: ${String(check)}`);
   } catch (err) {
     copy.close();
-    rmSync(file, { force: true });
+    for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(partial + suffix, { force: true });
     throw err;
   }
   copy.close();
+  renameSync(partial, file);
   const backups = readdirSync(dir).filter((f) => NAME.test(f)).sort();
   const removed = backups.slice(0, Math.max(0, backups.length - keep));
   for (const old of removed) for (const suffix of ['', '-wal', '-shm']) rmSync(join(dir, old + suffix), { force: true });

@@ -6,7 +6,7 @@ import { audit } from './audit.js';
 import { getIncident, type Incident } from './incidents.js';
 import { enqueueOne } from './outbox.js';
 import { mailHost } from './subscribers.js';
-import { flag, longText, parseInput } from './validate.js';
+import { flag, longText, parseInput, isoTime } from './validate.js';
 
 /**
  * The data-protection clock: when personal data may be affected, GDPR Art. 33 gives 72 hours from
@@ -20,11 +20,6 @@ export const REMINDERS = [
 ] as const;
 
 const HOUR = 3_600_000;
-
-const isoTime = z
-  .string({ invalid_type_error: 'Must be a time' })
-  .refine((s) => !Number.isNaN(Date.parse(s)), 'Enter a date and time')
-  .transform((s) => new Date(s).toISOString());
 
 export const flagInput = z.object({ personal_data_at_risk: flag, aware_at: isoTime.optional() });
 export const notificationInput = z.object({
@@ -64,6 +59,7 @@ export function openClocks(ctx: Context, now: Date): Clock[] {
 export function flagPersonalData(ctx: Context, actor: Actor, id: string, raw: unknown): Incident {
   const input = parseInput(flagInput, raw);
   const incident = getIncident(ctx.db, id);
+  if (incident.kind !== 'incident') throw new Invalid({ form: 'Only incidents carry the data-protection clock' });
   const now = ctx.clock.now();
   const aware = input.personal_data_at_risk ? (input.aware_at ?? incident.aware_at ?? now.toISOString()) : incident.aware_at;
   if (input.personal_data_at_risk && Date.parse(aware ?? '') > now.getTime() + 5 * 60_000) {
@@ -71,7 +67,11 @@ export function flagPersonalData(ctx: Context, actor: Actor, id: string, raw: un
   }
   ctx.db
     .transaction(() => {
-      ctx.db.prepare('UPDATE incidents SET personal_data_at_risk = ?, aware_at = ? WHERE id = ?').run(input.personal_data_at_risk ? 1 : 0, aware, id);
+      // A new awareness time (or a new flag) starts the reminders afresh.
+      const restart = aware !== incident.aware_at || !incident.personal_data_at_risk;
+      ctx.db
+        .prepare(`UPDATE incidents SET personal_data_at_risk = ?, aware_at = ?, dp_reminders_sent = CASE WHEN ? THEN '' ELSE dp_reminders_sent END WHERE id = ?`)
+        .run(input.personal_data_at_risk ? 1 : 0, aware, restart ? 1 : 0, id);
       audit(ctx.db, actor, input.personal_data_at_risk ? 'data_protection.flagged' : 'data_protection.unflagged', id, { aware_at: aware }, now);
     })
     .immediate();
@@ -85,6 +85,9 @@ export function recordNotification(ctx: Context, actor: Actor, id: string, raw: 
   const deadline = deadlineOf(incident);
   if (!deadline) throw new Invalid({ form: 'This incident is not flagged as affecting personal data' });
   if (Date.parse(input.notified_at) > ctx.clock.now().getTime() + 5 * 60_000) throw new Invalid({ notified_at: 'This is in the future' });
+  if (Date.parse(input.notified_at) < Date.parse(incident.aware_at ?? '')) {
+    throw new Invalid({ notified_at: 'This is before you became aware of the breach' });
+  }
   if (Date.parse(input.notified_at) > Date.parse(deadline) && !input.delay_reasons) {
     throw new Invalid({ delay_reasons: 'The notification came after the 72 hours: Art. 33(1) requires the reasons for the delay' });
   }

@@ -18,20 +18,9 @@ import {
   type ComponentStatus,
   type IncidentStatus,
 } from './status.js';
-import { enumOf, flag, longText, nameText, parseInput } from './validate.js';
+import { enumOf, flag, longText, nameText, parseInput, isoTime } from './validate.js';
 
 const BODY_MAX = 20_000;
-
-/** An ISO 8601 time with a real calendar date (2026-02-30 is refused, not rolled over). */
-const isoTime = z
-  .string({ invalid_type_error: 'Must be an ISO 8601 time' })
-  .refine((s) => {
-    const m = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}/.exec(s);
-    if (!m || Number.isNaN(Date.parse(s))) return false;
-    const day = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-    return day.getUTCMonth() === Number(m[2]) - 1 && day.getUTCDate() === Number(m[3]);
-  }, 'Must be an ISO 8601 time, such as 2026-11-30T14:05:00Z')
-  .transform((s) => new Date(s).toISOString());
 
 // Keys are checked as ids before use, so that "__proto__" and the like are refused rather than dropped.
 const componentId = z.string().regex(/^[a-z0-9]{1,64}$/, 'No such component');
@@ -227,8 +216,9 @@ export function patchIncident(ctx: Context, actor: Actor, id: string, raw: unkno
           if (changes.has(componentId) || held.incidents.has(componentId)) continue;
           const current = findComponent(ctx.db, componentId);
           if (!current) continue;
+          // Inside a running window: under maintenance; otherwise operational (even if left under maintenance).
           if (held.maintenance.has(componentId)) changes.set(componentId, 'under_maintenance');
-          else if (current.status !== 'under_maintenance') changes.set(componentId, 'operational');
+          else changes.set(componentId, 'operational');
         }
       }
       addUpdate(ctx, actor, id, { status, body: input.body ?? '', deliver_notifications: input.deliver_notifications, changes });
@@ -248,7 +238,11 @@ export function patchIncident(ctx: Context, actor: Actor, id: string, raw: unkno
 }
 
 export function deleteIncident(ctx: Context, actor: Actor, id: string): void {
-  getIncident(ctx.db, id);
+  const incident = getIncident(ctx.db, id);
+  if (incident.kind === 'maintenance' && (incident.status === 'in_progress' || incident.status === 'verifying')) {
+    // Deleting would leave its components under maintenance with nothing to end it.
+    throw new Invalid({ form: 'This maintenance is in progress: complete or cancel it before deleting it' });
+  }
   commitChange(ctx, { cause: 'incident.deleted', actor }, () => {
     ctx.db.prepare('DELETE FROM incidents WHERE id = ?').run(id);
     return { result: undefined, ids: [id] };
@@ -282,10 +276,12 @@ export function deleteUpdate(ctx: Context, actor: Actor, incidentId: string, upd
   if (incident.incident_updates.length === 1) {
     throw new Invalid({ form: 'An incident keeps at least one update; delete the incident instead' });
   }
+  // A maintenance window's status follows its window and transitions, not its newest remaining message.
+  const followNewest = incident.kind === 'incident';
   return commitChange(ctx, { cause: 'incident.update_deleted', actor }, () => {
     ctx.db.prepare('DELETE FROM incident_updates WHERE id = ?').run(updateId);
     const newest = getIncident(ctx.db, incidentId).incident_updates[0];
-    if (newest) {
+    if (newest && followNewest) {
       ctx.db
         .prepare(
           `UPDATE incidents SET status = ?, updated_at = ?,

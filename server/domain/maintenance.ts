@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Context } from '../context.js';
 import type { Db } from '../db/open.js';
-import { Invalid } from '../errors.js';
+import { Invalid, NotFound } from '../errors.js';
 import type { Actor } from './actors.js';
 import { commitChange } from './changes.js';
 import { componentStatus, findComponent } from './components.js';
@@ -11,15 +11,10 @@ import { getIncident, type Incident } from './incidents.js';
 import { enqueueForIncident } from './outbox.js';
 import { MAINTENANCE_STATUSES, type ComponentStatus, type MaintenanceStatus } from './status.js';
 import { mailHost } from './subscribers.js';
-import { flag, longText, nameText, parseInput, enumOf } from './validate.js';
+import { flag, longText, nameText, parseInput, enumOf, isoTime } from './validate.js';
 
 /** Statuspage sends its reminder an hour before; ours is configurable per window, in minutes. */
 export const DEFAULT_REMIND_PRIOR_MINUTES = 60;
-
-const isoTime = z
-  .string({ invalid_type_error: 'Must be an ISO 8601 time', required_error: 'Enter a time' })
-  .refine((s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(s) && !Number.isNaN(Date.parse(s)), 'Must be an ISO 8601 time, such as 2026-12-01T02:00:00Z')
-  .transform((s) => new Date(s).toISOString());
 
 /** Statuspage's boolean, or a number of minutes. */
 const remindPrior = z
@@ -73,9 +68,9 @@ function checkComponents(db: Db, ids: string[], field: string): void {
   if (ids.some((id) => !findComponent(db, id))) throw new Invalid({ [field]: 'No such component' });
 }
 
-function getMaintenance(db: Db, id: string): Incident {
+export function getMaintenance(db: Db, id: string): Incident {
   const m = getIncident(db, id);
-  if (m.kind !== 'maintenance') throw new Invalid({ id: 'This is an incident, not a maintenance window' });
+  if (m.kind !== 'maintenance') throw new NotFound('No such maintenance window');
   return m;
 }
 
@@ -113,8 +108,20 @@ export function scheduleMaintenance(ctx: Context, actor: Actor, raw: unknown, pr
     const link = ctx.db.prepare('INSERT OR IGNORE INTO incident_components (incident_id, component_id) VALUES (?, ?)');
     for (const c of ids) link.run(id, c);
     addUpdate(ctx, actor, id, { status: 'scheduled', body: input.body, deliver_notifications: input.deliver_notifications, changes: new Map() });
+    skipLateReminder(ctx.db, id, now);
     return { result: getIncident(ctx.db, id), ids: [id] };
   });
+}
+
+/**
+ * A window scheduled (or moved) less than its reminder time ahead gets no separate reminder: the
+ * scheduling notice just went out and serves as one.
+ */
+function skipLateReminder(db: Db, id: string, now: string): void {
+  db.prepare(
+    `UPDATE incidents SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL AND scheduled_remind_prior > 0
+       AND (julianday(scheduled_for) - julianday(?)) * 1440 < scheduled_remind_prior`,
+  ).run(now, id, now);
 }
 
 /** In the window: the affected components are under maintenance, except those an incident holds. */
@@ -156,6 +163,9 @@ export function patchMaintenance(ctx: Context, actor: Actor, id: string, raw: un
       for (const c of input.component_ids) link.run(id, c);
     }
     const moved = from !== before.scheduled_for || until !== before.scheduled_until;
+    if (before.status === 'completed' && (moved || (input.status !== undefined && input.status !== 'completed'))) {
+      throw new Invalid({ [`${prefix}status`]: 'This maintenance has finished; schedule a new window instead' });
+    }
     const flagValue = (v: boolean | undefined, old: number) => (v === undefined ? old : v ? 1 : 0);
     ctx.db
       .prepare(
@@ -180,6 +190,7 @@ export function patchMaintenance(ctx: Context, actor: Actor, id: string, raw: un
         moved ? 1 : 0,
         id,
       );
+    if (moved) skipLateReminder(ctx.db, id, now);
     const status = input.status ?? before.status;
     if (status !== before.status || input.body !== undefined || moved) {
       let changes = new Map<string, ComponentStatus>();
@@ -203,7 +214,10 @@ export function cancelMaintenance(ctx: Context, actor: Actor, id: string, body =
   if (before.status === 'completed') throw new Invalid({ form: 'This maintenance has already finished' });
   return commitChange(ctx, { cause: 'maintenance.cancelled', actor }, () => {
     const now = ctx.clock.now().toISOString();
-    const changes = leaveWindow(ctx, id, now);
+    const started = before.status === 'in_progress' || before.status === 'verifying';
+    // Only a window that began has components to give back; one that never started touches none.
+    const changes = started ? leaveWindow(ctx, id, now) : new Map<string, ComponentStatus>();
+    if (!started) ctx.db.prepare("UPDATE incidents SET status = 'completed', resolved_at = ?, updated_at = ? WHERE id = ?").run(now, now, id);
     ctx.db.prepare('UPDATE incidents SET cancelled_at = ? WHERE id = ?').run(now, id);
     addUpdate(ctx, actor, id, { status: 'completed', body: body || 'This maintenance has been cancelled.', deliver_notifications: true, changes });
     return { result: getIncident(ctx.db, id), ids: [id] };

@@ -150,25 +150,33 @@ export function uptimeBars(db: Db, timeZone: string, now: Date, componentIds: st
     )
     .all(windowStart.toISOString()) as { component_id: string; id: string; name: string; started_at: string; resolved_at: string | null }[];
 
+  // Day boundaries and labels once for all components; incidents indexed by component.
+  const frame = Array.from({ length: UPTIME_DAYS }, (_, i) => {
+    const n = UPTIME_DAYS - 1 - i;
+    const key = daysBefore(today, n);
+    const from = dayStart(key, timeZone).getTime();
+    const to = n === 0 ? now.getTime() : dayStart(daysBefore(today, n - 1), timeZone).getTime();
+    return { n, key, from, to, label: formatDate(new Date(from + 12 * 3_600_000).toISOString(), timeZone) };
+  });
+  const incidentsOf = new Map<string, typeof incidentRows>();
+  for (const r of incidentRows) incidentsOf.set(r.component_id, [...(incidentsOf.get(r.component_id) ?? []), r]);
+
   const result = new Map<string, ComponentUptime>();
   for (const id of componentIds) {
     const own = intervals.get(id) ?? [];
     const born = own[0] ? Date.parse(own[0].started_at) : now.getTime();
+    const mine = incidentsOf.get(id) ?? [];
     const days: DayBar[] = [];
-    for (let n = UPTIME_DAYS - 1; n >= 0; n--) {
-      const key = daysBefore(today, n);
-      const from = dayStart(key, timeZone).getTime();
-      const to = n === 0 ? now.getTime() : dayStart(daysBefore(today, n - 1), timeZone).getTime();
+    for (const { n, key, from, to, label } of frame) {
       if (to <= born) continue;
       const m = (n > 0 ? stored.get(id + key) : undefined) ?? minutesIn(own, from, to);
-      const end = n === 0 ? now.getTime() : to;
       days.push({
         ...m,
         key,
-        label: formatDate(new Date(from + 12 * 3_600_000).toISOString(), timeZone),
+        label,
         worst: worstOf(m),
-        incidents: incidentRows
-          .filter((r) => r.component_id === id && Date.parse(r.started_at) < end && (!r.resolved_at || Date.parse(r.resolved_at) > from))
+        incidents: mine
+          .filter((r) => Date.parse(r.started_at) < to && (!r.resolved_at || Date.parse(r.resolved_at) > from))
           .map((r) => ({ id: r.id, name: r.name })),
       });
     }

@@ -39,3 +39,14 @@ export const flag = z.boolean({ invalid_type_error: 'Must be true or false', req
 
 export const enumOf = <T extends readonly [string, ...string[]]>(values: T, what: string) =>
   z.enum(values, { errorMap: () => ({ message: `${what} must be one of: ${values.join(', ')}` }) });
+
+/** An ISO 8601 time with a real calendar date (2026-02-30 is refused, not rolled over), normalised to UTC. */
+export const isoTime = z
+  .string({ invalid_type_error: 'Must be an ISO 8601 time', required_error: 'Enter a time' })
+  .refine((s) => {
+    const m = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}/.exec(s);
+    if (!m || Number.isNaN(Date.parse(s))) return false;
+    const day = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+    return day.getUTCMonth() === Number(m[2]) - 1 && day.getUTCDate() === Number(m[3]);
+  }, 'Must be an ISO 8601 time, such as 2026-11-30T14:05:00Z')
+  .transform((s) => new Date(s).toISOString());

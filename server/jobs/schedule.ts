@@ -27,24 +27,33 @@ export async function runJob(ctx: Context, job: Job, now = ctx.clock.now()): Pro
   running.set(ctx, mine);
   if (mine.has(job.id)) return undefined;
   mine.add(job.id);
-  const record = ctx.db.prepare(
-    `INSERT INTO job_runs (job_id, started_at, finished_at, result, error, detail) VALUES (@id, @started, @finished, @result, @error, @detail)
-     ON CONFLICT(job_id) DO UPDATE SET started_at = excluded.started_at, finished_at = excluded.finished_at,
-       result = excluded.result, error = excluded.error, detail = excluded.detail`,
-  );
   const started = now.toISOString();
-  record.run({ id: job.id, started, finished: null, result: 'running', error: null, detail: '' });
+  const record = (result: JobRun['result'], error: string | null, detail: string, finished: string | null) => {
+    try {
+      ctx.db
+        .prepare(
+          `INSERT INTO job_runs (job_id, started_at, finished_at, result, error, detail) VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT(job_id) DO UPDATE SET started_at = excluded.started_at, finished_at = excluded.finished_at,
+             result = excluded.result, error = excluded.error, detail = excluded.detail`,
+        )
+        .run(job.id, started, finished, result, error, detail);
+    } catch (err) {
+      // A busy or full database must not stop the job from running next time: log and go on.
+      ctx.log.error({ err, job: job.id }, 'could not record a job run');
+    }
+  };
   try {
+    record('running', null, '', null);
     const detail = (await job.run(ctx, now)) ?? '';
-    record.run({ id: job.id, started, finished: ctx.clock.now().toISOString(), result: 'ok', error: null, detail });
+    record('ok', null, detail, ctx.clock.now().toISOString());
     if (detail) ctx.log.info({ job: job.id, detail }, 'job done');
   } catch (err) {
     ctx.log.error({ err, job: job.id }, 'job failed');
-    record.run({ id: job.id, started, finished: ctx.clock.now().toISOString(), result: 'error', error: err instanceof Error ? err.message : String(err), detail: '' });
+    record('error', err instanceof Error ? err.message : String(err), '', ctx.clock.now().toISOString());
   } finally {
     mine.delete(job.id);
   }
-  return ctx.db.prepare('SELECT * FROM job_runs WHERE job_id = ?').get(job.id) as JobRun;
+  return ctx.db.prepare('SELECT * FROM job_runs WHERE job_id = ?').get(job.id) as JobRun | undefined;
 }
 
 export function jobRuns(ctx: Context): Map<string, JobRun> {
@@ -53,9 +62,12 @@ export function jobRuns(ctx: Context): Map<string, JobRun> {
 
 /** Starts every job on its schedule (main.ts only); the catch-up jobs run once right away. */
 export function startJobs(ctx: Context, jobs: Job[], catchUp: string[]): { stop(): void } {
+  const start = (job: Job) => {
+    runJob(ctx, job).catch((err: unknown) => ctx.log.error({ err, job: job.id }, 'job could not run'));
+  };
   const tasks = jobs.map((job) =>
-    cron.schedule(job.schedule, () => void runJob(ctx, job), { timezone: ctx.config.timeZone }),
+    cron.schedule(job.schedule, () => start(job), { timezone: ctx.config.timeZone }),
   );
-  for (const job of jobs) if (catchUp.includes(job.id)) void runJob(ctx, job);
+  for (const job of jobs) if (catchUp.includes(job.id)) start(job);
   return { stop: () => tasks.forEach((t) => t.stop()) };
 }

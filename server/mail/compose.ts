@@ -1,6 +1,7 @@
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { CoreContext as Context } from '../context.js';
 import { CATEGORY_LABELS, getCommunication, noticeSections, type Communication } from '../domain/communications.js';
+import { deadlineOf } from '../domain/data-protection.js';
 import { findIncident } from '../domain/incidents.js';
 import type { Delivery } from '../domain/outbox.js';
 import { confirmToken, manageToken } from '../domain/subscriber-tokens.js';
@@ -73,7 +74,9 @@ function contentFor(ctx: Context, d: Delivery, sub: Subscriber): Content | { ski
     case 'maintenance_reminder': {
       if (sub.state !== 'confirmed') return { skip: 'Unsubscribed before the message was sent' };
       const m = findIncident(ctx.db, d.subject_id);
-      if (!m || m.status !== 'scheduled' || m.cancelled_at) return { skip: 'The maintenance was deleted, started or cancelled before the reminder went out' };
+      if (!m || m.status !== 'scheduled' || m.cancelled_at || ctx.clock.now().getTime() >= Date.parse(m.scheduled_for ?? '')) {
+        return { skip: 'The maintenance was deleted, started, cancelled or had begun before the reminder went out' };
+      }
       return {
         template: 'maintenance-reminder',
         subject: `[Maintenance] ${m.name} · ${page}`,
@@ -127,7 +130,7 @@ function composeAdminAlert(ctx: Context, d: Delivery): Composed {
   if (!incident || !incident.personal_data_at_risk || incident.authority_notified_at || !incident.aware_at) {
     return { skip: 'The notification to the authority was recorded (or the flag removed) before the reminder went out' };
   }
-  const deadline = new Date(Date.parse(incident.aware_at) + 72 * 3_600_000).toISOString();
+  const deadline = deadlineOf(incident) ?? incident.aware_at;
   const hoursLeft = Math.max(0, Math.round((Date.parse(deadline) - ctx.clock.now().getTime()) / 3_600_000));
   const data = {
     incident,

@@ -26,7 +26,14 @@ export function startRealtime(ctx: Context, http: HttpServer): { io: Io; stop: (
       ctx.log.error({ err }, 'could not send the current state to a new viewer');
     }
   });
-  const unsubscribe = ctx.snapshot.onChange((s) => io.emit('page', s.live));
+  // A rebuild that changed nothing viewers see (the periodic refresh, a reminder claimed) is not sent.
+  let last = '';
+  const unsubscribe = ctx.snapshot.onChange((s) => {
+    const fingerprint = JSON.stringify([s.live.status, s.live.title, s.live.html]);
+    if (fingerprint === last) return;
+    last = fingerprint;
+    io.emit('page', s.live);
+  });
   const stopAdmin = startAdminProgress(ctx, io);
   return {
     io,

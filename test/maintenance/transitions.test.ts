@@ -545,7 +545,7 @@ describe('moving and cancelling a window', () => {
     await drain(w);
   });
 
-  it('moved away and back to its first time after the reminder went: the re-armed reminder goes again', async () => {
+  it('moved after its reminder went: re-armed for the new time, or, moved closer than the reminder time, the move notice is the reminder', async () => {
     const id4 = scheduleMaintenance(w.p.ctx, system, {
       name: 'Firewall rules',
       scheduled_for: '2026-12-10T02:00:00Z',
@@ -557,16 +557,25 @@ describe('moving and cancelling a window', () => {
     assert.equal(remindersQueued(w, id4), 2);
     const patch = (incident: Record<string, unknown>) =>
       request(w.p.app).patch(`${v1()}/incidents/${id4}`).set('Authorization', `OAuth ${w.key}`).send({ incident });
+    // Moved a day later: re-armed, and the reminder goes an hour before the new start.
     w.p.clock.set('2026-12-10T01:05:00.000Z');
     assert.equal((await patch({ scheduled_for: '2026-12-11T02:00:00Z', scheduled_until: '2026-12-11T03:00:00Z' })).status, 200);
-    w.p.clock.set('2026-12-10T01:10:00.000Z');
-    assert.equal((await patch({ scheduled_for: '2026-12-10T02:00:00Z', scheduled_until: '2026-12-10T03:00:00Z' })).status, 200);
     assert.equal(getIncident(w.p.ctx.db, id4).reminded_at, null, 're-armed by the move');
     await drain(w);
-    const mark = w.smtp.received.length;
-    const run = await tick(w, '2026-12-10T01:15:00.000Z');
+    let mark = w.smtp.received.length;
+    const run = await tick(w, '2026-12-11T01:01:00.000Z');
     assert.match(run.detail, /1 reminders/);
-    await expectMail(w, mark, to('reminder', ALL, API_ONLY), 'the job reports a reminder: it must actually go out');
+    await expectMail(w, mark, to('reminder', ALL, API_ONLY), 'the re-armed reminder goes out');
+    // Moved again to 50 minutes from now: the "rescheduled" notice goes, and no reminder right after it.
+    w.p.clock.set('2026-12-11T01:10:00.000Z');
+    assert.equal((await patch({ scheduled_for: '2026-12-11T02:00:00Z', scheduled_until: '2026-12-11T04:00:00Z' })).status, 200);
+    assert.notEqual(getIncident(w.p.ctx.db, id4).reminded_at, null, 'closer than the reminder time: no separate reminder');
+    await drain(w);
+    mark = w.smtp.received.length;
+    const later = await tick(w, '2026-12-11T01:15:00.000Z');
+    assert.doesNotMatch(later.detail, /reminders/);
+    await drain(w);
+    assert.equal(w.smtp.received.length, mark);
   });
 });
 

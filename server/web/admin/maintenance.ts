@@ -1,8 +1,7 @@
 import { Router, type Response } from 'express';
 import type { Context } from '../../context.js';
 import { orderedComponents, pageLayout } from '../../domain/component-order.js';
-import { getIncident } from '../../domain/incidents.js';
-import { cancelMaintenance, DEFAULT_REMIND_PRIOR_MINUTES, patchMaintenance, scheduleMaintenance } from '../../domain/maintenance.js';
+import { cancelMaintenance, DEFAULT_REMIND_PRIOR_MINUTES, getMaintenance, patchMaintenance, scheduleMaintenance } from '../../domain/maintenance.js';
 import { Invalid, Unauthorized } from '../../errors.js';
 import { fromZonedInput, toZonedInput } from '../../render/format.js';
 import { userActor } from '../locals.js';
@@ -78,7 +77,7 @@ export function maintenanceRoutes(ctx: Context): Router {
     res.redirect(303, `/admin/incidents/${m.id}`);
   });
 
-  const rescheduleData = (id: string) => () => ({ title: 'Move the window', nav: 'maintenance', incident: getIncident(ctx.db, id) });
+  const rescheduleData = (id: string) => () => ({ title: 'Move the window', nav: 'maintenance', incident: getMaintenance(ctx.db, id) });
   router.get('/admin/maintenance/:id/reschedule', (req, res) => {
     const data = rescheduleData(req.params.id)();
     const tz = ctx.config.timeZone;
@@ -103,7 +102,7 @@ export function maintenanceRoutes(ctx: Context): Router {
   );
 
   router.get('/admin/maintenance/:id/cancel', (req, res) => {
-    const m = getIncident(ctx.db, req.params.id);
+    const m = getMaintenance(ctx.db, req.params.id);
     renderPage(ctx, res, 'admin/confirm-delete', {
       title: 'Cancel maintenance',
       nav: 'maintenance',
