@@ -5,6 +5,7 @@ import { NotFound, Invalid } from '../errors.js';
 import type { Actor } from './actors.js';
 import { commitChange } from './changes.js';
 import { newId } from './ids.js';
+import { dayKey } from '../render/format.js';
 import { COMPONENT_STATUSES, type ComponentStatus } from './status.js';
 import { enumOf, flag, longText, nameText, parseInput } from './validate.js';
 
@@ -101,7 +102,8 @@ export function createComponent(ctx: Context, actor: Actor, raw: unknown, prefix
         nextPosition(ctx.db, input.group_id),
         input.showcase ? 1 : 0,
         input.only_show_if_degraded ? 1 : 0,
-        now.slice(0, 10),
+        // Its first day on the uptime bars: a calendar day in the page's zone.
+        dayKey(now, ctx.config.timeZone),
         now,
         now,
       );

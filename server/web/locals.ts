@@ -1,4 +1,6 @@
+import type { Response } from 'express';
 import type { Actor } from '../domain/actors.js';
+import { Unauthorized } from '../errors.js';
 import type { Layout } from '../render/engine.js';
 import type { User } from '../domain/users.js';
 
@@ -22,4 +24,10 @@ declare module 'express-serve-static-core' {
 
 export function userActor(user: User): Actor {
   return { type: 'user', id: user.id, email: user.email, name: user.name };
+}
+
+/** The signed-in operator as the actor of a change (the routes behind requireUser always have one). */
+export function actorOf(res: Response): Actor {
+  if (!res.locals.user) throw new Unauthorized();
+  return userActor(res.locals.user);
 }

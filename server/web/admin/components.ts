@@ -1,18 +1,14 @@
-import { Router, type Response } from 'express';
+import { Router } from 'express';
 import type { Context } from '../../context.js';
 import { createGroup, deleteGroup, getGroup, listGroups, updateGroup } from '../../domain/component-groups.js';
 import { move, pageLayout } from '../../domain/component-order.js';
 import { createComponent, deleteComponent, getComponent, updateComponent } from '../../domain/components.js';
 import { COMPONENT_STATUSES, COMPONENT_STATUS_LABELS } from '../../domain/status.js';
-import { Invalid, Unauthorized } from '../../errors.js';
-import { userActor } from '../locals.js';
+import {Invalid } from '../../errors.js';
+import { actorOf } from '../locals.js';
 import { field, formBody, renderPage } from '../respond.js';
 import { form } from './form.js';
 
-function actorOf(res: Response) {
-  if (!res.locals.user) throw new Unauthorized();
-  return userActor(res.locals.user);
-}
 
 const statuses = COMPONENT_STATUSES.map((value) => ({ value, label: COMPONENT_STATUS_LABELS[value] }));
 

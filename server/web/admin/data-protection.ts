@@ -1,17 +1,13 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request } from 'express';
 import type { Context } from '../../context.js';
 import { flagPersonalData, recordNotification } from '../../domain/data-protection.js';
-import { Invalid, Unauthorized } from '../../errors.js';
+import {Invalid } from '../../errors.js';
 import { fromZonedInput } from '../../render/format.js';
-import { userActor } from '../locals.js';
+import { actorOf } from '../locals.js';
 import { field, formBody } from '../respond.js';
 import { form } from './form.js';
 import type { FormContext } from '../locals.js';
 
-function actorOf(res: Response) {
-  if (!res.locals.user) throw new Unauthorized();
-  return userActor(res.locals.user);
-}
 
 function localTime(ctx: Context, value: string | undefined, name: string): string {
   const at = fromZonedInput(value ?? '', ctx.config.timeZone);

@@ -1,24 +1,20 @@
-import { Router, type Response } from 'express';
+import { Router } from 'express';
 import type { Context } from '../../context.js';
 import { createIncident, deleteIncident, deleteUpdate, editUpdate, patchIncident } from '../../domain/incident-writes.js';
 import { getIncident, listMaintenance, listRecent, listUnresolved, type Incident } from '../../domain/incidents.js';
 import { INCIDENT_STATUS_LABELS, isResolved, MAINTENANCE_STATUSES } from '../../domain/status.js';
 import { patchMaintenance } from '../../domain/maintenance.js';
 import { sourceStats } from '../../domain/outbox.js';
-import { NotFound, Unauthorized } from '../../errors.js';
+import {NotFound } from '../../errors.js';
 import { formatDuration, toZonedInput } from '../../render/format.js';
 import { deadlineOf, openClocks } from '../../domain/data-protection.js';
 import { dataProtectionRoutes } from './data-protection.js';
 import { recentFigures } from '../../domain/metrics.js';
-import { userActor } from '../locals.js';
+import { actorOf } from '../locals.js';
 import { formBody, renderPage } from '../respond.js';
 import { form } from './form.js';
 import { componentRows, incidentChoices, incidentFormInput } from './incident-form.js';
 
-function actorOf(res: Response) {
-  if (!res.locals.user) throw new Unauthorized();
-  return userActor(res.locals.user);
-}
 
 /** Dashboard, new incident, updates, edits and deletions: what operators do during an incident. */
 export function incidentRoutes(ctx: Context): Router {

@@ -1,19 +1,15 @@
-import { Router, type Response } from 'express';
+import { Router } from 'express';
 import type { Context } from '../../context.js';
 import { orderedComponents, pageLayout } from '../../domain/component-order.js';
 import { cancelMaintenance, DEFAULT_REMIND_PRIOR_MINUTES, getMaintenance, patchMaintenance, scheduleMaintenance } from '../../domain/maintenance.js';
-import { Invalid, Unauthorized } from '../../errors.js';
+import {Invalid } from '../../errors.js';
 import { fromZonedInput, toZonedInput } from '../../render/format.js';
-import { userActor } from '../locals.js';
+import { actorOf } from '../locals.js';
 import { field, formBody, renderPage } from '../respond.js';
 import { form } from './form.js';
 
 type Values = Record<string, string | string[]>;
 
-function actorOf(res: Response) {
-  if (!res.locals.user) throw new Unauthorized();
-  return userActor(res.locals.user);
-}
 
 const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
