@@ -120,3 +120,10 @@ export async function settleMail(p: TestPharos): Promise<void> {
   await new Promise((r) => setTimeout(r, 150));
   await p.ctx.mail.idle();
 }
+
+/** For browser tests: the real clock (a browser's own timers and the server's must agree). */
+export function systemClockPharos(): { clock: FakeClock } {
+  const clock = new FakeClock(new Date().toISOString());
+  clock.now = () => new Date();
+  return { clock };
+}

@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { createComponent } from '../../server/domain/components.js';
+import { createIncident } from '../../server/domain/incident-writes.js';
+import { startServer } from '../../server/server.js';
+import { addUser, PASSWORD, startPharos, systemClockPharos, type TestPharos } from '../helpers/pharos.js';
+import { launch, screenshot } from './browser.js';
+
+const system = { type: 'system' } as const;
+
+async function signInAs(page: Page, base: string, email: string): Promise<void> {
+  await page.goto(`${base}/admin/login`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${base}/admin`);
+}
+
+/** A viewer watches the status page while an operator works in the real admin form, in a real browser. */
+describe('in a real browser: live status page', () => {
+  let p: TestPharos;
+  let browser: Browser;
+  let api: string;
+  let web: string;
+
+  before(async () => {
+    p = await startPharos({ listen: true, ...systemClockPharos() });
+    await addUser(p, 'ops@example.com', 'operator');
+    api = createComponent(p.ctx, system, { name: 'API' }).id;
+    web = createComponent(p.ctx, system, { name: 'Web app' }).id;
+    browser = await launch();
+  });
+  after(async () => {
+    await browser.close();
+    await p.close();
+  });
+
+  it('shows an incident posted through the admin form, then its update and resolution, without a reload', async () => {
+    const viewer = await (await browser.newContext()).newPage();
+    await viewer.goto(`${p.url}/`);
+    await viewer.getByText('All Systems Operational').waitFor();
+    await screenshot(viewer, 'status-all-clear-1280');
+    const marker = await viewer.evaluate(() => {
+      (window as unknown as { marker: number }).marker = 42;
+      return 42;
+    });
+
+    const operator = await (await browser.newContext()).newPage();
+    await signInAs(operator, p.url, 'ops@example.com');
+    await operator.goto(`${p.url}/admin/incidents/new`);
+    await operator.getByLabel('Name').fill('Large-scale malicious attacks on our services');
+    await operator.getByLabel('Status', { exact: true }).selectOption('investigating');
+    await operator.getByLabel('Impact').selectOption('critical');
+    await operator.locator(`select[name="components.${api}"]`).selectOption('major_outage');
+    await operator.locator(`select[name="components.${web}"]`).selectOption('degraded_performance');
+    await operator.getByLabel(/^Message/).fill('We are seeing **very high traffic** from many sources.');
+    await screenshot(operator, 'admin-incident-form');
+    await operator.getByRole('button', { name: 'Create incident' }).click();
+    await operator.waitForURL(/\/admin\/incidents\/[a-z0-9]+$/);
+
+    const t0 = Date.now();
+    await viewer.locator('#banner').getByText('Major Service Outage').waitFor({ timeout: 2000 });
+    assert.ok(Date.now() - t0 < 2000);
+    await viewer.locator('#incidents').getByText('Large-scale malicious attacks on our services').waitFor({ timeout: 2000 });
+    await viewer.locator('#incidents strong', { hasText: 'very high traffic' }).waitFor({ timeout: 2000 });
+    await viewer.locator('#components .status', { hasText: 'Degraded performance' }).waitFor({ timeout: 2000 });
+    await screenshot(viewer, 'status-major-incident-1280');
+
+    await operator.getByLabel('Status', { exact: true }).selectOption('identified');
+    await operator.getByLabel(/^Message/).fill('Filtering is being deployed.');
+    await operator.getByRole('button', { name: 'Post update' }).click();
+    await viewer.locator('#incidents').getByText('Filtering is being deployed.').waitFor({ timeout: 2000 });
+
+    await operator.getByLabel('Status', { exact: true }).selectOption('resolved');
+    await operator.getByLabel(/^Message/).fill('Services are back to normal.');
+    await operator.getByRole('button', { name: 'Post update' }).click();
+    await viewer.locator('#banner').getByText('All Systems Operational').waitFor({ timeout: 2000 });
+    await viewer.locator('#past').getByText('Large-scale malicious attacks on our services').waitFor({ timeout: 2000 });
+    assert.equal(await viewer.evaluate(() => (window as unknown as { marker?: number }).marker), marker, 'the page was never reloaded');
+  });
+
+  it('shows the current state after the server restarts, without a manual reload', async () => {
+    const viewer = await (await browser.newContext()).newPage();
+    await viewer.goto(`${p.url}/`);
+    await viewer.getByText('All Systems Operational').waitFor();
+    const port = p.running?.port ?? 0;
+    await p.running?.close();
+    createIncident(p.ctx, system, { name: 'Happened while restarting', components: { [api]: 'partial_outage' } });
+    p.running = await startServer(p.ctx, port, '127.0.0.1');
+    await viewer.locator('#incidents').getByText('Happened while restarting').waitFor({ timeout: 15_000 });
+    await viewer.locator('#banner').getByText('Partial System Outage').waitFor({ timeout: 2000 });
+  });
+
+  it('shows everything without JavaScript (only live updates are lost)', async () => {
+    const page = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
+    await page.goto(`${p.url}/`);
+    await page.locator('#banner').getByText('Partial System Outage').waitFor();
+    await page.locator('#components .status', { hasText: 'Partial outage' }).waitFor();
+    await page.locator('#incidents').getByText('Happened while restarting').waitFor();
+    await page.getByRole('link', { name: 'Happened while restarting' }).first().click();
+    await page.getByRole('heading', { name: 'Happened while restarting' }).waitFor();
+    await page.getByText('We are currently investigating this issue.').waitFor();
+    // Times are readable without the script, with their offset.
+    assert.match((await page.locator('time').first().textContent()) ?? '', /UTC/);
+  });
+
+  it('looks right at 390 px and in the dark', async () => {
+    for (const [name, options] of [
+      ['status-incident-390', { viewport: { width: 390, height: 844 } }],
+      ['status-incident-1280-dark', { colorScheme: 'dark' as const }],
+      ['status-incident-390-dark', { viewport: { width: 390, height: 844 }, colorScheme: 'dark' as const }],
+    ] as const) {
+      const page = await (await browser.newContext(options)).newPage();
+      await page.goto(`${p.url}/`);
+      await page.locator('#banner').waitFor();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 0, `${name}: no horizontal scrolling`);
+      await screenshot(page, name);
+    }
+  });
+});
