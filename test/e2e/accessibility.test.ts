@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { publishCommunication } from '../../server/domain/communications.js';
+import { createGroup } from '../../server/domain/component-groups.js';
+import { createComponent } from '../../server/domain/components.js';
+import { createIncident, patchIncident } from '../../server/domain/incident-writes.js';
+import { scheduleMaintenance } from '../../server/domain/maintenance.js';
+import { addUser, PASSWORD, startPharos, systemClockPharos, type TestPharos } from '../helpers/pharos.js';
+import { launch, seriousViolations } from './browser.js';
+
+const system = { type: 'system' } as const;
+
+/** axe-core on every public and admin page: no serious or critical violation, light and dark. */
+describe('accessibility (axe-core in chromium)', () => {
+  let p: TestPharos;
+  let browser: Browser;
+  const ids: Record<string, string> = {};
+
+  before(async () => {
+    p = await startPharos({ listen: true, ...systemClockPharos() });
+    await addUser(p, 'admin@example.com', 'admin');
+    const group = createGroup(p.ctx, system, { name: 'Messaging' });
+    const api = createComponent(p.ctx, system, { name: 'API', description: 'REST endpoints' });
+    createComponent(p.ctx, system, { name: 'Email delivery', group_id: group.id });
+    const incident = createIncident(p.ctx, system, { name: 'Elevated errors', body: 'Looking into it.', components: { [api.id]: 'partial_outage' } });
+    patchIncident(p.ctx, system, incident.id, { status: 'identified', body: 'Found it.' });
+    ids.incident = incident.id;
+    ids.maintenance = scheduleMaintenance(p.ctx, system, {
+      name: 'Database upgrade',
+      scheduled_for: new Date(Date.now() + 86_400_000).toISOString(),
+      scheduled_until: new Date(Date.now() + 90_000_000).toISOString(),
+      component_ids: [api.id],
+    }).id;
+    ids.notice = publishCommunication(p.ctx, system, {
+      category: 'data_protection',
+      title: 'About your data',
+      what_happened: 'A thing happened.',
+      data_involved: 'Email addresses.',
+      consequences: 'Phishing.',
+      measures: 'We fixed it.',
+      what_to_do: 'Be careful.',
+      contact: 'dpo@example.com',
+    }).id;
+    browser = await launch();
+  });
+  after(async () => {
+    await browser.close();
+    await p.close();
+  });
+
+  const publicPages = () => ['/', `/incidents/${ids.incident}`, `/incidents/${ids.maintenance}`, '/history', '/subscribe', '/notices', `/notices/${ids.notice}`, '/admin/login'];
+  const adminPages = () => [
+    '/admin',
+    '/admin/incidents/new',
+    `/admin/incidents/${ids.incident}`,
+    `/admin/incidents/${ids.incident}/edit`,
+    '/admin/maintenance/new',
+    `/admin/incidents/${ids.maintenance}`,
+    '/admin/components',
+    '/admin/components/new',
+    '/admin/users',
+    '/admin/api-keys',
+    '/admin/settings',
+    '/admin/subscribers',
+    '/admin/subscribers/import',
+    '/admin/communications',
+    '/admin/communications/new',
+    `/admin/communications/${ids.notice}`,
+    '/admin/mail',
+    '/admin/deliveries',
+    '/admin/system',
+  ];
+
+  async function audit(context: BrowserContext, paths: string[]): Promise<string[]> {
+    const problems: string[] = [];
+    const page = await context.newPage();
+    for (const path of paths) {
+      await page.goto(`${p.url}${path}`);
+      for (const v of await seriousViolations(page)) {
+        problems.push(`${path}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.map((n) => n.html).join(' | ').slice(0, 300)}`);
+      }
+    }
+    return problems;
+  }
+
+  for (const scheme of ['light', 'dark'] as const) {
+    it(`public pages (${scheme})`, async () => {
+      // The CSP forbids inline scripts, axe's included: bypassed for the audit only.
+      const context = await browser.newContext({ bypassCSP: true, colorScheme: scheme });
+      const problems = await audit(context, publicPages());
+      assert.deepEqual(problems, []);
+    });
+
+    it(`admin pages (${scheme})`, async () => {
+      const context = await browser.newContext({ bypassCSP: true, colorScheme: scheme });
+      const page = await context.newPage();
+      await page.goto(`${p.url}/admin/login`);
+      await page.getByLabel('Email').fill('admin@example.com');
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL(`${p.url}/admin`);
+      const problems = await audit(context, adminPages());
+      assert.deepEqual(problems, []);
+    });
+  }
+});
