@@ -41,6 +41,16 @@ describe('in a real browser: live status page', () => {
     await viewer.goto(`${p.url}/`);
     await viewer.getByText('All Systems Operational').waitFor();
     await screenshot(viewer, 'status-all-clear-1280');
+    for (const [name, options] of [
+      ['status-all-clear-390', { viewport: { width: 390, height: 844 } }],
+      ['status-all-clear-1280-dark', { colorScheme: 'dark' as const }],
+      ['status-all-clear-390-dark', { viewport: { width: 390, height: 844 }, colorScheme: 'dark' as const }],
+    ] as const) {
+      const page = await (await browser.newContext(options)).newPage();
+      await page.goto(`${p.url}/`);
+      await page.getByText('All Systems Operational').waitFor();
+      await screenshot(page, name);
+    }
     const marker = await viewer.evaluate(() => {
       (window as unknown as { marker: number }).marker = 42;
       return 42;
@@ -77,6 +87,10 @@ describe('in a real browser: live status page', () => {
     await operator.getByRole('button', { name: 'Post update' }).click();
     await viewer.locator('#banner').getByText('All Systems Operational').waitFor({ timeout: 2000 });
     await viewer.locator('#past').getByText('Large-scale malicious attacks on our services').waitFor({ timeout: 2000 });
+    const incidentPage = await (await browser.newContext()).newPage();
+    await incidentPage.goto(operator.url().replace('/admin/incidents/', '/incidents/'));
+    await incidentPage.getByText(/Resolved after/).waitFor();
+    await screenshot(incidentPage, 'incident-page');
     assert.equal(await viewer.evaluate(() => (window as unknown as { marker?: number }).marker), marker, 'the page was never reloaded');
   });
 
