@@ -6,8 +6,8 @@ import { createGroup } from '../../server/domain/component-groups.js';
 import { createComponent } from '../../server/domain/components.js';
 import { createIncident, patchIncident } from '../../server/domain/incident-writes.js';
 import { scheduleMaintenance } from '../../server/domain/maintenance.js';
-import { addUser, PASSWORD, startPharos, systemClockPharos, type TestPharos } from '../helpers/pharos.js';
-import { launch, seriousViolations } from './browser.js';
+import { addUser, startPharos, systemClockPharos, type TestPharos } from '../helpers/pharos.js';
+import { launch, seriousViolations, signInAs } from './browser.js';
 
 const system = { type: 'system' } as const;
 
@@ -94,12 +94,7 @@ describe('accessibility (axe-core in chromium)', () => {
 
     it(`admin pages (${scheme})`, async () => {
       const context = await browser.newContext({ bypassCSP: true, colorScheme: scheme });
-      const page = await context.newPage();
-      await page.goto(`${p.url}/admin/login`);
-      await page.getByLabel('Email').fill('admin@example.com');
-      await page.getByLabel('Password').fill(PASSWORD);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.waitForURL(`${p.url}/admin`);
+      await signInAs(await context.newPage(), p.url, 'admin@example.com');
       const problems = await audit(context, adminPages());
       assert.deepEqual(problems, []);
     });

@@ -1,21 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { createComponent } from '../../server/domain/components.js';
 import { createIncident } from '../../server/domain/incident-writes.js';
 import { startServer } from '../../server/server.js';
-import { addUser, PASSWORD, startPharos, systemClockPharos, type TestPharos } from '../helpers/pharos.js';
-import { launch, screenshot } from './browser.js';
+import { addUser, startPharos, systemClockPharos, type TestPharos } from '../helpers/pharos.js';
+import { launch, screenshot, signInAs } from './browser.js';
 
 const system = { type: 'system' } as const;
 
-async function signInAs(page: Page, base: string, email: string): Promise<void> {
-  await page.goto(`${base}/admin/login`);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(`${base}/admin`);
-}
 
 /** A viewer watches the status page while an operator works in the real admin form, in a real browser. */
 describe('in a real browser: live status page', () => {
