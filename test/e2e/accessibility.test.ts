@@ -26,6 +26,7 @@ describe('accessibility (axe-core in chromium)', () => {
     const incident = createIncident(p.ctx, system, { name: 'Elevated errors', body: 'Looking into it.', components: { [api.id]: 'partial_outage' } });
     patchIncident(p.ctx, system, incident.id, { status: 'identified', body: 'Found it.' });
     ids.incident = incident.id;
+    ids.component = api.id;
     ids.maintenance = scheduleMaintenance(p.ctx, system, {
       name: 'Database upgrade',
       scheduled_for: new Date(Date.now() + 86_400_000).toISOString(),
@@ -49,7 +50,7 @@ describe('accessibility (axe-core in chromium)', () => {
     await p.close();
   });
 
-  const publicPages = () => ['/', `/incidents/${ids.incident}`, `/incidents/${ids.maintenance}`, '/history', '/subscribe', '/notices', `/notices/${ids.notice}`, '/admin/login'];
+  const publicPages = () => ['/nope', '/', `/incidents/${ids.incident}`, `/incidents/${ids.maintenance}`, '/history', '/subscribe', '/notices', `/notices/${ids.notice}`, '/admin/login'];
   const adminPages = () => [
     '/admin',
     '/admin/incidents/new',
@@ -70,6 +71,13 @@ describe('accessibility (axe-core in chromium)', () => {
     '/admin/mail',
     '/admin/deliveries',
     '/admin/system',
+    `/admin/incidents/${ids.incident}/delete`,
+    `/admin/maintenance/${ids.maintenance}/reschedule`,
+    `/admin/maintenance/${ids.maintenance}/cancel`,
+    `/admin/communications/${ids.notice}/correct`,
+    `/admin/components/${ids.component}/edit`,
+    '/admin/groups/new',
+    '/admin/nope',
   ];
 
   async function audit(context: BrowserContext, paths: string[]): Promise<string[]> {

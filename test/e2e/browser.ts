@@ -28,7 +28,7 @@ export interface AxeViolation {
   nodes: { target: unknown; html: string }[];
 }
 
-/** Runs axe-core in the page; returns the serious and critical violations. */
+/** Runs axe-core in the page; returns the serious and critical violations, and headings out of order. */
 export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
   await page.addScriptTag({ content: axeSource });
   const violations = await page.evaluate(async () => {
@@ -36,7 +36,7 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
     const result = await w.axe.run(document, { resultTypes: ['violations'] });
     return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => ({ target: n.target, html: n.html })) }));
   });
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical' || v.id === 'heading-order');
 }
 
 /** Screenshots go to test-artifacts/ (ignored by git). */
