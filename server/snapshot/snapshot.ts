@@ -6,7 +6,8 @@ import type { Clock } from '../context.js';
 import type { Bus } from '../events.js';
 import type { Log } from '../log.js';
 import type { Views } from '../render/engine.js';
-import { dayKey } from '../render/format.js';
+import { dayKey, daysBefore } from '../render/format.js';
+import { dayStart } from '../domain/uptime.js';
 import { buildPageState, type PageState } from './build.js';
 
 export interface Body {
@@ -25,6 +26,8 @@ export interface PageUpdate {
 export interface SnapshotState {
   version: number;
   builtAt: number;
+  /** The start of the next day in the page's zone: the page's "past days" move on then. */
+  validUntil: number;
   day: string;
   state: PageState;
   /** Rendered bodies by path: "/", "/api/v2/summary.json", ... */
@@ -93,7 +96,8 @@ export class Snapshot {
 
   current(): SnapshotState {
     const now = this.deps.clock.now();
-    if (!this.snapshot || this.stale || this.snapshot.day !== dayKey(now.toISOString(), this.deps.config.timeZone)) {
+    // A number comparison on the hot path; the calendar arithmetic happens once per rebuild.
+    if (!this.snapshot || this.stale || now.getTime() >= this.snapshot.validUntil) {
       return this.rebuild(lastEventId(this.deps));
     }
     return this.snapshot;
@@ -142,6 +146,7 @@ export class Snapshot {
     this.snapshot = {
       version,
       builtAt: now.getTime(),
+      validUntil: dayStart(daysBefore(dayKey(now.toISOString(), config.timeZone), -1), config.timeZone).getTime(),
       day: dayKey(now.toISOString(), config.timeZone),
       state,
       bodies,
