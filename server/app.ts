@@ -11,35 +11,38 @@ import { noticeRoutes } from './web/public/notices.js';
 import { publicRoutes } from './web/public/routes.js';
 import { subscriptionRoutes } from './web/public/subscriptions.js';
 
+/** helmet with our Content-Security-Policy: every response carries these headers. */
+export function securityHeaders(ctx: Context): ReturnType<typeof helmet> {
+  const origin = new URL(ctx.config.publicUrl);
+  const wsOrigin = `${origin.protocol === 'https:' ? 'wss' : 'ws'}://${origin.host}`;
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'", wsOrigin],
+        fontSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    strictTransportSecurity: origin.protocol === 'https:',
+    referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
+  });
+}
+
 /** The Express app, without listening: main.ts and the tests listen. */
 export function createApp(ctx: Context): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('trust proxy', ctx.config.trustProxy);
-  const origin = new URL(ctx.config.publicUrl);
-  const wsOrigin = `${origin.protocol === 'https:' ? 'wss' : 'ws'}://${origin.host}`;
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        useDefaults: false,
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'"],
-          imgSrc: ["'self'", 'data:'],
-          connectSrc: ["'self'", wsOrigin],
-          fontSrc: ["'self'"],
-          objectSrc: ["'none'"],
-          baseUri: ["'self'"],
-          formAction: ["'self'"],
-          frameAncestors: ["'none'"],
-        },
-      },
-      strictTransportSecurity: origin.protocol === 'https:',
-      referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
-    }),
-  );
+  app.use(securityHeaders(ctx));
   // Static files under their own prefixes only: other paths (the hot ones) never cost a filesystem stat.
   for (const dir of ['css', 'js']) app.use(`/${dir}`, express.static(join(ctx.root, 'public', dir), { index: false, maxAge: '1h' }));
   app.use(calendarRoutes(ctx));

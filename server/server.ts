@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
+import { snapshotFastPath } from './fast-path.js';
 import type { Context } from './context.js';
 import { startRealtime, type Io } from './realtime/hub.js';
 
@@ -13,7 +14,11 @@ export interface Running {
 
 /** HTTP + socket.io, listening. Used by main.ts and by tests that need a real server. */
 export async function startServer(ctx: Context, port = ctx.config.port, host = ctx.config.host): Promise<Running> {
-  const http = createServer(createApp(ctx));
+  const app = createApp(ctx);
+  const fast = snapshotFastPath(ctx);
+  const http = createServer((req, res) => {
+    if (!fast(req, res)) app(req, res);
+  });
   http.keepAliveTimeout = 65_000;
   const realtime = startRealtime(ctx, http);
   const stopWatching = ctx.snapshot.watch();
