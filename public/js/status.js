@@ -10,8 +10,12 @@
   socket.on('page', function (update) {
     for (var i = 0; i < regions.length; i++) {
       var el = document.getElementById(regions[i]);
+      var hash = update.hashes && update.hashes[regions[i]];
+      // Only regions that changed are replaced: an email being typed in the subscribe form stays.
+      if (!el || typeof update.html[regions[i]] !== 'string' || (hash && el.getAttribute('data-hash') === hash)) continue;
       // Fragments come from our own templates, with every value escaped there.
-      if (el && typeof update.html[regions[i]] === 'string') el.innerHTML = update.html[regions[i]];
+      el.innerHTML = update.html[regions[i]];
+      if (hash) el.setAttribute('data-hash', hash);
     }
     document.title = update.title;
     marker.setAttribute('data-live-version', String(update.version));

@@ -21,6 +21,8 @@ export interface PageUpdate {
   title: string;
   status: PageState['status'];
   html: { banner: string; notices: string; maintenance: string; components: string; incidents: string; past: string; subscribe: string };
+  /** A short hash per fragment: the page replaces only the regions that changed (not a form being typed in). */
+  hashes: Record<string, string>;
 }
 
 export interface SnapshotState {
@@ -119,7 +121,8 @@ export class Snapshot {
       past: views.partial('status/past', data),
     };
     const title = state.status.indicator === 'none' ? config.pageName : `${state.status.description} · ${config.pageName}`;
-    const page = views.render('public/status', { ...data, title, fragments: html, version, live: true }, 'public');
+    const hashes = Object.fromEntries(Object.entries(html).map(([k, v]) => [k, createHash('sha256').update(v).digest('base64url').slice(0, 12)]));
+    const page = views.render('public/status', { ...data, title, fragments: html, hashes, version, live: true }, 'public');
     const v2 = state.v2;
     const json = (value: unknown) => body(JSON.stringify(value), 'application/json; charset=utf-8');
     const bodies = new Map<string, Body>([
@@ -150,7 +153,7 @@ export class Snapshot {
       day: dayKey(now.toISOString(), config.timeZone),
       state,
       bodies,
-      live: { version, title, status: state.status, html },
+      live: { version, title, status: state.status, html, hashes },
     };
     for (const listener of this.listeners) listener(this.snapshot);
     return this.snapshot;

@@ -36,7 +36,12 @@ describe('in a real browser: subscribers, forms and notices', () => {
   it('subscribe through the form, confirm from the mail, later unsubscribe from a notification', async () => {
     const page = await (await browser.newContext()).newPage();
     await page.goto(`${p.url}/`);
+    await page.locator('body[data-live="on"]').waitFor();
     await page.getByLabel('Email address').fill('reader@example.com');
+    // A live update while typing replaces what changed, not the form being typed in.
+    createIncident(p.ctx, system, { name: 'Arrived while typing', components: { [api]: 'degraded_performance' } });
+    await page.locator('#incidents').getByText('Arrived while typing').waitFor({ timeout: 2000 });
+    assert.equal(await page.getByLabel('Email address').inputValue(), 'reader@example.com');
     await page.getByRole('button', { name: 'Subscribe' }).click();
     await page.getByRole('heading', { name: 'Check your inbox' }).waitFor();
     await smtp.until(() => smtp.to('reader@example.com').length === 1);
