@@ -1,15 +1,6 @@
 import type { Db } from '../db/open.js';
 import { actorLabel, type Actor } from './actors.js';
 
-export interface AuditEntry {
-  id: number;
-  at: string;
-  actor: string;
-  action: string;
-  subject: string;
-  detail: string;
-}
-
 /** Appends to the audit log (inside the caller's transaction when there is one). */
 export function audit(db: Db, actor: Actor, action: string, subject = '', detail: unknown = '', now = new Date()): void {
   db.prepare('INSERT INTO audit_log (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)').run(
@@ -19,8 +10,4 @@ export function audit(db: Db, actor: Actor, action: string, subject = '', detail
     subject,
     typeof detail === 'string' ? detail : JSON.stringify(detail),
   );
-}
-
-export function recentAudit(db: Db, limit = 50): AuditEntry[] {
-  return db.prepare('SELECT * FROM audit_log ORDER BY id DESC LIMIT ?').all(limit) as AuditEntry[];
 }

@@ -60,7 +60,7 @@ export const incidentPatchInput = z.object({
 
 export const updateEditInput = z.object({ body: longText(BODY_MAX) });
 
-function checkComponents(db: Db, ids: Iterable<string>, field: (id: string) => string): void {
+export function checkComponents(db: Db, ids: Iterable<string>, field: (id: string) => string): void {
   const fields: Record<string, string> = {};
   for (const id of ids) if (!findComponent(db, id)) fields[field(id)] = 'No such component';
   if (Object.keys(fields).length) throw new Invalid(fields);
@@ -88,7 +88,7 @@ export function heldElsewhere(db: Db, incidentId: string): Set<string> {
   return new Set([...h.incidents, ...h.maintenance]);
 }
 
-function affectedIds(db: Db, incidentId: string): string[] {
+export function affectedIds(db: Db, incidentId: string): string[] {
   return db.prepare('SELECT component_id FROM incident_components WHERE incident_id = ?').pluck().all(incidentId) as string[];
 }
 

@@ -6,7 +6,7 @@ import type { Actor } from './actors.js';
 import { commitChange } from './changes.js';
 import { componentStatus, findComponent } from './components.js';
 import { newId } from './ids.js';
-import { addUpdate, heldElsewhere } from './incident-writes.js';
+import { addUpdate, affectedIds, checkComponents, heldElsewhere } from './incident-writes.js';
 import { getIncident, type Incident } from './incidents.js';
 import { enqueueForIncident } from './outbox.js';
 import { MAINTENANCE_STATUSES, type ComponentStatus, type MaintenanceStatus } from './status.js';
@@ -64,25 +64,18 @@ export const maintenancePatchInput = z.object({
   auto_transition_deliver_notifications_at_end: flag.optional(),
 });
 
-function checkComponents(db: Db, ids: string[], field: string): void {
-  if (ids.some((id) => !findComponent(db, id))) throw new Invalid({ [field]: 'No such component' });
-}
-
 export function getMaintenance(db: Db, id: string): Incident {
   const m = getIncident(db, id);
   if (m.kind !== 'maintenance') throw new NotFound('No such maintenance window');
   return m;
 }
 
-const affected = (db: Db, id: string) =>
-  db.prepare('SELECT component_id FROM incident_components WHERE incident_id = ?').pluck().all(id) as string[];
-
 /** Schedules a window: its components, message and options; subscribers are told now unless asked not to. */
 export function scheduleMaintenance(ctx: Context, actor: Actor, raw: unknown, prefix = ''): Incident {
   const input = parseInput(maintenanceInput, raw, prefix);
   return commitChange(ctx, { cause: 'maintenance.scheduled', actor }, () => {
     const ids = [...new Set([...input.component_ids, ...Object.keys(input.components)])];
-    checkComponents(ctx.db, ids, `${prefix}component_ids`);
+    checkComponents(ctx.db, ids, () => `${prefix}component_ids`);
     const now = ctx.clock.now().toISOString();
     const id = newId();
     ctx.db
@@ -128,7 +121,7 @@ function skipLateReminder(db: Db, id: string, now: string): void {
 function enterWindow(ctx: Context, id: string, now: string): Map<string, ComponentStatus> {
   const held = heldElsewhere(ctx.db, id);
   const changes = new Map<string, ComponentStatus>();
-  for (const c of affected(ctx.db, id)) if (!held.has(c)) changes.set(c, 'under_maintenance');
+  for (const c of affectedIds(ctx.db, id)) if (!held.has(c)) changes.set(c, 'under_maintenance');
   ctx.db.prepare("UPDATE incidents SET status = 'in_progress', started_at = ?, updated_at = ? WHERE id = ?").run(now, now, id);
   return changes;
 }
@@ -137,7 +130,7 @@ function enterWindow(ctx: Context, id: string, now: string): Map<string, Compone
 function leaveWindow(ctx: Context, id: string, now: string): Map<string, ComponentStatus> {
   const held = heldElsewhere(ctx.db, id);
   const changes = new Map<string, ComponentStatus>();
-  for (const c of affected(ctx.db, id)) {
+  for (const c of affectedIds(ctx.db, id)) {
     if (!held.has(c) && findComponent(ctx.db, c)?.status === 'under_maintenance') changes.set(c, 'operational');
   }
   ctx.db.prepare("UPDATE incidents SET status = 'completed', resolved_at = COALESCE(resolved_at, ?), updated_at = ? WHERE id = ?").run(now, now, id);
@@ -158,7 +151,7 @@ export function patchMaintenance(ctx: Context, actor: Actor, id: string, raw: un
     const until = input.scheduled_until ?? before.scheduled_until ?? now;
     if (Date.parse(until) <= Date.parse(from)) throw new Invalid({ [`${prefix}scheduled_until`]: 'The end must be after the start' });
     if (input.component_ids) {
-      checkComponents(ctx.db, input.component_ids, `${prefix}component_ids`);
+      checkComponents(ctx.db, input.component_ids, () => `${prefix}component_ids`);
       const link = ctx.db.prepare('INSERT OR IGNORE INTO incident_components (incident_id, component_id) VALUES (?, ?)');
       for (const c of input.component_ids) link.run(id, c);
     }

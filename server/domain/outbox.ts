@@ -2,8 +2,7 @@ import type { Db } from '../db/open.js';
 
 /** The delivery outbox: rows are written in the transaction that causes them and sent by server/mail/worker.ts. */
 
-export const DELIVERY_KINDS = ['confirmation', 'already_subscribed', 'incident_update', 'communication', 'maintenance_reminder', 'admin_alert'] as const;
-export type DeliveryKind = (typeof DELIVERY_KINDS)[number];
+export type DeliveryKind = 'confirmation' | 'already_subscribed' | 'incident_update' | 'communication' | 'maintenance_reminder' | 'admin_alert';
 export type DeliveryState = 'queued' | 'sending' | 'sent' | 'failed' | 'dead';
 
 export interface Delivery {

@@ -30,7 +30,6 @@ export interface SnapshotState {
   builtAt: number;
   /** The start of the next day in the page's zone: the page's "past days" move on then. */
   validUntil: number;
-  day: string;
   state: PageState;
   /** Rendered bodies by path: "/", "/api/v2/summary.json", ... */
   bodies: Map<string, Body>;
@@ -150,7 +149,6 @@ export class Snapshot {
       version,
       builtAt: now.getTime(),
       validUntil: dayStart(daysBefore(dayKey(now.toISOString(), config.timeZone), -1), config.timeZone).getTime(),
-      day: dayKey(now.toISOString(), config.timeZone),
       state,
       bodies,
       live: { version, title, status: state.status, html, hashes },

@@ -3,7 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { createComponent } from '../../server/domain/components.js';
 import { findSubscriber, updateChoice } from '../../server/domain/subscribers.js';
 import { importCsv } from '../../server/domain/subscriber-csv.js';
-import { addUser, csrfOf, signIn, startPharos, type Agent, type TestPharos, settleMail as settle } from '../helpers/pharos.js';
+import { csrfOf, type Agent, type TestPharos, settleMail as settle } from '../helpers/pharos.js';
+import { startMailWorld } from '../helpers/mail-world.js';
 import { TestSmtp } from '../helpers/smtp.js';
 
 const system = { type: 'system' } as const;
@@ -53,13 +54,7 @@ describe('the admin subscribers page: counts, search, filter, remove, export and
   let operator: Agent;
 
   before(async () => {
-    smtp = new TestSmtp();
-    await smtp.start();
-    p = await startPharos({ env: { SMTP_URL: smtp.url } });
-    await addUser(p, 'admin@acme.test', 'admin');
-    await addUser(p, 'operator@acme.test', 'operator');
-    admin = await signIn(p, 'admin@acme.test');
-    operator = await signIn(p, 'operator@acme.test');
+    ({ smtp, p, admin, operator } = await startMailWorld());
 
     // A component whose name a spreadsheet would run as a formula.
     const formula = createComponent(p.ctx, system, { name: '=HYPERLINK("http://evil.test","x")' }).id;

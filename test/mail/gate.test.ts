@@ -4,7 +4,8 @@ import request from 'supertest';
 import { createComponent } from '../../server/domain/components.js';
 import { createIncident } from '../../server/domain/incident-writes.js';
 import { importCsv } from '../../server/domain/subscriber-csv.js';
-import { addUser, signIn, startPharos, submit, type Agent, type TestPharos, settleMail as settle } from '../helpers/pharos.js';
+import { startPharos, submit, type Agent, type TestPharos, settleMail as settle } from '../helpers/pharos.js';
+import { startMailWorld } from '../helpers/mail-world.js';
 import { TestSmtp } from '../helpers/smtp.js';
 
 const system = { type: 'system' } as const;
@@ -28,13 +29,7 @@ describe('the registration gate: open, restricted, paused, and closing by itself
   let api: string;
 
   before(async () => {
-    smtp = new TestSmtp();
-    await smtp.start();
-    p = await startPharos({ env: { SMTP_URL: smtp.url } });
-    await addUser(p, 'admin@acme.test', 'admin');
-    await addUser(p, 'operator@acme.test', 'operator');
-    admin = await signIn(p, 'admin@acme.test');
-    operator = await signIn(p, 'operator@acme.test');
+    ({ smtp, p, admin, operator } = await startMailWorld());
     api = createComponent(p.ctx, system, { name: 'API' }).id;
     // An existing subscriber, confirmed before any of this, at a domain the restricted mode will not list.
     const imported = importCsv(p.ctx, system, 'member@existing.net\n', true);
