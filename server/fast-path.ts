@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { securityHeaders } from './app.js';
 import type { Context } from './context.js';
+import { writeBody } from './snapshot/body.js';
 
 /** The headers helmet sets, computed once by running it against a recorder. */
 function helmetHeaders(ctx: Context): Record<string, string> {
@@ -24,6 +25,7 @@ function helmetHeaders(ctx: Context): Record<string, string> {
  */
 export function snapshotFastPath(ctx: Context): (req: IncomingMessage, res: ServerResponse) => boolean {
   const security = helmetHeaders(ctx);
+  const withCors = { ...security, 'Access-Control-Allow-Origin': '*' };
   return (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     const url = req.url ?? '';
@@ -32,22 +34,7 @@ export function snapshotFastPath(ctx: Context): (req: IncomingMessage, res: Serv
     if (path !== '/' && !path.startsWith('/api/v2/')) return false;
     const body = ctx.snapshot.current().bodies.get(path);
     if (!body) return false;
-    const headers: Record<string, string | number> = {
-      ...security,
-      'Content-Type': body.type,
-      'Cache-Control': 'no-cache',
-      ETag: body.etag,
-    };
-    if (path !== '/') headers['Access-Control-Allow-Origin'] = '*';
-    const inm = req.headers['if-none-match'];
-    if (inm && inm.split(',').some((t) => t.trim().replace(/^W\//, '') === body.etag)) {
-      res.writeHead(304, headers);
-      res.end();
-      return true;
-    }
-    headers['Content-Length'] = body.bytes.length;
-    res.writeHead(200, headers);
-    res.end(req.method === 'HEAD' ? undefined : body.bytes);
+    writeBody(req, res, body, path === '/' ? security : withCors);
     return true;
   };
 }

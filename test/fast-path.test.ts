@@ -1,29 +1,56 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import request from 'supertest';
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { createComponent } from '../server/domain/components.js';
 import { startPharos, type TestPharos } from './helpers/pharos.js';
 
 const system = { type: 'system' } as const;
-const HEADERS = ['content-type', 'etag', 'cache-control', 'content-security-policy', 'x-content-type-options', 'x-frame-options', 'referrer-policy', 'access-control-allow-origin', 'strict-transport-security', 'cross-origin-opener-policy'];
+
+/** A request that keeps the bytes as sent (fetch and supertest decode compressed bodies). */
+function raw(url: string, headers: Record<string, string>, method = 'GET'): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const HEADERS = ['content-type', 'content-encoding', 'vary', 'etag', 'cache-control', 'content-security-policy', 'x-content-type-options', 'x-frame-options', 'referrer-policy', 'access-control-allow-origin', 'strict-transport-security', 'cross-origin-opener-policy'];
 
 /** The listening server answers the hottest reads before Express: the very same bytes and headers. */
 describe('the snapshot fast path', () => {
   let p: TestPharos;
+  // The same app without the fast path in front: Express alone, on its own port.
+  let express: Server;
+  let expressUrl: string;
   before(async () => {
     p = await startPharos({ listen: true });
     createComponent(p.ctx, system, { name: 'API' });
+    express = createServer(p.app);
+    await new Promise<void>((resolve) => express.listen(0, '127.0.0.1', resolve));
+    expressUrl = `http://127.0.0.1:${(express.address() as AddressInfo).port}`;
   });
-  after(() => p.close());
+  after(async () => {
+    await new Promise((resolve) => express.close(resolve));
+    await p.close();
+  });
 
   for (const path of ['/', '/api/v2/summary.json', '/api/v2/status.json', '/api/v2/components.json', '/api/v2/scheduled-maintenances/upcoming.json']) {
-    it(`GET ${path}: the same status, body and headers as through Express`, async () => {
-      const fast = await fetch(`${p.url}${path}`);
-      const slow = await request(p.app).get(path);
-      assert.equal(fast.status, slow.status);
-      assert.equal(await fast.text(), slow.text);
-      for (const h of HEADERS) assert.equal(fast.headers.get(h) ?? undefined, slow.headers[h], `${path} ${h}`);
-    });
+    for (const encoding of ['identity', 'gzip', 'br']) {
+      it(`GET ${path} (${encoding}): the same status, bytes and headers as through Express`, async () => {
+        const fast = await raw(`${p.url}${path}`, { 'Accept-Encoding': encoding });
+        const slow = await raw(`${expressUrl}${path}`, { 'Accept-Encoding': encoding });
+        assert.equal(fast.status, slow.status);
+        assert.ok(fast.body.equals(slow.body), 'the same bytes');
+        for (const h of HEADERS) assert.equal(fast.headers[h], slow.headers[h], `${path} ${h}`);
+      });
+    }
   }
 
   it('answers If-None-Match with 304 and no body, HEAD with headers only, and a query string like the path', async () => {
@@ -33,14 +60,42 @@ describe('the snapshot fast path', () => {
     assert.equal(again.status, 304);
     assert.equal(await again.text(), '');
     assert.equal(again.headers.get('access-control-allow-origin'), '*');
-    const head = await fetch(`${p.url}/`, { method: 'HEAD' });
+    const head = await raw(`${p.url}/`, { 'Accept-Encoding': 'gzip' }, 'HEAD');
     assert.equal(head.status, 200);
-    assert.equal(await head.text(), '');
-    const full = Buffer.from(await (await fetch(`${p.url}/`)).arrayBuffer());
-    assert.equal(Number(head.headers.get('content-length')), full.length);
+    assert.equal(head.body.length, 0);
+    const full = await raw(`${p.url}/`, { 'Accept-Encoding': 'gzip' });
+    assert.equal(head.headers['content-length'], String(full.body.length));
+    assert.equal(head.headers['content-encoding'], 'gzip');
     const withQuery = await fetch(`${p.url}/api/v2/status.json?callback=x`);
     assert.equal(withQuery.status, 200);
     assert.match(await withQuery.text(), /"indicator"/);
+  });
+
+  it('compresses as the client accepts (brotli first, q=0 honoured), each form with its own ETag, all answering If-None-Match', async () => {
+    const plain = await raw(`${p.url}/`, {});
+    assert.equal(plain.headers['content-encoding'], undefined);
+    assert.match(plain.body.toString(), /<html/);
+    const br = await raw(`${p.url}/`, { 'Accept-Encoding': 'gzip, deflate, br' });
+    assert.equal(br.headers['content-encoding'], 'br');
+    assert.ok(brotliDecompressSync(br.body).equals(plain.body), 'brotli decodes to the same page');
+    assert.ok(br.body.length < plain.body.length / 3, `${br.body.length} of ${plain.body.length} bytes`);
+    const gz = await raw(`${p.url}/`, { 'Accept-Encoding': 'br;q=0, gzip' });
+    assert.equal(gz.headers['content-encoding'], 'gzip');
+    assert.ok(gunzipSync(gz.body).equals(plain.body), 'gzip decodes to the same page');
+    const none = await raw(`${p.url}/`, { 'Accept-Encoding': 'identity, *;q=0' });
+    assert.equal(none.headers['content-encoding'], undefined);
+    const tags = new Set([plain.headers.etag, br.headers.etag, gz.headers.etag]);
+    assert.equal(tags.size, 3, 'one strong ETag per form');
+    for (const r of [plain, br, gz]) {
+      assert.equal(r.headers.vary, 'Accept-Encoding');
+      assert.match(String(r.headers['cache-control']), /stale-while-revalidate=\d+/);
+      assert.match(String(r.headers['cache-control']), /stale-if-error=\d+/);
+    }
+    // A client that cached the gzip form and now asks for brotli still has the same content.
+    const again = await raw(`${p.url}/`, { 'Accept-Encoding': 'br', 'If-None-Match': String(gz.headers.etag) });
+    assert.equal(again.status, 304);
+    assert.equal(again.body.length, 0);
+    assert.equal(again.headers.etag, br.headers.etag);
   });
 
   it('leaves everything else to Express: unknown v2 paths, other methods', async () => {

@@ -6,17 +6,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../../server/config.js';
-import { createContext, type Clock } from '../../server/context.js';
-import { createGroup } from '../../server/domain/component-groups.js';
-import { createComponent } from '../../server/domain/components.js';
-import { createIncident, patchIncident } from '../../server/domain/incident-writes.js';
-import { createLog } from '../../server/log.js';
 import { projectRoot } from '../../server/paths.js';
 import { report } from './report.js';
+import { seed } from './seed.js';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 8);
-const system = { type: 'system' } as const;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -25,34 +19,6 @@ async function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
-}
-
-/** 40 components in 6 groups, 3 open incidents with 5 updates each, 300 past incidents over 90 days. */
-function seed(dataDir: string): void {
-  let t = Date.now() - 91 * 86_400_000;
-  const clock: Clock = { now: () => new Date(t) };
-  const ctx = createContext(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', PAGE_NAME: 'ACME Status' }), { clock, log: createLog('silent') });
-  const components: string[] = [];
-  for (let g = 0; g < 6; g++) {
-    const group = createGroup(ctx, system, { name: `Region ${g + 1}` });
-    for (let c = 0; c < (g < 4 ? 7 : 6); c++) components.push(createComponent(ctx, system, { name: `Service ${g + 1}.${c + 1}`, group_id: group.id }).id);
-  }
-  const pick = (i: number) => components[i % components.length] ?? '';
-  for (let i = 0; i < 300; i++) {
-    t += (90 * 86_400_000) / 300;
-    const incident = createIncident(ctx, system, { name: `Past incident ${i + 1}`, body: 'Investigating.', components: { [pick(i)]: i % 3 ? 'partial_outage' : 'major_outage' } });
-    t += 45 * 60_000;
-    patchIncident(ctx, system, incident.id, { status: 'resolved', body: 'Resolved.' });
-  }
-  t = Date.now() - 3 * 3_600_000;
-  for (let i = 0; i < 3; i++) {
-    const incident = createIncident(ctx, system, { name: `Open incident ${i + 1}`, body: 'We are investigating.', components: { [pick(i * 5)]: 'major_outage' } });
-    for (const status of ['identified', 'monitoring', 'identified', 'monitoring'] as const) {
-      t += 10 * 60_000;
-      patchIncident(ctx, system, incident.id, { status, body: `Still on it (${status}).` });
-    }
-  }
-  ctx.db.close();
 }
 
 interface WrkResult {

@@ -32,11 +32,11 @@ export interface ComponentUptime {
   uptime: number | null;
 }
 
+/** A span of one status, in epoch milliseconds (end Infinity while it lasts). */
 interface Interval {
-  component_id: string;
   status: ComponentStatus;
-  started_at: string;
-  ended_at: string | null;
+  start: number;
+  end: number;
 }
 
 /** The first instant of a calendar day in the zone (01:00 where midnight does not exist). */
@@ -48,8 +48,10 @@ export function dayStart(key: string, timeZone: string): Date {
 export function minutesIn(intervals: Interval[], from: number, to: number): DayMinutes {
   const m: DayMinutes = { major: 0, partial: 0, degraded: 0, maintenance: 0, observed: 0 };
   for (const i of intervals) {
-    const start = Math.max(Date.parse(i.started_at), from);
-    const end = Math.min(i.ended_at ? Date.parse(i.ended_at) : Infinity, to);
+    // Sorted by start: nothing later overlaps the day.
+    if (i.start >= to) break;
+    const start = Math.max(i.start, from);
+    const end = Math.min(i.end, to);
     if (end <= start) continue;
     const minutes = (end - start) / 60_000;
     m.observed += minutes;
@@ -76,16 +78,46 @@ export function uptimePercent(days: DayMinutes[]): number | null {
   return Math.max(0, 100 * (1 - down / observed));
 }
 
+/** Each component's status spans overlapping [from, now], sorted by start, times parsed once. */
 function intervalsSince(db: Db, from: string): Map<string, Interval[]> {
   const rows = db
     .prepare(
       `SELECT component_id, status, started_at, ended_at FROM component_status_log
        WHERE ended_at IS NULL OR ended_at > ? ORDER BY started_at`,
     )
-    .all(from) as Interval[];
+    .all(from) as { component_id: string; status: ComponentStatus; started_at: string; ended_at: string | null }[];
   const by = new Map<string, Interval[]>();
-  for (const r of rows) by.set(r.component_id, [...(by.get(r.component_id) ?? []), r]);
+  for (const r of rows) {
+    const span = { status: r.status, start: Date.parse(r.started_at), end: r.ended_at ? Date.parse(r.ended_at) : Infinity };
+    const list = by.get(r.component_id);
+    if (list) list.push(span);
+    else by.set(r.component_id, [span]);
+  }
   return by;
+}
+
+interface FrameDay {
+  n: number;
+  key: string;
+  from: number;
+  /** The next day's start (now for today, applied by the caller). */
+  to: number;
+  label: string;
+}
+
+/** The 90 days' boundaries and labels depend only on the day and the zone: computed once per day. */
+let frameCache: { today: string; timeZone: string; days: FrameDay[] } | undefined;
+function dayFrame(today: string, timeZone: string): FrameDay[] {
+  if (frameCache?.today === today && frameCache.timeZone === timeZone) return frameCache.days;
+  const days = Array.from({ length: UPTIME_DAYS }, (_, i) => {
+    const n = UPTIME_DAYS - 1 - i;
+    const key = daysBefore(today, n);
+    const from = dayStart(key, timeZone).getTime();
+    const to = dayStart(daysBefore(today, n - 1), timeZone).getTime();
+    return { n, key, from, to, label: formatDate(new Date(from + 12 * 3_600_000).toISOString(), timeZone) };
+  });
+  frameCache = { today, timeZone, days };
+  return days;
 }
 
 /**
@@ -150,35 +182,30 @@ export function uptimeBars(db: Db, timeZone: string, now: Date, componentIds: st
     )
     .all(windowStart.toISOString()) as { component_id: string; id: string; name: string; started_at: string; resolved_at: string | null }[];
 
-  // Day boundaries and labels once for all components; incidents indexed by component.
-  const frame = Array.from({ length: UPTIME_DAYS }, (_, i) => {
-    const n = UPTIME_DAYS - 1 - i;
-    const key = daysBefore(today, n);
-    const from = dayStart(key, timeZone).getTime();
-    const to = n === 0 ? now.getTime() : dayStart(daysBefore(today, n - 1), timeZone).getTime();
-    return { n, key, from, to, label: formatDate(new Date(from + 12 * 3_600_000).toISOString(), timeZone) };
-  });
-  const incidentsOf = new Map<string, typeof incidentRows>();
-  for (const r of incidentRows) incidentsOf.set(r.component_id, [...(incidentsOf.get(r.component_id) ?? []), r]);
+  // Day boundaries and labels once for all components; incidents indexed by component, times parsed once.
+  const frame = dayFrame(today, timeZone);
+  const incidentsOf = new Map<string, { id: string; name: string; start: number; end: number }[]>();
+  for (const r of incidentRows) {
+    const entry = { id: r.id, name: r.name, start: Date.parse(r.started_at), end: r.resolved_at ? Date.parse(r.resolved_at) : Infinity };
+    const list = incidentsOf.get(r.component_id);
+    if (list) list.push(entry);
+    else incidentsOf.set(r.component_id, [entry]);
+  }
 
   const result = new Map<string, ComponentUptime>();
   for (const id of componentIds) {
     const own = intervals.get(id) ?? [];
-    const born = own[0] ? Date.parse(own[0].started_at) : now.getTime();
+    const born = own[0] ? own[0].start : now.getTime();
     const mine = incidentsOf.get(id) ?? [];
     const days: DayBar[] = [];
-    for (const { n, key, from, to, label } of frame) {
+    for (const day of frame) {
+      const { n, key, from, label } = day;
+      const to = n === 0 ? now.getTime() : day.to;
       if (to <= born) continue;
       const m = (n > 0 ? stored.get(id + key) : undefined) ?? minutesIn(own, from, to);
-      days.push({
-        ...m,
-        key,
-        label,
-        worst: worstOf(m),
-        incidents: mine
-          .filter((r) => Date.parse(r.started_at) < to && (!r.resolved_at || Date.parse(r.resolved_at) > from))
-          .map((r) => ({ id: r.id, name: r.name })),
-      });
+      const incidents: { id: string; name: string }[] = [];
+      for (const r of mine) if (r.start < to && r.end > from) incidents.push({ id: r.id, name: r.name });
+      days.push({ major: m.major, partial: m.partial, degraded: m.degraded, maintenance: m.maintenance, observed: m.observed, key, label, worst: worstOf(m), incidents });
     }
     result.set(id, { days, uptime: uptimePercent(days) });
   }

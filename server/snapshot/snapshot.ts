@@ -8,13 +8,10 @@ import type { Log } from '../log.js';
 import type { Views } from '../render/engine.js';
 import { dayKey, daysBefore } from '../render/format.js';
 import { dayStart } from '../domain/uptime.js';
+import { makeBody, type Body } from './body.js';
 import { buildPageState, type PageState } from './build.js';
 
-export interface Body {
-  bytes: Buffer;
-  etag: string;
-  type: string;
-}
+export type { Body } from './body.js';
 
 export interface PageUpdate {
   version: number;
@@ -38,11 +35,6 @@ export interface SnapshotState {
 }
 
 const REFRESH_MS = 5 * 60_000;
-
-function body(content: string, type: string): Body {
-  const bytes = Buffer.from(content);
-  return { bytes, type, etag: `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"` };
-}
 
 /**
  * What the public sees, rebuilt once after each committed change (and when the day turns), so that
@@ -123,9 +115,9 @@ export class Snapshot {
     const hashes = Object.fromEntries(Object.entries(html).map(([k, v]) => [k, createHash('sha256').update(v).digest('base64url').slice(0, 12)]));
     const page = views.render('public/status', { ...data, title, fragments: html, hashes, version, live: true }, 'public');
     const v2 = state.v2;
-    const json = (value: unknown) => body(JSON.stringify(value), 'application/json; charset=utf-8');
+    const json = (value: unknown) => makeBody(JSON.stringify(value), 'application/json; charset=utf-8');
     const bodies = new Map<string, Body>([
-      ['/', body(page, 'text/html; charset=utf-8')],
+      ['/', makeBody(page, 'text/html; charset=utf-8')],
       [
         '/api/v2/summary.json',
         json({

@@ -3,7 +3,7 @@ import type { Context } from '../context.js';
 import { getGate } from '../domain/subscription-gate.js';
 import { zoneLabel } from '../render/format.js';
 import type { Layout } from '../render/engine.js';
-import type { Body } from '../snapshot/snapshot.js';
+import { writeBody, type Body } from '../snapshot/body.js';
 
 /** Renders a page with what every page needs (page name, user, CSRF token). */
 export function renderPage(
@@ -24,14 +24,9 @@ export function renderPage(
   res.status(opts.status ?? 200).type('html').send(html);
 }
 
-/** Sends a prebuilt body with its ETag, answering 304 when the client already has it. */
-export function sendBody(req: Request, res: Response, body: Body, cacheControl = 'no-cache'): void {
-  res.set({ ETag: body.etag, 'Content-Type': body.type, 'Cache-Control': cacheControl });
-  if (req.fresh) {
-    res.status(304).end();
-    return;
-  }
-  res.send(body.bytes);
+/** Sends a prebuilt body (compressed as the client accepts), answering 304 when the client already has it. */
+export function sendBody(req: Request, res: Response, body: Body): void {
+  writeBody(req, res, body);
 }
 
 /** A form body as flat strings (urlencoded, non-extended); repeated fields become lists. */
