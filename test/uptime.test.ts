@@ -63,14 +63,17 @@ function rowOf(html: string, name: string): string {
 }
 
 /** The bars (their tip texts) and the uptime figure of one component on the status page. */
-function barsOnPage(html: string, name: string): { label: string; tips: string[]; barCount: number; figure: string } {
+function barsOnPage(html: string, name: string): { label: string; tips: string[]; barCount: number; dayCount: number; figure: string } {
   const row = rowOf(html, name);
   const ol = /<ol class="uptime" aria-label="([^"]*)">([\s\S]*?)<\/ol>/.exec(row);
   assert.ok(ol, `${name} has an uptime bar`);
   const inner = ol[2] ?? '';
   const tips = [...inner.matchAll(/<span class="tip">([^<]*)<\/span>/g)].map((m) => m[1] ?? '');
   const figure = /<p class="uptime__figure[^"]*">([^<]*)<\/p>/.exec(row)?.[1] ?? '';
-  return { label: ol[1] ?? '', tips, barCount: (inner.match(/<li class="bar /g) ?? []).length, figure };
+  // A run of quiet days is one bar spanning n days ("bar span nN"); any other day is a bar of its own.
+  const spans = [...inner.matchAll(/<li class="bar span n(\d+)"/g)].map((m) => Number(m[1]));
+  const singles = (inner.match(/<li class="bar bar--/g) ?? []).length;
+  return { label: ol[1] ?? '', tips, barCount: singles + spans.length, dayCount: singles + spans.reduce((a, b) => a + b, 0), figure };
 }
 
 const expectedPercent = (down: number, observed: number) => 100 * (1 - down / observed);
@@ -222,16 +225,19 @@ describe('uptime from a constructed history (UTC)', () => {
     assert.equal(veteran.uptime, 100);
   });
 
-  it('renders one labelled bar per day and the uptime percentage on the status page', async () => {
+  it('renders every day, labelled (quiet runs as one bar), and the uptime percentage on the status page', async () => {
     const html = await statusPage(p);
 
     const api = barsOnPage(html, 'API');
     assert.equal(api.label, 'API: the last 11 days');
-    assert.equal(api.barCount, 11);
-    assert.equal(api.tips.length, 11, 'every bar has a text label');
-    assert.ok(api.tips.every((t) => /^\d{1,2} \w+ 2026: \S/.test(t)), api.tips.join('\n'));
-    assert.ok(api.tips.includes('29 November 2026: Major outage, 45 min of major outage; Database failover'), api.tips.join('\n'));
-    assert.ok(api.tips.includes('28 November 2026: no downtime'), api.tips.join('\n'));
+    assert.equal(api.dayCount, 11);
+    assert.equal(api.barCount, 3, 'nine quiet days, the outage, today');
+    assert.equal(api.tips.length, 3, 'every bar has a text label');
+    assert.deepEqual(api.tips, [
+      '20 November 2026 – 28 November 2026: no downtime',
+      '29 November 2026: Major outage, 45 min of major outage; Database failover',
+      '30 November 2026: no downtime',
+    ]);
     assert.equal(api.figure, '99.70 % uptime · 11 days');
 
     const storage = barsOnPage(html, 'Storage');
@@ -252,11 +258,13 @@ describe('uptime from a constructed history (UTC)', () => {
     assert.equal(backups.figure, '100.00 % uptime · 11 days');
 
     const veteran = barsOnPage(html, 'Veteran');
-    assert.equal(veteran.barCount, 90);
+    assert.equal(veteran.dayCount, 90);
+    assert.deepEqual(veteran.tips, ['2 September 2026 – 30 November 2026: no downtime']);
     assert.equal(veteran.figure, '100.00 % uptime · 90 days');
 
     const young = barsOnPage(html, 'Young');
-    assert.equal(young.barCount, 6);
+    assert.equal(young.dayCount, 6);
+    assert.equal(young.barCount, 3);
     assert.equal(young.figure, '98.26 % uptime · 6 days');
   });
 

@@ -26,8 +26,16 @@ export interface DayBar extends DayMinutes {
   incidents: { id: string; name: string }[];
 }
 
+/** Bars as drawn: a run of days without downtime or incidents is one span; any other day stands alone. */
+export interface BarSpan {
+  days: number;
+  first: DayBar;
+  last: DayBar;
+}
+
 export interface ComponentUptime {
   days: DayBar[];
+  spans: BarSpan[];
   /** Percent over the days shown, or null before any minute was observed. */
   uptime: number | null;
 }
@@ -207,7 +215,25 @@ export function uptimeBars(db: Db, timeZone: string, now: Date, componentIds: st
       for (const r of mine) if (r.start < to && r.end > from) incidents.push({ id: r.id, name: r.name });
       days.push({ major: m.major, partial: m.partial, degraded: m.degraded, maintenance: m.maintenance, observed: m.observed, key, label, worst: worstOf(m), incidents });
     }
-    result.set(id, { days, uptime: uptimePercent(days) });
+    result.set(id, { days, spans: barSpans(days), uptime: uptimePercent(days) });
   }
   return result;
+}
+
+const quiet = (d: DayBar) => d.worst === 'operational' && d.incidents.length === 0;
+
+/**
+ * Consecutive quiet days merged into one span: the page carries a few dozen bars per component instead
+ * of 90 (and screen readers read "1 – 20 September: no downtime" once, not twenty times).
+ */
+export function barSpans(days: DayBar[]): BarSpan[] {
+  const spans: BarSpan[] = [];
+  for (const day of days) {
+    const open = spans[spans.length - 1];
+    if (open && quiet(day) && quiet(open.last)) {
+      open.last = day;
+      open.days++;
+    } else spans.push({ days: 1, first: day, last: day });
+  }
+  return spans;
 }
