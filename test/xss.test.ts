@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { io, type Socket } from 'socket.io-client';
 import request from 'supertest';
 import { createUser } from '../server/domain/users.js';
-import type { ClientToServerEvents, ServerToClientEvents } from '../server/realtime/types.js';
-import type { PageUpdate } from '../server/snapshot/snapshot.js';
 import { csrfOf, PASSWORD, signIn, startPharos, submit, type Agent, type TestPharos } from './helpers/pharos.js';
+import { viewer } from './helpers/viewer.js';
 
 /**
  * Hostile text typed by an operator (or sent by automation) is shown as text everywhere it appears:
@@ -128,21 +126,6 @@ const t = {
   apiResolvedBody: (k: Kind) => `AR-${k} ${PAYLOADS[k]}`,
 };
 
-function waitForPage(socket: Socket<ServerToClientEvents, ClientToServerEvents>, accept: (u: PageUpdate) => boolean): Promise<PageUpdate> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      socket.off('page', listener);
-      reject(new Error('no matching "page" event within 5 s'));
-    }, 5000);
-    const listener = (u: PageUpdate) => {
-      if (!accept(u)) return;
-      clearTimeout(timer);
-      socket.off('page', listener);
-      resolve(u);
-    };
-    socket.on('page', listener);
-  });
-}
 
 describe('hostile text is rendered inert', () => {
   let p: TestPharos;
@@ -407,13 +390,9 @@ describe('hostile text is rendered inert', () => {
   });
 
   it('sends live fragments with every name as text, on connection and after a change', async () => {
-    const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(p.url, {
-      transports: ['websocket'],
-      forceNew: true,
-      reconnection: false,
-    });
+    const v = viewer(p.url);
     try {
-      const first = await waitForPage(socket, () => true);
+      const first = await v.next(() => true);
       const { banner, components, incidents, past } = first.html;
       assertInert(banner, 'live banner');
       assertPage(components, 'live components', each((k) => [t.group(k), t.component(k), t.componentDescription(k), t.apiComponent(k)]));
@@ -423,14 +402,15 @@ describe('hostile text is rendered inert', () => {
 
       const live = `L-live ${PAYLOADS.svg}`;
       const description = Object.values(PAYLOADS).join(' ');
-      const changed = waitForPage(socket, (u) => u.version > first.version && u.html.components.includes('L-live'));
+      const changed = v.next((u) => u.version > first.version && u.html.components.includes('L-live'));
       await api('post', '/components').send({ component: { name: live, description, status: 'major_outage' } }).expect(201);
       const next = await changed;
-      for (const [region, html] of Object.entries(next.html)) assertInert(html, `live ${region} after a change`);
+      for (const [region, html] of Object.entries(next.update.html)) assertInert(html, `live ${region} after a change`);
+      for (const [id, row] of Object.entries(next.update.rows ?? {})) assertInert(row, `live row ${id} after a change`);
       assertShown(next.html.components, live, 'live components after a change');
       assertShown(next.html.components, description, 'live components after a change');
     } finally {
-      socket.disconnect();
+      v.socket.disconnect();
     }
   });
 });

@@ -1,12 +1,22 @@
-// Live status page: every committed change arrives once as 'page' (and again on every reconnection, so no
-// stale state stays on screen), and the regions are replaced in place with the server-rendered fragments.
+// Live status page. On (re)connection the server is told which version of each region the page shows
+// (their data-hash) and sends only what differs; after each committed change it sends the regions that
+// changed, or only the component rows that changed. Everything is replaced in place with server-rendered HTML.
 (function () {
   'use strict';
   var marker = document.getElementById('live');
   if (!marker || typeof io !== 'function') return;
   var regions = ['banner', 'notices', 'maintenance', 'incidents', 'components', 'past', 'subscribe'];
-  // socket.io starts with HTTP long-polling and upgrades to a websocket, so the page stays live where websockets are blocked.
-  var socket = io();
+  function shown() {
+    var hashes = {};
+    for (var i = 0; i < regions.length; i++) {
+      var el = document.getElementById(regions[i]);
+      if (el && el.getAttribute('data-hash')) hashes[regions[i]] = el.getAttribute('data-hash');
+    }
+    return hashes;
+  }
+  // socket.io starts with HTTP long-polling and upgrades to a websocket, so the page stays live where
+  // websockets are blocked. auth is asked for again at every reconnection.
+  var socket = io({ auth: function (send) { send({ hashes: shown() }); } });
   socket.on('page', function (update) {
     for (var i = 0; i < regions.length; i++) {
       var el = document.getElementById(regions[i]);
@@ -16,6 +26,14 @@
       // Fragments come from our own templates, with every value escaped there.
       el.innerHTML = update.html[regions[i]];
       if (hash) el.setAttribute('data-hash', hash);
+    }
+    if (update.rows) {
+      for (var id in update.rows) {
+        var row = document.getElementById('component-' + id);
+        if (row && Object.prototype.hasOwnProperty.call(update.rows, id)) row.outerHTML = update.rows[id];
+      }
+      var components = document.getElementById('components');
+      if (components && update.hashes) components.setAttribute('data-hash', update.hashes.components);
     }
     document.title = update.title;
     marker.setAttribute('data-live-version', String(update.version));

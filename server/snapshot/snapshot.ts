@@ -13,13 +13,31 @@ import { buildPageState, type PageState } from './build.js';
 
 export type { Body } from './body.js';
 
+export const REGIONS = ['banner', 'notices', 'maintenance', 'components', 'incidents', 'past', 'subscribe'] as const;
+export type Region = (typeof REGIONS)[number];
+
+/** The whole live state of the page, from which each viewer is sent what it lacks. */
+export interface LiveState {
+  version: number;
+  title: string;
+  status: PageState['status'];
+  html: Record<Region, string>;
+  /** A short hash per region: the page replaces only the regions that changed (not a form being typed in). */
+  hashes: Record<Region, string>;
+  /** Each component row's HTML by component id; the components region is made of them. */
+  rows: Record<string, string>;
+  /** The components region without its rows (groups, order, which components show). */
+  layoutKey: string;
+}
+
+/** What a viewer receives: the regions it lacks, or only the component rows that changed. */
 export interface PageUpdate {
   version: number;
   title: string;
   status: PageState['status'];
-  html: { banner: string; notices: string; maintenance: string; components: string; incidents: string; past: string; subscribe: string };
-  /** A short hash per fragment: the page replaces only the regions that changed (not a form being typed in). */
-  hashes: Record<string, string>;
+  html: Partial<Record<Region, string>>;
+  rows?: Record<string, string>;
+  hashes: Record<Region, string>;
 }
 
 export interface SnapshotState {
@@ -30,11 +48,18 @@ export interface SnapshotState {
   state: PageState;
   /** Rendered bodies by path: "/", "/api/v2/summary.json", ... */
   bodies: Map<string, Body>;
-  /** What every live viewer receives after a change. */
-  live: PageUpdate;
+  /** What live viewers are sent from (see realtime/payload.ts). */
+  live: LiveState;
 }
 
 const REFRESH_MS = 5 * 60_000;
+
+const shortHash = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 12);
+
+/** What the components region shows besides its rows: groups, their names, the order, which components. */
+function layoutKey(layout: PageState['layout']): string {
+  return JSON.stringify(layout.map((item) => (item.kind === 'group' ? [item.group.id, item.group.name, item.components.map((c) => c.id)] : item.component.id)));
+}
 
 /**
  * What the public sees, rebuilt once after each committed change (and when the day turns), so that
@@ -96,23 +121,36 @@ export class Snapshot {
     return this.snapshot;
   }
 
+  /** Each visible component's row, rendered once; its data-hash tells a live page whether it has it. */
+  private renderRows(state: PageState): Record<string, string> {
+    const rows: Record<string, string> = {};
+    const components = state.layout.flatMap((item) => (item.kind === 'group' ? item.components : [item.component]));
+    for (const c of components) {
+      const uptime = state.uptime[c.id];
+      const rowHash = shortHash(JSON.stringify([c, uptime ?? null]));
+      rows[c.id] = this.deps.views.partial('status/component-row', { ...c, rowHash, uptime: state.uptime }).trim();
+    }
+    return rows;
+  }
+
   rebuild(version: number): SnapshotState {
     if (this.snapshot && !this.stale && version < this.snapshot.version) return this.snapshot;
     const { db, views, config, pageId, clock } = this.deps;
     const now = clock.now();
     const state = buildPageState(db, { config, pageId, now });
     const data = { ...state, pageName: config.pageName };
-    const html = {
+    const rows = this.renderRows(state);
+    const html: Record<Region, string> = {
       banner: views.partial('status/banner', data),
       notices: views.partial('status/notices', data),
       maintenance: views.partial('status/maintenance', data),
       subscribe: views.partial('status/subscribe', data),
-      components: views.partial('status/components', data),
+      components: views.partial('status/components', { ...data, rows }),
       incidents: views.partial('status/incidents', data),
       past: views.partial('status/past', data),
     };
     const title = state.status.indicator === 'none' ? config.pageName : `${state.status.description} · ${config.pageName}`;
-    const hashes = Object.fromEntries(Object.entries(html).map(([k, v]) => [k, createHash('sha256').update(v).digest('base64url').slice(0, 12)]));
+    const hashes = Object.fromEntries(REGIONS.map((k) => [k, shortHash(html[k])])) as Record<Region, string>;
     const page = views.render('public/status', { ...data, title, fragments: html, hashes, version, live: true }, 'public');
     const v2 = state.v2;
     const json = (value: unknown) => makeBody(JSON.stringify(value), 'application/json; charset=utf-8');
@@ -143,7 +181,7 @@ export class Snapshot {
       validUntil: dayStart(daysBefore(dayKey(now.toISOString(), config.timeZone), -1), config.timeZone).getTime(),
       state,
       bodies,
-      live: { version, title, status: state.status, html, hashes },
+      live: { version, title, status: state.status, html, hashes, rows, layoutKey: layoutKey(state.layout) },
     };
     for (const listener of this.listeners) listener(this.snapshot);
     return this.snapshot;

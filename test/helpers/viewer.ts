@@ -1,25 +1,69 @@
 import { io as connect, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../server/realtime/types.js';
-import type { PageUpdate } from '../../server/snapshot/snapshot.js';
+import { REGIONS, type PageUpdate, type Region } from '../../server/snapshot/snapshot.js';
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-/** Collects every 'page' event a client receives. */
+/** What a viewer's page shows after an event: every region's HTML as public/js/status.js composes it. */
+export interface View {
+  version: number;
+  title: string;
+  status: PageUpdate['status'];
+  html: Record<Region, string>;
+  /** The event itself, as sent. */
+  update: PageUpdate;
+}
+
+/** Replaces the row `<li … id="component-ID">…</li>` (with its nested bars) in the components region. */
+function replaceRow(components: string, id: string, row: string): string {
+  const at = components.indexOf(`id="component-${id}"`);
+  if (at === -1) throw new Error(`the page has no row for component ${id}`);
+  const start = components.lastIndexOf('<li', at);
+  let depth = 0;
+  const tag = /<li[\s>]|<\/li>/g;
+  tag.lastIndex = start;
+  for (let m = tag.exec(components); m; m = tag.exec(components)) {
+    depth += m[0] === '</li>' ? -1 : 1;
+    if (depth === 0) return components.slice(0, start) + row + components.slice(m.index + m[0].length);
+  }
+  throw new Error(`unbalanced row for component ${id}`);
+}
+
+/**
+ * A socket.io viewer of the status page that behaves like the page's script: it tells the server which
+ * regions it has on every (re)connection, applies regions and rows as they come, and records each
+ * resulting view.
+ */
 export function viewer(url: string, transports: ('websocket' | 'polling')[] = ['websocket']) {
-  const socket: Client = connect(url, { transports, reconnectionDelay: 50, reconnectionDelayMax: 200, forceNew: true });
-  const received: PageUpdate[] = [];
-  const waiters: { test: (u: PageUpdate) => boolean; resolve: (u: PageUpdate) => void }[] = [];
+  const html = Object.fromEntries(REGIONS.map((r) => [r, ''])) as Record<Region, string>;
+  const hashes: Partial<Record<Region, string>> = {};
+  const socket: Client = connect(url, {
+    transports,
+    reconnectionDelay: 50,
+    reconnectionDelayMax: 200,
+    forceNew: true,
+    auth: (send) => send({ hashes }),
+  });
+  const received: View[] = [];
+  const waiters: { test: (u: View) => boolean; resolve: (u: View) => void }[] = [];
   socket.on('page', (update) => {
-    received.push(update);
+    for (const region of REGIONS) {
+      const fragment = update.html[region];
+      if (typeof fragment === 'string') html[region] = fragment;
+      hashes[region] = update.hashes[region];
+    }
+    for (const [id, row] of Object.entries(update.rows ?? {})) html.components = replaceRow(html.components, id, row);
+    const view: View = { version: update.version, title: update.title, status: update.status, html: { ...html }, update };
+    received.push(view);
     for (const w of [...waiters]) {
-      if (w.test(update)) {
+      if (w.test(view)) {
         waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(update);
+        w.resolve(view);
       }
     }
   });
-  const next = (test: (u: PageUpdate) => boolean, ms = 3000) =>
-    new Promise<PageUpdate>((resolve, reject) => {
+  const next = (test: (u: View) => boolean, ms = 3000) =>
+    new Promise<View>((resolve, reject) => {
       const found = received.find(test);
       if (found) return resolve(found);
       const timer = setTimeout(() => reject(new Error(`no matching page event within ${ms} ms; got ${received.length}`)), ms);
@@ -27,4 +71,3 @@ export function viewer(url: string, transports: ('websocket' | 'polling')[] = ['
     });
   return { socket, received, next };
 }
-
