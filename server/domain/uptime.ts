@@ -209,7 +209,8 @@ export function uptimeBars(db: Db, timeZone: string, now: Date, componentIds: st
     for (const day of frame) {
       const { n, key, from, label } = day;
       const to = n === 0 ? now.getTime() : day.to;
-      if (to <= born) continue;
+      // Today is shown from the component's first minute (as "no data yet"); earlier days once it existed.
+      if (n === 0 ? born > to : to <= born) continue;
       const m = (n > 0 ? stored.get(id + key) : undefined) ?? minutesIn(own, from, to);
       const incidents: { id: string; name: string }[] = [];
       for (const r of mine) if (r.start < to && r.end > from) incidents.push({ id: r.id, name: r.name });
