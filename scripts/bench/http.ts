@@ -30,7 +30,7 @@ interface WrkResult {
 
 function wrk(url: string, connections: number, headers: string[] = []): WrkResult {
   const args = ['-t2', `-c${connections}`, `-d${DURATION}s`, '--latency', ...headers.flatMap((h) => ['-H', h]), url];
-  const run = spawnSync('bash', ['-c', `ulimit -n 65536; exec wrk ${args.map((a) => `'${a}'`).join(' ')}`], { encoding: 'utf8', timeout: (DURATION + 30) * 1000 });
+  const run = spawnSync('bash', ['-c', `ulimit -n $(ulimit -Hn); exec wrk ${args.map((a) => `'${a}'`).join(' ')}`], { encoding: 'utf8', timeout: (DURATION + 30) * 1000 });
   const out = run.stdout;
   const ms = (label: string) => {
     const m = new RegExp(`${label}%\\s+([\\d.]+)(us|ms|s)`).exec(out);

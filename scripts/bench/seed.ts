@@ -3,6 +3,7 @@
 import { loadConfig } from '../../server/config.js';
 import { createContext, type Clock } from '../../server/context.js';
 import { createGroup } from '../../server/domain/component-groups.js';
+import { createApiKey } from '../../server/domain/api-keys.js';
 import { createComponent } from '../../server/domain/components.js';
 import { createIncident, patchIncident } from '../../server/domain/incident-writes.js';
 import { createLog } from '../../server/log.js';
@@ -11,8 +12,16 @@ const system = { type: 'system' } as const;
 
 export const SEEDED_PAGE = '40 components in 6 groups, 3 open incidents with 5 updates each, 300 past incidents over 90 days';
 
+export interface Seeded {
+  pageId: string;
+  /** A management API key, for the benchmarks that post. */
+  apiKey: string;
+  openIncidentIds: string[];
+  componentIds: string[];
+}
+
 /** 40 components in 6 groups, 3 open incidents with 5 updates each, 300 past incidents over 90 days. */
-export function seed(dataDir: string): void {
+export function seed(dataDir: string): Seeded {
   let t = Date.now() - 91 * 86_400_000;
   const clock: Clock = { now: () => new Date(t) };
   const ctx = createContext(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', PAGE_NAME: 'ACME Status' }), { clock, log: createLog('silent') });
@@ -29,12 +38,17 @@ export function seed(dataDir: string): void {
     patchIncident(ctx, system, incident.id, { status: 'resolved', body: 'Resolved.' });
   }
   t = Date.now() - 3 * 3_600_000;
+  const openIncidentIds: string[] = [];
   for (let i = 0; i < 3; i++) {
     const incident = createIncident(ctx, system, { name: `Open incident ${i + 1}`, body: 'We are investigating.', components: { [pick(i * 5)]: 'major_outage' } });
     for (const status of ['identified', 'monitoring', 'identified', 'monitoring'] as const) {
       t += 10 * 60_000;
       patchIncident(ctx, system, incident.id, { status, body: `Still on it (${status}).` });
     }
+    openIncidentIds.push(incident.id);
   }
+  const { key } = createApiKey(ctx.db, { name: 'benchmark' }, null, new Date());
+  const pageId = ctx.pageId;
   ctx.db.close();
+  return { pageId, apiKey: key, openIncidentIds, componentIds: components };
 }

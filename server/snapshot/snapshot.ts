@@ -75,16 +75,40 @@ export class Snapshot {
     private readonly deps: { db: Db; views: Views; config: Config; pageId: string; clock: Clock; log: Log },
   ) {}
 
-  /** Rebuild after every committed change. */
+  /** The newest committed change not rebuilt yet (0: none). */
+  private pending = 0;
+  private scheduled: NodeJS.Immediate | undefined;
+
+  /**
+   * Rebuild after committed changes: once the code that committed has finished (so an operator's
+   * response is written before thousands of viewers are sent the change), and once for changes
+   * committed together. A read in between rebuilds at once: nobody reads a state older than a commit.
+   */
   attach(bus: Bus): () => void {
-    return bus.on('page.changed', (change) => {
-      try {
-        this.rebuild(change.eventId);
-      } catch (err) {
-        this.stale = true;
-        this.deps.log.error({ err, change }, 'snapshot rebuild failed');
-      }
+    const off = bus.on('page.changed', (change) => {
+      this.pending = Math.max(this.pending, change.eventId);
+      this.scheduled ??= setImmediate(() => {
+        this.scheduled = undefined;
+        this.catchUp();
+      });
     });
+    return () => {
+      off();
+      if (this.scheduled) clearImmediate(this.scheduled);
+      this.scheduled = undefined;
+    };
+  }
+
+  private catchUp(): void {
+    if (!this.pending || (this.snapshot && !this.stale && this.pending <= this.snapshot.version)) return;
+    // A context closed right after a change (a script, a test) has nothing left to show.
+    if (!this.deps.db.open) return;
+    try {
+      this.rebuild(this.pending);
+    } catch (err) {
+      this.stale = true;
+      this.deps.log.error({ err, version: this.pending }, 'snapshot rebuild failed');
+    }
   }
 
   /**
@@ -116,8 +140,9 @@ export class Snapshot {
     const now = this.deps.clock.now();
     // A number comparison on the hot path; the calendar arithmetic happens once per rebuild.
     if (!this.snapshot || this.stale || now.getTime() >= this.snapshot.validUntil) {
-      return this.rebuild(lastEventId(this.deps));
+      return this.rebuild(Math.max(lastEventId(this.deps), this.pending));
     }
+    if (this.pending > this.snapshot.version) return this.rebuild(this.pending);
     return this.snapshot;
   }
 

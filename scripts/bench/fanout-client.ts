@@ -1,0 +1,81 @@
+// One of the fanout benchmark's client processes: `count` socket.io viewers of the status page (websocket,
+// reconnecting with socket.io's default delays, like the page's script), driven by its parent over IPC.
+// It reports when all are connected, when each received the next update, and when each was back and
+// current after a server restart. Times are wall-clock milliseconds (performance.timeOrigin + now()).
+import { io, type Socket } from 'socket.io-client';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../server/realtime/types.js';
+
+type Viewer = Socket<ServerToClientEvents, ClientToServerEvents>;
+export type ToClient =
+  | { type: 'start'; url: string; count: number; hashes: Record<string, string> }
+  | { type: 'arm'; phase: 'update' | 'restart' }
+  /** Report now, with whoever has not received yet counted as missing. */
+  | { type: 'report' }
+  | { type: 'exit' };
+export type FromClient =
+  | { type: 'connected'; count: number; failed: number }
+  | { type: 'times'; phase: 'update' | 'restart'; times: number[]; missing: number };
+
+const now = () => performance.timeOrigin + performance.now();
+const send = (m: FromClient) => process.send?.(m);
+
+const viewers: Viewer[] = [];
+let armed: { phase: 'update' | 'restart'; times: (number | undefined)[]; away: boolean[] } | undefined;
+let hashes: Record<string, string> = {};
+
+function report(): void {
+  if (!armed) return;
+  const times = armed.times.filter((t): t is number => t !== undefined);
+  send({ type: 'times', phase: armed.phase, times, missing: armed.times.length - times.length });
+  armed = undefined;
+}
+
+function maybeDone(): void {
+  if (armed && armed.times.every((t) => t !== undefined)) report();
+}
+
+function open(url: string, index: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket: Viewer = io(url, { transports: ['websocket'], forceNew: true, auth: (cb) => cb({ hashes }) });
+    viewers[index] = socket;
+    const timer = setTimeout(() => resolve(false), 60_000);
+    socket.once('page', () => (clearTimeout(timer), resolve(true)));
+    socket.on('disconnect', () => {
+      if (armed?.phase === 'restart') armed.away[index] = true;
+    });
+    socket.on('page', (update) => {
+      // What a page would keep: the newest hash of every region.
+      hashes = { ...hashes, ...update.hashes };
+      if (!armed || armed.times[index] !== undefined) return;
+      // After a restart, "current" is the first state received once reconnected.
+      if (armed.phase === 'restart' && !armed.away[index]) return;
+      armed.times[index] = now();
+      maybeDone();
+    });
+  });
+}
+
+process.on('message', (m: ToClient) => {
+  if (m.type === 'start') {
+    hashes = m.hashes;
+    void (async () => {
+      const pending: Promise<boolean>[] = [];
+      // A ramp: 50 viewers every 25 ms, as a crowd arriving, not one burst of SYNs.
+      for (let i = 0; i < m.count; i++) {
+        pending.push(open(m.url, i));
+        if (i % 50 === 49) await new Promise((r) => setTimeout(r, 25));
+      }
+      const ok = await Promise.all(pending);
+      send({ type: 'connected', count: ok.filter(Boolean).length, failed: ok.filter((x) => !x).length });
+    })();
+  } else if (m.type === 'arm') {
+    armed = { phase: m.phase, times: viewers.map(() => undefined), away: viewers.map(() => false) };
+  } else if (m.type === 'report') {
+    report();
+  } else if (m.type === 'exit') {
+    for (const v of viewers) v.close();
+    setTimeout(() => process.exit(0), 100);
+  }
+});
+// Reported even if the parent stops waiting: a bounded run.
+setTimeout(() => process.exit(2), 10 * 60_000).unref();

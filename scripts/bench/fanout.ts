@@ -1,0 +1,153 @@
+// npm run bench:fanout: N socket.io viewers of the seeded status page (default 10,000, websocket, spread
+// over several client processes), one update posted through the management API: each viewer's delivery
+// latency from the POST, how many received it, the server's RSS and CPU; then a server restart and the
+// time until every viewer is back and current. Everything on 127.0.0.1, bounded in time.
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { projectRoot } from '../../server/paths.js';
+import type { FromClient, ToClient } from './fanout-client.js';
+import { buildProduction, processStats, startProduction, type RunningPharos } from './pharos-process.js';
+import { percentile, report } from './report.js';
+import { SEEDED_PAGE, seed } from './seed.js';
+
+const VIEWERS = Number(process.env.BENCH_VIEWERS ?? 10_000);
+const PROCESSES = Number(process.env.BENCH_CLIENT_PROCESSES ?? 4);
+const WAIT_MS = 30_000;
+const now = () => performance.timeOrigin + performance.now();
+
+/** The data-hash of every region of the page as served: what a browser that loaded it would send. */
+async function pageHashes(url: string): Promise<Record<string, string>> {
+  const html = await (await fetch(`${url}/`)).text();
+  return Object.fromEntries([...html.matchAll(/<section id="([a-z]+)" data-hash="([^"]+)"/g)].map((m) => [m[1] ?? '', m[2] ?? '']));
+}
+
+class ClientProcess {
+  readonly child: ChildProcess;
+  private readonly waiting = new Map<string, (m: FromClient) => void>();
+  constructor() {
+    this.child = fork(join(projectRoot(), 'scripts/bench/fanout-client.ts'), {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    this.child.on('message', (m: FromClient) => {
+      const key = m.type === 'times' ? `times:${m.phase}` : m.type;
+      this.waiting.get(key)?.(m);
+      this.waiting.delete(key);
+    });
+  }
+  send(m: ToClient): void {
+    this.child.send(m);
+  }
+  next<T extends FromClient>(key: string, ms: number): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${key} from a client process within ${ms} ms`)), ms);
+      this.waiting.set(key, (m) => (clearTimeout(timer), resolve(m as T)));
+    });
+  }
+}
+
+/** Arms every client for a phase, runs `act`, and gathers the receipt times (missing ones counted). */
+async function gather(clients: ClientProcess[], phase: 'update' | 'restart', act: () => Promise<void>): Promise<{ times: number[]; missing: number }> {
+  for (const c of clients) c.send({ type: 'arm', phase });
+  const results = clients.map((c) => c.next<Extract<FromClient, { type: 'times' }>>(`times:${phase}`, WAIT_MS + 10_000));
+  await act();
+  const late = setTimeout(() => clients.forEach((c) => c.send({ type: 'report' })), WAIT_MS);
+  const all = await Promise.all(results);
+  clearTimeout(late);
+  return { times: all.flatMap((r) => r.times).sort((a, b) => a - b), missing: all.reduce((s, r) => s + r.missing, 0) };
+}
+
+const ms = (v: number) => `${Math.round(v)} ms`;
+
+async function main(): Promise<void> {
+  buildProduction();
+  const dir = mkdtempSync(join(tmpdir(), 'pharos-bench-fanout-'));
+  const seeded = seed(dir);
+  let pharos: RunningPharos | undefined = await startProduction(dir);
+  const clients = Array.from({ length: PROCESSES }, () => new ClientProcess());
+  try {
+    const url = pharos.url;
+    const hashes = await pageHashes(url);
+    const idle = processStats(pharos.child.pid ?? 0);
+
+    // Connect everyone, spread over the client processes.
+    const t0 = now();
+    const share = (i: number) => Math.floor(VIEWERS / PROCESSES) + (i < VIEWERS % PROCESSES ? 1 : 0);
+    const connected = clients.map((c) => c.next<Extract<FromClient, { type: 'connected' }>>('connected', 120_000));
+    clients.forEach((c, i) => c.send({ type: 'start', url, count: share(i), hashes }));
+    const counts = await Promise.all(connected);
+    const connectMs = now() - t0;
+    const viewers = counts.reduce((s, c) => s + c.count, 0);
+    await new Promise((r) => setTimeout(r, 2000));
+    const settled = processStats(pharos.child.pid ?? 0);
+
+    // One update, through the management API, changing an incident and a component.
+    const incidentId = seeded.openIncidentIds[0] ?? '';
+    const componentId = seeded.componentIds[1] ?? '';
+    let postedAt = 0;
+    let answeredMs = 0;
+    const before = processStats(pharos.child.pid ?? 0);
+    const update = await gather(clients, 'update', async () => {
+      postedAt = now();
+      const res = await fetch(`${url}/api/v1/pages/${seeded.pageId}/incidents/${incidentId}`, {
+        method: 'PATCH',
+        headers: { Authorization: `OAuth ${seeded.apiKey}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ incident: { status: 'identified', body: 'Fanout benchmark: the attack is filtered.', components: { [componentId]: 'partial_outage' } } }),
+      });
+      answeredMs = now() - postedAt;
+      if (!res.ok) throw new Error(`update refused: ${res.status} ${await res.text()}`);
+    });
+    const after = processStats(pharos.child.pid ?? 0);
+    const latencies = update.times.map((t) => t - postedAt);
+
+    // A restart: SIGTERM, a new process on the same port; every viewer reconnects by itself.
+    let stoppedAt = 0;
+    let readyAt = 0;
+    const restart = await gather(clients, 'restart', async () => {
+      const port = pharos?.port;
+      stoppedAt = now();
+      await pharos?.stop();
+      pharos = await startProduction(dir, {}, port);
+      readyAt = now();
+    });
+    const back = restart.times.map((t) => t - stoppedAt);
+
+    report(
+      `fanout: ${VIEWERS.toLocaleString('en')} live viewers, one update`,
+      'npm run bench:fanout',
+      [
+        ['viewers connected (websocket)', `${viewers.toLocaleString('en')} of ${VIEWERS.toLocaleString('en')} in ${(connectMs / 1000).toFixed(1)} s${counts.some((c) => c.failed) ? ` · ${counts.reduce((s, c) => s + c.failed, 0)} failed` : ''}`, 'all'],
+        ['update PATCH answered', ms(answeredMs), ''],
+        ['received the update', `${update.times.length.toLocaleString('en')} of ${viewers.toLocaleString('en')}`, 'all'],
+        ['delivery latency from the POST · p50 / p95 / p99 / max', `${ms(percentile(latencies, 50))} / ${ms(percentile(latencies, 95))} / ${ms(percentile(latencies, 99))} / ${ms(latencies.at(-1) ?? NaN)}`, 'p99 < 500 ms'],
+        ['server RSS: idle / with the viewers connected / after the update', `${idle.rssMiB.toFixed(0)} / ${settled.rssMiB.toFixed(0)} / ${after.rssMiB.toFixed(0)} MiB`, '< 400 MiB'],
+        ['server CPU: connecting everyone / sending the update', `${(settled.cpuSeconds - idle.cpuSeconds).toFixed(1)} s / ${(after.cpuSeconds - before.cpuSeconds).toFixed(2)} s`, ''],
+        ['restart: new process answering, from SIGTERM', ms(readyAt - stoppedAt), ''],
+        [
+          'restart: viewers back and current, from SIGTERM · p50 / p99 / last',
+          `${ms(percentile(back, 50))} / ${ms(percentile(back, 99))} / ${ms(back.at(-1) ?? NaN)}${restart.missing ? ` · ${restart.missing} not back within ${WAIT_MS / 1000} s` : ''}`,
+          '',
+        ],
+      ],
+      [
+        `Seeded page: ${SEEDED_PAGE}. ${PROCESSES} client processes of socket.io-client (websocket only, default reconnection delays 1–5 s with jitter, as the page's script), each viewer connecting with the page's region hashes as a browser does. Pharos from the production build, one process; clients and server share the machine's cores. Latency is from just before the PATCH is sent to each viewer's receipt, wall clock across processes.`,
+      ],
+    );
+  } finally {
+    for (const c of clients) {
+      if (c.child.connected) c.send({ type: 'exit' });
+      setTimeout(() => c.child.kill('SIGKILL'), 2000).unref();
+    }
+    await pharos?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main()
+  .then(() => process.exit(0))
+  .catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
