@@ -24,7 +24,10 @@ export async function startServer(ctx: Context, port = ctx.config.port, host = c
   const stopWatching = ctx.snapshot.watch();
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
-    http.listen(port, host, () => {
+    // A deep accept queue: after a restart thousands of viewers reconnect within a second, and a full
+    // queue drops their SYNs (each then waits for TCP's retransmission, 1 s, 3 s, 7 s...). The kernel
+    // caps it at net.core.somaxconn.
+    http.listen({ port, host, backlog: 4096 }, () => {
       http.off('error', reject);
       resolve();
     });

@@ -66,6 +66,21 @@ describe('live payloads carry only what changed', () => {
     v.socket.close();
   });
 
+  it('time passing changes no row: minutes later, a change to one component still sends that row alone', async () => {
+    const v = viewer(p.url);
+    const first = await v.next(() => true);
+    p.clock.advance(60_000);
+    const slow = createIncident(p.ctx, system, { name: 'Web app slow', status: 'investigating', components: { [web]: 'degraded_performance' } });
+    const degraded = await v.next((u) => u.version > first.version);
+    assert.match(degraded.html.components, /uptime · today/, 'every row has today’s figure by now');
+    // Today's bar counts minutes as they pass; what the rows show stays the same.
+    p.clock.advance(17 * 60_000);
+    patchIncident(p.ctx, system, slow.id, { status: 'resolved' });
+    const resolved = await v.next((u) => u.version > degraded.version);
+    assert.deepEqual(Object.keys(resolved.update.rows ?? {}), [web]);
+    v.socket.close();
+  });
+
   it('a page that is current gets no HTML when it connects; a page with one old region gets that region', async () => {
     const live = p.ctx.snapshot.current().live;
     const current = await firstEvent(p.url, { hashes: live.hashes });

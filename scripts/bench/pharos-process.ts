@@ -31,10 +31,21 @@ export interface RunningPharos {
 /** `node dist/server/main.js` with as many open files as allowed (`ulimit -n` up to the hard limit), resolved once /api/v2/status.json answers. */
 export async function startProduction(dataDir: string, env: Record<string, string> = {}, port?: number): Promise<RunningPharos> {
   const p = port ?? (await freePort());
-  const child = spawn('bash', ['-c', `ulimit -n $(ulimit -Hn) && exec "${process.execPath}" dist/server/main.js`], {
+  // To profile the server under a benchmark: BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const args = process.env.BENCH_NODE_ARGS ?? '';
+  const child = spawn('bash', ['-c', `ulimit -n $(ulimit -Hn) && exec "${process.execPath}" ${args} dist/server/main.js`], {
     cwd: projectRoot(),
-    env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, PORT: String(p), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production', PAGE_NAME: 'ACME Status', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      PATH: process.env.PATH ?? '',
+      DATA_DIR: dataDir,
+      PORT: String(p),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+      NODE_ENV: 'production',
+      PAGE_NAME: 'ACME Status',
+      ...env,
+    },
+    stdio: ['ignore', process.env.BENCH_LOG_LEVEL ? 'inherit' : 'ignore', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${p}`;

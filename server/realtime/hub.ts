@@ -35,7 +35,10 @@ export function startRealtime(ctx: Context, http: HttpServer): { io: Io; stop: (
   const unsubscribe = ctx.snapshot.onChange((s) => {
     const update = changesBetween(last, s.live);
     last = s.live;
-    if (update) io.emit('page', update);
+    if (!update) return;
+    const started = performance.now();
+    io.emit('page', update);
+    ctx.log.info({ viewers: io.engine.clientsCount, bytes: JSON.stringify(update).length, ms: Math.round(performance.now() - started) }, 'change sent to live viewers');
   });
   const stopAdmin = startAdminProgress(ctx, io);
   return {

@@ -151,9 +151,9 @@ export class Snapshot {
     const rows: Record<string, string> = {};
     const components = state.layout.flatMap((item) => (item.kind === 'group' ? item.components : [item.component]));
     for (const c of components) {
-      const uptime = state.uptime[c.id];
-      const rowHash = shortHash(JSON.stringify([c, uptime ?? null]));
-      rows[c.id] = this.deps.views.partial('status/component-row', { ...c, rowHash, uptime: state.uptime }).trim();
+      // The hash of what the row shows (not of its data: today's minutes move on while the row stays the same).
+      const html = this.deps.views.partial('status/component-row', { ...c, rowHash: '', uptime: state.uptime }).trim();
+      rows[c.id] = html.replace('data-hash=""', `data-hash="${shortHash(html)}"`);
     }
     return rows;
   }
