@@ -1,130 +1,167 @@
 // npm run bench:http: Pharos's status page and summary.json against Debian's nginx serving the very same
-// bytes as static files, measured with wrk in one run, at 100 and 1,000 connections, plain and with
-// If-None-Match (304). Everything on 127.0.0.1, each run bounded in time; it stops by itself.
-import { execSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+// bytes (plain, gzip, brotli) as static files, measured with wrk in one run, at 100 and 1,000 connections,
+// and with If-None-Match (304); and the time to rebuild the page's snapshot after a change. Everything on
+// 127.0.0.1, each run bounded in time; it stops by itself.
+import { fork, spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { loadConfig } from '../../server/config.js';
 import { projectRoot } from '../../server/paths.js';
-import { report } from './report.js';
-import { seed } from './seed.js';
+import { createContext } from '../../server/context.js';
+import { createLog } from '../../server/log.js';
+import { buildProduction, freePort, startProduction } from './pharos-process.js';
+import { percentile, report } from './report.js';
+import { SEEDED_PAGE, seed } from './seed.js';
+import { needTools, wrk } from './wrk.js';
 
-const DURATION = Number(process.env.BENCH_SECONDS ?? 8);
+const DURATION = Number(process.env.BENCH_SECONDS ?? 6);
+const PATHS = ['/', '/api/v2/summary.json'] as const;
+const ENCODINGS = { br: '.br', gzip: '.gz' } as const;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
+/** The bytes as sent (fetch would decode them) and the ETag. */
+function raw(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: Buffer; etag: string; encoding: string }> {
+  return new Promise((resolve, reject) => {
+    request(url, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), etag: String(res.headers.etag ?? ''), encoding: String(res.headers['content-encoding'] ?? 'identity') }));
+    })
+      .on('error', reject)
+      .end();
   });
 }
 
-interface WrkResult {
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: string;
-}
-
-function wrk(url: string, connections: number, headers: string[] = []): WrkResult {
-  const args = ['-t2', `-c${connections}`, `-d${DURATION}s`, '--latency', ...headers.flatMap((h) => ['-H', h]), url];
-  const run = spawnSync('bash', ['-c', `ulimit -n $(ulimit -Hn); exec wrk ${args.map((a) => `'${a}'`).join(' ')}`], { encoding: 'utf8', timeout: (DURATION + 30) * 1000 });
-  const out = run.stdout;
-  const ms = (label: string) => {
-    const m = new RegExp(`${label}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
-    if (!m) return NaN;
-    const v = Number(m[1]);
-    return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
-  };
-  const errors = /Socket errors:[^\n]*|Non-2xx or 3xx responses: \d+/.exec(out)?.[0] ?? '';
-  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN), p50: ms(' 50'), p99: ms(' 99'), errors };
-}
-
-async function main(): Promise<void> {
-  for (const tool of ['nginx', 'wrk']) {
-    if (spawnSync('bash', ['-c', `command -v ${tool}`]).status !== 0) throw new Error(`${tool} is needed: apt-get install nginx wrk`);
+/** Median, p95 and max of rebuilding the seeded page's snapshot, and of compressing its page once. */
+function rebuildTimes(dataDir: string): { rebuild: number[]; compress: number[] } {
+  const ctx = createContext(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', PAGE_NAME: 'ACME Status' }), { log: createLog('silent') });
+  const rebuild: number[] = [];
+  const compress: number[] = [];
+  let version = ctx.snapshot.current().version;
+  for (let i = 0; i < 30; i++) {
+    const started = performance.now();
+    const s = ctx.snapshot.rebuild(++version);
+    rebuild.push(performance.now() - started);
+    const page = s.bodies.get('/');
+    const c = performance.now();
+    page?.encoded('br');
+    page?.encoded('gzip');
+    compress.push(performance.now() - c);
   }
-  const root = projectRoot();
-  execSync('npm run -s build', { cwd: root, stdio: 'inherit' });
-  const dir = mkdtempSync(join(tmpdir(), 'pharos-bench-http-'));
-  const dataDir = join(dir, 'data');
-  seed(dataDir);
+  ctx.db.close();
+  // The first rounds warm the JIT up, as a running server is.
+  return { rebuild: rebuild.slice(5).sort((a, b) => a - b), compress: compress.slice(5).sort((a, b) => a - b) };
+}
 
-  const pharosPort = await freePort();
-  const nginxPort = await freePort();
-  const pharos = spawn(process.execPath, ['dist/server/main.js'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, PORT: String(pharosPort), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production', PAGE_NAME: 'ACME Status' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  let nginx: ReturnType<typeof spawn> | undefined;
-  try {
-    const base = `http://127.0.0.1:${pharosPort}`;
-    for (let i = 0; i < 100; i++) {
-      try {
-        if ((await fetch(`${base}/api/v2/status.json`)).ok) break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-    // nginx serves the very bytes Pharos returns, from its own config in a temporary folder.
-    const www = join(dir, 'www');
-    mkdirSync(join(www, 'api', 'v2'), { recursive: true });
-    const page = await fetch(`${base}/`);
-    const pageEtag = page.headers.get('etag') ?? '';
-    writeFileSync(join(www, 'index.html'), Buffer.from(await page.arrayBuffer()));
-    const summary = await fetch(`${base}/api/v2/summary.json`);
-    const summaryEtag = summary.headers.get('etag') ?? '';
-    writeFileSync(join(www, 'api', 'v2', 'summary.json'), Buffer.from(await summary.arrayBuffer()));
-    writeFileSync(
-      join(dir, 'nginx.conf'),
-      `worker_processes auto; pid ${join(dir, 'nginx.pid')}; error_log ${join(dir, 'error.log')};
+function nginxConfig(dir: string, www: string, port: number): string {
+  const location = (path: string, file: string, type: string) =>
+    `location = ${path} { default_type ${type}; add_header Vary Accept-Encoding; add_header Content-Encoding $ce; try_files ${file}$pre =404; }`;
+  return `worker_processes auto; pid ${join(dir, 'nginx.pid')}; error_log ${join(dir, 'error.log')};
 events { worker_connections 4096; }
 http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000;
   types { text/html html; application/json json; }
   client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-  server { listen 127.0.0.1:${nginxPort}; root ${www}; index index.html; } }
-`,
-    );
-    nginx = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'inherit' });
-    await new Promise((r) => setTimeout(r, 500));
-    const nginxBase = `http://127.0.0.1:${nginxPort}`;
-    const nginxEtag = (path: string) => fetch(`${nginxBase}${path}`).then((r) => r.headers.get('etag') ?? '');
+  # The precompressed files Pharos's own bytes were saved as, chosen as Pharos chooses: brotli, then gzip.
+  map $http_accept_encoding $pre { ~*\\bbr\\b .br; ~*gzip .gz; default ""; }
+  map $http_accept_encoding $ce { ~*\\bbr\\b br; ~*gzip gzip; default ""; }
+  server { listen 127.0.0.1:${port}; root ${www};
+    ${location('/', '/index.html', 'text/html')}
+    ${location('/api/v2/summary.json', '/api/v2/summary.json', 'application/json')} } }
+`;
+}
 
-    const rows: [string, string, string?][] = [];
-    for (const [path, etag] of [
-      ['/', pageEtag],
-      ['/api/v2/summary.json', summaryEtag],
-    ] as const) {
-      for (const connections of [100, 1000]) {
-        const a = wrk(`${base}${path}`, connections);
-        const b = wrk(`${nginxBase}${path}`, connections);
-        rows.push([
-          `${path} · ${connections} conn · Pharos / nginx req/s`,
-          `${Math.round(a.rps)} / ${Math.round(b.rps)} (${((100 * a.rps) / b.rps).toFixed(0)} %)`,
-          '≥ 50 %',
-        ]);
-        rows.push([`${path} · ${connections} conn · Pharos p50 / p99 (nginx p50 / p99)`, `${a.p50.toFixed(1)} / ${a.p99.toFixed(1)} ms (${b.p50.toFixed(1)} / ${b.p99.toFixed(1)} ms)${a.errors ? ` · ${a.errors}` : ''}`, 'p99 < 50 ms']);
+async function main(): Promise<void> {
+  needTools('nginx', 'wrk');
+  buildProduction();
+  const dir = mkdtempSync(join(tmpdir(), 'pharos-bench-http-'));
+  // nginx's workers run as another user: they must be able to read the files.
+  chmodSync(dir, 0o755);
+  const dataDir = join(dir, 'data');
+  seed(dataDir);
+  const times = rebuildTimes(dataDir);
+
+  const pharos = await startProduction(dataDir);
+  let nginx: ReturnType<typeof spawn> | undefined;
+  try {
+    // nginx serves the very bytes Pharos returns, in each encoding, from its own config in a temporary folder.
+    const www = join(dir, 'www');
+    const sizes: string[] = [];
+    for (const path of PATHS) {
+      const file = join(www, path === '/' ? 'index.html' : path);
+      mkdirSync(dirname(file), { recursive: true });
+      const plain = await raw(`${pharos.url}${path}`);
+      writeFileSync(file, plain.body);
+      const size = [`${(plain.body.length / 1024).toFixed(0)} KB`];
+      for (const [encoding, suffix] of Object.entries(ENCODINGS)) {
+        const encoded = await raw(`${pharos.url}${path}`, { 'Accept-Encoding': encoding });
+        if (encoded.encoding !== encoding) throw new Error(`Pharos answered ${path} with ${encoded.encoding} to Accept-Encoding: ${encoding}`);
+        writeFileSync(file + suffix, encoded.body);
+        size.push(`${encoding} ${(encoded.body.length / 1024).toFixed(1)} KB`);
       }
-      const a = wrk(`${base}${path}`, 100, [`If-None-Match: ${etag}`]);
-      const b = wrk(`${nginxBase}${path}`, 100, [`If-None-Match: ${await nginxEtag(path)}`]);
-      rows.push([`${path} · 100 conn · 304 · Pharos / nginx req/s`, `${Math.round(a.rps)} / ${Math.round(b.rps)} (${((100 * a.rps) / b.rps).toFixed(0)} %)`, '']);
+      sizes.push(`${path}: ${size.join(', ')}`);
     }
-    report(
-      'http: the status page and summary.json against nginx serving the same bytes',
-      'npm run bench:http',
-      rows,
-      [
-        `Seeded page: 40 components in 6 groups, 3 open incidents with 5 updates each, 300 past incidents over 90 days. wrk -t2, ${DURATION} s per run, Pharos (production build, one process) and nginx (worker_processes auto) on the same 2 cores, in turn. Compression (gzip/brotli) is not measured yet: Pharos does not compress its responses so far.`,
-      ],
-    );
+    const nginxPort = await freePort();
+    writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir, www, nginxPort));
+    nginx = spawn('bash', ['-c', `ulimit -n $(ulimit -Hn); exec nginx -c ${join(dir, 'nginx.conf')} -g 'daemon off;'`], { stdio: 'inherit' });
+    await new Promise((r) => setTimeout(r, 500));
+    const nginxUrl = `http://127.0.0.1:${nginxPort}`;
+    // Before measuring anything: nginx answers with Pharos's very bytes, in every encoding.
+    for (const path of PATHS) {
+      for (const encoding of ['identity', ...Object.keys(ENCODINGS)]) {
+        const [ours, theirs] = await Promise.all([raw(`${pharos.url}${path}`, { 'Accept-Encoding': encoding }), raw(`${nginxUrl}${path}`, { 'Accept-Encoding': encoding })]);
+        if (theirs.status !== 200 || theirs.encoding !== ours.encoding || !theirs.body.equals(ours.body)) {
+          throw new Error(`nginx does not serve ${path} (${encoding}) as Pharos does: ${theirs.status}, ${theirs.encoding}, ${theirs.body.length} bytes\n${readFileSync(join(dir, 'nginx.conf'), 'utf8')}`);
+        }
+      }
+    }
+
+    const rows: [string, string, string?][] = [
+      ['snapshot rebuild after a change · p50 / p95 / max (n=25)', `${percentile(times.rebuild, 50).toFixed(1)} / ${percentile(times.rebuild, 95).toFixed(1)} / ${(times.rebuild.at(-1) ?? NaN).toFixed(1)} ms`, '< 20 ms'],
+      ['compressing the new page once (brotli + gzip, on its first request) · p50', `${percentile(times.compress, 50).toFixed(1)} ms`, ''],
+    ];
+    const pair = async (path: string, label: string, connections: number, headers: string[], target: boolean) => {
+      const a = wrk(`${pharos.url}${path}`, connections, DURATION, headers);
+      const b = wrk(`${nginxUrl}${path}`, connections, DURATION, headers);
+      rows.push([`${path} · ${label} · ${connections} conn · Pharos / nginx req/s`, `${Math.round(a.rps)} / ${Math.round(b.rps)} (${((100 * a.rps) / b.rps).toFixed(0)} %)`, target ? '≥ 50 %' : '']);
+      rows.push([
+        `${path} · ${label} · ${connections} conn · Pharos p50 / p99 (nginx p50 / p99)`,
+        `${a.p50.toFixed(1)} / ${a.p99.toFixed(1)} ms (${b.p50.toFixed(1)} / ${b.p99.toFixed(1)} ms)${a.errors ? ` · Pharos: ${a.errors}` : ''}${b.errors ? ` · nginx: ${b.errors}` : ''}`,
+        target && connections === 1000 ? 'p99 < 50 ms' : '',
+      ]);
+    };
+    for (const path of PATHS) {
+      for (const connections of [100, 1000]) await pair(path, 'plain', connections, [], true);
+      for (const connections of [100, 1000]) await pair(path, 'brotli', connections, ['Accept-Encoding: br'], true);
+      await pair(path, 'gzip', 100, ['Accept-Encoding: gzip'], false);
+      // 304s: each server's own ETag for its plain form.
+      const a = wrk(`${pharos.url}${path}`, 100, DURATION, [`If-None-Match: ${(await raw(`${pharos.url}${path}`)).etag}`]);
+      const b = wrk(`${nginxUrl}${path}`, 100, DURATION, [`If-None-Match: ${(await raw(`${nginxUrl}${path}`)).etag}`]);
+      rows.push([`${path} · 304 · 100 conn · Pharos / nginx req/s`, `${Math.round(a.rps)} / ${Math.round(b.rps)} (${((100 * a.rps) / b.rps).toFixed(0)} %)`, '']);
+    }
+    // What one Node process does with no logic at all, in the same run: the ceiling for a single process.
+    const barePort = await freePort();
+    const bare = fork(join(projectRoot(), 'scripts/bench/bare-node.ts'), [join(www, 'index.html'), 'text/html', String(barePort)], { execArgv: ['--import', 'tsx'] });
+    await new Promise((resolve) => bare.once('message', resolve));
+    try {
+      for (const connections of [100, 1000]) {
+        const a = wrk(`${pharos.url}/`, connections, DURATION);
+        const b = wrk(`http://127.0.0.1:${barePort}/`, connections, DURATION);
+        rows.push([
+          `/ · plain · ${connections} conn · Pharos / bare node:http (same bytes, no logic) req/s, p99`,
+          `${Math.round(a.rps)} / ${Math.round(b.rps)} (${((100 * a.rps) / b.rps).toFixed(0)} %), ${a.p99.toFixed(1)} / ${b.p99.toFixed(1)} ms${b.errors ? ` · bare: ${b.errors}` : ''}`,
+          '',
+        ]);
+      }
+    } finally {
+      bare.kill('SIGKILL');
+    }
+    report('http: the status page and summary.json against nginx serving the same bytes', 'npm run bench:http', rows, [
+      `Seeded page: ${SEEDED_PAGE}. Bodies: ${sizes.join('; ')}. wrk -t2, ${DURATION} s per run, Pharos (production build, one process) and nginx (worker_processes auto, the same files precompressed) in turn on the same 2 cores as wrk. The rebuild is timed in-process on the same data, after 5 warm-up rounds.`,
+    ]);
   } finally {
     nginx?.kill('SIGTERM');
-    pharos.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 500));
-    pharos.kill('SIGKILL');
+    await pharos.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

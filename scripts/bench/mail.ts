@@ -1,9 +1,8 @@
 // npm run bench:mail: 10,000 confirmed subscribers, one update posted through the management API, a local
 // SMTP sink. Prints the time to enqueue, to the last delivery, messages per second and the operator's POST
 // latency while the mail goes out. Everything on 127.0.0.1, bounded in time; it stops by itself.
-import { spawn, execSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
@@ -14,25 +13,15 @@ import { createComponent } from '../../server/domain/components.js';
 import { createIncident } from '../../server/domain/incident-writes.js';
 import { importCsv } from '../../server/domain/subscriber-csv.js';
 import { createLog } from '../../server/log.js';
-import { projectRoot } from '../../server/paths.js';
+import { buildProduction, startProduction } from './pharos-process.js';
 import { percentile, report } from './report.js';
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 10_000);
 const LIMIT_MS = 120_000;
 const system = { type: 'system' } as const;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 async function main(): Promise<void> {
-  const root = projectRoot();
-  execSync('npm run -s build', { cwd: root, stdio: 'inherit' });
+  buildProduction();
   const dataDir = mkdtempSync(join(tmpdir(), 'pharos-bench-mail-'));
   const deadline = Date.now() + LIMIT_MS;
 
@@ -63,21 +52,9 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', () => resolve()));
   const smtpPort = (sink.server.address() as AddressInfo).port;
 
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['dist/server/main.js'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, LOG_LEVEL: 'warn', NODE_ENV: 'production' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const pharos = await startProduction(dataDir, { SMTP_URL: `smtp://127.0.0.1:${smtpPort}` });
   try {
-    while (Date.now() < deadline) {
-      try {
-        if ((await fetch(`${base}/api/v2/status.json`)).ok) break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    const base = pharos.url;
     const headers = { Authorization: `OAuth ${key}`, 'Content-Type': 'application/json' };
     const url = `${base}/api/v1/pages/${pageId}/incidents/${incident.id}`;
 
@@ -111,9 +88,7 @@ async function main(): Promise<void> {
       ['SMTP: a local smtp-server sink on loopback (no TLS), SMTP_MAX_CONNECTIONS=5; Pharos from the production build (`node dist/server/main.js`).'],
     );
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 500));
-    child.kill('SIGKILL');
+    await pharos.stop();
     sink.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
