@@ -3,6 +3,7 @@ import helmet from 'helmet';
 import { join } from 'node:path';
 import type { Context } from './context.js';
 import { adminRoutes } from './web/admin/index.js';
+import { healthRoutes } from './web/health.js';
 import { v1Routes } from './web/api/v1.js';
 import { v2Routes } from './web/api/v2.js';
 import { errorHandler, notFound } from './web/middleware/errors.js';
@@ -45,6 +46,7 @@ export function createApp(ctx: Context): express.Express {
   app.use(securityHeaders(ctx));
   // Static files under their own prefixes only: other paths (the hot ones) never cost a filesystem stat.
   for (const dir of ['css', 'js']) app.use(`/${dir}`, express.static(join(ctx.root, 'public', dir), { index: false, maxAge: '1h' }));
+  app.use(healthRoutes(ctx));
   app.use(calendarRoutes(ctx));
   app.use(publicRoutes(ctx));
   app.use(subscriptionRoutes(ctx));

@@ -52,3 +52,11 @@ export function migrate(db: Db, dir: string): string[] {
   }
   return done;
 }
+
+/** Migration files not recorded as applied (empty when the schema is current). */
+export function pendingMigrations(db: Db, dir: string): string[] {
+  const applied = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as string[]);
+  return readdirSync(dir)
+    .filter((f) => FILE_NAME.test(f) && !applied.has(f))
+    .sort();
+}
