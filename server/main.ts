@@ -6,6 +6,7 @@ import { MigrationError } from './db/migrate.js';
 import { ensureFirstAdmin } from './bootstrap.js';
 import { environmentWithDotEnv } from './env-file.js';
 import { startServer } from './server.js';
+import { startStaticMirror } from './snapshot/static-mirror.js';
 import { CATCH_UP, JOBS } from './jobs/index.js';
 import { startJobs } from './jobs/schedule.js';
 import { mailDir } from './mail/transport.js';
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
   }
   const setupUrl = await ensureFirstAdmin(ctx);
   const running = await startServer(ctx);
+  const stopMirror = startStaticMirror(ctx);
   ctx.mail.start();
   const jobs = startJobs(ctx, JOBS, CATCH_UP);
   const shown = ctx.config.publicUrl;
@@ -55,6 +57,7 @@ async function main(): Promise<void> {
     running
       .close()
       .then(() => ctx.mail.stop())
+      .then(() => stopMirror())
       .then(() => {
         ctx.db.close();
         unlock();

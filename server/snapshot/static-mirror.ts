@@ -1,0 +1,70 @@
+import { copyFile, mkdir, readdir, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Context } from '../context.js';
+import type { SnapshotState } from './snapshot.js';
+
+/** Where a snapshot path lives in the mirror: "/" is index.html, "/api/v2/x.json" keeps its path. */
+const fileOf = (path: string) => (path === '/' ? 'index.html' : path.slice(1));
+
+/** Writes `bytes` so that a reader (nginx) sees the old file or the new one, never half of one. */
+async function writeAtomically(file: string, bytes: Buffer | string): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const partial = `${file}.${process.pid}.partial`;
+  await writeFile(partial, bytes);
+  await rename(partial, file);
+}
+
+/**
+ * The static fallback: after every change, the current status page, its CSS and scripts and the v2 JSON
+ * are written to DATA_DIR/static, so that a web server in front (docs/nginx/pharos.conf) can keep
+ * serving the last state when Pharos does not answer. Writes are coalesced (the newest state wins) and
+ * skipped for unchanged bodies. Returns a stop function that waits for a write in progress.
+ */
+export function startStaticMirror(ctx: Context, dir = join(ctx.config.dataDir, 'static')): () => Promise<void> {
+  const written = new Map<string, string>();
+  let latest: SnapshotState | undefined;
+  let writing: Promise<void> | undefined;
+
+  const assets = (async () => {
+    for (const sub of ['css', 'js']) {
+      const from = join(ctx.root, 'public', sub);
+      for (const name of await readdir(from)) {
+        await mkdir(join(dir, sub), { recursive: true });
+        const partial = join(dir, sub, `${name}.${process.pid}.partial`);
+        await copyFile(join(from, name), partial);
+        await rename(partial, join(dir, sub, name));
+      }
+    }
+  })();
+
+  const flush = async (): Promise<void> => {
+    await assets;
+    while (latest) {
+      const state = latest;
+      latest = undefined;
+      for (const [path, body] of state.bodies) {
+        if (written.get(path) === body.etag) continue;
+        await writeAtomically(join(dir, fileOf(path)), body.bytes);
+        written.set(path, body.etag);
+      }
+    }
+  };
+  const schedule = (state: SnapshotState) => {
+    latest = state;
+    writing ??= flush()
+      .catch((err: unknown) => ctx.log.error({ err }, 'could not write the static fallback'))
+      .finally(() => {
+        writing = undefined;
+        // A change that arrived after the last loop turn.
+        if (latest) schedule(latest);
+      });
+  };
+
+  const off = ctx.snapshot.onChange(schedule);
+  schedule(ctx.snapshot.current());
+  return async () => {
+    off();
+    await assets.catch(() => undefined);
+    await writing;
+  };
+}
