@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -11,17 +10,10 @@ import { createComponent } from '../server/domain/components.js';
 import { scheduleMaintenance } from '../server/domain/maintenance.js';
 import { createLog } from '../server/log.js';
 import { projectRoot } from '../server/paths.js';
+import { freePort } from './helpers/process.js';
 
 const system = { type: 'system' } as const;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** A window whose start passed while Pharos was down starts at the next start of the real server. */
 describe('catching up at start', () => {

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -10,17 +9,10 @@ import { createIncident } from '../server/domain/incident-writes.js';
 import { projectRoot } from '../server/paths.js';
 import { startStaticMirror } from '../server/snapshot/static-mirror.js';
 import { startPharos, type TestPharos } from './helpers/pharos.js';
+import { freePort } from './helpers/process.js';
 
 const system = { type: 'system' } as const;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function until(test: () => boolean, ms = 5000): Promise<void> {
   const end = Date.now() + ms;

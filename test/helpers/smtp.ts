@@ -22,6 +22,8 @@ export type Verdict = { accept: true } | { accept: false; code: number; message:
 export class TestSmtp {
   readonly received: Received[] = [];
   decide: (to: string, count: number) => Verdict = () => ({ accept: true });
+  /** How long the server takes to answer each message's data (a slow server: sends stay in flight). */
+  delayMs = 0;
   port = 0;
   /** Server-side errors other than a client resetting its connection. */
   readonly errors: Error[] = [];
@@ -51,7 +53,8 @@ export class TestSmtp {
             err.responseCode = verdict.code;
             return callback(err);
           }
-          simpleParser(raw)
+          new Promise((r) => setTimeout(r, this.delayMs))
+            .then(() => simpleParser(raw))
             .then((mail) => {
               this.received.push({ to, raw, mail });
               this.check();
