@@ -7,6 +7,7 @@ import { healthRoutes } from './web/health.js';
 import { v1Routes } from './web/api/v1.js';
 import { v2Routes } from './web/api/v2.js';
 import { errorHandler, notFound } from './web/middleware/errors.js';
+import { requestLog } from './web/middleware/request-log.js';
 import { calendarRoutes } from './web/public/calendar.js';
 import { noticeRoutes } from './web/public/notices.js';
 import { publicRoutes } from './web/public/routes.js';
@@ -43,6 +44,7 @@ export function createApp(ctx: Context): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('trust proxy', ctx.config.trustProxy);
+  app.use(requestLog(ctx));
   app.use(securityHeaders(ctx));
   // Static files under their own prefixes only: other paths (the hot ones) never cost a filesystem stat.
   for (const dir of ['css', 'js']) app.use(`/${dir}`, express.static(join(ctx.root, 'public', dir), { index: false, maxAge: '1h' }));

@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import type { Actor } from '../domain/actors.js';
 import { Unauthorized } from '../errors.js';
+import type { Log } from '../log.js';
 import type { Layout } from '../render/engine.js';
 import type { User } from '../domain/users.js';
 
@@ -19,6 +20,8 @@ declare module 'express-serve-static-core' {
     csrfToken?: string;
     apiActor?: Actor;
     form?: FormContext;
+    /** The request's logger, carrying its request id (middleware/request-log.ts). */
+    log?: Log;
   }
 }
 

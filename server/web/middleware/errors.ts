@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import type { Context } from '../../context.js';
 import { HttpError, Invalid, NotFound } from '../../errors.js';
 import { formBody, renderPage } from '../respond.js';
+import { loggablePath } from './request-log.js';
 
 function wantsJson(req: Request): boolean {
   return req.path.startsWith('/api/') || (!req.accepts('html') && Boolean(req.accepts('json')));
@@ -39,7 +40,7 @@ export function errorHandler(ctx: Context): ErrorRequestHandler {
     if (res.headersSent) return next(err);
     const http = err instanceof HttpError ? err : fromFramework(err);
     if (!http) {
-      ctx.log.error({ err, method: req.method, url: req.originalUrl }, 'request failed');
+      (res.locals.log ?? ctx.log).error({ err, method: req.method, path: loggablePath(req) }, 'request failed');
     }
     const status = http?.status ?? 500;
     const code = http?.code ?? 'internal_error';
