@@ -32,7 +32,13 @@ export function snapshotFastPath(ctx: Context): (req: IncomingMessage, res: Serv
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
     if (path !== '/' && !path.startsWith('/api/v2/')) return false;
-    const body = ctx.snapshot.current().bodies.get(path);
+    let body;
+    try {
+      body = ctx.snapshot.current().bodies.get(path);
+    } catch {
+      // No state could ever be built: Express answers (and logs) the error; the process stays up.
+      return false;
+    }
     if (!body) return false;
     writeBody(req, res, body, path === '/' ? security : withCors);
     return true;

@@ -86,7 +86,7 @@ function adminRouteTable(s: Seeded): Route[] {
     ['GET', '/admin/incidents/:id/edit'],
     ['POST', '/admin/incidents/:id/edit', { name: 'Renamed by someone else' }],
     ['GET', '/admin/incidents/:id/delete'],
-    ['POST', '/admin/incidents/:id/delete', {}],
+    ['POST', '/admin/incidents/:id/delete', { confirm_password: PASSWORD }],
     ['GET', '/admin/incidents/:id/updates/:updateId/edit'],
     ['POST', '/admin/incidents/:id/updates/:updateId/edit', { body: 'Edited by someone else' }],
     ['GET', '/admin/incidents/:id/updates/:updateId/delete'],
@@ -117,15 +117,18 @@ function adminRouteTable(s: Seeded): Route[] {
     ['POST', '/admin/groups/:id/move', { direction: 'up' }],
     ['GET', '/admin/groups/:id/delete'],
     ['POST', '/admin/groups/:id/delete', {}],
+    // account.ts
+    ['GET', '/admin/account'],
+    ['POST', '/admin/account/sign-out-others', {}],
     // users.ts (the user id: the victim's, except for the role, where the operator promoting themselves is the attack)
     ['GET', '/admin/users'],
     ['POST', '/admin/users', { email: 'mallory@example.com', password: 'a long enough password', role: 'admin' }],
-    ['POST', '/admin/users/:id/role', { role: 'admin' }],
+    ['POST', '/admin/users/:id/role', { role: 'admin', confirm_password: PASSWORD }],
     ['GET', '/admin/users/:id/delete'],
     ['POST', '/admin/users/:id/delete', {}],
     // api-keys.ts
     ['GET', '/admin/api-keys'],
-    ['POST', '/admin/api-keys', { name: 'Injected key' }],
+    ['POST', '/admin/api-keys', { name: 'Injected key', confirm_password: PASSWORD }],
     ['POST', '/admin/api-keys/:id/revoke', {}],
     // settings.ts
     ['GET', '/admin/settings'],
@@ -133,7 +136,8 @@ function adminRouteTable(s: Seeded): Route[] {
     ['POST', '/admin/settings/subscriptions', { mode: 'paused', domains: '', threshold: '0', auto_mode: 'paused' }],
     // subscribers.ts
     ['GET', '/admin/subscribers'],
-    ['GET', '/admin/subscribers/export.csv'],
+    ['GET', '/admin/subscribers/export'],
+    ['POST', '/admin/subscribers/export.csv', { confirm_password: PASSWORD }],
     ['GET', '/admin/subscribers/import'],
     ['POST', '/admin/subscribers/import', { csv: 'mallory@example.com', already_confirmed: 'on' }],
     ['GET', '/admin/subscribers/:id/delete'],
@@ -463,13 +467,13 @@ describe('admin access control', () => {
   });
 
   it('applies a change of role, or a deletion, to a signed-in user at their next request', async () => {
-    const promote = await submit(admin, '/admin/users', `/admin/users/${s.victimId}/role`, { role: 'admin' });
+    const promote = await submit(admin, '/admin/users', `/admin/users/${s.victimId}/role`, { role: 'admin', confirm_password: PASSWORD });
     assert.equal(promote.status, 303);
     const victim = await signIn(p, VICTIM);
     await victim.get('/admin/users').expect(200);
     const token = csrfOf((await victim.get('/admin').expect(200)).text);
 
-    const demote = await submit(admin, '/admin/users', `/admin/users/${s.victimId}/role`, { role: 'operator' });
+    const demote = await submit(admin, '/admin/users', `/admin/users/${s.victimId}/role`, { role: 'operator', confirm_password: PASSWORD });
     assert.equal(demote.status, 303);
     await victim.get('/admin/users').expect(403);
     const before = fingerprint(p);

@@ -21,7 +21,7 @@ function raw(url: string, headers: Record<string, string>, method = 'GET'): Prom
   });
 }
 
-const HEADERS = ['content-type', 'content-encoding', 'vary', 'etag', 'cache-control', 'content-security-policy', 'x-content-type-options', 'x-frame-options', 'referrer-policy', 'access-control-allow-origin', 'strict-transport-security', 'cross-origin-opener-policy'];
+const HEADERS = ['content-type', 'content-encoding', 'vary', 'etag', 'cache-control', 'cdn-cache-control', 'surrogate-control', 'content-security-policy', 'x-content-type-options', 'x-frame-options', 'referrer-policy', 'access-control-allow-origin', 'strict-transport-security', 'cross-origin-opener-policy'];
 
 /** The listening server answers the hottest reads before Express: the very same bytes and headers. */
 describe('the snapshot fast path', () => {
@@ -88,14 +88,38 @@ describe('the snapshot fast path', () => {
     assert.equal(tags.size, 3, 'one strong ETag per form');
     for (const r of [plain, br, gz]) {
       assert.equal(r.headers.vary, 'Accept-Encoding');
-      assert.match(String(r.headers['cache-control']), /stale-while-revalidate=\d+/);
-      assert.match(String(r.headers['cache-control']), /stale-if-error=\d+/);
+      // Browsers always revalidate; a CDN may serve for a few seconds, while refetching, and when Pharos fails.
+      assert.equal(r.headers['cache-control'], 'public, no-cache, stale-if-error=86400');
+      assert.match(String(r.headers['cdn-cache-control']), /max-age=5, stale-while-revalidate=30, stale-if-error=86400/);
+      assert.match(String(r.headers['surrogate-control']), /stale-while-revalidate=30/);
     }
-    // A client that cached the gzip form and now asks for brotli still has the same content.
-    const again = await raw(`${p.url}/`, { 'Accept-Encoding': 'br', 'If-None-Match': String(gz.headers.etag) });
-    assert.equal(again.status, 304);
-    assert.equal(again.body.length, 0);
-    assert.equal(again.headers.etag, br.headers.etag);
+    // Each encoding is its own representation: a 304 only for the ETag of the form that would be sent.
+    const same = await raw(`${p.url}/`, { 'Accept-Encoding': 'br', 'If-None-Match': String(br.headers.etag) });
+    assert.equal(same.status, 304);
+    assert.equal(same.body.length, 0);
+    assert.equal(same.headers.etag, br.headers.etag);
+    const other = await raw(`${p.url}/`, { 'Accept-Encoding': 'br', 'If-None-Match': String(gz.headers.etag) });
+    assert.equal(other.status, 200, 'a cached gzip form does not validate the brotli one');
+    assert.equal(other.headers['content-encoding'], 'br');
+    const weak = await raw(`${p.url}/`, { 'If-None-Match': `W/${String(plain.headers.etag)}` });
+    assert.equal(weak.status, 304, 'a weak comparison of the same tag');
+  });
+
+  it('chooses the encoding by q-value, never one refused', async () => {
+    for (const [accept, expected] of [
+      ['gzip, deflate, br', 'br'],
+      ['br;q=0.1, gzip', 'gzip'],
+      ['br;q=0, gzip;q=0, *', undefined],
+      ['br;q=0, *', 'gzip'],
+      ['x-gzip', 'gzip'],
+      ['*;q=0, identity', undefined],
+      ['deflate', undefined],
+      ['BR', 'br'],
+    ] as const) {
+      const res = await raw(`${p.url}/api/v2/summary.json`, { 'Accept-Encoding': accept });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers['content-encoding'], expected, accept);
+    }
   });
 
   it('leaves everything else to Express: unknown v2 paths, other methods', async () => {

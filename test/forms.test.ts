@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { createComponent } from '../server/domain/components.js';
 import { createIncident } from '../server/domain/incident-writes.js';
-import { addUser, signIn, startPharos, submit, type Agent, type TestPharos } from './helpers/pharos.js';
+import { addUser, signIn, startPharos, submit, type Agent, type TestPharos, PASSWORD } from './helpers/pharos.js';
 
 /** Every table's rows, to prove a rejected form changed nothing. */
 function dump(p: TestPharos): string {
@@ -119,7 +119,7 @@ describe('admin forms with bad input', () => {
     assert.match(html, /already exists/);
     html = await rejected('/admin/users', '/admin/users', { email: 'x@example.com', password: 'a long enough password', role: 'root' });
     assert.match(html, /id="role-error">Role must be one of: admin, operator/);
-    html = await rejected('/admin/api-keys', '/admin/api-keys', { name: '' });
+    html = await rejected('/admin/api-keys', '/admin/api-keys', { name: '', confirm_password: PASSWORD });
     assert.match(html, /id="name-error">Enter a name/);
   });
 

@@ -4,7 +4,7 @@ import request from 'supertest';
 import { ensureFirstAdmin } from '../server/bootstrap.js';
 import { listComponents } from '../server/domain/components.js';
 import { listGroups } from '../server/domain/component-groups.js';
-import { csrfOf, signIn, startPharos, submit, type Agent, type TestPharos } from './helpers/pharos.js';
+import { advanceActive, csrfOf, signIn, startPharos, submit, type Agent, type TestPharos } from './helpers/pharos.js';
 
 /** The README's story, through HTTP as a browser does it: real forms, CSRF tokens, session cookie. */
 describe('operator story', () => {
@@ -107,7 +107,7 @@ describe('operator story', () => {
     const id = (p.ctx.db.prepare('SELECT id FROM incidents').pluck().get() as string) ?? '';
     const web = listComponents(p.ctx.db).find((c) => c.name === 'Web app');
     assert.ok(web);
-    p.clock.advance(40 * 60_000);
+    await advanceActive(p, [admin], 40 * 60_000);
     const steps: [string, Record<string, string>][] = [
       ['identified', { body: 'The attack is identified; filtering is being deployed.' }],
       ['monitoring', { body: 'Filtering is in place.', [`components.${web.id}`]: 'operational' }],
@@ -116,7 +116,7 @@ describe('operator story', () => {
     for (const [status, fields] of steps) {
       const r = await submit(admin, `/admin/incidents/${id}`, `/admin/incidents/${id}/updates`, { status, deliver_notifications: 'on', ...fields });
       assert.equal(r.status, 303, `update ${status}`);
-      p.clock.advance(76 * 60_000);
+      await advanceActive(p, [admin], 76 * 60_000);
     }
     assert.deepEqual(
       listComponents(p.ctx.db).map((c) => c.status),
@@ -166,7 +166,11 @@ describe('operator story', () => {
     assert.doesNotMatch((await request(p.app).get(`/incidents/${id}`)).text, /Edited: the attack/);
 
     const confirmIncident = await admin.get(`/admin/incidents/${id}/delete`).expect(200);
-    await admin.post(`/admin/incidents/${id}/delete`).type('form').send({ _csrf: csrfOf(confirmIncident.text) }).expect(303);
+    assert.match(confirmIncident.text, /Your password, to confirm/);
+    const wrong = await admin.post(`/admin/incidents/${id}/delete`).type('form').send({ _csrf: csrfOf(confirmIncident.text), confirm_password: 'not the password' }).expect(422);
+    assert.match(wrong.text, /That is not your password/);
+    await admin.get(`/admin/incidents/${id}`).expect(200);
+    await admin.post(`/admin/incidents/${id}/delete`).type('form').send({ _csrf: csrfOf(confirmIncident.text), confirm_password: 'a long enough password' }).expect(303);
     await request(p.app).get(`/incidents/${id}`).expect(404);
   });
 

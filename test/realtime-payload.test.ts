@@ -81,6 +81,65 @@ describe('live payloads carry only what changed', () => {
     v.socket.close();
   });
 
+  it('a viewer connecting while a change is being committed gets one consistent state, never a patch of an older one', async () => {
+    const io = p.running?.io;
+    assert.ok(io);
+    let once = true;
+    // A change committed during the handshake: the connection handler's current() rebuilds and broadcasts it.
+    io.use((_socket, next) => {
+      if (once) {
+        once = false;
+        createComponent(p.ctx, system, { name: 'Added during a handshake' });
+      }
+      next();
+    });
+    const v = viewer(p.url);
+    const first = await v.next(() => true);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.match(first.html.components, /Added during a handshake/);
+    assert.deepEqual(v.received.at(-1)?.html, p.ctx.snapshot.current().live.html);
+    assert.equal(v.resyncs(), 0);
+    v.socket.close();
+  });
+
+  it('a client that only replaces whole regions (a script from before rows) gets the whole components region', async () => {
+    const first = await firstEvent(p.url, {});
+    assert.ok(first.html.components);
+    const socket: Socket<ServerToClientEvents, ClientToServerEvents> = connect(p.url, { transports: ['websocket'], forceNew: true, reconnection: false });
+    try {
+      const events: PageUpdate[] = [];
+      socket.on('page', (u) => events.push(u));
+      await new Promise((r) => socket.once('page', r));
+      createIncident(p.ctx, system, { name: 'Web app down', status: 'investigating', components: { [web]: 'major_outage' } });
+      const until = Date.now() + 3000;
+      while (events.length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      const update = events[1];
+      assert.ok(update, 'the change arrived');
+      assert.equal(update.rows, undefined);
+      assert.equal(update.html.components, p.ctx.snapshot.current().live.html.components);
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('row patches name the version of the components region they apply to', async () => {
+    const v = viewer(p.url);
+    await v.next(() => true);
+    const before = p.ctx.snapshot.current().live.hashes.components;
+    createIncident(p.ctx, system, { name: 'API slow', status: 'investigating', components: { [api]: 'degraded_performance' } });
+    const update = await v.next((u) => u.html.incidents.includes('API slow'));
+    assert.ok(update.update.rows, 'rows were sent');
+    assert.equal(update.update.base, before);
+    assert.notEqual(update.update.hashes.components, before);
+    assert.equal(v.resyncs(), 0);
+    v.socket.close();
+  });
+
+  it('a read right after a commit sees it (the rebuild is deferred, never skipped)', () => {
+    createComponent(p.ctx, system, { name: 'Read right after' });
+    assert.match(p.ctx.snapshot.current().live.html.components, /Read right after/);
+  });
+
   it('a page that is current gets no HTML when it connects; a page with one old region gets that region', async () => {
     const live = p.ctx.snapshot.current().live;
     const current = await firstEvent(p.url, { hashes: live.hashes });

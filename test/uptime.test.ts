@@ -6,7 +6,7 @@ import { createIncident, patchIncident } from '../server/domain/incident-writes.
 import type { Incident } from '../server/domain/incidents.js';
 import { runMaintenanceTransitions, scheduleMaintenance } from '../server/domain/maintenance.js';
 import type { ComponentStatus } from '../server/domain/status.js';
-import { rollupUptime, uptimeBars, type ComponentUptime, type DayBar } from '../server/domain/uptime.js';
+import { barSpans, rollupUptime, uptimeBars, type ComponentUptime, type DayBar } from '../server/domain/uptime.js';
 import { runJob } from '../server/jobs/schedule.js';
 import { uptimeJob } from '../server/jobs/index.js';
 import { startPharos, type TestPharos } from './helpers/pharos.js';
@@ -413,3 +413,41 @@ describe('the daily uptime rollup', () => {
     assert.deepEqual(bars(), fromRollup);
   });
 });
+
+describe('bar spans', () => {
+  const day = (key: string, worst: DayBar['worst'], incidents: DayBar['incidents'] = []): DayBar => ({
+    key,
+    label: key,
+    worst,
+    incidents,
+    major: 0,
+    partial: 0,
+    degraded: 0,
+    maintenance: 0,
+    observed: 1440,
+  });
+
+  it('merges only quiet days: operational and without incidents', () => {
+    const spans = barSpans([
+      day('d1', 'operational'),
+      day('d2', 'operational'),
+      day('d3', 'operational', [{ id: 'i1', name: 'Reported, no outage' }]),
+      day('d4', 'operational'),
+      day('d5', 'degraded_performance'),
+      day('d6', 'operational'),
+      day('d7', 'operational'),
+      day('d8', 'operational'),
+    ]);
+    assert.deepEqual(
+      spans.map((s) => [s.first.key, s.last.key, s.days]),
+      [
+        ['d1', 'd2', 2],
+        ['d3', 'd3', 1],
+        ['d4', 'd4', 1],
+        ['d5', 'd5', 1],
+        ['d6', 'd8', 3],
+      ],
+    );
+  });
+});
+

@@ -146,7 +146,7 @@ describe('hostile text is rendered inert', () => {
     v1 = `/api/v1/pages/${p.ctx.pageId}`;
 
     // An API key with a hostile name, through the admin form; it is shown once.
-    const created = await submit(admin, '/admin/api-keys', '/admin/api-keys', { name: KEY_NAME });
+    const created = await submit(admin, '/admin/api-keys', '/admin/api-keys', { name: KEY_NAME, confirm_password: PASSWORD });
     assert.equal(created.status, 201);
     const key = /<code class="secret">([^<]+)<\/code>/.exec(created.text)?.[1];
     assert.ok(key, 'the new key is shown');

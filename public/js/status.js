@@ -16,7 +16,8 @@
   }
   // socket.io starts with HTTP long-polling and upgrades to a websocket, so the page stays live where
   // websockets are blocked. auth is asked for again at every reconnection.
-  var socket = io({ auth: function (send) { send({ hashes: shown() }); } });
+  // v: 2 says this page patches component rows (server/realtime/payload.ts).
+  var socket = io({ auth: function (send) { send({ v: 2, hashes: shown() }); } });
   socket.on('page', function (update) {
     for (var i = 0; i < regions.length; i++) {
       var el = document.getElementById(regions[i]);
@@ -28,12 +29,23 @@
       if (hash) el.setAttribute('data-hash', hash);
     }
     if (update.rows) {
+      var components = document.getElementById('components');
+      // Rows patch the version of the region they were computed from; a page with another version
+      // (missed something) asks again: on reconnection the server sends what its hashes lack.
+      if (!components || components.getAttribute('data-hash') !== update.base) {
+        socket.disconnect().connect();
+        return;
+      }
       for (var id in update.rows) {
         var row = document.getElementById('component-' + id);
-        if (row && Object.prototype.hasOwnProperty.call(update.rows, id)) row.outerHTML = update.rows[id];
+        if (!Object.prototype.hasOwnProperty.call(update.rows, id)) continue;
+        if (!row) {
+          socket.disconnect().connect();
+          return;
+        }
+        row.outerHTML = update.rows[id];
       }
-      var components = document.getElementById('components');
-      if (components && update.hashes) components.setAttribute('data-hash', update.hashes.components);
+      components.setAttribute('data-hash', update.hashes.components);
     }
     document.title = update.title;
     marker.setAttribute('data-live-version', String(update.version));

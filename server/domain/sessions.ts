@@ -2,7 +2,8 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { Db } from '../db/open.js';
 import { findUser, type User } from './users.js';
 
-export const SESSION_IDLE_MS = 2 * 60 * 60 * 1000;
+/** OWASP ASVS level 2: 30 minutes idle, 12 hours at most. */
+export const SESSION_IDLE_MS = 30 * 60 * 1000;
 export const SESSION_ABSOLUTE_MS = 12 * 60 * 60 * 1000;
 
 /** Session ids are random; only their HMAC is stored, so a copy of the database opens no session. */
@@ -44,4 +45,27 @@ export function resumeSession(db: Db, secret: string, id: string, now: Date): Us
 
 export function endSession(db: Db, secret: string, id: string): void {
   db.prepare('DELETE FROM sessions WHERE id_hash = ?').run(sessionKey(secret, id));
+}
+
+export interface SessionInfo {
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  current: boolean;
+}
+
+/** A user's live sessions, newest first, the one of `currentId` marked. */
+export function listSessions(db: Db, secret: string, userId: string, currentId: string, now: Date): SessionInfo[] {
+  const current = sessionKey(secret, currentId);
+  const idleSince = new Date(now.getTime() - SESSION_IDLE_MS).toISOString();
+  return (
+    db
+      .prepare('SELECT id_hash, created_at, last_seen_at, expires_at FROM sessions WHERE user_id = ? AND expires_at > ? AND last_seen_at > ? ORDER BY created_at DESC')
+      .all(userId, now.toISOString(), idleSince) as { id_hash: string; created_at: string; last_seen_at: string; expires_at: string }[]
+  ).map(({ id_hash, ...rest }) => ({ ...rest, current: id_hash === current }));
+}
+
+/** Ends every session of the user but `keepId`'s ("sign out my other sessions"); returns how many. */
+export function endOtherSessions(db: Db, secret: string, userId: string, keepId: string): number {
+  return db.prepare('DELETE FROM sessions WHERE user_id = ? AND id_hash != ?').run(userId, sessionKey(secret, keepId)).changes;
 }

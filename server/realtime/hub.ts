@@ -3,7 +3,11 @@ import { Server } from 'socket.io';
 import type { Context } from '../context.js';
 import type { LiveState } from '../snapshot/snapshot.js';
 import { startAdminProgress } from './admin.js';
-import { changesBetween, forViewer } from './payload.js';
+import { changesBetween, forViewer, patchesRows } from './payload.js';
+
+/** Rooms: pages that patch component rows (public/js/status.js), and clients that replace whole regions. */
+const ROWS = 'rows';
+const REGIONS_ONLY = 'regions';
 import type { AdminServerToClientEvents, ClientToServerEvents, ServerToClientEvents } from './types.js';
 
 // One server-side event map for both namespaces: public viewers only ever get 'page', /admin 'delivery.progress'.
@@ -21,23 +25,30 @@ export function startRealtime(ctx: Context, http: HttpServer): { io: Io; stop: (
     perMessageDeflate: false,
     cors: { origin: false },
   });
+  // A viewer joins its room only once it has been sent the current state: a change broadcast while it
+  // connects (current() may rebuild here) is already in that state and must not reach it as a patch.
   io.on('connection', (socket) => {
+    const rows = patchesRows(socket.handshake.auth);
     try {
       socket.emit('page', forViewer(ctx.snapshot.current().live, socket.handshake.auth));
+      void socket.join(rows ? ROWS : REGIONS_ONLY);
     } catch (err) {
-      // The viewer keeps the page it has; the next change or reconnection brings the state.
+      // Without the current state it could not apply what follows: it reconnects and asks again.
       ctx.log.error({ err }, 'could not send the current state to a new viewer');
+      socket.disconnect(true);
     }
   });
-  // One payload per change, serialized once by socket.io for every viewer: only what changed. A rebuild
-  // that changed nothing viewers see (the periodic refresh, a reminder claimed) is not sent.
+  // One payload per change and kind of client, serialized once by socket.io for all of them: only what
+  // changed. A rebuild that changed nothing viewers see (the periodic refresh) is not sent.
   let last: LiveState | undefined = ctx.snapshot.current().live;
   const unsubscribe = ctx.snapshot.onChange((s) => {
     const update = changesBetween(last, s.live);
+    const whole = changesBetween(last, s.live, { rows: false });
     last = s.live;
-    if (!update) return;
+    if (!update || !whole) return;
     const started = performance.now();
-    io.emit('page', update);
+    io.to(ROWS).emit('page', update);
+    io.to(REGIONS_ONLY).emit('page', whole);
     ctx.log.info({ viewers: io.engine.clientsCount, bytes: JSON.stringify(update).length, ms: Math.round(performance.now() - started) }, 'change sent to live viewers');
   });
   const stopAdmin = startAdminProgress(ctx, io);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import Handlebars from 'handlebars';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -68,6 +69,22 @@ export class Views {
     const tz = this.timeZone;
     const h = this.hbs;
     const esc = (s: string) => h.escapeExpression(s);
+    // Our own scripts and CSS by URL with their content's hash: a page never runs an older cached copy
+    // after an upgrade (the live protocol and the bars' CSS change with the code).
+    const publicDir = join(this.dir, '..', 'public');
+    const versions = new Map<string, string>();
+    h.registerHelper('asset', (path: string) => {
+      let v = versions.get(path);
+      if (v === undefined) {
+        try {
+          v = createHash('sha256').update(readFileSync(join(publicDir, path))).digest('hex').slice(0, 10);
+        } catch {
+          v = '';
+        }
+        versions.set(path, v);
+      }
+      return v ? `${path}?v=${v}` : path;
+    });
     h.registerHelper('eq', (a: unknown, b: unknown) => a === b);
     h.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).map(String).join(''));
     h.registerHelper('not', (a: unknown) => !a);

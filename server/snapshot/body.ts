@@ -15,10 +15,17 @@ export interface Body {
 }
 
 /**
- * Browsers revalidate every time (a 304 is cheap, and live viewers get changes over socket.io); a CDN in
- * front may serve the page for 5 s, keep serving it while it refetches, and for a day if Pharos fails.
+ * Browsers revalidate every time (a 304 is cheap, and live viewers get changes over socket.io), and may
+ * show the last page if Pharos fails; a CDN in front (CDN-Cache-Control, RFC 9213, and Surrogate-Control
+ * for Fastly and Varnish) may answer for 5 s, keep answering while it refetches, and for a day if Pharos
+ * fails. stale-while-revalidate stays out of Cache-Control: browsers honour it too, and would show a
+ * page up to 30 s old.
  */
-export const SNAPSHOT_CACHE_CONTROL = 'public, max-age=0, s-maxage=5, stale-while-revalidate=30, stale-if-error=86400';
+export const SNAPSHOT_CACHE_HEADERS = {
+  'Cache-Control': 'public, no-cache, stale-if-error=86400',
+  'CDN-Cache-Control': 'public, max-age=5, stale-while-revalidate=30, stale-if-error=86400',
+  'Surrogate-Control': 'max-age=5, stale-while-revalidate=30, stale-if-error=86400',
+} as const;
 
 // Brotli 6 and gzip 9: a few milliseconds for the seeded page, within 10 % of brotli's best size.
 const compressors = {
@@ -49,7 +56,7 @@ export function makeBody(content: string, type: string): Body {
   };
 }
 
-/** The best encoding the client accepts (brotli, then gzip), honouring q=0 and "*". */
+/** The encoding the client prefers by q-value among brotli and gzip (brotli on a tie), honouring q=0 and "*". */
 export function chooseEncoding(header: string | string[] | undefined): Encoding {
   if (!header) return 'identity';
   const q = new Map<string, number>();
@@ -59,19 +66,19 @@ export function chooseEncoding(header: string | string[] | undefined): Encoding 
     const value = qParam ? Number(qParam.slice(2)) : 1;
     q.set(name.trim(), Number.isFinite(value) ? value : 0);
   }
-  const accepts = (name: string) => (q.get(name) ?? q.get('*') ?? 0) > 0;
-  if (accepts('br')) return 'br';
-  if (accepts('gzip') || accepts('x-gzip')) return 'gzip';
+  const br = q.get('br') ?? q.get('*') ?? 0;
+  const gzip = q.get('gzip') ?? q.get('x-gzip') ?? q.get('*') ?? 0;
+  if (br > 0 && br >= gzip) return 'br';
+  if (gzip > 0) return 'gzip';
   return 'identity';
 }
 
-/** Whether If-None-Match names any form of the body (all carry the same content). */
-function matches(ifNoneMatch: string | undefined, body: Body): boolean {
+/** Whether If-None-Match names the form being sent (each encoding is its own representation, RFC 9110). */
+function matches(ifNoneMatch: string | undefined, etag: string): boolean {
   if (!ifNoneMatch) return false;
-  const base = body.etag.slice(0, -1);
   return ifNoneMatch.split(',').some((raw) => {
     const t = raw.trim().replace(/^W\//, '');
-    return t === '*' || t === body.etag || t === `${base}-br"` || t === `${base}-gz"`;
+    return t === '*' || t === etag;
   });
 }
 
@@ -84,11 +91,11 @@ export function writeBody(req: IncomingMessage, res: ServerResponse, body: Body,
   const out: Record<string, string | number> = {
     ...headers,
     'Content-Type': body.type,
-    'Cache-Control': SNAPSHOT_CACHE_CONTROL,
+    ...SNAPSHOT_CACHE_HEADERS,
     Vary: 'Accept-Encoding',
     ETag: form.etag,
   };
-  if (matches(req.headers['if-none-match'], body)) {
+  if (matches(req.headers['if-none-match'], form.etag)) {
     res.writeHead(304, out);
     res.end();
     return;

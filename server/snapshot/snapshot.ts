@@ -37,6 +37,8 @@ export interface PageUpdate {
   status: PageState['status'];
   html: Partial<Record<Region, string>>;
   rows?: Record<string, string>;
+  /** With rows: the components region's hash they apply to. */
+  base?: string;
   hashes: Record<Region, string>;
 }
 
@@ -69,6 +71,7 @@ export class Snapshot {
   private snapshot: SnapshotState | undefined;
   /** Set when a rebuild failed: the next read tries again instead of serving the old state forever. */
   private stale = false;
+  private failedAt = 0;
   private readonly listeners = new Set<(s: SnapshotState) => void>();
 
   constructor(
@@ -136,14 +139,27 @@ export class Snapshot {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * The state as of the last committed change. If rebuilding fails, the last good state is served (and
+   * the failure logged, retried at most once a second) rather than failing every read: only a process
+   * that never built one throws.
+   */
   current(): SnapshotState {
-    const now = this.deps.clock.now();
+    const now = this.deps.clock.now().getTime();
+    const old = this.snapshot;
     // A number comparison on the hot path; the calendar arithmetic happens once per rebuild.
-    if (!this.snapshot || this.stale || now.getTime() >= this.snapshot.validUntil) {
-      return this.rebuild(Math.max(lastEventId(this.deps), this.pending));
+    const due = !old || this.stale || now >= old.validUntil || this.pending > old.version;
+    if (!due) return old;
+    if (old && this.stale && now - this.failedAt < 1000) return old;
+    try {
+      return this.rebuild(Math.max(old && !this.stale && now < old.validUntil ? 0 : lastEventId(this.deps), this.pending));
+    } catch (err) {
+      if (!old) throw err;
+      this.stale = true;
+      this.failedAt = now;
+      this.deps.log.error({ err }, 'snapshot rebuild failed; serving the last good state');
+      return old;
     }
-    if (this.pending > this.snapshot.version) return this.rebuild(this.pending);
-    return this.snapshot;
   }
 
   /** Each visible component's row, rendered once; its data-hash tells a live page whether it has it. */

@@ -14,10 +14,10 @@ export interface View {
   update: PageUpdate;
 }
 
-/** Replaces the row `<li … id="component-ID">…</li>` (with its nested bars) in the components region. */
-function replaceRow(components: string, id: string, row: string): string {
+/** Replaces the row `<li … id="component-ID">…</li>` (with its nested bars); undefined when the page has no such row. */
+function replaceRow(components: string, id: string, row: string): string | undefined {
   const at = components.indexOf(`id="component-${id}"`);
-  if (at === -1) throw new Error(`the page has no row for component ${id}`);
+  if (at === -1) return undefined;
   const start = components.lastIndexOf('<li', at);
   let depth = 0;
   const tag = /<li[\s>]|<\/li>/g;
@@ -30,9 +30,10 @@ function replaceRow(components: string, id: string, row: string): string {
 }
 
 /**
- * A socket.io viewer of the status page that behaves like the page's script: it tells the server which
- * regions it has on every (re)connection, applies regions and rows as they come, and records each
- * resulting view.
+ * A socket.io viewer of the status page that behaves like the page's script (public/js/status.js): it
+ * tells the server which regions it has on every (re)connection, replaces the regions whose hash it
+ * lacks, patches rows only into the version of the region they were computed from (else it reconnects
+ * to ask again), and records each resulting view.
  */
 export function viewer(url: string, transports: ('websocket' | 'polling')[] = ['websocket']) {
   const html = Object.fromEntries(REGIONS.map((r) => [r, ''])) as Record<Region, string>;
@@ -42,17 +43,30 @@ export function viewer(url: string, transports: ('websocket' | 'polling')[] = ['
     reconnectionDelay: 50,
     reconnectionDelayMax: 200,
     forceNew: true,
-    auth: (send) => send({ hashes }),
+    auth: (send) => send({ v: 2, hashes }),
   });
   const received: View[] = [];
+  /** How many times the page found itself out of step and asked again (as the page's script does). */
+  let resyncs = 0;
   const waiters: { test: (u: View) => boolean; resolve: (u: View) => void }[] = [];
   socket.on('page', (update) => {
     for (const region of REGIONS) {
       const fragment = update.html[region];
-      if (typeof fragment === 'string') html[region] = fragment;
+      if (typeof fragment !== 'string' || hashes[region] === update.hashes[region]) continue;
+      html[region] = fragment;
       hashes[region] = update.hashes[region];
     }
-    for (const [id, row] of Object.entries(update.rows ?? {})) html.components = replaceRow(html.components, id, row);
+    if (update.rows) {
+      let components: string | undefined = hashes.components === update.base ? html.components : undefined;
+      for (const [id, row] of Object.entries(update.rows)) components = components === undefined ? undefined : replaceRow(components, id, row);
+      if (components === undefined) {
+        resyncs++;
+        socket.disconnect().connect();
+        return;
+      }
+      html.components = components;
+      hashes.components = update.hashes.components;
+    }
     const view: View = { version: update.version, title: update.title, status: update.status, html: { ...html }, update };
     received.push(view);
     for (const w of [...waiters]) {
@@ -69,5 +83,5 @@ export function viewer(url: string, transports: ('websocket' | 'polling')[] = ['
       const timer = setTimeout(() => reject(new Error(`no matching page event within ${ms} ms; got ${received.length}`)), ms);
       waiters.push({ test, resolve: (u) => (clearTimeout(timer), resolve(u)) });
     });
-  return { socket, received, next };
+  return { socket, received, next, resyncs: () => resyncs };
 }

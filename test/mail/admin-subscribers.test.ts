@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { createComponent } from '../../server/domain/components.js';
 import { findSubscriber, updateChoice } from '../../server/domain/subscribers.js';
 import { importCsv } from '../../server/domain/subscriber-csv.js';
-import { csrfOf, type Agent, type TestPharos, settleMail as settle } from '../helpers/pharos.js';
+import { csrfOf, type Agent, type TestPharos, settleMail as settle, PASSWORD, submit } from '../helpers/pharos.js';
 import { startMailWorld } from '../helpers/mail-world.js';
 import { TestSmtp } from '../helpers/smtp.js';
 
@@ -46,6 +46,13 @@ const stateOf = (p: TestPharos, email: string) =>
   p.ctx.db.prepare('SELECT state FROM subscribers WHERE email = ?').pluck().get(email) as string | undefined;
 const auditRows = (p: TestPharos, action: string) =>
   p.ctx.db.prepare('SELECT actor, subject, detail FROM audit_log WHERE action = ? ORDER BY id').all(action) as { actor: string; subject: string; detail: string }[];
+
+/** The CSV export, as an admin gets it: the export form, with the password typed again. */
+async function exportCsvAs(agent: Agent) {
+  const res = await submit(agent, '/admin/subscribers/export', '/admin/subscribers/export.csv', { confirm_password: PASSWORD });
+  assert.equal(res.status, 200, res.text.slice(0, 300));
+  return res;
+}
 
 describe('the admin subscribers page: counts, search, filter, remove, export and import CSV', () => {
   let smtp: TestSmtp;
@@ -107,8 +114,16 @@ describe('the admin subscribers page: counts, search, filter, remove, export and
     assert.equal(listed((await admin.get('/admin/subscribers').query({ state: 'nonsense' }).expect(200)).text).length, 7);
   });
 
-  it('exports CSV: a header, one line per subscriber, and cells a spreadsheet would run as formulas defused', async () => {
-    const res = await admin.get('/admin/subscribers/export.csv').expect(200);
+  it('exports CSV only with the password typed again: a header, one line per subscriber, formulas defused', async () => {
+    await admin.get('/admin/subscribers/export.csv').expect(404);
+    const refused = await submit(admin, '/admin/subscribers/export', '/admin/subscribers/export.csv', { confirm_password: 'not my password' });
+    assert.equal(refused.status, 422);
+    assert.match(refused.text, /That is not your password/);
+    assert.doesNotMatch(refused.text, /@example\.com/, 'no address shown');
+    const missing = await submit(admin, '/admin/subscribers/export', '/admin/subscribers/export.csv', {});
+    assert.equal(missing.status, 422);
+    assert.match(missing.text, /Enter your password to confirm/);
+    const res = await exportCsvAs(admin);
     assert.match(String(res.headers['content-type']), /^text\/csv/);
     assert.match(String(res.headers['content-disposition']), /^attachment; filename="subscribers-[\d-]+\.csv"$/);
     const rows = parseCsv(res.text);
@@ -223,7 +238,7 @@ describe('the admin subscribers page: counts, search, filter, remove, export and
 
   it('takes its own export back unchanged: every address known, none altered by the formula defusing', async () => {
     const total = p.ctx.db.prepare('SELECT COUNT(*) FROM subscribers').pluck().get() as number;
-    const exported = (await admin.get('/admin/subscribers/export.csv').expect(200)).text;
+    const exported = (await exportCsvAs(admin)).text;
     assert.ok(exported.includes(`"'-2+3@example.com"`), 'the export defuses the address');
     const again = await admin
       .post('/admin/subscribers/import')
@@ -250,7 +265,7 @@ describe('the admin subscribers page: counts, search, filter, remove, export and
   it('an operator gets 403 on all of it, and changes nothing', async () => {
     const id = p.ctx.db.prepare("SELECT id FROM subscribers WHERE email = 'alice@example.com'").pluck().get() as string;
     const token = csrfOf((await operator.get('/admin').expect(200)).text);
-    for (const path of ['/admin/subscribers', '/admin/subscribers?q=alice', '/admin/subscribers/export.csv', '/admin/subscribers/import', `/admin/subscribers/${id}/delete`]) {
+    for (const path of ['/admin/subscribers', '/admin/subscribers?q=alice', '/admin/subscribers/export', '/admin/subscribers/import', `/admin/subscribers/${id}/delete`]) {
       const res = await operator.get(path);
       assert.equal(res.status, 403, `GET ${path}`);
       assert.doesNotMatch(res.text, /alice@example\.com/, `GET ${path} shows no address`);

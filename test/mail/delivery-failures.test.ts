@@ -262,7 +262,8 @@ describe('the SMTP server down for an hour, then back', () => {
     const during = await request(p.app).get('/');
     assert.equal(during.status, 200);
     assert.match(during.text, /A disk controller failed/);
-    const later = await admin.get('/admin/mail').expect(200);
+    // (An hour passed: the session's 30 idle minutes are over; sign in again.)
+    const later = await (await signIn(p, 'admin@example.com')).get('/admin/mail').expect(200);
     assert.match(later.text, /ECONNREFUSED/);
     assert.match(later.text, /SMTP unreachable/);
     assert.match(later.text, new RegExp(`\\b${2 * emails.length} waiting\\b`));
@@ -364,7 +365,8 @@ describe('messages past MAIL_MAX_AGE_HOURS that keep failing are dead-lettered, 
     assert.equal(smtp.to('stuck@example.com').length, 1, 'exactly one copy');
     assert.equal(smtp.to('steady@example.com').length, 1);
     assert.equal(onlyDeliveryTo(p, 'stuck@example.com').state, 'sent');
-    const afterPage = await again.get('/admin/mail').expect(200);
+    // (Another hour passed: sign in again.)
+    const afterPage = await (await signIn(p, 'admin@example.com')).get('/admin/mail').expect(200);
     assert.match(afterPage.text, /\b0 given up\b/);
   });
 

@@ -3,6 +3,7 @@ import type { Context } from '../../context.js';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../domain/api-keys.js';
 import { field, formBody, renderPage } from '../respond.js';
 import { form } from './form.js';
+import { confirmPassword } from './reauth.js';
 
 /** API keys for the management API (admins only); a key is shown once, then only its prefix. */
 export function apiKeyRoutes(ctx: Context): Router {
@@ -12,8 +13,10 @@ export function apiKeyRoutes(ctx: Context): Router {
   router.get('/admin/api-keys', (_req, res) => {
     renderPage(ctx, res, 'admin/api-keys', { ...listData(), values: {} });
   });
-  router.post('/admin/api-keys', form('admin/api-keys', listData), (req, res) => {
-    const { apiKey, key } = createApiKey(ctx.db, { name: field(formBody(req), 'name') ?? '' }, res.locals.user?.email ?? null, ctx.clock.now());
+  router.post('/admin/api-keys', form('admin/api-keys', listData), async (req, res) => {
+    const body = formBody(req);
+    await confirmPassword(ctx, res, body);
+    const { apiKey, key } = createApiKey(ctx.db, { name: field(body, 'name') ?? '' }, res.locals.user?.email ?? null, ctx.clock.now());
     ctx.log.info({ apiKey: apiKey.name, by: res.locals.user?.email }, 'API key created');
     res.set('Cache-Control', 'no-store');
     renderPage(ctx, res, 'admin/api-keys', { ...listData(), values: {}, created: { name: apiKey.name, key } }, { status: 201 });

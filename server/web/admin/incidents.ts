@@ -13,6 +13,7 @@ import { recentFigures } from '../../domain/metrics.js';
 import { actorOf } from '../locals.js';
 import { formBody, renderPage } from '../respond.js';
 import { form } from './form.js';
+import { confirmPassword } from './reauth.js';
 import { componentRows, incidentChoices, incidentFormInput } from './incident-form.js';
 
 
@@ -125,18 +126,24 @@ export function incidentRoutes(ctx: Context): Router {
     },
   );
 
-  router.get('/admin/incidents/:id/delete', (req, res) => {
-    const incident = getIncident(ctx.db, req.params.id);
-    renderPage(ctx, res, 'admin/confirm-delete', {
+  const deleteData = (id: string) => () => {
+    const incident = getIncident(ctx.db, id);
+    return {
       title: 'Delete incident',
       nav: 'incidents',
       what: `the incident “${incident.name}” and its ${incident.incident_updates.length} update(s)`,
       note: 'It disappears from the status page, the history and the API. Component statuses stay as they are.',
       action: `/admin/incidents/${incident.id}/delete`,
       back: `/admin/incidents/${incident.id}`,
-    });
+      reauth: true,
+    };
+  };
+  router.get('/admin/incidents/:id/delete', (req, res) => {
+    renderPage(ctx, res, 'admin/confirm-delete', deleteData(req.params.id)());
   });
-  router.post('/admin/incidents/:id/delete', (req, res) => {
+  router.post('/admin/incidents/:id/delete', (req, res, next) => form('admin/confirm-delete', deleteData(req.params.id))(req, res, next), async (req, res) => {
+    getIncident(ctx.db, req.params.id);
+    await confirmPassword(ctx, res, formBody(req));
     deleteIncident(ctx, actorOf(res), req.params.id);
     res.redirect(303, '/admin');
   });

@@ -3,6 +3,7 @@ import type { Context } from '../../context.js';
 import { requireAdmin, requireUser } from '../middleware/auth.js';
 import { requireCsrf } from '../middleware/csrf.js';
 import { sessions } from '../middleware/session.js';
+import { accountRoutes } from './account.js';
 import { apiKeyRoutes } from './api-keys.js';
 import { authRoutes } from './auth.js';
 import { componentRoutes } from './components.js';
@@ -40,6 +41,7 @@ export function adminRoutes(ctx: Context): Router {
   router.use(subscriberImportRoute(ctx));
   router.use('/admin', requireUser, requireCsrf);
   router.use(ADMIN_ONLY, requireAdmin);
+  router.use(accountRoutes(ctx));
   router.use(incidentRoutes(ctx));
   router.use(maintenanceRoutes(ctx));
   router.use(componentRoutes(ctx));

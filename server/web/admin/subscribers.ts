@@ -9,6 +9,7 @@ import { requireAdmin, requireUser } from '../middleware/auth.js';
 import { requireCsrf } from '../middleware/csrf.js';
 import { field, formBody, renderPage } from '../respond.js';
 import { form } from './form.js';
+import { confirmPassword } from './reauth.js';
 
 const PAGE_SIZE = 100;
 const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 5 * 1024 * 1024, files: 1, fields: 10 } });
@@ -68,11 +69,17 @@ export function subscriberRoutes(ctx: Context): Router {
     });
   });
 
-  router.get('/admin/subscribers/export.csv', (_req, res) => {
-    ctx.log.info({ by: res.locals.user?.email }, 'subscribers exported');
+  const exportData = () => ({ title: 'Export subscribers', nav: 'subscribers' });
+  router.get('/admin/subscribers/export', (_req, res) => {
+    renderPage(ctx, res, 'admin/subscribers-export', { ...exportData(), values: {} });
+  });
+  router.post('/admin/subscribers/export.csv', form('admin/subscribers-export', exportData), async (req, res) => {
+    await confirmPassword(ctx, res, formBody(req));
+    (res.locals.log ?? ctx.log).info({ by: res.locals.user?.id }, 'subscribers exported');
     res.set({
       'Content-Type': 'text/csv; charset=utf-8',
       'Content-Disposition': `attachment; filename="subscribers-${ctx.clock.now().toISOString().slice(0, 10)}.csv"`,
+      'Cache-Control': 'no-store',
     });
     res.send(exportCsv(ctx.db));
   });

@@ -4,6 +4,7 @@ import { deleteUser, getUser, listUsers, createUser, setRole, ROLES } from '../.
 import { Invalid } from '../../errors.js';
 import { field, formBody, renderPage } from '../respond.js';
 import { form } from './form.js';
+import { confirmPassword } from './reauth.js';
 
 /** Operator accounts (admins only). */
 export function userRoutes(ctx: Context): Router {
@@ -22,9 +23,11 @@ export function userRoutes(ctx: Context): Router {
     );
     res.redirect(303, '/admin/users');
   });
-  router.post('/admin/users/:id/role', form('admin/users', listData), (req, res) => {
+  router.post('/admin/users/:id/role', form('admin/users', listData), async (req, res) => {
     if (req.params.id === res.locals.user?.id) throw new Invalid({ role: 'Ask another admin to change your own role' });
-    setRole(ctx.db, String(req.params.id), field(formBody(req), 'role'), ctx.clock.now());
+    const body = formBody(req);
+    await confirmPassword(ctx, res, body);
+    setRole(ctx.db, String(req.params.id), field(body, 'role'), ctx.clock.now());
     res.redirect(303, '/admin/users');
   });
   router.get('/admin/users/:id/delete', (req, res) => {
