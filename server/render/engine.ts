@@ -83,7 +83,9 @@ export class Views {
         }
         versions.set(path, v);
       }
-      return v ? `${path}?v=${v}` : path;
+      // Our own paths (letters, digits, / . - _) and a hex hash: nothing to escape.
+      if (!/^\/[\w/.-]+$/.test(path)) throw new Error(`asset: not a plain path: ${path}`);
+      return new h.SafeString(v ? `${path}?v=${v}` : path);
     });
     h.registerHelper('eq', (a: unknown, b: unknown) => a === b);
     h.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).map(String).join(''));
