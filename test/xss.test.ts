@@ -64,7 +64,7 @@ function assertInert(html: string, where: string): void {
   for (const tag of html.match(/<[a-zA-Z][^>]*>/g) ?? []) {
     const name = (/^<([a-zA-Z][\w:-]*)/.exec(tag)?.[1] ?? '').toLowerCase();
     assert.ok(!FOREIGN_TAGS.has(name), `${where}: a <${name}> tag: ${tag}`);
-    if (name === 'script') assert.match(tag, /^<script src="\/[\w./-]+">$/, `${where}: a script tag of unknown origin: ${tag}`);
+    if (name === 'script') assert.match(tag, /^<script src="\/[\w./-]+(\?v=[0-9a-f]+)?">$/, `${where}: a script tag of unknown origin: ${tag}`);
     const attrs = tag.slice(name.length + 1).matchAll(/([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?/g);
     for (const [, attr = '', dq, sq, bare] of attrs) {
       const attrName = attr.toLowerCase();
