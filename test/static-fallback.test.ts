@@ -93,11 +93,13 @@ http { include /etc/nginx/mime.types; access_log off;
   });
 
   it('mirrors every change: the page, the JSON, the CSS and scripts', async () => {
-    const current = p.ctx.snapshot.current();
-    for (const [path, body] of current.bodies) {
-      const file = join(staticDir, path === '/' ? 'index.html' : path.slice(1));
-      assert.ok(readFileSync(file).equals(body.bytes), `${file} holds the current ${path}`);
-    }
+    // Written in the background, each file replaced atomically: wait until the folder holds the current state.
+    const mirrored = () =>
+      [...p.ctx.snapshot.current().bodies].every(([path, body]) => {
+        const file = join(staticDir, path === '/' ? 'index.html' : path.slice(1));
+        return existsSync(file) && readFileSync(file).equals(body.bytes);
+      });
+    await until(mirrored);
     assert.ok(existsSync(join(staticDir, 'css', 'pharos.css')));
     assert.ok(existsSync(join(staticDir, 'js', 'status.js')));
     createComponent(p.ctx, system, { name: 'Sign-up' });

@@ -62,9 +62,15 @@ export function startStaticMirror(ctx: Context, dir = join(ctx.config.dataDir, '
 
   const off = ctx.snapshot.onChange(schedule);
   schedule(ctx.snapshot.current());
+  // At stop, the state of the last commit is written too (its rebuild may still be pending).
   return async () => {
     off();
+    try {
+      schedule(ctx.snapshot.current());
+    } catch {
+      // Nothing newer to write.
+    }
     await assets.catch(() => undefined);
-    await writing;
+    while (writing) await writing;
   };
 }
