@@ -213,10 +213,9 @@ const TABLES = [
   'subscriber_components',
   'deliveries',
   'communications',
-  'audit_log',
 ];
 
-/** Every row of every table, to show that a refused request changed nothing. */
+/** Every row of every table, to show that a refused request changed nothing (but the audit log, which records the refusal). */
 function fingerprint(p: TestPharos): string {
   return JSON.stringify(TABLES.map((t) => p.ctx.db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all()));
 }
@@ -337,6 +336,23 @@ describe('admin access control', () => {
         assert.equal(fingerprint(p), before, `POST ${r.path} (${who}) changed the database`);
       }
     }
+  });
+
+  it('writes every refusal to the audit log, with the path, the status and the client address', async () => {
+    const before = p.ctx.db.prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'auth.refused'").pluck().get() as number;
+    await request(p.app).post('/admin/components').type('form').send({ name: 'x' }).expect(401);
+    await operator.get('/admin/users').expect(403);
+    const rows = p.ctx.db
+      .prepare("SELECT actor, subject, detail, ip FROM audit_log WHERE action = 'auth.refused' ORDER BY id DESC LIMIT 2")
+      .all() as { actor: string; subject: string; detail: string; ip: string }[];
+    assert.equal((p.ctx.db.prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'auth.refused'").pluck().get() as number) - before, 2);
+    const [forbidden, anonymous] = rows;
+    assert.equal(anonymous?.subject, '/admin/components');
+    assert.deepEqual(JSON.parse(anonymous?.detail ?? '{}'), { status: 401, code: 'unauthorized', method: 'POST', anonymous: true });
+    assert.equal(forbidden?.subject, '/admin/users');
+    assert.match(forbidden?.actor ?? '', new RegExp(OPERATOR));
+    assert.equal(JSON.parse(forbidden?.detail ?? '{}').status, 403);
+    assert.match(forbidden?.ip ?? '', /127\.0\.0\.1/);
   });
 
   it('answers an anonymous JSON client with a JSON 401', async () => {

@@ -1,11 +1,17 @@
-import { Router } from 'express';
+import { Router, type Response } from 'express';
 import type { Context } from '../../context.js';
 import { checkSetupToken, deleteSetting } from '../../domain/settings.js';
+import { audit } from '../../domain/audit.js';
+import { ACCOUNT_POLICY, ADDRESS_POLICY, LoginThrottle, type ThrottlePolicy } from '../../domain/login-throttle.js';
 import { authenticate, countUsers, insertUser, prepareUser } from '../../domain/users.js';
 import { Invalid, NotFound } from '../../errors.js';
 import { requireCsrf } from '../middleware/csrf.js';
 import { signIn, signOut } from '../middleware/session.js';
+import { networkOf } from '../client-address.js';
+import { userActor } from '../locals.js';
 import { field, formBody, renderPage, safeNext } from '../respond.js';
+
+const SYSTEM = { type: 'system' } as const;
 
 /** First-admin setup (one-time link), login and logout. */
 export function authRoutes(ctx: Context): Router {
@@ -40,7 +46,8 @@ export function authRoutes(ctx: Context): Router {
           return insertUser(ctx.db, prepared, ctx.clock.now());
         })
         .immediate();
-      ctx.log.info({ user: user.email }, 'first admin account created through the setup link');
+      audit(ctx.db, userActor(user), 'auth.first_admin_created', user.email, '', ctx.clock.now(), req.ip ?? '');
+      ctx.log.info({ user: user.id }, 'first admin account created through the setup link');
       signIn(ctx, req, res, user.id);
       res.redirect(303, '/admin');
     },
@@ -51,27 +58,46 @@ export function authRoutes(ctx: Context): Router {
     renderPage(ctx, res, 'admin/login', { title: 'Sign in', next: safeNext(req.query.next), values: {} }, { layout: 'public' });
   });
 
+  // Growing delays per account typed and per client network (web/client-address.ts); the same answer
+  // whether the account exists or not; every decision in the audit log.
+  const throttle = new LoginThrottle();
+  const loginPage = (res: Response, body: Record<string, string | string[]>, status: number, formError: string) =>
+    renderPage(ctx, res, 'admin/login', { title: 'Sign in', next: safeNext(field(body, 'next')), values: { email: field(body, 'email') ?? '' }, formError }, { layout: 'public', status });
+
   router.post('/admin/login', requireCsrf, async (req, res) => {
     const body = formBody(req);
-    const email = field(body, 'email') ?? '';
-    const user = await authenticate(ctx.db, email.slice(0, 254), (field(body, 'password') ?? '').slice(0, 200));
-    if (!user) {
-      ctx.log.info({ email: email.slice(0, 254) }, 'failed login');
-      renderPage(
-        ctx,
-        res,
-        'admin/login',
-        { title: 'Sign in', next: safeNext(field(body, 'next')), values: { email }, formError: 'Email or password is incorrect.' },
-        { layout: 'public', status: 401 },
-      );
+    const email = (field(body, 'email') ?? '').trim().toLowerCase().slice(0, 254);
+    const ip = req.ip ?? '';
+    const keys: [string, ThrottlePolicy][] = [
+      [`account:${email}`, ACCOUNT_POLICY],
+      [`network:${networkOf(ip)}`, ADDRESS_POLICY],
+    ];
+    const now = ctx.clock.now();
+    const wait = throttle.waitMs(keys, now.getTime());
+    if (wait > 0) {
+      const seconds = Math.ceil(wait / 1000);
+      audit(ctx.db, SYSTEM, 'auth.login_throttled', email, { wait_seconds: seconds }, now, ip);
+      res.set('Retry-After', String(seconds));
+      loginPage(res, body, 429, `Too many failed attempts. Try again in ${seconds} second${seconds === 1 ? '' : 's'}.`);
       return;
     }
+    const user = await authenticate(ctx.db, email, (field(body, 'password') ?? '').slice(0, 200));
+    if (!user) {
+      throttle.failed(keys, now.getTime());
+      audit(ctx.db, SYSTEM, 'auth.login_failed', email, '', now, ip);
+      (res.locals.log ?? ctx.log).info({ email }, 'failed login');
+      loginPage(res, body, 401, 'Email or password is incorrect.');
+      return;
+    }
+    throttle.succeeded(`account:${email}`);
     signIn(ctx, req, res, user.id);
-    ctx.log.info({ user: user.email }, 'signed in');
+    audit(ctx.db, userActor(user), 'auth.signed_in', user.email, '', now, ip);
+    (res.locals.log ?? ctx.log).info({ user: user.id }, 'signed in');
     res.redirect(303, safeNext(field(body, 'next')));
   });
 
-  router.post('/admin/logout', requireCsrf, (_req, res) => {
+  router.post('/admin/logout', requireCsrf, (req, res) => {
+    if (res.locals.user) audit(ctx.db, userActor(res.locals.user), 'auth.signed_out', res.locals.user.email, '', ctx.clock.now(), req.ip ?? '');
     signOut(ctx, res);
     res.redirect(303, '/admin/login');
   });

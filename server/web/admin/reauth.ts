@@ -1,6 +1,8 @@
 import type { Response } from 'express';
 import type { Context } from '../../context.js';
+import { audit } from '../../domain/audit.js';
 import { authenticate } from '../../domain/users.js';
+import { userActor } from '../locals.js';
 import { Invalid, Unauthorized } from '../../errors.js';
 import { field } from '../respond.js';
 
@@ -19,6 +21,7 @@ export async function confirmPassword(ctx: Context, res: Response, body: Record<
   if (!password) throw new Invalid({ [CONFIRM_FIELD]: 'Enter your password to confirm' });
   if (!(await authenticate(ctx.db, user.email, password))) {
     (res.locals.log ?? ctx.log).warn({ user: user.id }, 'password confirmation failed');
+    audit(ctx.db, userActor(user), 'auth.password_confirm_failed', user.email, '', ctx.clock.now(), res.req.ip ?? '');
     throw new Invalid({ [CONFIRM_FIELD]: 'That is not your password' });
   }
 }

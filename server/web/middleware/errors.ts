@@ -1,6 +1,8 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import type { Context } from '../../context.js';
 import { HttpError, Invalid, NotFound } from '../../errors.js';
+import { audit } from '../../domain/audit.js';
+import { userActor } from '../locals.js';
 import { formBody, renderPage } from '../respond.js';
 import { loggablePath } from './request-log.js';
 
@@ -43,6 +45,16 @@ export function errorHandler(ctx: Context): ErrorRequestHandler {
       (res.locals.log ?? ctx.log).error({ err, method: req.method, path: loggablePath(req) }, 'request failed');
     }
     const status = http?.status ?? 500;
+    // Every access refusal on the admin side and the management API goes to the audit log.
+    if ((status === 401 || status === 403) && /^\/(admin|setup|api\/v1)(\/|$)/.test(req.path)) {
+      try {
+        const actor = res.locals.user ? userActor(res.locals.user) : (res.locals.apiActor ?? { type: 'system' as const });
+        const detail = { status, code: http?.code ?? '', method: req.method, ...(res.locals.user || res.locals.apiActor ? {} : { anonymous: true }) };
+        audit(ctx.db, actor, 'auth.refused', loggablePath(req), detail, ctx.clock.now(), req.ip ?? '');
+      } catch (auditErr) {
+        (res.locals.log ?? ctx.log).error({ err: auditErr }, 'could not write the audit log');
+      }
+    }
     const code = http?.code ?? 'internal_error';
     const message = http?.message ?? 'Something went wrong on our side. The error was logged.';
     if (wantsJson(req)) {

@@ -13,6 +13,7 @@ import {
 import { HttpError, NotFound } from '../../errors.js';
 import { form } from '../admin/form.js';
 import { SlidingWindow } from '../middleware/rate-limit.js';
+import { networkOf } from '../client-address.js';
 import { field, formBody, renderPage } from '../respond.js';
 
 const PER_IP_LIMIT = 10;
@@ -21,18 +22,6 @@ const PER_IP_WINDOW_MS = 10 * 60_000;
 /** Checkbox lists arrive as one string or several. */
 function list(value: string | string[] | undefined): string[] {
   return value === undefined ? [] : Array.isArray(value) ? value : [value];
-}
-
-/** IPv4 addresses count alone; IPv6 ones by /64, since one host can use a whole /64. */
-function networkOf(ip: string | undefined): string {
-  if (!ip) return 'unknown';
-  if (ip.startsWith('::ffff:')) return ip.slice(7);
-  if (!ip.includes(':')) return ip;
-  const [head = '', tail = ''] = ip.split('::');
-  const left = head ? head.split(':') : [];
-  const right = tail ? tail.split(':') : [];
-  const full = [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
-  return full.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':') + '::/64';
 }
 
 function choiceFrom(body: Record<string, string | string[]>) {
