@@ -16,6 +16,8 @@ export interface Config {
   logLevel: LogLevel;
   /** Express's "trust proxy": false, or hops/addresses (e.g. "loopback") when behind a reverse proxy. */
   trustProxy: boolean | number | string;
+  /** Live (socket.io) connections held at once from one client network. */
+  liveMaxPerAddress: number;
   /** How many daily backups to keep in DATA_DIR/backups. */
   backupKeep: number;
   mail: MailConfig;
@@ -96,6 +98,7 @@ const schema = z.object({
   SESSION_SECRET: z.preprocess(blankToUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
   TRUST_PROXY: z.preprocess(blankToUndefined, z.string().max(500).optional()),
   BACKUP_KEEP: z.preprocess(blankToUndefined, wholeNumber(1, 365).default('7')),
+  LIVE_MAX_PER_ADDRESS: z.preprocess(blankToUndefined, wholeNumber(1, 1_000_000).default('1000')),
   SMTP_URL: z.preprocess(
     blankToUndefined,
     z
@@ -167,6 +170,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     sessionSecret: v.SESSION_SECRET,
     logLevel: v.LOG_LEVEL,
     backupKeep: v.BACKUP_KEEP,
+    liveMaxPerAddress: v.LIVE_MAX_PER_ADDRESS,
     trustProxy:
       v.TRUST_PROXY === undefined || v.TRUST_PROXY === 'false'
         ? false

@@ -65,7 +65,9 @@ async function main(): Promise<void> {
   buildProduction();
   const dir = mkdtempSync(join(tmpdir(), 'pharos-bench-fanout-'));
   const seeded = seed(dir);
-  let pharos: RunningPharos | undefined = await startProduction(dir);
+  // Every viewer comes from 127.0.0.1 here: lift the per-network cap on live connections.
+  const env = { LIVE_MAX_PER_ADDRESS: String(VIEWERS * 2) };
+  let pharos: RunningPharos | undefined = await startProduction(dir, env);
   const clients = Array.from({ length: PROCESSES }, () => new ClientProcess());
   try {
     const url = pharos.url;
@@ -109,7 +111,7 @@ async function main(): Promise<void> {
       const port = pharos?.port;
       stoppedAt = now();
       await pharos?.stop();
-      pharos = await startProduction(dir, {}, port);
+      pharos = await startProduction(dir, env, port);
       readyAt = now();
     });
     const back = restart.times.map((t) => t - stoppedAt);

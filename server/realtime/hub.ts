@@ -3,6 +3,7 @@ import { Server } from 'socket.io';
 import type { Context } from '../context.js';
 import type { LiveState } from '../snapshot/snapshot.js';
 import { startAdminProgress } from './admin.js';
+import { limitConnections } from './connection-limit.js';
 import { changesBetween, forViewer, patchesRows } from './payload.js';
 
 /** Rooms: pages that patch component rows (public/js/status.js), and clients that replace whole regions. */
@@ -27,6 +28,7 @@ export function startRealtime(ctx: Context, http: HttpServer): { io: Io; stop: (
   });
   // A viewer joins its room only once it has been sent the current state: a change broadcast while it
   // connects (current() may rebuild here) is already in that state and must not reach it as a patch.
+  io.use(limitConnections(ctx));
   io.on('connection', (socket) => {
     const rows = patchesRows(socket.handshake.auth);
     try {

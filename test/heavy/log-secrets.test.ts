@@ -51,7 +51,7 @@ describe('logs of a full run', () => {
     const users = await admin.get('/admin/users').expect(200);
     await admin.post('/admin/users').type('form').send({ _csrf: csrfOf(users.text), email: 'op@example.com', name: 'Op', role: 'operator', password: OPERATOR_PASSWORD });
     const keys = await admin.get('/admin/api-keys').expect(200);
-    const created = await admin.post('/admin/api-keys').type('form').send({ _csrf: csrfOf(keys.text), name: 'deploy bot' }).expect(201);
+    const created = await admin.post('/admin/api-keys').type('form').send({ _csrf: csrfOf(keys.text), name: 'deploy bot', confirm_password: ADMIN_PASSWORD }).expect(201);
     const key = /<code class="secret">([^<]+)<\/code>/.exec(created.text)?.[1] ?? '';
     assert.match(key, /^pharos_/);
     secrets.set('API key', key);

@@ -10,6 +10,12 @@ export class SlidingWindow {
     private readonly maxKeys = 100_000,
   ) {}
 
+  /** How many hits the key has in the window, without recording one. */
+  count(key: string, now: number): number {
+    const since = now - this.windowMs;
+    return (this.hits.get(key) ?? []).filter((t) => t > since).length;
+  }
+
   /** Records a hit and returns how many hits the key has in the window, this one included. */
   hit(key: string, now: number): number {
     const since = now - this.windowMs;

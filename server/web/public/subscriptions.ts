@@ -18,6 +18,8 @@ import { field, formBody, renderPage } from '../respond.js';
 
 const PER_IP_LIMIT = 10;
 const PER_IP_WINDOW_MS = 10 * 60_000;
+/** Wrong subscriber-link tokens from one network in 10 minutes before its token requests get a 429. */
+const WRONG_TOKEN_LIMIT = 30;
 
 /** Checkbox lists arrive as one string or several. */
 function list(value: string | string[] | undefined): string[] {
@@ -33,6 +35,19 @@ const linkGone = () => new HttpError(404, 'link_not_valid', 'This link is not va
 /** Subscribing by email (double opt-in), confirming, managing and one-click unsubscribing (RFC 8058). */
 export function subscriptionRoutes(ctx: Context): Router {
   const router = Router();
+  // Subscriber links carry unguessable tokens; a network that keeps presenting wrong ones is guessing.
+  // Only wrong tokens count: one-click unsubscribes from a mail provider's few addresses must all work.
+  const wrongTokens = new SlidingWindow(PER_IP_WINDOW_MS);
+  router.use(['/subscriptions/confirm/:token', '/subscriptions/manage/:token', '/unsubscribe/:token'], (req, res, next) => {
+    const network = networkOf(req.ip);
+    if (wrongTokens.count(network, ctx.clock.now().getTime()) >= WRONG_TOKEN_LIMIT) {
+      throw new HttpError(429, 'too_many_requests', 'Too many invalid links from your network. Please try again in a few minutes.');
+    }
+    res.on('finish', () => {
+      if (res.statusCode === 404) wrongTokens.hit(network, ctx.clock.now().getTime());
+    });
+    next();
+  });
   const perIp = new SlidingWindow(PER_IP_WINDOW_MS);
   const global = new SlidingWindow(60_000);
   const parse = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 1000 });

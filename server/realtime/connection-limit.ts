@@ -1,0 +1,38 @@
+import type { IncomingMessage } from 'node:http';
+import proxyaddr from 'proxy-addr';
+import type { Socket } from 'socket.io';
+import type { Context } from '../context.js';
+import { networkOf } from '../web/client-address.js';
+
+/** The client's address as Express sees it (TRUST_PROXY honoured), for a socket.io handshake. */
+function clientAddress(ctx: Context, req: IncomingMessage): string {
+  const trust = ctx.config.trustProxy;
+  const fn = trust === false ? () => false : trust === true ? () => true : proxyaddr.compile(typeof trust === 'number' ? [] : trust.split(',').map((s) => s.trim()));
+  if (typeof trust === 'number') return proxyaddr(req, (_addr, i) => i < trust);
+  return proxyaddr(req, fn);
+}
+
+/**
+ * At most LIVE_MAX_PER_ADDRESS live connections at once from one client network (IPv6 by /64): public
+ * viewers only receive, so a client holding thousands is an attack on the server's memory. A refused
+ * client gets a connect_error and retries later, with socket.io's backoff.
+ */
+export function limitConnections(ctx: Context): (socket: Socket, next: (err?: Error) => void) => void {
+  const open = new Map<string, number>();
+  return (socket, next) => {
+    const network = networkOf(clientAddress(ctx, socket.request));
+    const count = open.get(network) ?? 0;
+    if (count >= ctx.config.liveMaxPerAddress) {
+      ctx.log.warn({ network, open: count }, 'live connection refused: too many from one network');
+      next(new Error('Too many live connections from your network'));
+      return;
+    }
+    open.set(network, count + 1);
+    socket.once('disconnect', () => {
+      const left = (open.get(network) ?? 1) - 1;
+      if (left > 0) open.set(network, left);
+      else open.delete(network);
+    });
+    next();
+  };
+}
