@@ -66,6 +66,8 @@ const ADMIN_ONLY_PREFIXES = [
   '/admin/deliveries',
   '/admin/system',
   '/admin/data-protection',
+  '/admin/audit',
+  '/admin/audit.csv',
 ];
 
 /** Login, logout and setup are open to anonymous visitors by design. */
@@ -117,6 +119,9 @@ function adminRouteTable(s: Seeded): Route[] {
     ['POST', '/admin/groups/:id/move', { direction: 'up' }],
     ['GET', '/admin/groups/:id/delete'],
     ['POST', '/admin/groups/:id/delete', {}],
+    // audit.ts
+    ['GET', '/admin/audit'],
+    ['GET', '/admin/audit.csv'],
     // account.ts
     ['GET', '/admin/account'],
     ['POST', '/admin/account/sign-out-others', {}],
@@ -411,7 +416,7 @@ describe('admin access control', () => {
       assert.equal(res.status, 200, `admin GET ${r.path}`);
       // A template helper shadowing a data field renders as "[object Object]".
       assert.doesNotMatch(res.text, /\[object Object\]/, `admin GET ${r.path}`);
-      if (r.path.endsWith('.csv')) assert.match(res.text, /^email,state,/, `admin GET ${r.path}`);
+      if (r.path.endsWith('.csv')) assert.match(res.text, /^(email,state,|at,actor,action,)/, `admin GET ${r.path}`);
       else assert.match(res.text, /Sign out admin@example\.com/, `admin GET ${r.path}`);
     }
   });

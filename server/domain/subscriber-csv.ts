@@ -3,12 +3,12 @@ import type { Db } from '../db/open.js';
 import { Invalid } from '../errors.js';
 import type { Actor } from './actors.js';
 import { audit } from './audit.js';
+import { csvCell } from './csv.js';
 import { newId } from './ids.js';
 import { emailAddress, queueConfirmation, subscriberComponents, type Subscriber } from './subscribers.js';
 
 /** Subscribers as CSV: the admin's export and import. */
 
-const csvCell = (v: string) => (/[",\n\r]/.test(v) || /^[=+\-@\t]/.test(v) ? `"${v.replace(/^([=+\-@\t])/, "'$1").replace(/"/g, '""')}"` : v);
 
 /** CSV of all subscribers (email, state, components, dates); cells that a spreadsheet would run as formulas are defused. */
 export function exportCsv(db: Db): string {

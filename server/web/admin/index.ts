@@ -5,6 +5,7 @@ import { requireCsrf } from '../middleware/csrf.js';
 import { sessions } from '../middleware/session.js';
 import { accountRoutes } from './account.js';
 import { apiKeyRoutes } from './api-keys.js';
+import { auditRoutes } from './audit.js';
 import { authRoutes } from './auth.js';
 import { componentRoutes } from './components.js';
 import { incidentRoutes } from './incidents.js';
@@ -28,6 +29,8 @@ const ADMIN_ONLY = [
   '/admin/deliveries',
   '/admin/system',
   '/admin/data-protection',
+  '/admin/audit',
+  '/admin/audit.csv',
 ];
 
 /** Everything behind a session: setup and login first, then operators' pages, then admins' pages. */
@@ -52,5 +55,6 @@ export function adminRoutes(ctx: Context): Router {
   router.use(communicationRoutes(ctx));
   router.use(mailRoutes(ctx));
   router.use(systemRoutes(ctx));
+  router.use(auditRoutes(ctx));
   return router;
 }
