@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, afterEach, before, describe, it } from 'node:test';
+import fc from 'fast-check';
+import { simpleParser } from 'mailparser';
+import request from 'supertest';
+import { createComponent } from '../server/domain/components.js';
+import { createIncident } from '../server/domain/incident-writes.js';
+import { importCsv } from '../server/domain/subscriber-csv.js';
+import { manageToken } from '../server/domain/subscriber-tokens.js';
+import { addApiKey, addUser, csrfOf, settleMail, signIn, startPharos, type Agent, type TestPharos } from './helpers/pharos.js';
+
+const system = { type: 'system' } as const;
+const RUNS = Number(process.env.FUZZ_RUNS ?? 100);
+/** Markup that must never come out as markup: if `<b data-fuzz` shows up anywhere, input was injected. */
+const CANARY = /<b data-fuzz|<img data-fuzz/i;
+
+/** Hostile text: any Unicode, NUL and lone surrogates, very long strings, markup, template and SQL payloads. */
+const hostile = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 80 }),
+  fc.string({ unit: 'grapheme', maxLength: 40 }),
+  fc.constantFrom(
+    '<b data-fuzz>bold</b>',
+    '"><b data-fuzz>',
+    "'><img data-fuzz src=x>",
+    '{{constructor.constructor}}',
+    '{{> status/banner}}',
+    "'; DROP TABLE incidents; --",
+    '\u0000\u0000',
+    '\uD800',
+    '\u202Eevil',
+    '𝔘𝔫𝔦𝔠𝔬𝔡𝔢 😀 ﷽',
+    '[x](javascript:alert(1))',
+    'a'.repeat(70_000),
+    '',
+    ' ',
+  ),
+);
+/** A form field: one value, or several (as repeated fields arrive). */
+const formValue = fc.oneof({ weight: 4, arbitrary: hostile }, { weight: 1, arbitrary: fc.array(hostile, { maxLength: 3 }) });
+/** Any JSON, deep objects included. */
+const json = fc.oneof(fc.jsonValue({ maxDepth: 6 }), fc.dictionary(hostile, fc.jsonValue({ maxDepth: 3 }), { maxKeys: 5 }));
+
+const TABLES = ['components', 'component_groups', 'incidents', 'incident_updates', 'incident_components', 'incident_update_components', 'subscribers', 'subscriber_components', 'communications', 'events', 'users', 'settings'];
+// Deliveries by what was queued, not their sending state: the mail worker changes that meanwhile.
+const fingerprint = (p: TestPharos) =>
+  JSON.stringify([...TABLES.map((t) => p.ctx.db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all()), p.ctx.db.prepare('SELECT id, source, recipient FROM deliveries ORDER BY id').all()]);
+
+/**
+ * Property-based fuzzing (fast-check) of the forms and the management API with random and hostile input:
+ * never a 500; a rejected request changes nothing; nothing typed comes out as markup on the pages, in the
+ * live payload or in the emails.
+ */
+describe('fuzzing every form and API endpoint', () => {
+  let p: TestPharos;
+  let admin: Agent;
+  let key: string;
+  let componentId: string;
+  let incidentId: string;
+  let manage: string;
+  let csrf: string;
+
+  before(async () => {
+    p = await startPharos();
+    await addUser(p, 'admin@example.com', 'admin');
+    admin = await signIn(p, 'admin@example.com');
+    csrf = csrfOf((await admin.get('/admin').expect(200)).text);
+    key = addApiKey(p);
+    componentId = createComponent(p.ctx, system, { name: 'API' }).id;
+    incidentId = createIncident(p.ctx, system, { name: 'Attack', components: { [componentId]: 'major_outage' } }).id;
+    importCsv(p.ctx, system, 'email\nreader@example.com', true);
+    const sub = p.ctx.db.prepare("SELECT id, token_version FROM subscribers WHERE email = 'reader@example.com'").get() as { id: string; token_version: number };
+    manage = manageToken(p.ctx.secret, sub);
+  });
+  after(() => p.close());
+
+  /** Sends one request, then checks the invariants. */
+  async function check(what: string, send: () => Promise<request.Response>): Promise<void> {
+    const before = fingerprint(p);
+    const res = await send();
+    // fast-check reports the failing input; the message says which invariant broke and how.
+    const fail = (message: string) => {
+      failures.push(message);
+      assert.fail(message);
+    };
+    if (res.status >= 500) fail(`${what}: ${res.status} ${res.text.slice(0, 300)}`);
+    if (res.status >= 400 && fingerprint(p) !== before) fail(`${what}: rejected with ${res.status} ${res.text.slice(0, 200)} but the database changed`);
+    if (CANARY.test(res.text)) fail(`${what}: markup injected into the response`);
+  }
+  const failures: string[] = [];
+  afterEach(() => {
+    if (failures.length) console.error(`fuzzing failures:\n${[...new Set(failures)].slice(0, 5).join('\n')}`);
+    failures.length = 0;
+  });
+
+  const api = (method: 'post' | 'patch', path: string, body: unknown) => () =>
+    request(p.app)[method](`/api/v1/pages/${p.ctx.pageId}${path}`).set('Authorization', `OAuth ${key}`).set('Content-Type', 'application/json').send(JSON.stringify(body));
+
+  it('the management API: any JSON in and around the envelopes', async () => {
+    await fc.assert(
+      fc.asyncProperty(json, json, fc.dictionary(fc.constantFrom('name', 'status', 'body', 'impact_override', 'components', 'deliver_notifications', 'scheduled_for', 'description', 'group_id'), fc.oneof(hostile, json), { maxKeys: 6 }), async (a, b, fields) => {
+        await check('POST incidents', api('post', '/incidents', { incident: fields }));
+        await check('POST incidents (any body)', api('post', '/incidents', a));
+        await check('PATCH incident', api('patch', `/incidents/${incidentId}`, { incident: fields }));
+        await check('POST components', api('post', '/components', { component: fields }));
+        await check('PATCH component', api('patch', `/components/${componentId}`, { component: b }));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('the admin forms: any fields, any values', async () => {
+    const fields = (names: string[]) => fc.dictionary(fc.oneof(fc.constantFrom(...names), hostile), formValue, { maxKeys: 8 });
+    await fc.assert(
+      fc.asyncProperty(
+        fields(['name', 'status', 'impact_override', 'started_at', 'body', 'deliver_notifications', `components.${componentId}`]),
+        fields(['status', 'body', 'deliver_notifications', `components.${componentId}`]),
+        fields(['name', 'description', 'group_id', 'status', 'showcase', 'only_show_if_degraded']),
+        fields(['name', 'body', 'scheduled_for', 'scheduled_until', 'scheduled_remind_prior', 'component_ids', 'auto_in_progress', 'notify_now']),
+        async (incident, update, component, maintenance) => {
+          const post = (path: string, body: Record<string, unknown>) => () => admin.post(path).type('form').send({ ...body, _csrf: csrf });
+          await check('new incident form', post('/admin/incidents', incident));
+          await check('update form', post(`/admin/incidents/${incidentId}/updates`, update));
+          await check('component form', post('/admin/components', component));
+          await check('maintenance form', post('/admin/maintenance', maintenance));
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('the public forms: subscribe and manage', async () => {
+    const fields = fc.dictionary(fc.oneof(fc.constantFrom('email', 'scope', 'components'), hostile), formValue, { maxKeys: 5 });
+    await fc.assert(
+      fc.asyncProperty(fields, fields, async (subscribe, choice) => {
+        await check('subscribe form', () => request(p.app).post('/subscribe').type('form').send(subscribe));
+        await check('manage form', () => request(p.app).post(`/subscriptions/manage/${manage}`).type('form').send(choice));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('bodies that are not what they claim: invalid UTF-8, wrong types, deep nesting', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 200 }), fc.constantFrom('application/json', 'application/x-www-form-urlencoded', 'text/plain', 'multipart/form-data'), async (bytes, type) => {
+        const raw = Buffer.concat([Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from(bytes)]);
+        await check(`API with ${type}`, () => request(p.app).post(`/api/v1/pages/${p.ctx.pageId}/incidents`).set('Authorization', `OAuth ${key}`).set('Content-Type', type).send(raw));
+        await check(`admin form with ${type}`, () => admin.post('/admin/components').set('Content-Type', type).send(raw));
+        await check(`subscribe with ${type}`, () => request(p.app).post('/subscribe').set('Content-Type', type).send(raw));
+      }),
+      { numRuns: RUNS },
+    );
+    const deep = '['.repeat(5000) + ']'.repeat(5000);
+    await check('deep JSON', () => request(p.app).post(`/api/v1/pages/${p.ctx.pageId}/incidents`).set('Authorization', `OAuth ${key}`).set('Content-Type', 'application/json').send(deep));
+  });
+
+  it('leaves no injected markup on the pages, in the live payload or in the emails', async () => {
+    // Whatever the fuzzing left, one update with markup everywhere, mailed to the subscriber.
+    const posted = await api('post', '/incidents', {
+      incident: { name: '<b data-fuzz>name</b>', status: 'investigating', body: '"><b data-fuzz>body', components: { [componentId]: 'partial_outage' }, deliver_notifications: true },
+    })();
+    assert.equal(posted.status, 201, posted.text);
+    // (The JSON APIs carry the text as typed, as Statuspage's do: JSON is not markup.)
+    const summary = await request(p.app).get('/api/v2/summary.json').expect(200);
+    assert.ok(Array.isArray(summary.body.incidents), 'summary.json still parses');
+    for (const path of ['/', '/history', `/incidents/${incidentId}`, '/admin', '/admin/components']) {
+      const res = await (path.startsWith('/admin') ? admin.get(path) : request(p.app).get(path));
+      assert.ok(res.status < 500, path);
+      assert.doesNotMatch(res.text, CANARY, path);
+    }
+    for (const [region, html] of Object.entries(p.ctx.snapshot.current().live.html)) assert.doesNotMatch(html, CANARY, `live ${region}`);
+    await settleMail(p);
+    const dir = join(p.dataDir, 'mail');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.eml'));
+    assert.ok(files.length > 0, 'updates were mailed');
+    for (const f of files) {
+      const mail = await simpleParser(readFileSync(join(dir, f)));
+      assert.doesNotMatch(typeof mail.html === 'string' ? mail.html : '', CANARY, `email ${f}`);
+    }
+  });
+});
