@@ -36,7 +36,8 @@ function maybeDone(): void {
 
 function open(url: string, index: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket: Viewer = io(url, { transports: ['websocket'], forceNew: true, auth: (cb) => cb({ hashes }) });
+    // v: 2, as the page's script says: it patches component rows.
+    const socket: Viewer = io(url, { transports: ['websocket'], forceNew: true, auth: (cb) => cb({ v: 2, hashes }) });
     viewers[index] = socket;
     const timer = setTimeout(() => resolve(false), 60_000);
     socket.once('page', () => (clearTimeout(timer), resolve(true)));

@@ -4,7 +4,7 @@
 // time until every viewer is back and current. Everything on 127.0.0.1, bounded in time.
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../server/paths.js';
 import type { FromClient, ToClient } from './fanout-client.js';
@@ -31,6 +31,9 @@ class ClientProcess {
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
+    // In production the viewers are other machines; here they share the server's 2 cores. At a lower
+    // priority they take what the server leaves, rather than slowing the server that sends to them.
+    if (this.child.pid) setPriority(this.child.pid, 10);
     this.child.on('message', (m: FromClient) => {
       const key = m.type === 'times' ? `times:${m.phase}` : m.type;
       this.waiting.get(key)?.(m);
@@ -134,7 +137,7 @@ async function main(): Promise<void> {
         ],
       ],
       [
-        `Seeded page: ${SEEDED_PAGE}. ${PROCESSES} client processes of socket.io-client (websocket only, default reconnection delays 1–5 s with jitter, as the page's script), each viewer connecting with the page's region hashes as a browser does. Pharos from the production build, one process; clients and server share the machine's cores. Latency is from just before the PATCH is sent to each viewer's receipt, wall clock across processes.`,
+        `Seeded page: ${SEEDED_PAGE}. ${PROCESSES} client processes of socket.io-client (websocket only, default reconnection delays 1–5 s with jitter, as the page's script), each viewer connecting with the page's region hashes as a browser does. Pharos from the production build, one process; clients and server share the machine's 2 cores, the client processes at nice 10 (in production the viewers are elsewhere). Latency is from just before the PATCH is sent to each viewer's receipt, wall clock across processes.`,
       ],
     );
   } finally {
