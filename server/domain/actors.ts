@@ -1,8 +1,13 @@
 /** Who did something: shown on updates and recorded with each change. */
 export type Actor =
-  | { type: 'user'; id: string; email: string; name: string }
-  | { type: 'api_key'; id: string; name: string }
+  | { type: 'user'; id: string; email: string; name: string; ip?: string }
+  | { type: 'api_key'; id: string; name: string; ip?: string }
   | { type: 'system' };
+
+/** The client address an operator or API client acted from (recorded in the audit log). */
+export function actorIp(actor: Actor): string {
+  return actor.type === 'system' ? '' : (actor.ip ?? '');
+}
 
 export function actorLabel(actor: Actor): string {
   switch (actor.type) {

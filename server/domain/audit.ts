@@ -1,9 +1,9 @@
 import type { Db } from '../db/open.js';
-import { actorLabel, type Actor } from './actors.js';
+import { actorIp, actorLabel, type Actor } from './actors.js';
 import { csvCell } from './csv.js';
 
 /** Appends to the audit log (inside the caller's transaction when there is one); `ip`: the client's address. */
-export function audit(db: Db, actor: Actor, action: string, subject = '', detail: unknown = '', now = new Date(), ip = ''): void {
+export function audit(db: Db, actor: Actor, action: string, subject = '', detail: unknown = '', now = new Date(), ip = actorIp(actor)): void {
   db.prepare('INSERT INTO audit_log (at, actor, action, subject, detail, ip) VALUES (?, ?, ?, ?, ?, ?)').run(
     now.toISOString(),
     actorLabel(actor),

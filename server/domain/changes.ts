@@ -1,21 +1,33 @@
 import type { Context } from '../context.js';
 import type { Actor } from './actors.js';
 import { actorLabel } from './actors.js';
+import { audit } from './audit.js';
 
 /**
  * The one write path for everything the public sees: `write` runs inside an IMMEDIATE transaction
- * together with the events row; only after the commit is 'page.changed' emitted, once.
+ * together with the events row and the audit row (who, what, from where; the subject before and after
+ * when the change names one); only after the commit is 'page.changed' emitted, once.
  */
 export function commitChange<T>(
   ctx: Pick<Context, 'db' | 'bus' | 'clock'>,
-  change: { cause: string; actor: Actor },
+  change: { cause: string; actor: Actor; subject?: () => unknown },
   write: () => { result: T; ids: string[] },
 ): T {
   let eventId = 0;
   let ids: string[] = [];
+  // The subject as it was and as it is (null once deleted), for the audit log's record of an edit.
+  const state = () => {
+    try {
+      return change.subject?.() ?? null;
+    } catch {
+      return null;
+    }
+  };
   const tx = ctx.db.transaction(() => {
+    const before = change.subject ? state() : undefined;
     const out = write();
     ids = out.ids;
+    audit(ctx.db, change.actor, change.cause, ids.join(','), change.subject ? { before, after: state() } : '', ctx.clock.now());
     eventId = Number(
       ctx.db
         .prepare('INSERT INTO events (cause, subject, actor, created_at) VALUES (?, ?, ?, ?)')

@@ -44,7 +44,7 @@ export function createGroup(ctx: Context, actor: Actor, raw: unknown): Component
 export function updateGroup(ctx: Context, actor: Actor, id: string, raw: unknown): ComponentGroup {
   const input = parseInput(groupInput, raw);
   getGroup(ctx.db, id);
-  return commitChange(ctx, { cause: 'group.updated', actor }, () => {
+  return commitChange(ctx, { cause: 'group.updated', actor, subject: () => getGroup(ctx.db, id) }, () => {
     ctx.db
       .prepare('UPDATE component_groups SET name = ?, description = ?, updated_at = ? WHERE id = ?')
       .run(input.name, input.description, ctx.clock.now().toISOString(), id);
@@ -55,7 +55,7 @@ export function updateGroup(ctx: Context, actor: Actor, id: string, raw: unknown
 /** Deleting a group keeps its components, placed after the top-level items. */
 export function deleteGroup(ctx: Context, actor: Actor, id: string): void {
   getGroup(ctx.db, id);
-  commitChange(ctx, { cause: 'group.deleted', actor }, () => {
+  commitChange(ctx, { cause: 'group.deleted', actor, subject: () => getGroup(ctx.db, id) }, () => {
     const members = ctx.db.prepare('SELECT id FROM components WHERE group_id = ? ORDER BY position').pluck().all(id) as string[];
     ctx.db.prepare('DELETE FROM component_groups WHERE id = ?').run(id);
     const move = ctx.db.prepare('UPDATE components SET group_id = NULL, position = ? WHERE id = ?');

@@ -115,7 +115,7 @@ export function createComponent(ctx: Context, actor: Actor, raw: unknown, prefix
 export function updateComponent(ctx: Context, actor: Actor, id: string, raw: unknown, prefix = ''): Component {
   const patch = parseInput(componentPatch, raw, prefix);
   const before = getComponent(ctx.db, id);
-  return commitChange(ctx, { cause: 'component.updated', actor }, () => {
+  return commitChange(ctx, { cause: 'component.updated', actor, subject: () => getComponent(ctx.db, id) }, () => {
     const next = { ...before, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) };
     if (patch.group_id !== undefined) checkGroup(ctx.db, next.group_id, prefix + 'group_id');
     const position = next.group_id === before.group_id ? before.position : nextPosition(ctx.db, next.group_id);
@@ -142,7 +142,7 @@ export function updateComponent(ctx: Context, actor: Actor, id: string, raw: unk
 
 export function deleteComponent(ctx: Context, actor: Actor, id: string): void {
   getComponent(ctx.db, id);
-  commitChange(ctx, { cause: 'component.deleted', actor }, () => {
+  commitChange(ctx, { cause: 'component.deleted', actor, subject: () => getComponent(ctx.db, id) }, () => {
     ctx.db.prepare('DELETE FROM components WHERE id = ?').run(id);
     return { result: undefined, ids: [id] };
   });

@@ -180,7 +180,7 @@ export function createIncident(ctx: Context, actor: Actor, raw: unknown, prefix 
 export function patchIncident(ctx: Context, actor: Actor, id: string, raw: unknown, prefix = ''): Incident {
   const input = parseInput(incidentPatchInput, raw, prefix);
   getIncident(ctx.db, id);
-  return commitChange(ctx, { cause: 'incident.updated', actor }, () => {
+  return commitChange(ctx, { cause: 'incident.updated', actor, subject: () => getIncident(ctx.db, id) }, () => {
     // Read inside the write transaction: what this change builds on cannot move under it.
     const before = getIncident(ctx.db, id);
     const now = ctx.clock.now().toISOString();
@@ -243,7 +243,7 @@ export function deleteIncident(ctx: Context, actor: Actor, id: string): void {
     // Deleting would leave its components under maintenance with nothing to end it.
     throw new Invalid({ form: 'This maintenance is in progress: complete or cancel it before deleting it' });
   }
-  commitChange(ctx, { cause: 'incident.deleted', actor }, () => {
+  commitChange(ctx, { cause: 'incident.deleted', actor, subject: () => getIncident(ctx.db, id) }, () => {
     ctx.db.prepare('DELETE FROM incidents WHERE id = ?').run(id);
     return { result: undefined, ids: [id] };
   });
@@ -259,7 +259,7 @@ export function editUpdate(ctx: Context, actor: Actor, incidentId: string, updat
   const input = parseInput(updateEditInput, raw);
   const incident = getIncident(ctx.db, incidentId);
   const update = updateOf(incident, updateId);
-  return commitChange(ctx, { cause: 'incident.update_edited', actor }, () => {
+  return commitChange(ctx, { cause: 'incident.update_edited', actor, subject: () => getIncident(ctx.db, incidentId) }, () => {
     const now = ctx.clock.now().toISOString();
     ctx.db
       .prepare('UPDATE incident_updates SET body = ?, updated_at = ? WHERE id = ?')
@@ -278,7 +278,7 @@ export function deleteUpdate(ctx: Context, actor: Actor, incidentId: string, upd
   }
   // A maintenance window's status follows its window and transitions, not its newest remaining message.
   const followNewest = incident.kind === 'incident';
-  return commitChange(ctx, { cause: 'incident.update_deleted', actor }, () => {
+  return commitChange(ctx, { cause: 'incident.update_deleted', actor, subject: () => getIncident(ctx.db, incidentId) }, () => {
     ctx.db.prepare('DELETE FROM incident_updates WHERE id = ?').run(updateId);
     const newest = getIncident(ctx.db, incidentId).incident_updates[0];
     if (newest && followNewest) {

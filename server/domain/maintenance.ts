@@ -144,7 +144,7 @@ function leaveWindow(ctx: Context, id: string, now: string): Map<string, Compone
 export function patchMaintenance(ctx: Context, actor: Actor, id: string, raw: unknown, prefix = ''): Incident {
   const input = parseInput(maintenancePatchInput, raw, prefix);
   getMaintenance(ctx.db, id);
-  return commitChange(ctx, { cause: 'maintenance.updated', actor }, () => {
+  return commitChange(ctx, { cause: 'maintenance.updated', actor, subject: () => getMaintenance(ctx.db, id) }, () => {
     const before = getMaintenance(ctx.db, id);
     const now = ctx.clock.now().toISOString();
     const from = input.scheduled_for ?? before.scheduled_for ?? now;
@@ -205,7 +205,7 @@ function rescheduledText(from: string, until: string): string {
 export function cancelMaintenance(ctx: Context, actor: Actor, id: string, body = ''): Incident {
   const before = getMaintenance(ctx.db, id);
   if (before.status === 'completed') throw new Invalid({ form: 'This maintenance has already finished' });
-  return commitChange(ctx, { cause: 'maintenance.cancelled', actor }, () => {
+  return commitChange(ctx, { cause: 'maintenance.cancelled', actor, subject: () => getMaintenance(ctx.db, id) }, () => {
     const now = ctx.clock.now().toISOString();
     const started = before.status === 'in_progress' || before.status === 'verifying';
     // Only a window that began has components to give back; one that never started touches none.

@@ -25,12 +25,12 @@ declare module 'express-serve-static-core' {
   }
 }
 
-export function userActor(user: User): Actor {
-  return { type: 'user', id: user.id, email: user.email, name: user.name };
+export function userActor(user: User, ip?: string): Actor {
+  return { type: 'user', id: user.id, email: user.email, name: user.name, ...(ip ? { ip } : {}) };
 }
 
 /** The signed-in operator as the actor of a change (the routes behind requireUser always have one). */
 export function actorOf(res: Response): Actor {
   if (!res.locals.user) throw new Unauthorized();
-  return userActor(res.locals.user);
+  return userActor(res.locals.user, res.req.ip);
 }

@@ -1,4 +1,6 @@
 import { Router, type Response } from 'express';
+import { audit } from '../../domain/audit.js';
+import { actorOf } from '../locals.js';
 import type { Context } from '../../context.js';
 import { endOtherSessions, listSessions } from '../../domain/sessions.js';
 import { Unauthorized } from '../../errors.js';
@@ -22,6 +24,7 @@ export function accountRoutes(ctx: Context): Router {
     const { user, sessionId } = res.locals;
     if (!user || !sessionId) throw new Unauthorized();
     const ended = endOtherSessions(ctx.db, ctx.secret, user.id, sessionId);
+    audit(ctx.db, actorOf(res), 'auth.other_sessions_ended', user.email, { ended }, ctx.clock.now());
     (res.locals.log ?? ctx.log).info({ user: user.id, ended }, 'other sessions ended');
     page(res, ended);
   });

@@ -1,4 +1,6 @@
 import { Router } from 'express';
+import { audit } from '../../domain/audit.js';
+import { actorOf } from '../locals.js';
 import type { Context } from '../../context.js';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../domain/api-keys.js';
 import { field, formBody, renderPage } from '../respond.js';
@@ -17,13 +19,15 @@ export function apiKeyRoutes(ctx: Context): Router {
     const body = formBody(req);
     await confirmPassword(ctx, res, body);
     const { apiKey, key } = createApiKey(ctx.db, { name: field(body, 'name') ?? '' }, res.locals.user?.email ?? null, ctx.clock.now());
-    ctx.log.info({ apiKey: apiKey.name, by: res.locals.user?.email }, 'API key created');
+    audit(ctx.db, actorOf(res), 'api_key.created', apiKey.name, { id: apiKey.id }, ctx.clock.now());
+    (res.locals.log ?? ctx.log).info({ apiKey: apiKey.id }, 'API key created');
     res.set('Cache-Control', 'no-store');
     renderPage(ctx, res, 'admin/api-keys', { ...listData(), values: {}, created: { name: apiKey.name, key } }, { status: 201 });
   });
   router.post('/admin/api-keys/:id/revoke', (req, res) => {
     revokeApiKey(ctx.db, req.params.id, ctx.clock.now());
-    ctx.log.info({ apiKey: req.params.id, by: res.locals.user?.email }, 'API key revoked');
+    audit(ctx.db, actorOf(res), 'api_key.revoked', req.params.id, '', ctx.clock.now());
+    (res.locals.log ?? ctx.log).info({ apiKey: req.params.id }, 'API key revoked');
     res.redirect(303, '/admin/api-keys');
   });
   return router;

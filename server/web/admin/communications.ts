@@ -48,7 +48,7 @@ export function communicationRoutes(ctx: Context): Router {
   });
   router.post('/admin/communications', form('admin/communication-form', formData('New notice', '/admin/communications')), (req, res) => {
     if (!res.locals.user) throw new Unauthorized();
-    const notice = publishCommunication(ctx, userActor(res.locals.user), communicationFields(formBody(req)));
+    const notice = publishCommunication(ctx, userActor(res.locals.user, req.ip), communicationFields(formBody(req)));
     res.redirect(303, `/admin/communications/${notice.id}`);
   });
 
@@ -82,7 +82,7 @@ export function communicationRoutes(ctx: Context): Router {
     (req, res, next) => form('admin/communication-form', correctData(String(req.params.id)))(req, res, next),
     (req, res) => {
       if (!res.locals.user) throw new Unauthorized();
-      const notice = publishCommunication(ctx, userActor(res.locals.user), communicationFields(formBody(req)), String(req.params.id));
+      const notice = publishCommunication(ctx, userActor(res.locals.user, req.ip), communicationFields(formBody(req)), String(req.params.id));
       res.redirect(303, `/admin/communications/${notice.id}`);
     },
   );

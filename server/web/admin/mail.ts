@@ -1,6 +1,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Router } from 'express';
+import { audit } from '../../domain/audit.js';
+import { actorOf } from '../locals.js';
 import type { Context } from '../../context.js';
 import { allStats, listDeliveries, retryDead, sourceStats, type DeliveryState } from '../../domain/outbox.js';
 import { NotFound } from '../../errors.js';
@@ -43,7 +45,8 @@ export function mailRoutes(ctx: Context): Router {
   router.post('/admin/mail/retry', (req, res) => {
     const id = Number(field(formBody(req), 'id'));
     const count = retryDead(ctx.db, Number.isInteger(id) && id > 0 ? [id] : 'all', ctx.clock.now());
-    ctx.log.info({ count, by: res.locals.user?.email }, 'dead-lettered messages queued again');
+    audit(ctx.db, actorOf(res), 'mail.dead_letters_retried', Number.isInteger(id) && id > 0 ? String(id) : 'all', { count }, ctx.clock.now());
+    (res.locals.log ?? ctx.log).info({ count }, 'dead-lettered messages queued again');
     ctx.bus.emit('mail.queued');
     res.redirect(303, '/admin/mail');
   });

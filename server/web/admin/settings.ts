@@ -18,7 +18,7 @@ export function settingsRoutes(ctx: Context): Router {
   router.post('/admin/settings/subscriptions', form('admin/settings', settingsData), (req, res) => {
     if (!res.locals.user) throw new Unauthorized();
     const body = formBody(req);
-    setGate(ctx, userActor(res.locals.user), {
+    setGate(ctx, userActor(res.locals.user, req.ip), {
       mode: field(body, 'mode'),
       domains: field(body, 'domains') ?? '',
       threshold: field(body, 'threshold') ?? '',

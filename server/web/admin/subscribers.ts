@@ -1,10 +1,11 @@
 import { Router } from 'express';
+import { audit } from '../../domain/audit.js';
 import multer from 'multer';
 import type { Context } from '../../context.js';
 import { findSubscriber, removeSubscriber, searchSubscribers, subscriberCounts, SUBSCRIBER_STATES, type SubscriberState } from '../../domain/subscribers.js';
 import { exportCsv, importCsv } from '../../domain/subscriber-csv.js';
 import { HttpError, Invalid, NotFound, Unauthorized } from '../../errors.js';
-import { userActor } from '../locals.js';
+import { actorOf, userActor } from '../locals.js';
 import { requireAdmin, requireUser } from '../middleware/auth.js';
 import { requireCsrf } from '../middleware/csrf.js';
 import { field, formBody, renderPage } from '../respond.js';
@@ -39,7 +40,7 @@ export function subscriberImportRoute(ctx: Context): Router {
       const body = formBody(req);
       const text = req.file ? req.file.buffer.toString('utf8') : (field(body, 'csv') ?? '');
       if (!text.trim()) throw new Invalid({ csv: 'Choose a CSV file or paste addresses, one per line' });
-      const result = importCsv(ctx, userActor(res.locals.user), text, field(body, 'already_confirmed') === 'on');
+      const result = importCsv(ctx, userActor(res.locals.user, req.ip), text, field(body, 'already_confirmed') === 'on');
       renderPage(ctx, res, 'admin/subscribers-import', { ...importData(), values: {}, result });
     },
   );
@@ -75,6 +76,7 @@ export function subscriberRoutes(ctx: Context): Router {
   });
   router.post('/admin/subscribers/export.csv', form('admin/subscribers-export', exportData), async (req, res) => {
     await confirmPassword(ctx, res, formBody(req));
+    audit(ctx.db, actorOf(res), 'subscribers.exported', '', '', ctx.clock.now());
     (res.locals.log ?? ctx.log).info({ by: res.locals.user?.id }, 'subscribers exported');
     res.set({
       'Content-Type': 'text/csv; charset=utf-8',
@@ -102,7 +104,7 @@ export function subscriberRoutes(ctx: Context): Router {
   });
   router.post('/admin/subscribers/:id/delete', (req, res) => {
     if (!res.locals.user) throw new Unauthorized();
-    removeSubscriber(ctx, userActor(res.locals.user), req.params.id);
+    removeSubscriber(ctx, userActor(res.locals.user, req.ip), req.params.id);
     res.redirect(303, '/admin/subscribers');
   });
   return router;

@@ -1,4 +1,6 @@
 import { Router } from 'express';
+import { audit } from '../../domain/audit.js';
+import { actorOf } from '../locals.js';
 import type { Context } from '../../context.js';
 import { deleteUser, getUser, listUsers, createUser, setRole, ROLES } from '../../domain/users.js';
 import { Invalid } from '../../errors.js';
@@ -16,18 +18,21 @@ export function userRoutes(ctx: Context): Router {
   });
   router.post('/admin/users', form('admin/users', listData), async (req, res) => {
     const body = formBody(req);
-    await createUser(
+    const user = await createUser(
       ctx.db,
       { email: field(body, 'email'), name: field(body, 'name') ?? '', password: field(body, 'password'), role: field(body, 'role') },
       ctx.clock.now(),
     );
+    audit(ctx.db, actorOf(res), 'user.created', user.email, { role: user.role }, ctx.clock.now());
     res.redirect(303, '/admin/users');
   });
   router.post('/admin/users/:id/role', form('admin/users', listData), async (req, res) => {
     if (req.params.id === res.locals.user?.id) throw new Invalid({ role: 'Ask another admin to change your own role' });
     const body = formBody(req);
     await confirmPassword(ctx, res, body);
-    setRole(ctx.db, String(req.params.id), field(body, 'role'), ctx.clock.now());
+    const before = getUser(ctx.db, String(req.params.id));
+    const after = setRole(ctx.db, String(req.params.id), field(body, 'role'), ctx.clock.now());
+    audit(ctx.db, actorOf(res), 'user.role_changed', after.email, { before: { role: before.role }, after: { role: after.role } }, ctx.clock.now());
     res.redirect(303, '/admin/users');
   });
   router.get('/admin/users/:id/delete', (req, res) => {
@@ -43,7 +48,9 @@ export function userRoutes(ctx: Context): Router {
   });
   router.post('/admin/users/:id/delete', form('admin/users', listData), (req, res) => {
     if (req.params.id === res.locals.user?.id) throw new Invalid({ user: 'You cannot delete your own account' });
-    deleteUser(ctx.db, String(req.params.id));
+    const gone = getUser(ctx.db, String(req.params.id));
+    deleteUser(ctx.db, gone.id);
+    audit(ctx.db, actorOf(res), 'user.deleted', gone.email, { before: { role: gone.role, name: gone.name } }, ctx.clock.now());
     res.redirect(303, '/admin/users');
   });
   return router;

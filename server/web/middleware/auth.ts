@@ -27,7 +27,7 @@ export function requireApiKey(ctx: Context): RequestHandler {
     const key = findApiKey(ctx.db, match[1], ctx.clock.now());
     if (!key) return next(new Unauthorized('Unknown or revoked API key'));
     if (req.params.page_id !== ctx.pageId) return next(new NotFound('No such page'));
-    res.locals.apiActor = { type: 'api_key', id: key.id, name: key.name };
+    res.locals.apiActor = { type: 'api_key', id: key.id, name: key.name, ...(req.ip ? { ip: req.ip } : {}) };
     next();
   };
 }
