@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -11,7 +12,7 @@ import { createComponent } from '../../server/domain/components.js';
 import { createIncident } from '../../server/domain/incident-writes.js';
 import { importCsv } from '../../server/domain/subscriber-csv.js';
 import { createLog } from '../../server/log.js';
-import { freePort, PharosProcess } from '../helpers/process.js';
+import { freePort, PharosProcess, sleep } from '../helpers/process.js';
 import { TestSmtp } from '../helpers/smtp.js';
 
 const SUBSCRIBERS = 300;
@@ -89,6 +90,42 @@ describe('graceful shutdown', () => {
     const db = new Database(join(dataDir, 'pharos.db'), { readonly: true });
     try {
       assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+    } finally {
+      db.close();
+    }
+  });
+
+  it('SIGTERM while a request is still arriving: it is answered and its change kept; new connections are refused', { timeout: 120_000 }, async () => {
+    smtp.delayMs = 0;
+    const pharos = new PharosProcess(env);
+    children.push(pharos);
+    const port = Number(env.PORT);
+    await pharos.ready(`http://127.0.0.1:${port}/healthz`, 30_000);
+    // An operator's API call whose body is still on its way when the signal comes.
+    const body = JSON.stringify({ incident: { name: 'Posted across a shutdown', status: 'investigating', deliver_notifications: false } });
+    const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = httpRequest(
+        { host: '127.0.0.1', port, method: 'POST', path: `/api/v1/pages/${pageId}/incidents`, headers: { Authorization: `OAuth ${key}`, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } },
+        (res) => {
+          let text = '';
+          res.on('data', (d: Buffer) => (text += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        },
+      );
+      req.on('error', reject);
+      req.write(body.slice(0, 20));
+      setTimeout(() => req.end(body.slice(20)), 1500);
+    });
+    await sleep(300);
+    pharos.child.kill('SIGTERM');
+    await sleep(300);
+    await assert.rejects(fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) }), 'no new connection once stopping');
+    const res = await answer;
+    assert.equal(res.status, 201, res.text);
+    assert.equal((await pharos.exited).code, 0, pharos.log);
+    const db = new Database(join(dataDir, 'pharos.db'), { readonly: true });
+    try {
+      assert.equal(db.prepare("SELECT COUNT(*) FROM incidents WHERE name = 'Posted across a shutdown'").pluck().get(), 1);
     } finally {
       db.close();
     }
