@@ -54,4 +54,15 @@ describe('limits on what the public can do', () => {
     await request(p.app).post(`/unsubscribe/${token}`).set('X-Forwarded-For', '198.51.100.1').expect(200);
     assert.equal(p.ctx.db.prepare('SELECT state FROM subscribers WHERE id = ?').pluck().get(id), 'unsubscribed');
   });
+
+  it('answers 429 to a valid manage link used for more than 20 changes in 10 minutes', async () => {
+    importCsv(p.ctx, system, 'email\nbusy@example.com', true);
+    const sub = p.ctx.db.prepare("SELECT id, token_version FROM subscribers WHERE email = 'busy@example.com'").get() as { id: string; token_version: number };
+    const token = manageToken(p.ctx.secret, sub);
+    for (let i = 0; i < 20; i++) await request(p.app).post(`/subscriptions/manage/${token}`).type('form').send({ scope: 'all' }).expect(200);
+    const refused = await request(p.app).post(`/subscriptions/manage/${token}`).type('form').send({ scope: 'all' });
+    assert.equal(refused.status, 429);
+    p.clock.advance(11 * 60_000);
+    await request(p.app).post(`/subscriptions/manage/${token}`).type('form').send({ scope: 'all' }).expect(200);
+  });
 });

@@ -20,6 +20,8 @@ const PER_IP_LIMIT = 10;
 const PER_IP_WINDOW_MS = 10 * 60_000;
 /** Wrong subscriber-link tokens from one network in 10 minutes before its token requests get a 429. */
 const WRONG_TOKEN_LIMIT = 30;
+/** Changes through one subscriber's manage link in 10 minutes. */
+const MANAGE_LIMIT = 20;
 
 /** Checkbox lists arrive as one string or several. */
 function list(value: string | string[] | undefined): string[] {
@@ -49,6 +51,7 @@ export function subscriptionRoutes(ctx: Context): Router {
     next();
   });
   const perIp = new SlidingWindow(PER_IP_WINDOW_MS);
+  const manageChanges = new SlidingWindow(PER_IP_WINDOW_MS);
   const global = new SlidingWindow(60_000);
   const parse = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 1000 });
   const components = () => orderedComponents(pageLayout(ctx.db));
@@ -111,6 +114,10 @@ export function subscriptionRoutes(ctx: Context): Router {
     (req, res, next) => form('public/manage', manageData(String(req.params.token)), 'public')(req, res, next),
     (req, res) => {
       const data = manageData(String(req.params.token))();
+      // A valid link too: a person changes their choice a few times, a script hammering it does not.
+      if (manageChanges.hit(data.subscriber.id, ctx.clock.now().getTime()) > MANAGE_LIMIT) {
+        throw new HttpError(429, 'too_many_requests', 'Too many changes in a short time. Please try again in a few minutes.');
+      }
       updateChoice(ctx, data.subscriber, choiceFrom(formBody(req)));
       const body = formBody(req);
       renderPage(ctx, res, 'public/manage', { ...data, values: { scope: field(body, 'scope'), components: list(body.components) }, saved: true }, { layout: 'public' });
