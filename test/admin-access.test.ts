@@ -3,11 +3,12 @@ import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { ensureFirstAdmin } from '../server/bootstrap.js';
 import type { Actor } from '../server/domain/actors.js';
-import { createApiKey } from '../server/domain/api-keys.js';
+import { createApiKey, revokeApiKey } from '../server/domain/api-keys.js';
 import { createGroup } from '../server/domain/component-groups.js';
 import { createComponent } from '../server/domain/components.js';
 import { createIncident, patchIncident } from '../server/domain/incident-writes.js';
 import { readdirSync } from 'node:fs';
+import { declaredRoutes } from './helpers/routes.js';
 import { publishCommunication } from '../server/domain/communications.js';
 import { importCsv } from '../server/domain/subscriber-csv.js';
 import { scheduleMaintenance } from '../server/domain/maintenance.js';
@@ -186,21 +187,6 @@ function adminRouteTable(s: Seeded): Route[] {
   });
 }
 
-/** "METHOD /pattern" for every route declared in a router and the routers mounted in it. */
-function declaredRoutes(router: { stack: unknown[] }): string[] {
-  const out: string[] = [];
-  for (const layer of router.stack) {
-    if (!layer || typeof layer !== 'object') continue;
-    const route = (layer as { route?: { path?: unknown; methods?: Record<string, boolean> } }).route;
-    if (route && typeof route.path === 'string') {
-      for (const [m, on] of Object.entries(route.methods ?? {})) if (on) out.push(`${m.toUpperCase()} ${route.path}`);
-      continue;
-    }
-    const handle = (layer as { handle?: { stack?: unknown } }).handle;
-    if (handle && Array.isArray(handle.stack)) out.push(...declaredRoutes({ stack: handle.stack }));
-  }
-  return out;
-}
 
 const TABLES = [
   'settings',
@@ -358,6 +344,24 @@ describe('admin access control', () => {
     assert.match(forbidden?.actor ?? '', new RegExp(OPERATOR));
     assert.equal(JSON.parse(forbidden?.detail ?? '{}').status, 403);
     assert.match(forbidden?.ip ?? '', /127\.0\.0\.1/);
+  });
+
+  it('gives an API key, valid or revoked, nothing on the admin side: every route as for an anonymous visitor', async () => {
+    const valid = createApiKey(p.ctx.db, { name: 'valid elsewhere' }, null, p.clock.now()).key;
+    const revoked = createApiKey(p.ctx.db, { name: 'revoked' }, null, p.clock.now());
+    revokeApiKey(p.ctx.db, revoked.apiKey.id, p.clock.now());
+    for (const key of [valid, revoked.key]) {
+      for (const r of routes) {
+        const before = fingerprint(p);
+        const res =
+          r.method === 'GET'
+            ? await request(p.app).get(r.path).set('Authorization', `OAuth ${key}`)
+            : await request(p.app).post(r.path).set('Authorization', `Bearer ${key}`).type('form').send({ ...r.fields });
+        assert.equal(res.status, r.method === 'GET' ? 303 : 401, `${r.method} ${r.path}`);
+        if (r.method === 'GET') assert.match(String(res.headers.location), /^\/admin\/login/);
+        assert.equal(fingerprint(p), before, `${r.method} ${r.path} changed the database`);
+      }
+    }
   });
 
   it('answers an anonymous JSON client with a JSON 401', async () => {

@@ -5,25 +5,12 @@ import { listApiKeys, revokeApiKey } from '../server/domain/api-keys.js';
 import { createComponent } from '../server/domain/components.js';
 import { createIncident } from '../server/domain/incident-writes.js';
 import { v1Routes } from '../server/web/api/v1.js';
+import { declaredRoutes } from './helpers/routes.js';
 import { addApiKey, addUser, signIn, startPharos, type Agent, type TestPharos } from './helpers/pharos.js';
 
 const system = { type: 'system' } as const;
 type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
 
-/** "METHOD /pattern" of every route in a router and the routers mounted in it. */
-function declared(router: { stack: unknown[] }): string[] {
-  const out: string[] = [];
-  for (const layer of router.stack) {
-    const route = (layer as { route?: { path?: unknown; methods?: Record<string, boolean> } }).route;
-    if (route && typeof route.path === 'string') {
-      for (const [m, on] of Object.entries(route.methods ?? {})) if (on) out.push(`${m.toUpperCase()} ${route.path}`);
-      continue;
-    }
-    const handle = (layer as { handle?: { stack?: unknown } }).handle;
-    if (handle && Array.isArray(handle.stack)) out.push(...declared({ stack: handle.stack }));
-  }
-  return out;
-}
 
 /** Every row of the tables the API writes, to show that a refused request changed nothing. */
 const fingerprint = (p: TestPharos) =>
@@ -67,7 +54,7 @@ describe('management API access', () => {
   after(() => p.close());
 
   it('covers every route the v1 router declares', () => {
-    assert.deepEqual(routes.map((r) => r.pattern).sort(), declared(v1Routes(p.ctx)).sort());
+    assert.deepEqual(routes.map((r) => r.pattern).sort(), declaredRoutes(v1Routes(p.ctx)).sort());
   });
 
   for (const [who, auth] of [

@@ -5,10 +5,17 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { simpleParser } from 'mailparser';
 import request from 'supertest';
+import { listApiKeys } from '../server/domain/api-keys.js';
+import { publishCommunication } from '../server/domain/communications.js';
+import { createGroup } from '../server/domain/component-groups.js';
 import { createComponent } from '../server/domain/components.js';
 import { createIncident } from '../server/domain/incident-writes.js';
+import { scheduleMaintenance } from '../server/domain/maintenance.js';
 import { importCsv } from '../server/domain/subscriber-csv.js';
 import { manageToken } from '../server/domain/subscriber-tokens.js';
+import { projectRoot } from '../server/paths.js';
+import { adminRoutes } from '../server/web/admin/index.js';
+import { declaredRoutes } from './helpers/routes.js';
 import { addApiKey, addUser, csrfOf, settleMail, signIn, startPharos, type Agent, type TestPharos } from './helpers/pharos.js';
 
 const system = { type: 'system' } as const;
@@ -131,6 +138,56 @@ describe('fuzzing every form and API endpoint', () => {
     );
   });
 
+  it('every form the admin routers declare (any field of any form, any value), and the login and setup forms', async () => {
+    // The field names of every form in the views, plus anything.
+    const names = new Set<string>();
+    for (const dir of ['admin', 'partials/admin', 'public']) {
+      for (const f of readdirSync(join(projectRoot(), 'views', dir)).filter((n) => n.endsWith('.hbs'))) {
+        for (const m of readFileSync(join(projectRoot(), 'views', dir, f), 'utf8').matchAll(/name="([a-z_.]+)"/g)) if (m[1] && m[1] !== '_csrf') names.add(m[1]);
+      }
+    }
+    const groupId = createGroup(p.ctx, system, { name: 'Region' }).id;
+    await addUser(p, 'victim@example.com', 'operator');
+    const ids: Record<string, string> = {
+      incidents: incidentId,
+      'data-protection': incidentId,
+      maintenance: scheduleMaintenance(p.ctx, system, { name: 'Window', scheduled_for: '2026-12-24T02:00:00Z', scheduled_until: '2026-12-24T03:00:00Z' }).id,
+      components: componentId,
+      groups: groupId,
+      users: p.ctx.db.prepare("SELECT id FROM users WHERE email = 'victim@example.com'").pluck().get() as string,
+      'api-keys': listApiKeys(p.ctx.db)[0]?.id ?? '',
+      communications: publishCommunication(p.ctx, system, { category: 'general', title: 'Notice', body: 'Text.' }).id,
+      subscribers: p.ctx.db.prepare('SELECT id FROM subscribers LIMIT 1').pluck().get() as string,
+    };
+    const updateId = p.ctx.db.prepare('SELECT id FROM incident_updates WHERE incident_id = ? LIMIT 1').pluck().get(incidentId) as string;
+    const routes = declaredRoutes(adminRoutes(p.ctx))
+      .filter((r) => r.startsWith('POST '))
+      .map((r) => r.slice(5))
+      // Signing out would end the fuzzing session; the import is multipart (fuzzed with the bodies below).
+      .filter((r) => r !== '/admin/logout' && r !== '/admin/subscribers/import')
+      .map((r) => r.replace(':id', ids[r.split('/')[2] ?? ''] ?? 'unknown').replace(':updateId', updateId));
+    assert.ok(routes.length > 25, `${routes.length} admin forms`);
+    const fields = fc.dictionary(fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...names) }, { weight: 1, arbitrary: hostile }), formValue, { maxKeys: 8 });
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...routes), fields, async (path, body) => {
+        await check(`POST ${path}`, () => admin.post(path).type('form').send({ ...body, _csrf: csrf }));
+      }),
+      { numRuns: RUNS * 3 },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('/admin/login', '/setup'), fields, async (path, body) => {
+        await check(`POST ${path}`, async () => {
+          const agent = request.agent(p.app);
+          const token = csrfOf((await agent.get('/admin/login').expect(200)).text);
+          return agent.post(path).type('form').send({ ...body, _csrf: token });
+        });
+      }),
+      { numRuns: RUNS },
+    );
+    // Still signed in: nothing above ended the session that posted it all.
+    await admin.get('/admin').expect(200);
+  });
+
   it('the public forms: subscribe and manage', async () => {
     const fields = fc.dictionary(fc.oneof(fc.constantFrom('email', 'scope', 'components'), hostile), formValue, { maxKeys: 5 });
     await fc.assert(
@@ -157,9 +214,13 @@ describe('fuzzing every form and API endpoint', () => {
   });
 
   it('leaves no injected markup on the pages, in the live payload or in the emails', async () => {
-    // Whatever the fuzzing left, one update with markup everywhere, mailed to the subscriber.
+    // Whatever the fuzzing left (it may have revoked the key and deleted the component), one update with
+    // markup everywhere, mailed to every confirmed subscriber.
+    key = addApiKey(p, 'after the fuzzing');
+    const fresh = createComponent(p.ctx, system, { name: 'Fresh' }).id;
+    importCsv(p.ctx, system, 'email\nlast-reader@example.com', true);
     const posted = await api('post', '/incidents', {
-      incident: { name: '<b data-fuzz>name</b>', status: 'investigating', body: '"><b data-fuzz>body', components: { [componentId]: 'partial_outage' }, deliver_notifications: true },
+      incident: { name: '<b data-fuzz>name</b>', status: 'investigating', body: '"><b data-fuzz>body', components: { [fresh]: 'partial_outage' }, deliver_notifications: true },
     })();
     assert.equal(posted.status, 201, posted.text);
     // (The JSON APIs carry the text as typed, as Statuspage's do: JSON is not markup.)
