@@ -4,12 +4,12 @@ import type { Socket } from 'socket.io';
 import type { Context } from '../context.js';
 import { networkOf } from '../web/client-address.js';
 
-/** The client's address as Express sees it (TRUST_PROXY honoured), for a socket.io handshake. */
-function clientAddress(ctx: Context, req: IncomingMessage): string {
+/** The client's address as Express sees it (TRUST_PROXY honoured), for socket.io handshakes. */
+function addressOf(ctx: Context): (req: IncomingMessage) => string {
   const trust = ctx.config.trustProxy;
-  const fn = trust === false ? () => false : trust === true ? () => true : proxyaddr.compile(typeof trust === 'number' ? [] : trust.split(',').map((s) => s.trim()));
-  if (typeof trust === 'number') return proxyaddr(req, (_addr, i) => i < trust);
-  return proxyaddr(req, fn);
+  if (typeof trust === 'number') return (req) => proxyaddr(req, (_addr, i) => i < trust);
+  const trusted = trust === false ? () => false : trust === true ? () => true : proxyaddr.compile(trust.split(',').map((s) => s.trim()));
+  return (req) => proxyaddr(req, trusted);
 }
 
 /**
@@ -19,8 +19,9 @@ function clientAddress(ctx: Context, req: IncomingMessage): string {
  */
 export function limitConnections(ctx: Context): (socket: Socket, next: (err?: Error) => void) => void {
   const open = new Map<string, number>();
+  const clientAddress = addressOf(ctx);
   return (socket, next) => {
-    const network = networkOf(clientAddress(ctx, socket.request));
+    const network = networkOf(clientAddress(socket.request));
     const count = open.get(network) ?? 0;
     if (count >= ctx.config.liveMaxPerAddress) {
       ctx.log.warn({ network, open: count }, 'live connection refused: too many from one network');
