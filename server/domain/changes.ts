@@ -11,7 +11,8 @@ import { audit } from './audit.js';
 export function commitChange<T>(
   ctx: Pick<Context, 'db' | 'bus' | 'clock'>,
   change: { cause: string; actor: Actor; subject?: () => unknown },
-  write: () => { result: T; ids: string[] },
+  /** `audit`: what the audit row says of the change, when the write knows better than its ids (and before/after). */
+  write: () => { result: T; ids: string[]; audit?: { subject: string; detail: unknown } },
 ): T {
   let eventId = 0;
   let ids: string[] = [];
@@ -27,7 +28,8 @@ export function commitChange<T>(
     const before = change.subject ? state() : undefined;
     const out = write();
     ids = out.ids;
-    audit(ctx.db, change.actor, change.cause, ids.join(','), change.subject ? { before, after: state() } : '', ctx.clock.now());
+    const record = out.audit ?? { subject: ids.join(','), detail: change.subject ? { before, after: state() } : '' };
+    audit(ctx.db, change.actor, change.cause, record.subject, record.detail, ctx.clock.now());
     eventId = Number(
       ctx.db
         .prepare('INSERT INTO events (cause, subject, actor, created_at) VALUES (?, ?, ?, ?)')

@@ -4,7 +4,6 @@ import type { Db } from '../db/open.js';
 import { commitChange } from './changes.js';
 import { Invalid } from '../errors.js';
 import type { Actor } from './actors.js';
-import { audit } from './audit.js';
 import { deleteSetting, getSetting, setSetting } from './settings.js';
 import { enumOf, parseInput } from './validate.js';
 
@@ -58,21 +57,19 @@ export function getGate(db: Db): Gate {
 /** The gate shows on the public form, so a change goes through the one write path like any public change. */
 export function setGate(ctx: Context, actor: Actor, raw: unknown): Gate {
   const { db } = ctx;
-  const now = ctx.clock.now();
   const input = parseInput(gateInput, raw);
   if (input.mode === 'restricted' && input.domains.length === 0) {
     throw new Invalid({ domains: 'List at least one domain to restrict sign-ups to' });
   }
   const before = getGate(db);
-  commitChange(ctx, { cause: 'subscriptions.gate', actor }, () => {
+  commitChange(ctx, { cause: 'subscriptions.gate_changed', actor }, () => {
     setSetting(db, 'subscriptions.mode', input.mode);
     setSetting(db, 'subscriptions.domains', input.domains.join('\n'));
     setSetting(db, 'subscriptions.threshold', String(input.threshold));
     setSetting(db, 'subscriptions.auto_mode', input.auto_mode);
     // An admin's choice ends an automatic switch.
     deleteSetting(db, 'subscriptions.auto_switched_at');
-    audit(db, actor, 'subscriptions.gate_changed', input.mode, { before, after: input }, now);
-    return { result: undefined, ids: [] };
+    return { result: undefined, ids: [], audit: { subject: input.mode, detail: { before, after: input } } };
   });
   return getGate(db);
 }
@@ -85,11 +82,10 @@ export function closeGateAutomatically(ctx: Context, rate: number): Gate {
   if (gate.mode !== 'open') return gate;
   const mode = gate.autoMode === 'restricted' && gate.domains.length > 0 ? 'restricted' : 'paused';
   const system = { type: 'system' } as const;
-  commitChange(ctx, { cause: 'subscriptions.gate', actor: system }, () => {
+  commitChange(ctx, { cause: 'subscriptions.gate_closed_automatically', actor: system }, () => {
     setSetting(db, 'subscriptions.mode', mode);
     setSetting(db, 'subscriptions.auto_switched_at', now.toISOString());
-    audit(db, system, 'subscriptions.gate_closed_automatically', mode, { signupsLastMinute: rate, threshold: gate.threshold }, now);
-    return { result: undefined, ids: [] };
+    return { result: undefined, ids: [], audit: { subject: mode, detail: { signupsLastMinute: rate, threshold: gate.threshold } } };
   });
   return getGate(db);
 }
