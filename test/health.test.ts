@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { createComponent } from '../server/domain/components.js';
 import { createIncident } from '../server/domain/incident-writes.js';
 import { importCsv } from '../server/domain/subscriber-csv.js';
 import { settleMail, startPharos, type TestPharos } from './helpers/pharos.js';
+import { freePort } from './helpers/process.js';
 
 const system = { type: 'system' } as const;
 
@@ -65,12 +65,7 @@ describe('readiness while the SMTP server is down', () => {
   let p: TestPharos;
   before(async () => {
     // A loopback port nothing listens on.
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const a = s.address();
-        s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-      });
-    });
+    const port = await freePort();
     p = await startPharos({ env: { SMTP_URL: `smtp://127.0.0.1:${port}` } });
   });
   after(() => p.close());

@@ -148,11 +148,13 @@ export class Snapshot {
     const now = this.deps.clock.now().getTime();
     const old = this.snapshot;
     // A number comparison on the hot path; the calendar arithmetic happens once per rebuild.
-    const due = !old || this.stale || now >= old.validUntil || this.pending > old.version;
-    if (!due) return old;
+    // Only a pending commit of this process: its id is known. Otherwise (first build, failed build, a new
+    // day) the database says what the last change was.
+    const onlyPending = old && !this.stale && now < old.validUntil;
+    if (onlyPending && this.pending <= old.version) return old;
     if (old && this.stale && now - this.failedAt < 1000) return old;
     try {
-      return this.rebuild(Math.max(old && !this.stale && now < old.validUntil ? 0 : lastEventId(this.deps), this.pending));
+      return this.rebuild(onlyPending ? this.pending : Math.max(lastEventId(this.deps), this.pending));
     } catch (err) {
       if (!old) throw err;
       this.stale = true;
