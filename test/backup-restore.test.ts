@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { loadConfig } from '../server/config.js';
 import { createContext, type Context } from '../server/context.js';
+import { lockDataDir } from '../server/db/lock.js';
 import { createComponent } from '../server/domain/components.js';
 import { createIncident } from '../server/domain/incident-writes.js';
 import { importCsv } from '../server/domain/subscriber-csv.js';
@@ -75,8 +76,8 @@ describe('backup and restore from the command line', () => {
   it('refuses to restore while a Pharos process holds the database, and changes nothing', async () => {
     const out = join(dir, 'held.db');
     assert.equal((await runTs('scripts/backup.ts', ['--out', out], { DATA_DIR: dataDir })).code, 0);
-    // This test process stands for the running server: its pid is in the lock file and it is alive.
-    writeFileSync(join(dataDir, 'pharos.pid'), String(process.pid));
+    // This test process stands for the running server: it holds the data folder's lock.
+    const release = lockDataDir(dataDir);
     createComponent(ctx, system, { name: 'After the backup' });
     try {
       const ran = await runTs('scripts/restore.ts', [out], { DATA_DIR: dataDir });
@@ -84,7 +85,7 @@ describe('backup and restore from the command line', () => {
       assert.match(ran.stderr, new RegExp(`Another Pharos server \\(pid ${process.pid}\\)`));
       assert.ok(names(join(dataDir, 'pharos.db')).includes('After the backup'), 'the database is untouched');
     } finally {
-      rmSync(join(dataDir, 'pharos.pid'), { force: true });
+      release();
     }
   });
 
