@@ -445,6 +445,22 @@ describe('the iCalendar feed and per-window files', () => {
     await request(p.app).get(`/incidents/${longId}`).expect(200);
   });
 
+  it('escapes every kind of line ending in a body (CR alone, CRLF, LF) and keeps tabs', async () => {
+    const id = scheduleMaintenance(p.ctx, system, {
+      name: 'Line endings',
+      body: 'Bare CR\rthen CRLF\r\nthen LF\nthen a\ttab.',
+      scheduled_for: '2026-12-08T02:00:00Z',
+      scheduled_until: '2026-12-08T03:00:00Z',
+    }).id;
+    // fetchCalendar checks that no physical line holds a CR or LF of its own.
+    for (const path of ['/maintenance.ics', `/incidents/${id}.ics`]) {
+      const { raw, events } = await fetchCalendar(path);
+      assert.match(String(eventFor(events, id).getFirstPropertyValue('description')), /^Bare CR\nthen CRLF\nthen LF\nthen a\ttab\./);
+      assert.match(unfolded(raw), /DESCRIPTION:Bare CR\\nthen CRLF\\nthen LF\\nthen a\ttab\./);
+    }
+    cancelMaintenance(p.ctx, system, id);
+  });
+
   it('a moved window keeps its UID with new times and a higher SEQUENCE', async () => {
     const before = eventFor((await fetchCalendar(`/incidents/${plainId}.ics`)).events, plainId);
     const sequence = Number(before.getFirstPropertyValue('sequence'));

@@ -3,9 +3,20 @@ import type { Context } from '../../context.js';
 import { getIncident, listMaintenance, type Incident } from '../../domain/incidents.js';
 import { NotFound } from '../../errors.js';
 
-/** RFC 5545 text: backslash, semicolon, comma and newlines escaped. */
+/**
+ * RFC 5545 TEXT: backslash, semicolon and comma escaped, every line ending (CRLF, a CR or an LF alone)
+ * written as \n, and the other control characters, which TEXT may not hold, dropped (tabs are allowed).
+ */
 function text(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\r?\n/g, '\\n');
+  return (
+    value
+      .replace(/\\/g, '\\\\')
+      .replace(/;/g, '\\;')
+      .replace(/,/g, '\\,')
+      .replace(/\r\n|\r|\n/g, '\\n')
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000a-\u001f\u007f]/g, '')
+  );
 }
 
 /** Lines longer than 75 octets are folded (CRLF + space), never inside a UTF-8 sequence. */
