@@ -24,7 +24,7 @@ export function securityHeaders(ctx: Context): ReturnType<typeof helmet> {
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
         styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
+        imgSrc: ["'self'", 'data:', ...ctx.config.markdownImageHosts],
         connectSrc: ["'self'", wsOrigin],
         fontSrc: ["'self'"],
         objectSrc: ["'none'"],

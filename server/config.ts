@@ -18,6 +18,8 @@ export interface Config {
   trustProxy: boolean | number | string;
   /** Live (socket.io) connections held at once from one client network. */
   liveMaxPerAddress: number;
+  /** Origins (https://grafana.example.com) whose images Markdown may show; the CSP's img-src lists them. */
+  markdownImageHosts: string[];
   /** How many daily backups to keep in DATA_DIR/backups. */
   backupKeep: number;
   mail: MailConfig;
@@ -97,6 +99,16 @@ const schema = z.object({
   ),
   SESSION_SECRET: z.preprocess(blankToUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
   TRUST_PROXY: z.preprocess(blankToUndefined, z.string().max(500).optional()),
+  MARKDOWN_IMAGE_HOSTS: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .max(2000)
+      .transform((s) => s.split(/[\s,]+/).filter(Boolean))
+      .refine((list) => list.every((u) => /^https?:\/\/[^/?#\s]+\/?$/.test(u) && URL.canParse(u)), 'must list origins such as https://grafana.example.com, separated by commas')
+      .transform((list) => list.map((u) => new URL(u).origin))
+      .default(''),
+  ),
   BACKUP_KEEP: z.preprocess(blankToUndefined, wholeNumber(1, 365).default('7')),
   LIVE_MAX_PER_ADDRESS: z.preprocess(blankToUndefined, wholeNumber(1, 1_000_000).default('1000')),
   SMTP_URL: z.preprocess(
@@ -170,6 +182,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     sessionSecret: v.SESSION_SECRET,
     logLevel: v.LOG_LEVEL,
     backupKeep: v.BACKUP_KEEP,
+    markdownImageHosts: v.MARKDOWN_IMAGE_HOSTS,
     liveMaxPerAddress: v.LIVE_MAX_PER_ADDRESS,
     trustProxy:
       v.TRUST_PROXY === undefined || v.TRUST_PROXY === 'false'

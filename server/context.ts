@@ -9,6 +9,7 @@ import { Bus } from './events.js';
 import { createLog, type Log } from './log.js';
 import { projectRoot } from './paths.js';
 import { Views } from './render/engine.js';
+import { createMarkdown } from './render/markdown.js';
 import { Snapshot } from './snapshot/snapshot.js';
 import { createTransport } from './mail/transport.js';
 import { MailWorker } from './mail/worker.js';
@@ -66,7 +67,7 @@ export function createContext(config: Config, opts: { clock?: Clock; log?: Log }
   const clock = opts.clock ?? systemClock;
   const pageId = ensurePageId(db);
   const bus = new Bus();
-  const views = new Views(join(root, 'views'), config.timeZone);
+  const views = new Views(join(root, 'views'), config.timeZone, createMarkdown({ imageOrigins: [new URL(config.publicUrl).origin, ...config.markdownImageHosts] }));
   const snapshot = new Snapshot({ db, views, config, pageId, clock, log });
   snapshot.attach(bus);
   const core: CoreContext = { config, db, clock, log, bus, views, snapshot, pageId, secret: sessionSecret(config), root };

@@ -5,6 +5,8 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly fields: Record<string, string> = {},
+    /** Fields left out of `fields` (see Invalid). */
+    readonly fieldsOmitted = 0,
   ) {
     super(message);
   }
@@ -16,11 +18,18 @@ export class NotFound extends HttpError {
   }
 }
 
+/** At most this many fields are named in an answer; the others are counted (40,000 bad ids are one mistake). */
+export const MAX_FIELDS = 100;
+const NAMED_IN_MESSAGE = 5;
+
 /** Bad input: a message for each field, keyed by the field's name (dotted for nested JSON). */
 export class Invalid extends HttpError {
   constructor(fields: Record<string, string>, message?: string) {
     const names = Object.keys(fields);
-    super(422, 'invalid', message ?? `Invalid ${names.length ? names.join(', ') : 'input'}`, fields);
+    const omitted = Math.max(0, names.length - MAX_FIELDS);
+    const kept = omitted ? Object.fromEntries(names.slice(0, MAX_FIELDS).map((n) => [n, fields[n] ?? ''])) : fields;
+    const listed = names.slice(0, NAMED_IN_MESSAGE).join(', ') + (names.length > NAMED_IN_MESSAGE ? ` and ${names.length - NAMED_IN_MESSAGE} more` : '');
+    super(422, 'invalid', message ?? `Invalid ${names.length ? listed : 'input'}`, kept, omitted);
   }
 }
 

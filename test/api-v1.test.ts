@@ -537,6 +537,17 @@ describe('management API v1 (Statuspage compatible)', () => {
       await rejected(() => raw('post', '/incidents', text), 422, 'POST components.__proto__', 'incident.components.__proto__');
     });
 
+    it('answers 40,000 bad fields with a short 422: the first 100 named, the rest counted', async () => {
+      const many = Object.fromEntries(Array.from({ length: 40_000 }, (_, i) => [`n${i}`, 'partial_outage']));
+      const error = await rejected(() => call('post', '/incidents', { incident: { ...valid(), components: many } }), 422, 'POST 40,000 unknown components', 'incident.components.n0');
+      const res = seen.at(-1);
+      assert.ok(res);
+      assert.equal(Object.keys(obj(error.fields, 'fields')).length, 100);
+      assert.equal(error.fields_omitted, 39_900);
+      assert.ok(String(error.message).length < 300, `a short message: ${String(error.message).slice(0, 100)}`);
+      assert.ok(JSON.stringify(error).length < 20_000, `${JSON.stringify(error).length} characters`);
+    });
+
     it('answers a missing or malformed envelope with 422 naming "incident", changing nothing', async () => {
       for (const body of [valid(), { incident: 'Valid' }, { incident: null }, { incident: [valid()] }, [valid()], {}]) {
         await rejected(() => call('post', '/incidents', body), 422, `POST ${JSON.stringify(body)}`, 'incident');

@@ -19,6 +19,14 @@ describe('configuration', () => {
     assert.equal(c.timeZone, 'Etc/UTC');
     assert.equal(c.logLevel, 'info');
     assert.equal(c.sessionSecret, undefined);
+    assert.deepEqual(c.markdownImageHosts, []);
+  });
+
+  it('takes MARKDOWN_IMAGE_HOSTS as a list of origins', () => {
+    assert.deepEqual(loadConfig({ MARKDOWN_IMAGE_HOSTS: 'https://grafana.example.com/, http://img.example.org:8080' }).markdownImageHosts, [
+      'https://grafana.example.com',
+      'http://img.example.org:8080',
+    ]);
   });
 
   it('derives PUBLIC_URL from PORT and trims a trailing slash', () => {
@@ -37,6 +45,8 @@ describe('configuration', () => {
     [{ ADMIN_EMAIL: 'not-an-email', ADMIN_PASSWORD: 'a long enough password' }, 'ADMIN_EMAIL', /email address/],
     [{ ADMIN_EMAIL: 'ops@example.com' }, 'ADMIN_PASSWORD', /set together with ADMIN_EMAIL/],
     [{ ADMIN_EMAIL: 'ops@example.com', ADMIN_PASSWORD: 'short' }, 'ADMIN_PASSWORD', /at least 12 characters/],
+    [{ MARKDOWN_IMAGE_HOSTS: 'grafana.example.com' }, 'MARKDOWN_IMAGE_HOSTS', /origins such as https:\/\/grafana\.example\.com/],
+    [{ MARKDOWN_IMAGE_HOSTS: 'https://grafana.example.com/render/x.png' }, 'MARKDOWN_IMAGE_HOSTS', /origins such as/],
   ];
   for (const [env, variable, message] of bad) {
     it(`refuses ${JSON.stringify(env)} naming ${variable}`, () => {

@@ -12,7 +12,7 @@ import {
 } from '../domain/status.js';
 import { CATEGORY_LABELS, type Category } from '../domain/communications.js';
 import { formatDate, formatDateTime, formatDuration, toZonedInput } from './format.js';
-import { renderMarkdown } from './markdown.js';
+import type { RenderMarkdown } from './markdown.js';
 
 export type Layout = 'public' | 'admin' | 'email' | null;
 
@@ -31,6 +31,7 @@ export class Views {
   constructor(
     private readonly dir: string,
     readonly timeZone: string,
+    private readonly markdown: RenderMarkdown,
   ) {
     for (const file of walk(join(dir, 'partials'))) {
       if (!file.endsWith('.hbs')) continue;
@@ -144,6 +145,6 @@ export class Views {
       return errors?.[name] ? new h.SafeString(`aria-invalid="true" aria-describedby="${esc(name)}-error"`) : '';
     });
     // Markdown rendered by markdown-it with raw HTML disabled: HTML we produced, so emitted unescaped.
-    h.registerHelper('markdown', (text: unknown) => new h.SafeString(renderMarkdown(typeof text === 'string' ? text : '')));
+    h.registerHelper('markdown', (text: unknown) => new h.SafeString(this.markdown(typeof text === 'string' ? text : '')));
   }
 }

@@ -1,15 +1,47 @@
 import MarkdownIt from 'markdown-it';
 
-// Raw HTML off; markdown-it's link validation already refuses javascript:, vbscript:, file: and most data: URLs.
-const md = new MarkdownIt({ html: false, linkify: true, breaks: true });
+export type RenderMarkdown = (text: string) => string;
 
-const defaultLinkOpen = md.renderer.rules.link_open ?? ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
-md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
-  tokens[idx]?.attrSet('rel', 'nofollow noopener noreferrer');
-  return defaultLinkOpen(tokens, idx, options, env, self);
-};
+/** Where an image may be shown from besides the page itself: origins such as https://grafana.example.com. */
+export interface MarkdownOptions {
+  imageOrigins: readonly string[];
+}
 
-/** Operator Markdown → safe HTML. */
-export function renderMarkdown(text: string): string {
-  return md.render(text);
+function origin(src: string): string | undefined {
+  try {
+    return new URL(src).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Operator Markdown → safe HTML. Raw HTML is off; markdown-it's link validation already refuses
+ * javascript:, vbscript:, file: and most data: URLs. An image is shown only when the page's
+ * Content-Security-Policy lets a browser load it (a path on this site, a data: image, or an origin in
+ * MARKDOWN_IMAGE_HOSTS); any other image would be a broken icon, so it becomes a link to itself.
+ */
+export function createMarkdown(options: MarkdownOptions): RenderMarkdown {
+  const md = new MarkdownIt({ html: false, linkify: true, breaks: true });
+  const allowed = new Set(options.imageOrigins);
+  const shown = (src: string) => (src.startsWith('/') && !src.startsWith('//')) || src.startsWith('data:image/') || allowed.has(origin(src) ?? '');
+
+  const defaultLinkOpen = md.renderer.rules.link_open ?? ((tokens, idx, opts, _env, self) => self.renderToken(tokens, idx, opts));
+  md.renderer.rules.link_open = (tokens, idx, opts, env, self) => {
+    tokens[idx]?.attrSet('rel', 'nofollow noopener noreferrer');
+    return defaultLinkOpen(tokens, idx, opts, env, self);
+  };
+  const defaultImage = md.renderer.rules.image ?? ((tokens, idx, opts, _env, self) => self.renderToken(tokens, idx, opts));
+  md.renderer.rules.image = (tokens, idx, opts, env, self) => {
+    const token = tokens[idx];
+    const src = token?.attrGet('src') ?? '';
+    if (token && shown(src)) {
+      token.attrSet('loading', 'lazy');
+      return defaultImage(tokens, idx, opts, env, self);
+    }
+    const alt = token?.children ? self.renderInlineAsText(token.children, opts, env) : '';
+    const label = md.utils.escapeHtml(alt.trim() || src);
+    return `<a href="${md.utils.escapeHtml(src)}" rel="nofollow noopener noreferrer" class="image-link">${label}</a>`;
+  };
+  return (text) => md.render(text);
 }

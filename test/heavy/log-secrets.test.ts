@@ -11,6 +11,7 @@ import { freePort, PharosProcess, sleep } from '../helpers/process.js';
 const ADMIN_PASSWORD = 'correct horse battery staple 42';
 const WRONG_PASSWORD = 'wrong-password-typed-by-someone';
 const OPERATOR_PASSWORD = 'operator password for the logs test';
+const TYPED_EMAIL = 'someone.typed.this@example.net';
 
 /** A full run of a real Pharos at LOG_LEVEL=debug: every line is JSON, and no secret appears in any. */
 describe('logs of a full run', () => {
@@ -39,6 +40,9 @@ describe('logs of a full run', () => {
     const stranger = request.agent(base);
     const loginPage = await stranger.get('/admin/login').expect(200);
     await stranger.post('/admin/login').type('form').send({ _csrf: csrfOf(loginPage.text), email: 'admin@example.com', password: WRONG_PASSWORD });
+    // What someone typed as an address is theirs (or a password typed in the wrong field): not logged either.
+    await stranger.post('/admin/login').type('form').send({ _csrf: csrfOf(loginPage.text), email: TYPED_EMAIL, password: WRONG_PASSWORD }).expect(401);
+    secrets.set('address typed at a failed sign-in', TYPED_EMAIL);
     const admin = request.agent(base);
     const page = await admin.get('/admin/login').expect(200);
     secrets.set('login CSRF token', csrfOf(page.text));

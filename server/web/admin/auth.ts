@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { Router, type Response } from 'express';
 import type { Context } from '../../context.js';
 import { checkSetupToken, deleteSetting } from '../../domain/settings.js';
@@ -12,6 +13,8 @@ import { userActor } from '../locals.js';
 import { field, formBody, renderPage, safeNext } from '../respond.js';
 
 const SYSTEM = { type: 'system' } as const;
+
+const accountTag = (secret: string, email: string) => createHmac('sha256', secret).update(`log:${email}`).digest('base64url').slice(0, 12);
 
 /** First-admin setup (one-time link), login and logout. */
 export function authRoutes(ctx: Context): Router {
@@ -85,7 +88,9 @@ export function authRoutes(ctx: Context): Router {
     if (!user) {
       throttle.failed(keys, now.getTime());
       audit(ctx.db, SYSTEM, 'auth.login_failed', email, '', now, ip);
-      (res.locals.log ?? ctx.log).info({ email }, 'failed login');
+      // Never the address typed (it may be someone's password typed in the wrong field): a keyed hash,
+      // so that attempts on one account can still be told apart in the logs.
+      (res.locals.log ?? ctx.log).info({ account: accountTag(ctx.secret, email) }, 'failed login');
       loginPage(res, body, 401, 'Email or password is incorrect.');
       return;
     }

@@ -58,7 +58,8 @@ export function errorHandler(ctx: Context): ErrorRequestHandler {
     const code = http?.code ?? 'internal_error';
     const message = http?.message ?? 'Something went wrong on our side. The error was logged.';
     if (wantsJson(req)) {
-      res.status(status).json({ error: { code, message, fields: http?.fields ?? {} } });
+      const omitted = http?.fieldsOmitted ? { fields_omitted: http.fieldsOmitted } : {};
+      res.status(status).json({ error: { code, message, fields: http?.fields ?? {}, ...omitted } });
       return;
     }
     const form = res.locals.form;
