@@ -54,7 +54,7 @@ export function createApp(ctx: Context): express.Express {
   app.use(subscriptionRoutes(ctx));
   app.use(noticeRoutes(ctx));
   app.use('/api/v2', v2Routes(ctx));
-  app.use('/api/v1', express.json({ limit: '1mb' }), v1Routes(ctx));
+  app.use('/api/v1', v1Routes(ctx));
   app.use(adminRoutes(ctx));
   app.use(notFound);
   app.use(errorHandler(ctx));

@@ -36,13 +36,17 @@ const ADMIN_ONLY = [
 /** Everything behind a session: setup and login first, then operators' pages, then admins' pages. */
 export function adminRoutes(ctx: Context): Router {
   const router = Router();
-  router.use(['/admin', '/setup'], express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 2000 }), sessions(ctx), (_req, res, next) => {
+  const form = express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 2000 });
+  router.use(['/admin', '/setup'], sessions(ctx), (_req, res, next) => {
     res.set('Cache-Control', 'no-store');
     next();
   });
+  // Setup, login and logout read their forms anonymously; every other form is read only once the
+  // session says who sends it, so an anonymous client cannot make the server read a megabyte first.
+  router.use(['/setup', '/admin/login', '/admin/logout'], form);
   router.use(authRoutes(ctx));
   router.use(subscriberImportRoute(ctx));
-  router.use('/admin', requireUser, requireCsrf);
+  router.use('/admin', requireUser, form, requireCsrf);
   router.use(ADMIN_ONLY, requireAdmin);
   router.use(accountRoutes(ctx));
   router.use(incidentRoutes(ctx));

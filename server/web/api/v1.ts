@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from 'express';
+import express, { Router, type Request, type Response } from 'express';
 import type { Context } from '../../context.js';
 import type { Actor } from '../../domain/actors.js';
 import { pageLayout } from '../../domain/component-order.js';
@@ -28,7 +28,9 @@ function actor(res: Response): Actor {
 /** Management API in Statuspage's v1 shapes, for automation. */
 export function v1Routes(ctx: Context): Router {
   const page = Router({ mergeParams: true });
-  page.use(requireApiKey(ctx));
+  // The key is checked on the headers before the body is read: a client without one cannot make the
+  // server read and parse a megabyte of JSON.
+  page.use(requireApiKey(ctx), express.json({ limit: '1mb' }));
   // v1 incidents also carry impact_override, so automation can read back what it set.
   // v1 incidents also carry impact_override, so automation can read back what it set; maintenance its window.
   const shape = (i: Incident, positions = pagePositions(pageLayout(ctx.db))) => ({

@@ -55,6 +55,9 @@ export function errorHandler(ctx: Context): ErrorRequestHandler {
         (res.locals.log ?? ctx.log).error({ err: auditErr }, 'could not write the audit log');
       }
     }
+    // Refused before its body was read (no key, no session, too large): close rather than wait for the
+    // rest of it on a kept-alive connection.
+    if (!req.complete) res.set('Connection', 'close');
     const code = http?.code ?? 'internal_error';
     const message = http?.message ?? 'Something went wrong on our side. The error was logged.';
     if (wantsJson(req)) {
