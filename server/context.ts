@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Config } from './config.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase, type Db } from './db/open.js';
+import { RefusalTally } from './domain/refusal-tally.js';
 import { ensurePageId } from './domain/settings.js';
 import { Bus } from './events.js';
 import { createLog, type Log } from './log.js';
@@ -32,6 +33,8 @@ export interface Context {
   pageId: string;
   /** The outbox worker: started by main.ts (and test helpers), woken after commits that queue mail. */
   mail: MailWorker;
+  /** Anonymous refusals, counted per network and minute and written as one audit row each. */
+  refusals: RefusalTally;
   /** Signs session ids and CSRF tokens. */
   secret: string;
   root: string;
@@ -70,6 +73,7 @@ export function createContext(config: Config, opts: { clock?: Clock; log?: Log }
   const views = new Views(join(root, 'views'), config.timeZone, createMarkdown({ imageOrigins: [new URL(config.publicUrl).origin, ...config.markdownImageHosts] }));
   const snapshot = new Snapshot({ db, views, config, pageId, clock, log });
   snapshot.attach(bus);
-  const core: CoreContext = { config, db, clock, log, bus, views, snapshot, pageId, secret: sessionSecret(config), root };
+  const refusals = new RefusalTally(db, clock);
+  const core: CoreContext = { config, db, clock, log, bus, views, snapshot, pageId, refusals, secret: sessionSecret(config), root };
   return { ...core, mail: new MailWorker(core, createTransport(config)) };
 }

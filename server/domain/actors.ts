@@ -2,7 +2,9 @@
 export type Actor =
   | { type: 'user'; id: string; email: string; name: string; ip?: string }
   | { type: 'api_key'; id: string; name: string; ip?: string }
-  | { type: 'system' };
+  | { type: 'system' }
+  /** A client that is not signed in (its refusals are tallied per network: domain/refusal-tally.ts). */
+  | { type: 'anonymous'; ip?: string };
 
 /** The client address an operator or API client acted from (recorded in the audit log). */
 export function actorIp(actor: Actor): string {
@@ -17,6 +19,8 @@ export function actorLabel(actor: Actor): string {
       return `api_key:${actor.name}`;
     case 'system':
       return 'system';
+    case 'anonymous':
+      return 'anonymous';
   }
 }
 
@@ -29,5 +33,7 @@ export function authorName(actor: Actor): string {
       return `API key “${actor.name}”`;
     case 'system':
       return 'Pharos';
+    case 'anonymous':
+      return 'Someone not signed in';
   }
 }

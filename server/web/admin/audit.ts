@@ -30,6 +30,8 @@ function filterOf(ctx: Context, req: Request): { filter: AuditFilter; values: Re
 export function auditRoutes(ctx: Context): Router {
   const router = Router();
   router.get('/admin/audit', (req, res) => {
+    // Refusals still being tallied are written first, so the log shows them up to this moment.
+    ctx.refusals.flush();
     const { filter, values } = filterOf(ctx, req);
     const page = Math.min(Math.max(Number.parseInt(String(req.query.page ?? '1'), 10) || 1, 1), 100_000);
     const entries = searchAudit(ctx.db, filter, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE);
@@ -47,6 +49,7 @@ export function auditRoutes(ctx: Context): Router {
     });
   });
   router.get('/admin/audit.csv', (req, res) => {
+    ctx.refusals.flush();
     const { filter } = filterOf(ctx, req);
     res.set({
       'Content-Type': 'text/csv; charset=utf-8',

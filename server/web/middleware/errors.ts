@@ -5,6 +5,7 @@ import { audit } from '../../domain/audit.js';
 import { userActor } from '../locals.js';
 import { formBody, renderPage } from '../respond.js';
 import { loggablePath } from './request-log.js';
+import { networkOf } from '../client-address.js';
 
 function wantsJson(req: Request): boolean {
   return req.path.startsWith('/api/') || (!req.accepts('html') && Boolean(req.accepts('json')));
@@ -45,12 +46,16 @@ export function errorHandler(ctx: Context): ErrorRequestHandler {
       (res.locals.log ?? ctx.log).error({ err, method: req.method, path: loggablePath(req) }, 'request failed');
     }
     const status = http?.status ?? 500;
-    // Every access refusal on the admin side and the management API goes to the audit log.
+    // Every access refusal on the admin side and the management API goes to the audit log: one row each
+    // for signed-in operators and API keys, tallied per network and minute for anonymous clients.
     if ((status === 401 || status === 403) && /^\/(admin|setup|api\/v1)(\/|$)/.test(req.path)) {
       try {
-        const actor = res.locals.user ? userActor(res.locals.user) : (res.locals.apiActor ?? { type: 'system' as const });
-        const detail = { status, code: http?.code ?? '', method: req.method, ...(res.locals.user || res.locals.apiActor ? {} : { anonymous: true }) };
-        audit(ctx.db, actor, 'auth.refused', loggablePath(req), detail, ctx.clock.now(), req.ip ?? '');
+        const actor = res.locals.user ? userActor(res.locals.user) : res.locals.apiActor;
+        if (actor) {
+          audit(ctx.db, actor, 'auth.refused', loggablePath(req), { status, code: http?.code ?? '', method: req.method }, ctx.clock.now(), req.ip ?? '');
+        } else {
+          ctx.refusals.count('auth.refused', networkOf(req.ip), { paths: `${req.method} ${loggablePath(req)}`, statuses: status });
+        }
       } catch (auditErr) {
         (res.locals.log ?? ctx.log).error({ err: auditErr }, 'could not write the audit log');
       }
