@@ -45,6 +45,7 @@ await runCli(async (ctx) => {
   const password = await readPassword();
   const user = await createUser(
     ctx.db,
+    ctx.passwords,
     { email, name: option(process.argv, 'name') ?? '', password, role: option(process.argv, 'role') ?? 'admin' },
     ctx.clock.now(),
   );

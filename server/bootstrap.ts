@@ -10,7 +10,7 @@ export async function ensureFirstAdmin(ctx: Context): Promise<string | undefined
   if (countUsers(ctx.db) > 0) return undefined;
   const { adminEmail, adminPassword } = ctx.config;
   if (adminEmail && adminPassword) {
-    const user = await createUser(ctx.db, { email: adminEmail, password: adminPassword, role: 'admin' }, ctx.clock.now());
+    const user = await createUser(ctx.db, ctx.passwords, { email: adminEmail, password: adminPassword, role: 'admin' }, ctx.clock.now());
     ctx.log.info({ user: user.email }, `created the first admin account (${user.email}) from ADMIN_EMAIL`);
     return undefined;
   }

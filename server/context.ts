@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import type { Config } from './config.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase, type Db } from './db/open.js';
+import { LoginThrottle } from './domain/login-throttle.js';
+import { PasswordHasher } from './domain/passwords.js';
 import { RefusalTally } from './domain/refusal-tally.js';
 import { ensurePageId } from './domain/settings.js';
 import { Bus } from './events.js';
@@ -33,6 +35,10 @@ export interface Context {
   pageId: string;
   /** The outbox worker: started by main.ts (and test helpers), woken after commits that queue mail. */
   mail: MailWorker;
+  /** Hashes and checks passwords, a bounded number at a time. */
+  passwords: PasswordHasher;
+  /** Password attempts (sign-in, re-confirmation) per account, device and network. */
+  passwordAttempts: LoginThrottle;
   /** Anonymous refusals, counted per network and minute and written as one audit row each. */
   refusals: RefusalTally;
   /** Signs session ids and CSRF tokens. */
@@ -74,6 +80,20 @@ export function createContext(config: Config, opts: { clock?: Clock; log?: Log }
   const snapshot = new Snapshot({ db, views, config, pageId, clock, log });
   snapshot.attach(bus);
   const refusals = new RefusalTally(db, clock);
-  const core: CoreContext = { config, db, clock, log, bus, views, snapshot, pageId, refusals, secret: sessionSecret(config), root };
+  const core: CoreContext = {
+    config,
+    db,
+    clock,
+    log,
+    bus,
+    views,
+    snapshot,
+    pageId,
+    passwords: new PasswordHasher(),
+    passwordAttempts: new LoginThrottle(),
+    refusals,
+    secret: sessionSecret(config),
+    root,
+  };
   return { ...core, mail: new MailWorker(core, createTransport(config)) };
 }

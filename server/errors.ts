@@ -10,6 +10,9 @@ export class HttpError extends Error {
   ) {
     super(message);
   }
+
+  /** Sent as Retry-After with 429 and 503 answers. */
+  retryAfterSeconds: number | undefined;
 }
 
 export class NotFound extends HttpError {
@@ -30,6 +33,14 @@ export class Invalid extends HttpError {
     const kept = omitted ? Object.fromEntries(names.slice(0, MAX_FIELDS).map((n) => [n, fields[n] ?? ''])) : fields;
     const listed = names.slice(0, NAMED_IN_MESSAGE).join(', ') + (names.length > NAMED_IN_MESSAGE ? ` and ${names.length - NAMED_IN_MESSAGE} more` : '');
     super(422, 'invalid', message ?? `Invalid ${names.length ? listed : 'input'}`, kept, omitted);
+  }
+}
+
+/** Too many attempts: a form comes back with its message (fields) and Retry-After. */
+export class TooManyAttempts extends HttpError {
+  constructor(fields: Record<string, string>, retryAfterSeconds: number) {
+    super(429, 'too_many_attempts', Object.values(fields)[0] ?? 'Too many attempts', fields);
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 

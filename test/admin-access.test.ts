@@ -128,18 +128,19 @@ function adminRouteTable(s: Seeded): Route[] {
     ['POST', '/admin/account/sign-out-others', {}],
     // users.ts (the user id: the victim's, except for the role, where the operator promoting themselves is the attack)
     ['GET', '/admin/users'],
-    ['POST', '/admin/users', { email: 'mallory@example.com', password: 'a long enough password', role: 'admin' }],
+    ['POST', '/admin/users', { email: 'mallory@example.com', password: 'a long enough password', role: 'admin', confirm_password: PASSWORD }],
     ['POST', '/admin/users/:id/role', { role: 'admin', confirm_password: PASSWORD }],
     ['GET', '/admin/users/:id/delete'],
-    ['POST', '/admin/users/:id/delete', {}],
+    ['POST', '/admin/users/:id/delete', { confirm_password: PASSWORD }],
     // api-keys.ts
     ['GET', '/admin/api-keys'],
     ['POST', '/admin/api-keys', { name: 'Injected key', confirm_password: PASSWORD }],
-    ['POST', '/admin/api-keys/:id/revoke', {}],
+    ['GET', '/admin/api-keys/:id/revoke'],
+    ['POST', '/admin/api-keys/:id/revoke', { confirm_password: PASSWORD }],
     // settings.ts
     ['GET', '/admin/settings'],
     ['POST', '/admin/settings', { PAGE_NAME: 'Hijacked' }],
-    ['POST', '/admin/settings/subscriptions', { mode: 'paused', domains: '', threshold: '0', auto_mode: 'paused' }],
+    ['POST', '/admin/settings/subscriptions', { mode: 'paused', domains: '', threshold: '0', auto_mode: 'paused', confirm_password: PASSWORD }],
     // subscribers.ts
     ['GET', '/admin/subscribers'],
     ['GET', '/admin/subscribers/export'],
@@ -514,7 +515,7 @@ describe('admin access control', () => {
     assert.equal(fingerprint(p), before);
 
     const confirm = await admin.get(`/admin/users/${s.victimId}/delete`).expect(200);
-    await admin.post(`/admin/users/${s.victimId}/delete`).type('form').send({ _csrf: csrfOf(confirm.text) }).expect(303);
+    await admin.post(`/admin/users/${s.victimId}/delete`).type('form').send({ _csrf: csrfOf(confirm.text), confirm_password: PASSWORD }).expect(303);
     await victim.get('/admin').expect(303).expect('Location', '/admin/login?next=%2Fadmin');
     await victim.post(`/admin/incidents/${s.incident}/updates`).type('form').send({ _csrf: token, body: 'ghost' }).expect(401);
   });

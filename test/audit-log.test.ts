@@ -115,7 +115,7 @@ describe('the audit log records every operator action', () => {
 
   it('accounts and keys: users created, roles changed, keys created and revoked', async () => {
     const users = await admin.get('/admin/users').expect(200);
-    await admin.post('/admin/users').type('form').send({ _csrf: csrfOf(users.text), email: 'new@example.com', name: 'New', role: 'operator', password: 'a long enough password' }).expect(303);
+    await admin.post('/admin/users').type('form').send({ _csrf: csrfOf(users.text), email: 'new@example.com', name: 'New', role: 'operator', password: 'a long enough password', confirm_password: PASSWORD }).expect(303);
     assert.equal(last('user.created')?.subject, 'new@example.com');
     const newId = p.ctx.db.prepare("SELECT id FROM users WHERE email = 'new@example.com'").pluck().get() as string;
     await admin.post(`/admin/users/${newId}/role`).type('form').send({ _csrf: csrfOf(users.text), role: 'admin', confirm_password: PASSWORD }).expect(303);

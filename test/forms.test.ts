@@ -110,14 +110,14 @@ describe('admin forms with bad input', () => {
     assert.match(html, /id="group_id-error">No such group/);
     html = await rejected('/admin/groups/new', '/admin/groups', { name: '' });
     assert.match(html, /id="name-error">Enter a name/);
-    html = await rejected('/admin/users', '/admin/users', { email: 'new@example.com', password: 'short', role: 'operator' });
+    html = await rejected('/admin/users', '/admin/users', { email: 'new@example.com', password: 'short', role: 'operator', confirm_password: PASSWORD });
     assert.match(html, /id="password-error">Use at least 12 characters/);
     assert.match(html, /value="new@example.com"/);
-    html = await rejected('/admin/users', '/admin/users', { email: 'nope', password: 'a long enough password', role: 'operator' });
+    html = await rejected('/admin/users', '/admin/users', { email: 'nope', password: 'a long enough password', role: 'operator', confirm_password: PASSWORD });
     assert.match(html, /id="email-error">Enter a valid email address/);
-    html = await rejected('/admin/users', '/admin/users', { email: 'admin@example.com', password: 'a long enough password', role: 'operator' });
+    html = await rejected('/admin/users', '/admin/users', { email: 'admin@example.com', password: 'a long enough password', role: 'operator', confirm_password: PASSWORD });
     assert.match(html, /already exists/);
-    html = await rejected('/admin/users', '/admin/users', { email: 'x@example.com', password: 'a long enough password', role: 'root' });
+    html = await rejected('/admin/users', '/admin/users', { email: 'x@example.com', password: 'a long enough password', role: 'root', confirm_password: PASSWORD });
     assert.match(html, /id="role-error">Role must be one of: admin, operator/);
     html = await rejected('/admin/api-keys', '/admin/api-keys', { name: '', confirm_password: PASSWORD });
     assert.match(html, /id="name-error">Enter a name/);
@@ -125,7 +125,7 @@ describe('admin forms with bad input', () => {
 
   it('the last admin cannot be demoted or deleted, even by themselves', async () => {
     const me = p.ctx.db.prepare('SELECT id FROM users').pluck().get() as string;
-    await rejected('/admin/users', `/admin/users/${me}/role`, { role: 'operator' });
-    await rejected('/admin/users', `/admin/users/${me}/delete`, {});
+    await rejected('/admin/users', `/admin/users/${me}/role`, { role: 'operator', confirm_password: PASSWORD });
+    await rejected(`/admin/users/${me}/delete`, `/admin/users/${me}/delete`, { confirm_password: PASSWORD });
   });
 });

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../server/config.js';
 import { openDatabase } from '../server/db/open.js';
 import { findApiKey } from '../server/domain/api-keys.js';
+import { PasswordHasher } from '../server/domain/passwords.js';
 import { authenticate } from '../server/domain/users.js';
 import { runTs } from './helpers/spawn.js';
 
@@ -23,7 +24,7 @@ describe('command-line scripts', () => {
     assert.match(ran.stdout, /Created admin boss@example.com/);
     const d = db();
     try {
-      const user = await authenticate(d, 'boss@example.com', 'a long enough password');
+      const user = await authenticate(d, new PasswordHasher(), 'boss@example.com', 'a long enough password');
       assert.equal(user?.role, 'admin');
     } finally {
       d.close();

@@ -23,6 +23,12 @@ export function listApiKeys(db: Db): ApiKey[] {
     .all() as ApiKey[];
 }
 
+export function getApiKey(db: Db, id: string): ApiKey {
+  const key = db.prepare('SELECT id, name, prefix, created_by, created_at, last_used_at, revoked_at FROM api_keys WHERE id = ?').get(id) as ApiKey | undefined;
+  if (!key) throw new NotFound('No such API key');
+  return key;
+}
+
 /** Creates a key and returns it in clear this one time; only its hash is stored. */
 export function createApiKey(db: Db, raw: unknown, createdBy: string | null, now: Date): { apiKey: ApiKey; key: string } {
   const { name } = parseInput(z.object({ name: nameText(100) }), raw);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Db } from '../db/open.js';
 import { Invalid, NotFound } from '../errors.js';
 import { newId } from './ids.js';
-import { hashPassword, verifyNothing, verifyPassword } from './passwords.js';
+import type { PasswordHasher } from './passwords.js';
 import { enumOf, parseInput } from './validate.js';
 
 export const ROLES = ['admin', 'operator'] as const;
@@ -60,12 +60,12 @@ export interface PreparedUser {
 }
 
 /** Validates and hashes (slow, asynchronous) before anything is written. */
-export async function prepareUser(db: Db, raw: unknown): Promise<PreparedUser> {
+export async function prepareUser(db: Db, passwords: PasswordHasher, raw: unknown): Promise<PreparedUser> {
   const input = parseInput(newUserInput, raw);
   if (db.prepare('SELECT 1 FROM users WHERE email = ?').get(input.email)) {
     throw new Invalid({ email: 'An account with this email already exists' });
   }
-  return { input, hash: await hashPassword(input.password) };
+  return { input, hash: await passwords.hash(input.password) };
 }
 
 /** Writes a prepared user (synchronous, so it can sit inside a transaction with its preconditions). */
@@ -91,17 +91,25 @@ export function insertUser(db: Db, prepared: PreparedUser, now: Date): User {
   return getUser(db, id);
 }
 
-export async function createUser(db: Db, raw: unknown, now: Date): Promise<User> {
-  return insertUser(db, await prepareUser(db, raw), now);
+export async function createUser(db: Db, passwords: PasswordHasher, raw: unknown, now: Date): Promise<User> {
+  return insertUser(db, await prepareUser(db, passwords, raw), now);
 }
 
-/** The user for this email and password, or undefined; as slow for an unknown email as for a wrong password. */
-export async function authenticate(db: Db, emailAddress: string, pw: string): Promise<User | undefined> {
+/** The id of the account with this address, if any (to tell whether a browser's device cookie is its own). */
+export function userIdByEmail(db: Db, emailAddress: string): string | undefined {
+  return db.prepare('SELECT id FROM users WHERE email = ?').pluck().get(emailAddress.trim().toLowerCase()) as string | undefined;
+}
+
+/**
+ * The user for this email and password, or undefined; as slow for an unknown email as for a wrong
+ * password. Throws HashingBusy when too many checks wait already.
+ */
+export async function authenticate(db: Db, passwords: PasswordHasher, emailAddress: string, pw: string, opts: { priority?: boolean } = {}): Promise<User | undefined> {
   const row = db
     .prepare('SELECT id, password_hash FROM users WHERE email = ?')
     .get(emailAddress.trim().toLowerCase()) as { id: string; password_hash: string } | undefined;
-  if (!row) return verifyNothing(pw).then(() => undefined);
-  return (await verifyPassword(pw, row.password_hash)) ? getUser(db, row.id) : undefined;
+  if (!row) return passwords.verifyNothing(pw, opts).then(() => undefined);
+  return (await passwords.verify(pw, row.password_hash, opts)) ? getUser(db, row.id) : undefined;
 }
 
 function adminCount(db: Db): number {
@@ -120,6 +128,6 @@ export function setRole(db: Db, id: string, role: unknown, now: Date): User {
 
 export function deleteUser(db: Db, id: string): void {
   const user = getUser(db, id);
-  if (user.role === 'admin' && adminCount(db) === 1) throw new Invalid({ user: 'Pharos needs at least one admin' });
+  if (user.role === 'admin' && adminCount(db) === 1) throw new Invalid({ form: 'Pharos needs at least one admin' });
   db.prepare('DELETE FROM users WHERE id = ?').run(id);
 }

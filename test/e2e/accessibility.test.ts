@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext } from 'playwright-core';
+import { createApiKey } from '../../server/domain/api-keys.js';
 import { publishCommunication } from '../../server/domain/communications.js';
 import { createGroup } from '../../server/domain/component-groups.js';
 import { createComponent } from '../../server/domain/components.js';
@@ -10,6 +11,7 @@ import { addUser, startPharos, systemClockPharos, type TestPharos } from '../hel
 import { launch, seriousViolations, signInAs } from './browser.js';
 
 const system = { type: 'system' } as const;
+const addApiKeyId = (p: TestPharos) => createApiKey(p.ctx.db, { name: 'Alertmanager' }, null, p.clock.now()).apiKey.id;
 
 /** axe-core on every public and admin page: no serious or critical violation, light and dark. */
 describe('accessibility (axe-core in chromium)', () => {
@@ -27,6 +29,7 @@ describe('accessibility (axe-core in chromium)', () => {
     patchIncident(p.ctx, system, incident.id, { status: 'identified', body: 'Found it.' });
     ids.incident = incident.id;
     ids.component = api.id;
+    ids.apiKey = addApiKeyId(p);
     ids.maintenance = scheduleMaintenance(p.ctx, system, {
       name: 'Database upgrade',
       scheduled_for: new Date(Date.now() + 86_400_000).toISOString(),
@@ -75,6 +78,7 @@ describe('accessibility (axe-core in chromium)', () => {
     '/admin/deliveries',
     '/admin/system',
     `/admin/incidents/${ids.incident}/delete`,
+    `/admin/api-keys/${ids.apiKey}/revoke`,
     `/admin/maintenance/${ids.maintenance}/reschedule`,
     `/admin/maintenance/${ids.maintenance}/cancel`,
     `/admin/communications/${ids.notice}/correct`,

@@ -53,7 +53,7 @@ describe('logs of a full run', () => {
 
     // An operator account and an API key through the admin forms.
     const users = await admin.get('/admin/users').expect(200);
-    await admin.post('/admin/users').type('form').send({ _csrf: csrfOf(users.text), email: 'op@example.com', name: 'Op', role: 'operator', password: OPERATOR_PASSWORD });
+    await admin.post('/admin/users').type('form').send({ _csrf: csrfOf(users.text), email: 'op@example.com', name: 'Op', role: 'operator', password: OPERATOR_PASSWORD, confirm_password: ADMIN_PASSWORD }).expect(303);
     const keys = await admin.get('/admin/api-keys').expect(200);
     const created = await admin.post('/admin/api-keys').type('form').send({ _csrf: csrfOf(keys.text), name: 'deploy bot', confirm_password: ADMIN_PASSWORD }).expect(201);
     const key = /<code class="secret">([^<]+)<\/code>/.exec(created.text)?.[1] ?? '';

@@ -75,7 +75,7 @@ export async function startPharos(opts: { env?: Record<string, string>; listen?:
 export const PASSWORD = 'correct horse battery staple';
 
 export async function addUser(p: TestPharos, email: string, role: Role = 'admin'): Promise<void> {
-  await createUser(p.ctx.db, { email, password: PASSWORD, role, name: email.split('@')[0] }, p.clock.now());
+  await createUser(p.ctx.db, p.ctx.passwords, { email, password: PASSWORD, role, name: email.split('@')[0] }, p.clock.now());
 }
 
 export function addApiKey(p: TestPharos, name = 'automation'): string {

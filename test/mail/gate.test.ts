@@ -4,7 +4,7 @@ import request from 'supertest';
 import { createComponent } from '../../server/domain/components.js';
 import { createIncident } from '../../server/domain/incident-writes.js';
 import { importCsv } from '../../server/domain/subscriber-csv.js';
-import { advanceActive, startPharos, submit, type Agent, type TestPharos, settleMail as settle } from '../helpers/pharos.js';
+import { advanceActive, PASSWORD, startPharos, submit, type Agent, type TestPharos, settleMail as settle } from '../helpers/pharos.js';
 import { startMailWorld } from '../helpers/mail-world.js';
 import { TestSmtp } from '../helpers/smtp.js';
 
@@ -43,6 +43,7 @@ describe('the registration gate: open, restricted, paused, and closing by itself
   const subscribe = (email: string) => request(p.app).post('/subscribe').type('form').send({ email, scope: 'all' });
   const saveGate = async (fields: { mode: string; domains?: string; threshold?: string; auto_mode?: string }) => {
     const res = await submit(admin, '/admin/settings', '/admin/settings/subscriptions', {
+      confirm_password: PASSWORD,
       domains: '',
       threshold: '60',
       auto_mode: 'paused',
@@ -92,7 +93,7 @@ describe('the registration gate: open, restricted, paused, and closing by itself
   });
 
   it('restricted: needs at least one domain', async () => {
-    const res = await submit(admin, '/admin/settings', '/admin/settings/subscriptions', { mode: 'restricted', domains: '', threshold: '60', auto_mode: 'paused' });
+    const res = await submit(admin, '/admin/settings', '/admin/settings/subscriptions', { mode: 'restricted', domains: '', threshold: '60', auto_mode: 'paused', confirm_password: PASSWORD });
     assert.equal(res.status, 422);
     assert.match(res.text, /List at least one domain/);
     assert.equal(gateSettings(p)['subscriptions.mode'], 'paused', 'unchanged');

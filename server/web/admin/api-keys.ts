@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { audit } from '../../domain/audit.js';
 import { actorOf } from '../locals.js';
 import type { Context } from '../../context.js';
-import { createApiKey, listApiKeys, revokeApiKey } from '../../domain/api-keys.js';
+import { createApiKey, getApiKey, listApiKeys, revokeApiKey } from '../../domain/api-keys.js';
 import { field, formBody, renderPage } from '../respond.js';
 import { form } from './form.js';
 import { confirmPassword } from './reauth.js';
@@ -24,10 +24,29 @@ export function apiKeyRoutes(ctx: Context): Router {
     res.set('Cache-Control', 'no-store');
     renderPage(ctx, res, 'admin/api-keys', { ...listData(), values: {}, created: { name: apiKey.name, key } }, { status: 201 });
   });
-  router.post('/admin/api-keys/:id/revoke', (req, res) => {
-    revokeApiKey(ctx.db, req.params.id, ctx.clock.now());
-    audit(ctx.db, actorOf(res), 'api_key.revoked', req.params.id, '', ctx.clock.now());
-    (res.locals.log ?? ctx.log).info({ apiKey: req.params.id }, 'API key revoked');
+  const revokeData = (id: string) => () => {
+    const apiKey = getApiKey(ctx.db, id);
+    return {
+      title: 'Revoke API key',
+      nav: 'api-keys',
+      verb: 'Revoke',
+      what: `the API key “${apiKey.name}” (${apiKey.prefix}…)`,
+      note: 'Whatever uses it is refused from then on.',
+      action: `/admin/api-keys/${apiKey.id}/revoke`,
+      back: '/admin/api-keys',
+      reauth: true,
+    };
+  };
+  router.get('/admin/api-keys/:id/revoke', (req, res) => {
+    renderPage(ctx, res, 'admin/confirm-delete', revokeData(req.params.id)());
+  });
+  router.post('/admin/api-keys/:id/revoke', (req, res, next) => form('admin/confirm-delete', revokeData(String(req.params.id)))(req, res, next), async (req, res) => {
+    const id = String(req.params.id);
+    getApiKey(ctx.db, id);
+    await confirmPassword(ctx, res, formBody(req));
+    revokeApiKey(ctx.db, id, ctx.clock.now());
+    audit(ctx.db, actorOf(res), 'api_key.revoked', id, '', ctx.clock.now());
+    (res.locals.log ?? ctx.log).info({ apiKey: id }, 'API key revoked');
     res.redirect(303, '/admin/api-keys');
   });
   return router;

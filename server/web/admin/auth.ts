@@ -3,11 +3,11 @@ import { Router, type Response } from 'express';
 import type { Context } from '../../context.js';
 import { checkSetupToken, deleteSetting } from '../../domain/settings.js';
 import { audit } from '../../domain/audit.js';
-import { ACCOUNT_POLICY, ADDRESS_POLICY, LoginThrottle, type ThrottlePolicy } from '../../domain/login-throttle.js';
-import { authenticate, countUsers, insertUser, prepareUser } from '../../domain/users.js';
+import { countUsers, insertUser, prepareUser } from '../../domain/users.js';
 import { Invalid, NotFound } from '../../errors.js';
 import { requireCsrf } from '../middleware/csrf.js';
-import { signIn, signOut } from '../middleware/session.js';
+import { issueDevice, signIn, signOut } from '../middleware/session.js';
+import { checkPassword, refusalMessage } from './password-check.js';
 import { networkOf } from '../client-address.js';
 import { userActor } from '../locals.js';
 import { field, formBody, renderPage, safeNext } from '../respond.js';
@@ -39,7 +39,7 @@ export function authRoutes(ctx: Context): Router {
       const body = formBody(req);
       if (!setupAllowed(field(body, 'token'))) throw new NotFound('This setup link is not valid (or Pharos already has an admin).');
       if (field(body, 'password') !== field(body, 'password_confirm')) throw new Invalid({ password_confirm: 'The passwords do not match' });
-      const prepared = await prepareUser(ctx.db, { email: field(body, 'email'), name: field(body, 'name'), password: field(body, 'password'), role: 'admin' });
+      const prepared = await prepareUser(ctx.db, ctx.passwords, { email: field(body, 'email'), name: field(body, 'name'), password: field(body, 'password'), role: 'admin' });
       // Checked again and consumed in the same transaction as the insert: two submissions racing with
       // one link cannot both create an admin.
       const user = ctx.db
@@ -61,9 +61,8 @@ export function authRoutes(ctx: Context): Router {
     renderPage(ctx, res, 'admin/login', { title: 'Sign in', next: safeNext(req.query.next), values: {} }, { layout: 'public' });
   });
 
-  // Growing delays per account typed and per client network (web/client-address.ts); the same answer
-  // whether the account exists or not; every decision in the audit log.
-  const throttle = new LoginThrottle();
+  // Throttled per account typed (or device cookie) and per client network (password-check.ts); the
+  // same answer whether the account exists or not; every decision in the audit log.
   const loginPage = (res: Response, body: Record<string, string | string[]>, status: number, formError: string) =>
     renderPage(ctx, res, 'admin/login', { title: 'Sign in', next: safeNext(field(body, 'next')), values: { email: field(body, 'email') ?? '' }, formError }, { layout: 'public', status });
 
@@ -71,22 +70,16 @@ export function authRoutes(ctx: Context): Router {
     const body = formBody(req);
     const email = (field(body, 'email') ?? '').trim().toLowerCase().slice(0, 254);
     const ip = req.ip ?? '';
-    const keys: [string, ThrottlePolicy][] = [
-      [`account:${email}`, ACCOUNT_POLICY],
-      [`network:${networkOf(ip)}`, ADDRESS_POLICY],
-    ];
+    const check = await checkPassword(ctx, req, email, field(body, 'password') ?? '');
     const now = ctx.clock.now();
-    const wait = throttle.waitMs(keys, now.getTime());
-    if (wait > 0) {
-      const seconds = Math.ceil(wait / 1000);
-      audit(ctx.db, SYSTEM, 'auth.login_throttled', email, { wait_seconds: seconds }, now, ip);
-      res.set('Retry-After', String(seconds));
-      loginPage(res, body, 429, `Too many failed attempts. Try again in ${seconds} second${seconds === 1 ? '' : 's'}.`);
+    if (check.outcome === 'refused') {
+      // Refused attempts are not checked and come in floods: tallied per network and minute.
+      ctx.refusals.count('auth.login_throttled', networkOf(ip), { accounts: email, reasons: check.reason });
+      res.set('Retry-After', String(check.retryAfterSeconds));
+      loginPage(res, body, 429, refusalMessage(check));
       return;
     }
-    const user = await authenticate(ctx.db, email, (field(body, 'password') ?? '').slice(0, 200));
-    if (!user) {
-      throttle.failed(keys, now.getTime());
+    if (check.outcome === 'wrong') {
       audit(ctx.db, SYSTEM, 'auth.login_failed', email, '', now, ip);
       // Never the address typed (it may be someone's password typed in the wrong field): a keyed hash,
       // so that attempts on one account can still be told apart in the logs.
@@ -94,8 +87,9 @@ export function authRoutes(ctx: Context): Router {
       loginPage(res, body, 401, 'Email or password is incorrect.');
       return;
     }
-    throttle.succeeded(`account:${email}`);
+    const { user } = check;
     signIn(ctx, req, res, user.id);
+    issueDevice(ctx, res, user.id);
     audit(ctx.db, userActor(user), 'auth.signed_in', user.email, '', now, ip);
     (res.locals.log ?? ctx.log).info({ user: user.id }, 'signed in');
     res.redirect(303, safeNext(field(body, 'next')));

@@ -5,6 +5,7 @@ import { Unauthorized } from '../../errors.js';
 import { userActor } from '../locals.js';
 import { field, formBody, renderPage } from '../respond.js';
 import { form } from './form.js';
+import { confirmPassword } from './reauth.js';
 
 /** The page's identity and configuration (from the environment), and who may subscribe (admins only). */
 export function settingsRoutes(ctx: Context): Router {
@@ -15,9 +16,10 @@ export function settingsRoutes(ctx: Context): Router {
       values: gateValues(getGate(ctx.db)),
     });
   });
-  router.post('/admin/settings/subscriptions', form('admin/settings', settingsData), (req, res) => {
+  router.post('/admin/settings/subscriptions', form('admin/settings', settingsData), async (req, res) => {
     if (!res.locals.user) throw new Unauthorized();
     const body = formBody(req);
+    await confirmPassword(ctx, res, body);
     setGate(ctx, userActor(res.locals.user, req.ip), {
       mode: field(body, 'mode'),
       domains: field(body, 'domains') ?? '',

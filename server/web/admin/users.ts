@@ -18,8 +18,11 @@ export function userRoutes(ctx: Context): Router {
   });
   router.post('/admin/users', form('admin/users', listData), async (req, res) => {
     const body = formBody(req);
+    // First: a stolen session learns nothing, not even which addresses have accounts.
+    await confirmPassword(ctx, res, body);
     const user = await createUser(
       ctx.db,
+      ctx.passwords,
       { email: field(body, 'email'), name: field(body, 'name') ?? '', password: field(body, 'password'), role: field(body, 'role') },
       ctx.clock.now(),
     );
@@ -35,20 +38,25 @@ export function userRoutes(ctx: Context): Router {
     audit(ctx.db, actorOf(res), 'user.role_changed', after.email, { before: { role: before.role }, after: { role: after.role } }, ctx.clock.now());
     res.redirect(303, '/admin/users');
   });
-  router.get('/admin/users/:id/delete', (req, res) => {
-    const user = getUser(ctx.db, req.params.id);
-    renderPage(ctx, res, 'admin/confirm-delete', {
+  const deleteData = (id: string) => () => {
+    const user = getUser(ctx.db, id);
+    return {
       title: 'Delete user',
       nav: 'users',
       what: `the account of ${user.email}`,
       note: 'Their sessions end at once. Updates they posted keep their name.',
       action: `/admin/users/${user.id}/delete`,
       back: '/admin/users',
-    });
+      reauth: true,
+    };
+  };
+  router.get('/admin/users/:id/delete', (req, res) => {
+    renderPage(ctx, res, 'admin/confirm-delete', deleteData(req.params.id)());
   });
-  router.post('/admin/users/:id/delete', form('admin/users', listData), (req, res) => {
-    if (req.params.id === res.locals.user?.id) throw new Invalid({ user: 'You cannot delete your own account' });
+  router.post('/admin/users/:id/delete', (req, res, next) => form('admin/confirm-delete', deleteData(String(req.params.id)))(req, res, next), async (req, res) => {
+    if (req.params.id === res.locals.user?.id) throw new Invalid({ form: 'You cannot delete your own account' });
     const gone = getUser(ctx.db, String(req.params.id));
+    await confirmPassword(ctx, res, formBody(req));
     deleteUser(ctx.db, gone.id);
     audit(ctx.db, actorOf(res), 'user.deleted', gone.email, { before: { role: gone.role, name: gone.name } }, ctx.clock.now());
     res.redirect(303, '/admin/users');

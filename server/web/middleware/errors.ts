@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import type { Context } from '../../context.js';
-import { HttpError, Invalid, NotFound } from '../../errors.js';
+import { HttpError, Invalid, NotFound, TooManyAttempts } from '../../errors.js';
 import { audit } from '../../domain/audit.js';
 import { userActor } from '../locals.js';
 import { formBody, renderPage } from '../respond.js';
@@ -63,6 +63,7 @@ export function errorHandler(ctx: Context): ErrorRequestHandler {
     // Refused before its body was read (no key, no session, too large): close rather than wait for the
     // rest of it on a kept-alive connection.
     if (!req.complete) res.set('Connection', 'close');
+    if (http?.retryAfterSeconds) res.set('Retry-After', String(http.retryAfterSeconds));
     const code = http?.code ?? 'internal_error';
     const message = http?.message ?? 'Something went wrong on our side. The error was logged.';
     if (wantsJson(req)) {
@@ -71,7 +72,8 @@ export function errorHandler(ctx: Context): ErrorRequestHandler {
       return;
     }
     const form = res.locals.form;
-    if (http instanceof Invalid && form) {
+    // Bad input, or too many attempts: the form again, with what was typed and a message per field.
+    if ((http instanceof Invalid || http instanceof TooManyAttempts) && form) {
       const values = formBody(req);
       let data: Record<string, unknown> | undefined;
       try {
@@ -85,8 +87,8 @@ export function errorHandler(ctx: Context): ErrorRequestHandler {
         ctx,
         res,
         form.view,
-        { ...data, values, errors: http.fields, formError: http.fields.form ?? 'Please correct the fields marked below.' },
-        { status: 422, layout: form.layout ?? 'admin' },
+        { ...data, values, errors: http.fields, formError: http.fields.form ?? (http instanceof Invalid ? 'Please correct the fields marked below.' : http.message) },
+        { status: http.status, layout: form.layout ?? 'admin' },
       );
       return;
     }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { parse, serialize } from 'cookie';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Context } from '../../context.js';
@@ -24,17 +24,40 @@ export function readCookie(req: Request, name: string): string | undefined {
   }
 }
 
-function setCookie(ctx: Context, res: Response, base: string, value: string, maxAgeMs: number | undefined): void {
+function setCookie(ctx: Context, res: Response, base: string, value: string, maxAgeMs: number | undefined, sameSite: 'lax' | 'strict' = 'lax'): void {
   res.append(
     'Set-Cookie',
     serialize(cookieName(ctx, base), value, {
       httpOnly: true,
-      sameSite: 'lax',
+      sameSite,
       secure: secure(ctx),
       path: '/',
       ...(maxAgeMs === undefined ? {} : { maxAge: Math.floor(maxAgeMs / 1000) }),
     }),
   );
+}
+
+const DEVICE_MAX_AGE_MS = 180 * 86_400_000;
+
+const deviceMac = (ctx: Context, userId: string, nonce: string) => createHmac('sha256', ctx.secret).update(`device:${userId}:${nonce}`).digest('base64url');
+
+/**
+ * OWASP's device cookie: a browser that signed in to an account before carries `<user>.<nonce>.<HMAC>`,
+ * and its password attempts for that account are counted for the device, not the account. Someone
+ * guessing an operator's password from elsewhere thus cannot lock the operator's own browser out.
+ */
+export function readDevice(ctx: Context, req: Request): { userId: string; nonce: string } | undefined {
+  const value = readCookie(req, cookieName(ctx, 'pharos_device'));
+  const m = /^([a-z0-9]{1,64})\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/.exec(value ?? '');
+  if (!m?.[1] || !m[2] || !m[3]) return undefined;
+  const expected = deviceMac(ctx, m[1], m[2]);
+  return timingSafeEqual(Buffer.from(m[3]), Buffer.from(expected)) ? { userId: m[1], nonce: m[2] } : undefined;
+}
+
+/** A new device cookie at each sign-in. */
+export function issueDevice(ctx: Context, res: Response, userId: string): void {
+  const nonce = randomBytes(16).toString('base64url');
+  setCookie(ctx, res, 'pharos_device', `${userId}.${nonce}.${deviceMac(ctx, userId, nonce)}`, DEVICE_MAX_AGE_MS, 'strict');
 }
 
 /** Loads the signed-in user, and gives every form a CSRF token (from the session, or an anonymous cookie). */
