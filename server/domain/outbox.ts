@@ -39,11 +39,12 @@ export interface DeliveryStats {
 const INSERT_COLUMNS = `(source, recipient, subscriber_id, kind, subject_id, thread_id, message_id, state, attempts,
   next_attempt_at, created_at, updated_at)`;
 
-/** Queues one message; a second call with the same source and recipient is a no-op. */
+/** Queues one message (due at once, or at `dueAt`); a second call with the same source and recipient is a no-op. */
 export function enqueueOne(
   db: Db,
   d: { source: string; recipient: string; subscriberId: string; kind: DeliveryKind; subjectId: string; messageId: string; threadId?: string },
   now: Date,
+  dueAt = now.getTime(),
 ): void {
   const at = now.toISOString();
   db.prepare(`INSERT OR IGNORE INTO deliveries ${INSERT_COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?)`).run(
@@ -54,10 +55,25 @@ export function enqueueOne(
     d.subjectId,
     d.threadId ?? null,
     d.messageId,
-    now.getTime(),
+    dueAt,
     at,
     at,
   );
+}
+
+/** Sign-up mail held back by the gate's pacing (due later, never tried yet): how much, and until when. */
+export function pacedSignupMail(db: Db, now: Date): { waiting: number; lastDue: number } | undefined {
+  const row = db
+    .prepare(
+      "SELECT COUNT(*) AS waiting, MAX(next_attempt_at) AS lastDue FROM deliveries WHERE state = 'queued' AND attempts = 0 AND kind IN ('confirmation', 'already_subscribed') AND next_attempt_at > ?",
+    )
+    .get(now.getTime() + 60_000) as { waiting: number; lastDue: number | null };
+  return row.waiting && row.lastDue ? { waiting: row.waiting, lastDue: row.lastDue } : undefined;
+}
+
+/** The latest time a queued public sign-up message (confirmation, "already subscribed") is due; 0 when none waits. */
+export function lastSignupMailDue(db: Db): number {
+  return (db.prepare("SELECT COALESCE(MAX(next_attempt_at), 0) FROM deliveries WHERE state = 'queued' AND kind IN ('confirmation', 'already_subscribed')").pluck().get() as number) ?? 0;
 }
 
 /**

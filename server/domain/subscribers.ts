@@ -6,7 +6,7 @@ import { Invalid, NotFound } from '../errors.js';
 import type { Actor } from './actors.js';
 import { audit } from './audit.js';
 import { newId } from './ids.js';
-import { enqueueOne } from './outbox.js';
+import { enqueueOne, lastSignupMailDue } from './outbox.js';
 import { confirmToken, manageToken, sameToken, tokenSubject } from './subscriber-tokens.js';
 import { flag, parseInput } from './validate.js';
 
@@ -75,7 +75,7 @@ function setChoice(db: Db, id: string, all: boolean, components: string[]): void
   }
 }
 
-export function queueConfirmation(ctx: Context, sub: { id: string; email: string }, now: Date): void {
+export function queueConfirmation(ctx: Context, sub: { id: string; email: string }, now: Date, dueAt = now.getTime()): void {
   const nonce = randomBytes(12).toString('base64url');
   ctx.db
     .prepare('UPDATE subscribers SET confirm_nonce = ?, confirm_expires_at = ?, confirm_sent_at = ?, updated_at = ? WHERE id = ?')
@@ -91,21 +91,33 @@ export function queueConfirmation(ctx: Context, sub: { id: string; email: string
       messageId: `<confirm.${sub.id}.${nonce}@${mailHost(ctx.config.publicUrl)}>`,
     },
     now,
+    dueAt,
   );
+}
+
+export interface Subscribed {
+  /** Whether a message was queued (a new confirmation, or an "already subscribed" note). */
+  queued: boolean;
+  /** When that message is due (epoch ms). */
+  dueAt: number;
 }
 
 /**
  * Subscribes an address. The caller answers the same whatever happens here, so nobody learns who is
  * subscribed: a new or lapsed address gets a confirmation link, a confirmed one a note with its manage
  * link, each at most once per 10 minutes; a confirmed subscriber's choices change only through their link.
+ * With `spacingMs` (sign-ups are being slowed down), the message is due that long after the last one
+ * waiting, so that sign-up mail goes out at a bounded rate however many arrive.
  */
-export function subscribe(ctx: Context, raw: unknown): void {
+export function subscribe(ctx: Context, raw: unknown, opts: { spacingMs?: number } = {}): Subscribed {
   const input = parseInput(subscribeInput, raw);
   const now = ctx.clock.now();
   const at = now.toISOString();
-  const queued = ctx.db
-    .transaction(() => {
+  const result = ctx.db
+    .transaction((): Subscribed => {
       checkComponents(ctx.db, input.components);
+      const dueAt = opts.spacingMs ? Math.max(now.getTime(), lastSignupMailDue(ctx.db) + opts.spacingMs) : now.getTime();
+      const none = { queued: false, dueAt: now.getTime() };
       const existing = ctx.db.prepare('SELECT * FROM subscribers WHERE email = ?').get(input.email) as Subscriber | undefined;
       const recentlyMailed = existing?.confirm_sent_at && now.getTime() - Date.parse(existing.confirm_sent_at) < CONFIRM_RESEND_MS;
       if (!existing) {
@@ -114,11 +126,11 @@ export function subscribe(ctx: Context, raw: unknown): void {
           .prepare("INSERT INTO subscribers (id, email, state, created_at, updated_at) VALUES (?, ?, 'pending', ?, ?)")
           .run(id, input.email, at, at);
         setChoice(ctx.db, id, input.all, input.components);
-        queueConfirmation(ctx, { id, email: input.email }, now);
-        return true;
+        queueConfirmation(ctx, { id, email: input.email }, now, dueAt);
+        return { queued: true, dueAt };
       }
       if (existing.state === 'confirmed') {
-        if (recentlyMailed) return false;
+        if (recentlyMailed) return none;
         ctx.db.prepare('UPDATE subscribers SET confirm_sent_at = ? WHERE id = ?').run(at, existing.id);
         enqueueOne(
           ctx.db,
@@ -131,20 +143,22 @@ export function subscribe(ctx: Context, raw: unknown): void {
             messageId: `<already.${existing.id}.${now.getTime()}@${mailHost(ctx.config.publicUrl)}>`,
           },
           now,
+          dueAt,
         );
-        return true;
+        return { queued: true, dueAt };
       }
       // A pending address mailed a moment ago: nothing to do (and nothing written, so the answer takes the same time).
       const linkLive = existing.confirm_nonce && existing.confirm_expires_at && Date.parse(existing.confirm_expires_at) > now.getTime();
-      if (existing.state === 'pending' && recentlyMailed && linkLive) return false;
+      if (existing.state === 'pending' && recentlyMailed && linkLive) return none;
       // Pending, unsubscribed or bounced: (back) to pending with the choice just made, confirmation required.
       ctx.db.prepare("UPDATE subscribers SET state = 'pending', updated_at = ? WHERE id = ?").run(at, existing.id);
       setChoice(ctx.db, existing.id, input.all, input.components);
-      queueConfirmation(ctx, existing, now);
-      return true;
+      queueConfirmation(ctx, existing, now, dueAt);
+      return { queued: true, dueAt };
     })
     .immediate();
-  if (queued) ctx.bus.emit('mail.queued');
+  if (result.queued) ctx.bus.emit('mail.queued');
+  return result;
 }
 
 /** Confirms through a single-use link valid 48 hours; undefined when the link is unknown, used or expired. */

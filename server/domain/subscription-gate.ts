@@ -8,8 +8,9 @@ import { deleteSetting, getSetting, setSetting } from './settings.js';
 import { enumOf, parseInput } from './validate.js';
 
 /**
- * Who may subscribe: open, restricted to listed email domains, or paused. When sign-ups flood in
- * (the form under attack), Pharos switches itself to the chosen protective mode and says so in the admin.
+ * Who may subscribe: open, restricted to listed email domains, or paused. When sign-ups flood in (the
+ * form under attack), Pharos first slows their mail down to the threshold's rate, and if that queue
+ * grows past 10 minutes switches itself to the chosen protective mode and says so in the admin.
  */
 export const GATE_MODES = ['open', 'restricted', 'paused'] as const;
 export type GateMode = (typeof GATE_MODES)[number];
@@ -17,7 +18,7 @@ export type GateMode = (typeof GATE_MODES)[number];
 export interface Gate {
   mode: GateMode;
   domains: string[];
-  /** Sign-ups per minute, across all addresses, above which the gate closes by itself; 0 turns it off. */
+  /** Sign-ups that send mail per minute, across all addresses, above which their mail is paced (then the gate closes); 0 turns it off. */
   threshold: number;
   autoMode: Exclude<GateMode, 'open'>;
   /** Set while the gate is closed because of a burst, until an admin opens it again. */
@@ -75,7 +76,7 @@ export function setGate(ctx: Context, actor: Actor, raw: unknown): Gate {
 }
 
 /** Closes the gate after a burst of sign-ups; recorded in the audit log and shown in the admin until reopened. */
-export function closeGateAutomatically(ctx: Context, rate: number): Gate {
+export function closeGateAutomatically(ctx: Context, burst: { signupsLastMinute: number; queuedMinutes: number }): Gate {
   const { db } = ctx;
   const now = ctx.clock.now();
   const gate = getGate(db);
@@ -85,7 +86,7 @@ export function closeGateAutomatically(ctx: Context, rate: number): Gate {
   commitChange(ctx, { cause: 'subscriptions.gate_closed_automatically', actor: system }, () => {
     setSetting(db, 'subscriptions.mode', mode);
     setSetting(db, 'subscriptions.auto_switched_at', now.toISOString());
-    return { result: undefined, ids: [], audit: { subject: mode, detail: { signupsLastMinute: rate, threshold: gate.threshold } } };
+    return { result: undefined, ids: [], audit: { subject: mode, detail: { ...burst, threshold: gate.threshold } } };
   });
   return getGate(db);
 }

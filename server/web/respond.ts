@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import type { Context } from '../context.js';
+import { pacedSignupMail } from '../domain/outbox.js';
 import { getGate } from '../domain/subscription-gate.js';
 import { zoneLabel } from '../render/format.js';
 import type { Layout } from '../render/engine.js';
@@ -15,10 +16,14 @@ export function renderPage(
 ): void {
   const layout = opts.layout ?? 'admin';
   // Every admin page says so while the subscription gate is closed by the automatic switch.
-  const gateAlert = layout === 'admin' && res.locals.user ? getGate(ctx.db).autoSwitchedAt : undefined;
+  const signedInAdmin = layout === 'admin' && res.locals.user;
+  const gateAlert = signedInAdmin ? getGate(ctx.db).autoSwitchedAt : undefined;
+  // And while sign-up mail is being paced (the gate's slowdown, before it closes).
+  const paced = signedInAdmin && !gateAlert ? pacedSignupMail(ctx.db, ctx.clock.now()) : undefined;
+  const signupPace = paced ? { waiting: paced.waiting, lastDue: new Date(paced.lastDue).toISOString() } : undefined;
   const html = ctx.views.render(
     view,
-    { pageName: ctx.config.pageName, timeZone: ctx.config.timeZone, zoneLabel: zoneLabel(ctx.config.timeZone, ctx.clock.now()), user: res.locals.user, csrfToken: res.locals.csrfToken, gateAlert, ...data },
+    { pageName: ctx.config.pageName, timeZone: ctx.config.timeZone, zoneLabel: zoneLabel(ctx.config.timeZone, ctx.clock.now()), user: res.locals.user, csrfToken: res.locals.csrfToken, gateAlert, signupPace, ...data },
     layout,
   );
   res.status(opts.status ?? 200).type('html').send(html);

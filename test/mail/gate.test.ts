@@ -29,7 +29,8 @@ describe('the registration gate: open, restricted, paused, and closing by itself
   let api: string;
 
   before(async () => {
-    ({ smtp, p, admin, operator } = await startMailWorld());
+    // Behind a trusted proxy (loopback): X-Forwarded-For stands for the sign-ups' own networks.
+    ({ smtp, p, admin, operator } = await startMailWorld({ TRUST_PROXY: 'loopback' }));
     api = createComponent(p.ctx, system, { name: 'API' }).id;
     // An existing subscriber, confirmed before any of this, at a domain the restricted mode will not list.
     const imported = importCsv(p.ctx, system, 'member@existing.net\n', true);
@@ -40,7 +41,9 @@ describe('the registration gate: open, restricted, paused, and closing by itself
     await smtp.stop();
   });
 
-  const subscribe = (email: string) => request(p.app).post('/subscribe').type('form').send({ email, scope: 'all' });
+  const subscribe = (email: string, from = '127.0.0.1') => request(p.app).post('/subscribe').set('X-Forwarded-For', from).type('form').send({ email, scope: 'all' });
+  /** The n-th sign-up of a burst, from one of many networks (10 each, the per-network limit). */
+  const fromBurst = (n: number) => `198.51.100.${1 + Math.floor(n / 10)}`;
   const saveGate = async (fields: { mode: string; domains?: string; threshold?: string; auto_mode?: string }) => {
     const res = await submit(admin, '/admin/settings', '/admin/settings/subscriptions', {
       confirm_password: PASSWORD,
@@ -135,20 +138,64 @@ describe('the registration gate: open, restricted, paused, and closing by itself
     await existingSubscriberStillMailed('Restricted gate incident');
   });
 
-  it('closes by itself after more than the threshold of sign-ups in a minute: audit row, a banner on every admin page, the public form paused', async () => {
+  it('past the threshold, slows sign-up mail down to that rate and stays open: a new visitor can still subscribe', async () => {
     await freshWindows();
-    await saveGate({ mode: 'open', threshold: '5', auto_mode: 'paused' });
+    await saveGate({ mode: 'open', threshold: '2', auto_mode: 'paused' });
+    await settle(p);
+    const due = (email: string) => p.ctx.db.prepare('SELECT next_attempt_at FROM deliveries WHERE recipient = ?').pluck().get(email) as number;
+    const now = p.clock.now().getTime();
+    // Two a minute go out at once; the next ones are paced 30 s apart.
+    for (let i = 1; i <= 6; i++) {
+      const res = await subscribe(`paced${i}@example.com`, fromBurst(i));
+      assert.match(res.text, SENT, `sign-up ${i}`);
+      if (i > 2) assert.match(res.text, /Many people are signing up right now/, `sign-up ${i} is told mail may take a while`);
+    }
+    assert.equal(due('paced1@example.com'), now);
+    assert.equal(due('paced2@example.com'), now);
+    const paced = [3, 4, 5, 6].map((i) => due(`paced${i}@example.com`));
+    for (let i = 1; i < paced.length; i++) assert.equal((paced[i] ?? 0) - (paced[i - 1] ?? 0), 30_000, 'paced at the threshold: 2 a minute');
+    assert.equal(gateSettings(p)['subscriptions.mode'], 'open', 'still open');
+    assert.match((await request(p.app).get('/subscribe').expect(200)).text, FORM, 'the form is still there for a new visitor');
+    assert.match((await admin.get('/admin').expect(200)).text, /A burst of sign-ups is being slowed down: \d+ sign-up email\(s\) wait/);
+    // Everyone gets their confirmation, at the paced times.
+    await smtp.until(() => smtp.to('paced1@example.com').length === 1 && smtp.to('paced2@example.com').length === 1);
+    assert.equal(smtp.to('paced6@example.com').length, 0, 'not yet');
+    p.clock.advance(3 * 60_000);
+    await settle(p);
+    await smtp.until(() => [3, 4, 5, 6].every((i) => smtp.to(`paced${i}@example.com`).length === 1));
+    await saveGate({ mode: 'open', threshold: '60', auto_mode: 'paused' });
+  });
+
+  it('does not count repeats of one address: 70 of them from 7 networks leave the gate open, and a new visitor is mailed at once', async () => {
+    await freshWindows();
+    await saveGate({ mode: 'open', threshold: '60', auto_mode: 'paused' });
+    await settle(p);
+    for (let i = 0; i < 70; i++) assert.match((await subscribe('target@example.com', fromBurst(i))).text, SENT);
+    await settle(p);
+    assert.equal(smtp.to('target@example.com').length, 1, 'one confirmation, not 70');
+    assert.equal(gateSettings(p)['subscriptions.mode'], 'open');
+    assert.equal(gateSettings(p)['subscriptions.auto_switched_at'], undefined);
+    const newcomer = await subscribe('newcomer-after-repeats@example.com', '203.0.113.9');
+    assert.match(newcomer.text, SENT);
+    assert.doesNotMatch(newcomer.text, /Many people are signing up/, 'not slowed either');
+    await smtp.until(() => smtp.to('newcomer-after-repeats@example.com').length === 1);
+  });
+
+  it('closes by itself once sign-up mail is queued more than 10 minutes ahead: audit row, a banner on every admin page, the public form paused', async () => {
+    await freshWindows();
+    await saveGate({ mode: 'open', threshold: '1', auto_mode: 'paused' });
     assert.doesNotMatch((await admin.get('/admin').expect(200)).text, BANNER);
 
-    // Five sign-ups are within the threshold; the sixth passes it.
-    for (let i = 1; i <= 5; i++) {
-      const res = await subscribe(`burst${i}@example.com`);
-      assert.match(res.text, SENT, `sign-up ${i}`);
-      assert.equal(gateSettings(p)['subscriptions.mode'], 'open', `still open after ${i}`);
+    // One a minute: each sign-up past the first queues its mail a minute after the one before.
+    let n = 0;
+    while (gateSettings(p)['subscriptions.mode'] === 'open') {
+      n++;
+      assert.ok(n <= 14, 'closed within 10 minutes of queued mail');
+      const res = await subscribe(`burst${n}@example.com`, fromBurst(n));
+      assert.equal(res.status, 200);
+      assert.match(res.text, SENT, `sign-up ${n}`);
     }
-    assert.equal(p.ctx.db.prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'subscriptions.gate_closed_automatically'").pluck().get(), 0);
-    const sixth = await subscribe('burst6@example.com');
-    assert.equal(sixth.status, 200);
+    assert.ok(n >= 11, `not before the queue passed 10 minutes (closed at sign-up ${n})`);
     assert.equal(gateSettings(p)['subscriptions.mode'], 'paused', 'closed by itself');
 
     const rows = p.ctx.db.prepare("SELECT * FROM audit_log WHERE action = 'subscriptions.gate_closed_automatically'").all() as {
@@ -159,14 +206,15 @@ describe('the registration gate: open, restricted, paused, and closing by itself
     assert.equal(rows.length, 1);
     assert.equal(p.ctx.db.prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'subscriptions.gate'").pluck().get(), 0, 'no second, generic row beside it');
     assert.equal(rows[0]?.subject, 'paused');
-    assert.match(rows[0]?.detail ?? '', /"threshold":5/);
+    assert.match(rows[0]?.detail ?? '', /"threshold":1/);
+    assert.match(rows[0]?.detail ?? '', /"queuedMinutes":1[01]/);
 
     // The public side: paused, and a further sign-up creates nothing.
     assert.match((await request(p.app).get('/').expect(200)).text, PAUSED);
     assert.match((await request(p.app).get('/subscribe').expect(200)).text, PAUSED);
-    const seventh = await subscribe('burst7@example.com');
-    assert.match(seventh.text, PAUSED);
-    assert.equal(exists(p, 'burst7@example.com'), false);
+    const later = await subscribe('burst-after@example.com', '203.0.113.50');
+    assert.match(later.text, PAUSED);
+    assert.equal(exists(p, 'burst-after@example.com'), false);
 
     // The banner, on every admin page, for admins and operators alike.
     for (const page of [
@@ -189,7 +237,7 @@ describe('the registration gate: open, restricted, paused, and closing by itself
     assert.doesNotMatch((await request(p.app).get('/').expect(200)).text, BANNER);
 
     // An admin saving the settings form reopens it and ends the banner.
-    await saveGate({ mode: 'open', threshold: '5', auto_mode: 'paused' });
+    await saveGate({ mode: 'open', threshold: '60', auto_mode: 'paused' });
     assert.equal(gateSettings(p)['subscriptions.mode'], 'open');
     assert.equal(gateSettings(p)['subscriptions.auto_switched_at'], undefined);
     for (const page of ['/admin', '/admin/settings', '/admin/subscribers']) {
@@ -208,14 +256,17 @@ describe('the registration gate: open, restricted, paused, and closing by itself
 
   it('switches to restricted instead when asked to and domains are listed', async () => {
     await freshWindows();
-    await saveGate({ mode: 'open', domains: 'example.com', threshold: '2', auto_mode: 'restricted' });
-    for (let i = 1; i <= 3; i++) assert.match((await subscribe(`wave${i}@example.com`)).text, SENT);
+    await saveGate({ mode: 'open', domains: 'example.com', threshold: '1', auto_mode: 'restricted' });
+    for (let i = 1; gateSettings(p)['subscriptions.mode'] === 'open'; i++) {
+      assert.ok(i <= 14);
+      assert.match((await subscribe(`wave${i}@example.com`, fromBurst(i))).text, SENT);
+    }
     assert.equal(gateSettings(p)['subscriptions.mode'], 'restricted');
     assert.match((await admin.get('/admin').expect(200)).text, BANNER);
     const outsider = await subscribe('someone@other.org');
     assert.doesNotMatch(outsider.text, SENT);
     assert.equal(exists(p, 'someone@other.org'), false);
-    assert.match((await subscribe('wave4@example.com')).text, SENT, 'the listed domain is still accepted');
+    assert.match((await subscribe('wave-late@example.com', '203.0.113.60')).text, SENT, 'the listed domain is still accepted');
     await saveGate({ mode: 'open', threshold: '60', auto_mode: 'paused' });
     assert.doesNotMatch((await admin.get('/admin').expect(200)).text, BANNER);
   });
