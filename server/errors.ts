@@ -13,6 +13,8 @@ export class HttpError extends Error {
 
   /** Sent as Retry-After with 429 and 503 answers. */
   retryAfterSeconds: number | undefined;
+  /** What the visitor can do next, offered as a link on the error page. */
+  nextStep: { href: string; label: string } | undefined;
 }
 
 export class NotFound extends HttpError {

@@ -188,12 +188,17 @@ describe('fuzzing every form and API endpoint', () => {
     await admin.get('/admin').expect(200);
   });
 
-  it('the public forms: subscribe and manage', async () => {
+  it('the public forms: subscribe and manage; subscriber links with any token', async () => {
     const fields = fc.dictionary(fc.oneof(fc.constantFrom('email', 'scope', 'components'), hostile), formValue, { maxKeys: 5 });
+    // Near-valid tokens (the subscriber's id with a wrong MAC) and anything at all.
+    const token = fc.oneof(hostile, fc.string({ minLength: 43, maxLength: 43 }).map((mac) => `${manage.split('.')[0] ?? ''}.${mac}`));
     await fc.assert(
-      fc.asyncProperty(fields, fields, async (subscribe, choice) => {
+      fc.asyncProperty(fields, fields, token, async (subscribe, choice, t) => {
         await check('subscribe form', () => request(p.app).post('/subscribe').type('form').send(subscribe));
         await check('manage form', () => request(p.app).post(`/subscriptions/manage/${manage}`).type('form').send(choice));
+        const segment = encodeURIComponent(Buffer.from(t, 'utf8').toString('utf8'));
+        await check('confirmation button', () => request(p.app).post(`/subscriptions/confirm/${segment}`).type('form').send(choice));
+        await check('one-click unsubscribe', () => request(p.app).post(`/unsubscribe/${segment}`).type('form').send(choice));
       }),
       { numRuns: RUNS },
     );

@@ -161,29 +161,62 @@ export function subscribe(ctx: Context, raw: unknown, opts: { spacingMs?: number
   return result;
 }
 
-/** Confirms through a single-use link valid 48 hours; undefined when the link is unknown, used or expired. */
-export function confirmSubscription(ctx: Context, token: string): Subscriber | undefined {
+/**
+ * What a confirmation link stands for: 'pending' (it may confirm), 'confirmed' (it did already: a
+ * second click), or undefined (unknown, forged, superseded, expired, or dead after an unsubscribe).
+ */
+export function confirmationOf(ctx: Context, token: string): { sub: Subscriber; state: 'pending' | 'confirmed' } | undefined {
   const id = tokenSubject(token);
   const sub = id ? findSubscriber(ctx.db, id) : undefined;
-  if (!sub?.confirm_nonce || !sub.confirm_expires_at) return undefined;
-  if (!sameToken(token, confirmToken(ctx.secret, sub.id, sub.confirm_nonce))) return undefined;
-  const now = ctx.clock.now();
-  if (now.getTime() > Date.parse(sub.confirm_expires_at)) return undefined;
-  // Only a pending address with this very link: an unsubscribe in between, or a second click, does nothing.
-  const changed = ctx.db
-    .prepare(
-      `UPDATE subscribers SET state = 'confirmed', confirm_nonce = NULL, confirm_expires_at = NULL, bounce_count = 0,
-         confirmed_at = ?, unsubscribed_at = NULL, updated_at = ? WHERE id = ? AND state = 'pending' AND confirm_nonce = ?`,
-    )
-    .run(now.toISOString(), now.toISOString(), sub.id, sub.confirm_nonce).changes;
-  return changed ? findSubscriber(ctx.db, sub.id) : undefined;
+  if (!sub?.confirm_nonce || !sameToken(token, confirmToken(ctx.secret, sub.id, sub.confirm_nonce))) return undefined;
+  if (sub.state === 'confirmed') return { sub, state: 'confirmed' };
+  if (sub.state !== 'pending' || !sub.confirm_expires_at || ctx.clock.now().getTime() > Date.parse(sub.confirm_expires_at)) return undefined;
+  return { sub, state: 'pending' };
 }
 
-/** The subscriber a manage/unsubscribe token belongs to, or undefined. */
-export function subscriberByToken(ctx: Context, token: string): Subscriber | undefined {
+/**
+ * Confirms through a link valid 48 hours, on a POST (mail scanners follow links with GET). The nonce
+ * is kept once confirmed, so a second click says "already confirmed"; an unsubscribe clears it.
+ */
+export function confirmSubscription(ctx: Context, token: string): { sub: Subscriber; state: 'confirmed' | 'already' } | undefined {
+  const found = confirmationOf(ctx, token);
+  if (!found) return undefined;
+  if (found.state === 'confirmed') return { sub: found.sub, state: 'already' };
+  const now = ctx.clock.now().toISOString();
+  // Only a pending address with this very link: an unsubscribe in between does nothing.
+  const changed = ctx.db
+    .prepare(
+      `UPDATE subscribers SET state = 'confirmed', confirm_expires_at = NULL, bounce_count = 0,
+         confirmed_at = ?, unsubscribed_at = NULL, updated_at = ? WHERE id = ? AND state = 'pending' AND confirm_nonce = ?`,
+    )
+    .run(now, now, found.sub.id, found.sub.confirm_nonce).changes;
+  const sub = findSubscriber(ctx.db, found.sub.id);
+  if (!sub) return undefined;
+  return { sub, state: changed ? 'confirmed' : 'already' };
+}
+
+/** Manage and unsubscribe links of earlier versions still recognised as ours (to say they expired). */
+const STALE_VERSIONS_CHECKED = 50;
+
+/**
+ * The subscriber a manage/unsubscribe token belongs to: 'current', or 'stale' when the token was
+ * valid once (an unsubscribe since has revoked every link sent before); undefined when it never was.
+ */
+export function linkOf(ctx: Context, token: string): { sub: Subscriber; state: 'current' | 'stale' } | undefined {
   const id = tokenSubject(token);
   const sub = id ? findSubscriber(ctx.db, id) : undefined;
-  return sub && sameToken(token, manageToken(ctx.secret, sub)) ? sub : undefined;
+  if (!sub) return undefined;
+  if (sameToken(token, manageToken(ctx.secret, sub))) return { sub, state: 'current' };
+  for (let v = sub.token_version - 1; v >= Math.max(1, sub.token_version - STALE_VERSIONS_CHECKED); v--) {
+    if (sameToken(token, manageToken(ctx.secret, { id: sub.id, token_version: v }))) return { sub, state: 'stale' };
+  }
+  return undefined;
+}
+
+/** The subscriber a current manage/unsubscribe token belongs to, or undefined. */
+export function subscriberByToken(ctx: Context, token: string): Subscriber | undefined {
+  const link = linkOf(ctx, token);
+  return link?.state === 'current' ? link.sub : undefined;
 }
 
 export function updateChoice(ctx: Context, sub: Subscriber, raw: unknown): void {
@@ -197,12 +230,16 @@ export function updateChoice(ctx: Context, sub: Subscriber, raw: unknown): void 
     .immediate();
 }
 
+/**
+ * Unsubscribes, and revokes every link sent so far (manage, unsubscribe, confirmation): a link in an old
+ * mail, forwarded or leaked, can no longer change anything. Subscribing again sends new links.
+ */
 export function unsubscribe(ctx: Context, sub: Subscriber): void {
   const at = ctx.clock.now().toISOString();
   ctx.db
     .prepare(
       `UPDATE subscribers SET state = 'unsubscribed', unsubscribed_at = COALESCE(unsubscribed_at, ?), confirm_nonce = NULL,
-         confirm_expires_at = NULL, updated_at = ? WHERE id = ?`,
+         confirm_expires_at = NULL, token_version = token_version + 1, updated_at = ? WHERE id = ?`,
     )
     .run(at, at, sub.id);
 }

@@ -48,6 +48,10 @@ describe('in a real browser: subscribers, forms and notices', () => {
     const confirmation = smtp.to('reader@example.com')[0];
     assert.ok(confirmation);
     await page.goto(local(linkIn(confirmation, /\/subscriptions\/confirm\//)));
+    // Opening the link (as a mail scanner would) confirms nothing; the button does.
+    await page.getByRole('heading', { name: 'Confirm your subscription' }).waitFor();
+    assert.equal(p.ctx.db.prepare("SELECT state FROM subscribers WHERE email = 'reader@example.com'").pluck().get(), 'pending');
+    await page.getByRole('button', { name: 'Confirm my subscription' }).click();
     await page.getByRole('heading', { name: 'You are subscribed' }).waitFor();
 
     createIncident(p.ctx, system, { name: 'Queue backlog', components: { [api]: 'degraded_performance' } });

@@ -86,6 +86,7 @@ describe('logs of a full run', () => {
     assert.ok(confirm.length > 20, `a confirmation token in: ${text}`);
     secrets.set('confirmation token', confirm);
     await request(base).get(`/subscriptions/confirm/${confirm}`).expect(200);
+    await request(base).post(`/subscriptions/confirm/${confirm}`).expect(200);
     const manage = /\/subscriptions\/manage\/([\w.~-]+)/.exec(text)?.[1];
     if (manage) secrets.set('manage token', manage);
     // An update mailed to the confirmed subscriber carries the unsubscribe link.

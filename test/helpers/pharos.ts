@@ -116,6 +116,16 @@ export async function advanceActive(p: TestPharos, agents: Agent[], ms: number):
   }
 }
 
+/**
+ * Confirms a subscription as a person does: the link (a GET) shows a button, which posts to it. `path`:
+ * the link's path. Resolves with the answer to the POST.
+ */
+export async function confirmByLink(app: Express, path: string) {
+  const page = await request(app).get(path).expect(200);
+  if (!page.text.includes(`action="${path}"`)) throw new Error(`no confirmation button on ${path}: ${page.text.slice(0, 300)}`);
+  return request(app).post(path);
+}
+
 /** Fetches a form page, then posts to `action` with its CSRF token. */
 export async function submit(agent: Agent, formPage: string, action: string, fields: Record<string, string | string[]>) {
   const page = await agent.get(formPage).expect(200);

@@ -97,7 +97,7 @@ export function errorHandler(ctx: Context): ErrorRequestHandler {
         ctx,
         res,
         'public/error',
-        { title: status === 404 ? 'Not found' : 'Error', status, message },
+        { title: status === 404 ? 'Not found' : status === 410 ? 'No longer valid' : 'Error', status, message, nextStep: http?.nextStep },
         { layout: req.path.startsWith('/admin') && res.locals.user ? 'admin' : 'public', status },
       );
     } catch (renderErr) {

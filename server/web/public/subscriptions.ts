@@ -2,15 +2,8 @@ import express, { Router } from 'express';
 import type { Context } from '../../context.js';
 import { orderedComponents, pageLayout } from '../../domain/component-order.js';
 import { admits, closeGateAutomatically, getGate } from '../../domain/subscription-gate.js';
-import {
-  confirmSubscription,
-  subscribe,
-  subscriberByToken,
-  subscriberComponents,
-  unsubscribe,
-  updateChoice,
-} from '../../domain/subscribers.js';
-import { HttpError, NotFound } from '../../errors.js';
+import { confirmationOf, confirmSubscription, linkOf, subscribe, subscriberComponents, unsubscribe, updateChoice } from '../../domain/subscribers.js';
+import { HttpError } from '../../errors.js';
 import { form } from '../admin/form.js';
 import { SlidingWindow } from '../middleware/rate-limit.js';
 import { networkOf } from '../client-address.js';
@@ -34,7 +27,15 @@ function choiceFrom(body: Record<string, string | string[]>) {
   return { all: field(body, 'scope') !== 'some', components: list(body.components) };
 }
 
-const linkGone = () => new HttpError(404, 'link_not_valid', 'This link is not valid any more. It may have been used already or have expired.');
+/** A link that is not ours (or no longer can be told from a guess), or one revoked by an unsubscribe since. */
+function linkGone(status: 404 | 410 = 404): HttpError {
+  const err =
+    status === 410
+      ? new HttpError(410, 'link_no_longer_valid', 'This link is no longer valid: the address was unsubscribed after it was sent, which ends every link sent before.')
+      : new HttpError(404, 'link_not_valid', 'This link is not valid any more. It may have expired, or the address was unsubscribed since.');
+  err.nextStep = { href: '/subscribe', label: 'Subscribe again' };
+  return err;
+}
 
 /** Subscribing by email (double opt-in), confirming, managing and one-click unsubscribing (RFC 8058). */
 export function subscriptionRoutes(ctx: Context): Router {
@@ -92,22 +93,46 @@ export function subscriptionRoutes(ctx: Context): Router {
     renderPage(ctx, res, 'public/subscribe-sent', { title: 'Check your inbox', slowed }, { layout: 'public' });
   });
 
+  // Mail scanners follow links: a GET only shows the button, the POST confirms. A second click on a used
+  // link says so (200) rather than "not found".
+  const alreadyConfirmed = (email: string) => ({
+    title: 'Already confirmed',
+    heading: 'Already confirmed',
+    message: `${email} is subscribed already. Every email from ${ctx.config.pageName} has a link to change or cancel this.`,
+  });
   router.get('/subscriptions/confirm/:token', (req, res) => {
-    const sub = confirmSubscription(ctx, req.params.token);
-    if (!sub) throw linkGone();
-    renderPage(ctx, res, 'public/subscription-message', {
-      title: 'Subscription confirmed',
-      heading: 'You are subscribed',
-      message: `${sub.email} will receive incident updates and official notices from ${ctx.config.pageName}. Every email has a link to change or cancel this.`,
-    }, { layout: 'public' });
+    const found = confirmationOf(ctx, req.params.token);
+    if (!found) throw linkGone();
+    if (found.state === 'confirmed') {
+      renderPage(ctx, res, 'public/subscription-message', alreadyConfirmed(found.sub.email), { layout: 'public' });
+      return;
+    }
+    renderPage(ctx, res, 'public/confirm', { title: 'Confirm your subscription', email: found.sub.email, token: req.params.token }, { layout: 'public' });
+  });
+  router.post('/subscriptions/confirm/:token', (req, res) => {
+    const done = confirmSubscription(ctx, req.params.token);
+    if (!done) throw linkGone();
+    const page =
+      done.state === 'already'
+        ? alreadyConfirmed(done.sub.email)
+        : {
+            title: 'Subscription confirmed',
+            heading: 'You are subscribed',
+            message: `${done.sub.email} will receive incident updates and official notices from ${ctx.config.pageName}. Every email has a link to change or cancel this.`,
+          };
+    renderPage(ctx, res, 'public/subscription-message', page, { layout: 'public' });
   });
 
-  // The token is read when the route runs: the error handler that may call this later sees no params.
-  const manageData = (token: string) => () => {
-    const sub = subscriberByToken(ctx, token);
-    if (!sub) throw linkGone();
-    return { title: 'Your subscription', subscriber: sub, token, components: components() };
+  /** The subscriber of a current manage/unsubscribe link; a revoked one answers 410, an unknown one 404. */
+  const linked = (token: string) => {
+    const link = linkOf(ctx, token);
+    if (!link) throw linkGone();
+    if (link.state === 'stale') throw linkGone(410);
+    return link.sub;
   };
+
+  // The token is read when the route runs: the error handler that may call this later sees no params.
+  const manageData = (token: string) => () => ({ title: 'Your subscription', subscriber: linked(token), token, components: components() });
   router.get('/subscriptions/manage/:token', (req, res) => {
     const data = manageData(req.params.token)();
     const chosen = subscriberComponents(ctx.db, data.subscriber.id);
@@ -135,13 +160,11 @@ export function subscriptionRoutes(ctx: Context): Router {
   // RFC 8058: a GET only shows a button (mail scanners follow links); a POST, with or without a body,
   // cookie or CSRF token, unsubscribes at once and answers 200, never a redirect.
   router.get('/unsubscribe/:token', (req, res) => {
-    const sub = subscriberByToken(ctx, req.params.token);
-    if (!sub) throw linkGone();
+    const sub = linked(req.params.token);
     renderPage(ctx, res, 'public/unsubscribe', { title: 'Unsubscribe', subscriber: sub, token: req.params.token }, { layout: 'public' });
   });
   router.post('/unsubscribe/:token', (req, res) => {
-    const sub = subscriberByToken(ctx, req.params.token);
-    if (!sub) throw new NotFound('This unsubscribe link is not valid.');
+    const sub = linked(req.params.token);
     unsubscribe(ctx, sub);
     renderPage(ctx, res, 'public/subscription-message', {
       title: 'Unsubscribed',
