@@ -14,6 +14,14 @@ export interface BusEvents {
   'mail.queued': [];
   /** The worker recorded outcomes for these delivery sources. */
   'mail.progress': [string[]];
+  /** Sessions ended (signed out, signed out elsewhere, role changed, account deleted): their live sockets close. */
+  'sessions.ended': [SessionsEnded];
+}
+
+/** Which sessions: these (by the key stored for them), or every session of a user, or both. */
+export interface SessionsEnded {
+  sessionKeys?: string[];
+  userId?: string;
 }
 
 /** Typed in-process event bus: one event, many consumers. */

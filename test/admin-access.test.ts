@@ -503,16 +503,21 @@ describe('admin access control', () => {
   it('applies a change of role, or a deletion, to a signed-in user at their next request', async () => {
     const promote = await submit(admin, '/admin/users', `/admin/users/${s.victimId}/role`, { role: 'admin', confirm_password: PASSWORD });
     assert.equal(promote.status, 303);
-    const victim = await signIn(p, VICTIM);
+    let victim = await signIn(p, VICTIM);
     await victim.get('/admin/users').expect(200);
     const token = csrfOf((await victim.get('/admin').expect(200)).text);
 
+    // A change of role ends the user's sessions: the admin session cannot act any more.
     const demote = await submit(admin, '/admin/users', `/admin/users/${s.victimId}/role`, { role: 'operator', confirm_password: PASSWORD });
     assert.equal(demote.status, 303);
-    await victim.get('/admin/users').expect(403);
+    await victim.get('/admin/users').expect(303).expect('Location', '/admin/login?next=%2Fadmin%2Fusers');
     const before = fingerprint(p);
-    await victim.post('/admin/api-keys').type('form').send({ _csrf: token, name: 'after demotion' }).expect(403);
+    await victim.post('/admin/api-keys').type('form').send({ _csrf: token, name: 'after demotion' }).expect(401);
     assert.equal(fingerprint(p), before);
+    // Signed in again, with the new role.
+    victim = await signIn(p, VICTIM);
+    await victim.get('/admin/users').expect(403);
+    await victim.get('/admin').expect(200);
 
     const confirm = await admin.get(`/admin/users/${s.victimId}/delete`).expect(200);
     await admin.post(`/admin/users/${s.victimId}/delete`).type('form').send({ _csrf: csrfOf(confirm.text), confirm_password: PASSWORD }).expect(303);

@@ -47,6 +47,17 @@ export function endSession(db: Db, secret: string, id: string): void {
   db.prepare('DELETE FROM sessions WHERE id_hash = ?').run(sessionKey(secret, id));
 }
 
+/** Ends every session of a user (their role changed: they sign in again with the new one). */
+export function endUserSessions(db: Db, userId: string): number {
+  return db.prepare('DELETE FROM sessions WHERE user_id = ?').run(userId).changes;
+}
+
+/** Whether the session a stored key stands for is still live (without counting this as activity). */
+export function sessionAlive(db: Db, key: string, now: Date): boolean {
+  const row = db.prepare('SELECT last_seen_at, expires_at FROM sessions WHERE id_hash = ?').get(key) as { last_seen_at: string; expires_at: string } | undefined;
+  return row !== undefined && now.getTime() < Date.parse(row.expires_at) && now.getTime() - Date.parse(row.last_seen_at) < SESSION_IDLE_MS;
+}
+
 export interface SessionInfo {
   created_at: string;
   last_seen_at: string;
@@ -65,7 +76,7 @@ export function listSessions(db: Db, secret: string, userId: string, currentId: 
   ).map(({ id_hash, ...rest }) => ({ ...rest, current: id_hash === current }));
 }
 
-/** Ends every session of the user but `keepId`'s ("sign out my other sessions"); returns how many. */
-export function endOtherSessions(db: Db, secret: string, userId: string, keepId: string): number {
-  return db.prepare('DELETE FROM sessions WHERE user_id = ? AND id_hash != ?').run(userId, sessionKey(secret, keepId)).changes;
+/** Ends every session of the user but `keepId`'s ("sign out my other sessions"); returns the keys ended. */
+export function endOtherSessions(db: Db, secret: string, userId: string, keepId: string): string[] {
+  return db.prepare('DELETE FROM sessions WHERE user_id = ? AND id_hash != ? RETURNING id_hash').pluck().all(userId, sessionKey(secret, keepId)) as string[];
 }

@@ -1,38 +1,76 @@
 import { parse } from 'cookie';
 import type { Context } from '../context.js';
 import { sourceStats } from '../domain/outbox.js';
-import { resumeSession } from '../domain/sessions.js';
+import { resumeSession, sessionAlive, sessionKey } from '../domain/sessions.js';
 import { cookieName } from '../web/middleware/session.js';
 import type { Io } from './hub.js';
 
 const THROTTLE_MS = 250;
+/** How often open admin sockets are checked against their session (expiry; other endings are told at once). */
+const RECHECK_MS = 15_000;
 
 /**
- * The /admin namespace: only signed-in operators (their session cookie comes with the handshake)
- * receive delivery progress, at most every 250 ms per source while mail goes out.
+ * The /admin namespace: only signed-in operators (their session cookie comes with the handshake, from
+ * a page of PUBLIC_URL's origin) receive delivery progress, at most every 250 ms per source while mail
+ * goes out. A socket lives no longer than its session: signing out, being signed out elsewhere, a role
+ * change or the account's deletion disconnect it at once, and expiry within RECHECK_MS.
  */
 export function startAdminProgress(ctx: Context, io: Io): () => void {
   const admin = io.of('/admin');
   admin.use((socket, next) => {
     try {
+      // A browser sends Origin with every cross-origin request and every WebSocket: a page elsewhere
+      // cannot open this namespace with the operator's cookie (cross-site WebSocket hijacking).
+      const origin = socket.handshake.headers.origin;
+      if (origin !== undefined && origin !== new URL(ctx.config.publicUrl).origin) return next(new Error('forbidden origin'));
       const cookies = parse(socket.handshake.headers.cookie ?? '');
       const sid = cookies[cookieName(ctx, 'pharos_session')];
       const user = sid ? resumeSession(ctx.db, ctx.secret, sid, ctx.clock.now()) : undefined;
-      next(user ? undefined : new Error('unauthorized'));
+      if (!sid || !user) return next(new Error('unauthorized'));
+      socket.data.sessionKey = sessionKey(ctx.secret, sid);
+      socket.data.userId = user.id;
+      next();
     } catch {
       next(new Error('unauthorized'));
     }
   });
+  const offEnded = ctx.bus.on('sessions.ended', ({ sessionKeys = [], userId }) => {
+    const keys = new Set(sessionKeys);
+    for (const socket of admin.sockets.values()) {
+      if ((socket.data.sessionKey && keys.has(socket.data.sessionKey)) || (userId && socket.data.userId === userId)) socket.disconnect(true);
+    }
+  });
+  /** Disconnects the sockets whose session has ended; returns the others. */
+  const live = () => {
+    const now = ctx.clock.now();
+    return [...admin.sockets.values()].filter((socket) => {
+      if (socket.data.sessionKey && sessionAlive(ctx.db, socket.data.sessionKey, now)) return true;
+      socket.disconnect(true);
+      return false;
+    });
+  };
+  const recheck = setInterval(() => {
+    try {
+      live();
+    } catch (err) {
+      ctx.log.error({ err }, 'could not check admin sockets against their sessions');
+    }
+  }, RECHECK_MS);
+  recheck.unref();
+
   const pending = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   const flush = () => {
     timer = undefined;
-    for (const source of pending) {
-      try {
-        admin.emit('delivery.progress', { source, stats: sourceStats(ctx.db, source) });
-      } catch (err) {
-        ctx.log.error({ err, source }, 'could not send delivery progress');
+    try {
+      // Checked again right before: progress never reaches a session that has expired meanwhile.
+      const sockets = live();
+      for (const source of pending) {
+        const progress = { source, stats: sourceStats(ctx.db, source) };
+        for (const socket of sockets) socket.emit('delivery.progress', progress);
       }
+    } catch (err) {
+      ctx.log.error({ err }, 'could not send delivery progress');
     }
     pending.clear();
   };
@@ -42,6 +80,8 @@ export function startAdminProgress(ctx: Context, io: Io): () => void {
   });
   return () => {
     off();
+    offEnded();
+    clearInterval(recheck);
     if (timer) clearTimeout(timer);
   };
 }

@@ -14,3 +14,9 @@ export type ClientToServerEvents = Record<string, never>;
 export interface AdminServerToClientEvents {
   'delivery.progress': (progress: { source: string; stats: DeliveryStats }) => void;
 }
+
+/** What a socket carries: on /admin, the session it was opened with (the key stored for it) and its user. */
+export interface SocketData {
+  sessionKey?: string;
+  userId?: string;
+}

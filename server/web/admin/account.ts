@@ -23,7 +23,9 @@ export function accountRoutes(ctx: Context): Router {
   router.post('/admin/account/sign-out-others', (_req, res) => {
     const { user, sessionId } = res.locals;
     if (!user || !sessionId) throw new Unauthorized();
-    const ended = endOtherSessions(ctx.db, ctx.secret, user.id, sessionId);
+    const keys = endOtherSessions(ctx.db, ctx.secret, user.id, sessionId);
+    ctx.bus.emit('sessions.ended', { sessionKeys: keys });
+    const ended = keys.length;
     audit(ctx.db, actorOf(res), 'auth.other_sessions_ended', user.email, { ended }, ctx.clock.now());
     (res.locals.log ?? ctx.log).info({ user: user.id, ended }, 'other sessions ended');
     page(res, ended);

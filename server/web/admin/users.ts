@@ -4,6 +4,7 @@ import { actorOf } from '../locals.js';
 import type { Context } from '../../context.js';
 import { deleteUser, getUser, listUsers, createUser, setRole, ROLES } from '../../domain/users.js';
 import { Invalid } from '../../errors.js';
+import { endUserSessions } from '../../domain/sessions.js';
 import { field, formBody, renderPage } from '../respond.js';
 import { form } from './form.js';
 import { confirmPassword } from './reauth.js';
@@ -35,6 +36,11 @@ export function userRoutes(ctx: Context): Router {
     await confirmPassword(ctx, res, body);
     const before = getUser(ctx.db, String(req.params.id));
     const after = setRole(ctx.db, String(req.params.id), field(body, 'role'), ctx.clock.now());
+    // A change of privilege ends the user's sessions (OWASP): they sign in again, with the new role.
+    if (after.role !== before.role) {
+      endUserSessions(ctx.db, after.id);
+      ctx.bus.emit('sessions.ended', { userId: after.id });
+    }
     audit(ctx.db, actorOf(res), 'user.role_changed', after.email, { before: { role: before.role }, after: { role: after.role } }, ctx.clock.now());
     res.redirect(303, '/admin/users');
   });
@@ -58,6 +64,7 @@ export function userRoutes(ctx: Context): Router {
     const gone = getUser(ctx.db, String(req.params.id));
     await confirmPassword(ctx, res, formBody(req));
     deleteUser(ctx.db, gone.id);
+    ctx.bus.emit('sessions.ended', { userId: gone.id });
     audit(ctx.db, actorOf(res), 'user.deleted', gone.email, { before: { role: gone.role, name: gone.name } }, ctx.clock.now());
     res.redirect(303, '/admin/users');
   });

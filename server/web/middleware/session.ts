@@ -2,7 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { parse, serialize } from 'cookie';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Context } from '../../context.js';
-import { endSession, resumeSession, SESSION_ABSOLUTE_MS, startSession } from '../../domain/sessions.js';
+import { endSession, resumeSession, SESSION_ABSOLUTE_MS, sessionKey, startSession } from '../../domain/sessions.js';
 import { csrfTokenFor } from './csrf.js';
 
 function secure(ctx: Context): boolean {
@@ -90,6 +90,9 @@ export function signIn(ctx: Context, req: Request, res: Response, userId: string
 }
 
 export function signOut(ctx: Context, res: Response): void {
-  if (res.locals.sessionId) endSession(ctx.db, ctx.secret, res.locals.sessionId);
+  if (res.locals.sessionId) {
+    endSession(ctx.db, ctx.secret, res.locals.sessionId);
+    ctx.bus.emit('sessions.ended', { sessionKeys: [sessionKey(ctx.secret, res.locals.sessionId)] });
+  }
   setCookie(ctx, res, 'pharos_session', '', 0);
 }
