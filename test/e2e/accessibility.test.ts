@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { createApiKey } from '../../server/domain/api-keys.js';
+import { confirmToken } from '../../server/domain/subscriber-tokens.js';
+import { subscribe } from '../../server/domain/subscribers.js';
 import { publishCommunication } from '../../server/domain/communications.js';
 import { createGroup } from '../../server/domain/component-groups.js';
 import { createComponent } from '../../server/domain/components.js';
@@ -30,6 +32,9 @@ describe('accessibility (axe-core in chromium)', () => {
     ids.incident = incident.id;
     ids.component = api.id;
     ids.apiKey = addApiKeyId(p);
+    subscribe(p.ctx, { email: 'pending@example.com' });
+    const pending = p.ctx.db.prepare("SELECT id, confirm_nonce FROM subscribers WHERE email = 'pending@example.com'").get() as { id: string; confirm_nonce: string };
+    ids.confirm = confirmToken(p.ctx.secret, pending.id, pending.confirm_nonce);
     ids.maintenance = scheduleMaintenance(p.ctx, system, {
       name: 'Database upgrade',
       scheduled_for: new Date(Date.now() + 86_400_000).toISOString(),
@@ -53,7 +58,19 @@ describe('accessibility (axe-core in chromium)', () => {
     await p.close();
   });
 
-  const publicPages = () => ['/nope', '/', `/incidents/${ids.incident}`, `/incidents/${ids.maintenance}`, '/history', '/subscribe', '/notices', `/notices/${ids.notice}`, '/admin/login'];
+  const publicPages = () => [
+    '/nope',
+    '/',
+    `/incidents/${ids.incident}`,
+    `/incidents/${ids.maintenance}`,
+    '/history',
+    '/subscribe',
+    '/notices',
+    `/notices/${ids.notice}`,
+    '/admin/login',
+    `/subscriptions/confirm/${ids.confirm}`,
+    '/subscriptions/manage/nosuchsubscriber.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+  ];
   const adminPages = () => [
     '/admin',
     '/admin/incidents/new',
