@@ -79,7 +79,7 @@ export function createContext(config: Config, opts: { clock?: Clock; log?: Log }
   const views = new Views(join(root, 'views'), config.timeZone, createMarkdown({ imageOrigins: [new URL(config.publicUrl).origin, ...config.markdownImageHosts] }));
   const snapshot = new Snapshot({ db, views, config, pageId, clock, log });
   snapshot.attach(bus);
-  const refusals = new RefusalTally(db, clock);
+  const refusals = new RefusalTally(db, clock, (err) => log.error({ err }, 'could not write tallied refusals to the audit log'));
   const core: CoreContext = {
     config,
     db,

@@ -22,7 +22,7 @@ export async function startServer(ctx: Context, port = ctx.config.port, host = c
   http.keepAliveTimeout = 65_000;
   const realtime = startRealtime(ctx, http);
   const stopWatching = ctx.snapshot.watch();
-  const stopTally = ctx.refusals.start((err) => ctx.log.error({ err }, 'could not write tallied refusals to the audit log'));
+  const stopTally = ctx.refusals.start();
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     // A deep accept queue: after a restart thousands of viewers reconnect within a second, and a full
@@ -42,11 +42,7 @@ export async function startServer(ctx: Context, port = ctx.config.port, host = c
       new Promise<void>((resolve) => {
         stopWatching();
         realtime.stop();
-        try {
-          stopTally();
-        } catch (err) {
-          ctx.log.error({ err }, 'could not write tallied refusals to the audit log');
-        }
+        stopTally();
         // io.close() closes the HTTP server too, and calls back once every connection has ended.
         realtime.io.close(() => resolve());
         http.closeIdleConnections();

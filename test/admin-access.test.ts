@@ -14,7 +14,7 @@ import { importCsv } from '../server/domain/subscriber-csv.js';
 import { scheduleMaintenance } from '../server/domain/maintenance.js';
 import { mailDir } from '../server/mail/transport.js';
 import { adminRoutes } from '../server/web/admin/index.js';
-import { addUser, csrfOf, PASSWORD, signIn, startPharos, submit, type Agent, type TestPharos } from './helpers/pharos.js';
+import { addUser, confirmAccess, csrfOf, PASSWORD, signIn, startPharos, submit, type Agent, type TestPharos } from './helpers/pharos.js';
 
 /**
  * Who may reach which admin page: anonymous visitors nothing, operators the incident pages, admins
@@ -125,6 +125,8 @@ function adminRouteTable(s: Seeded): Route[] {
     ['GET', '/admin/audit.csv'],
     // account.ts
     ['GET', '/admin/account'],
+    // reauth.ts: the password again, before lists of personal data
+    ['POST', '/admin/confirm', { confirm_password: PASSWORD, next: '/admin/subscribers' }],
     ['POST', '/admin/account/sign-out-others', {}],
     // users.ts (the user id: the victim's, except for the role, where the operator promoting themselves is the attack)
     ['GET', '/admin/users'],
@@ -424,6 +426,8 @@ describe('admin access control', () => {
   });
 
   it('shows an admin every page', async () => {
+    // Lists of personal data ask for the password first (tested in reauth.test.ts).
+    await confirmAccess(admin);
     for (const r of routes.filter((x) => x.method === 'GET')) {
       const res = await admin.get(r.path);
       assert.equal(res.status, 200, `admin GET ${r.path}`);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
-import { addApiKey, addUser, csrfOf, PASSWORD, signIn, startPharos, type Agent, type TestPharos } from './helpers/pharos.js';
+import { RefusalTally } from '../server/domain/refusal-tally.js';
+import { addApiKey, addUser, advanceActive, confirmAccess, csrfOf, PASSWORD, signIn, startPharos, type Agent, type TestPharos } from './helpers/pharos.js';
 
 /** The audit log as admins read it: filtered, paged, exported. */
 describe('the audit log viewer', () => {
@@ -11,23 +12,32 @@ describe('the audit log viewer', () => {
     p = await startPharos();
     await addUser(p, 'admin@example.com', 'admin');
     await addUser(p, 'op@example.com', 'operator');
-    // A failed sign-in with hostile text for an address, then real ones.
+    // A failed sign-in of a real account and one with hostile text for an address, then real ones.
     const stranger = request.agent(p.app);
     const page = await stranger.get('/admin/login').expect(200);
+    await stranger.post('/admin/login').type('form').send({ _csrf: csrfOf(page.text), email: 'admin@example.com', password: 'nope' }).expect(401);
     await stranger.post('/admin/login').type('form').send({ _csrf: csrfOf(page.text), email: '=HYPERLINK("x")<script>alert(1)</script>', password: 'nope' }).expect(401);
     admin = await signIn(p, 'admin@example.com');
     const operator = await signIn(p, 'op@example.com');
     await operator.get('/admin/users').expect(403);
+    // Hostile text an admin typed: an API key's name.
+    const keys = await admin.get('/admin/api-keys').expect(200);
+    await admin.post('/admin/api-keys').type('form').send({ _csrf: csrfOf(keys.text), name: '=HYPERLINK("x")<script>alert(1)</script>', confirm_password: PASSWORD }).expect(201);
   });
   after(() => p.close());
 
   it('lists sign-ins, failures and refusals, newest first, with who, what and the address; hostile text shown as text', async () => {
     const res = await admin.get('/admin/audit').expect(200);
     const actions = [...res.text.matchAll(/<td><code>([\w.]+)<\/code><\/td>/g)].map((m) => m[1]);
-    assert.deepEqual(actions.slice(0, 4), ['auth.refused', 'auth.signed_in', 'auth.signed_in', 'auth.login_failed']);
+    // The failed sign-ins, tallied for the minute, are written when the log is read: the newest row.
+    assert.deepEqual(actions, ['auth.login_failed', 'api_key.created', 'auth.refused', 'auth.signed_in', 'auth.signed_in']);
+    assert.match(res.text, /&quot;count&quot;:2/);
+    assert.match(res.text, /admin@example\.com&quot;:1/, 'the account attacked is named');
+    assert.match(res.text, /unknown account [\w-]{12}&quot;:1/, 'what else was typed is not stored');
     assert.match(res.text, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
     assert.doesNotMatch(res.text, /<script>alert/);
     assert.match(res.text, /127\.0\.0\.1/);
+    assert.equal(p.ctx.db.prepare("SELECT COUNT(*) FROM audit_log WHERE detail LIKE '%HYPERLINK%' AND action = 'auth.login_failed'").pluck().get(), 0);
   });
 
   it('filters by action family, actor, text and day', async () => {
@@ -47,13 +57,19 @@ describe('the audit log viewer', () => {
     assert.match(literal.text, /Nothing matches/);
   });
 
-  it('exports what is filtered as CSV, formulas defused', async () => {
-    const res = await admin.get('/admin/audit.csv').query({ action: 'auth.login_failed' }).expect(200);
+  it('exports what is filtered as CSV, formulas defused, once the password is typed again', async () => {
+    // Creating the key above asked for the password; 11 minutes later that no longer counts.
+    await advanceActive(p, [admin], 11 * 60_000);
+    const asked = await admin.get('/admin/audit.csv').query({ action: 'api_key.created' });
+    assert.equal(asked.status, 403);
+    assert.match(asked.text, /Confirm it is you/);
+    await confirmAccess(admin);
+    const res = await admin.get('/admin/audit.csv').query({ action: 'api_key.created' }).expect(200);
     assert.match(String(res.headers['content-type']), /^text\/csv/);
     const lines = res.text.trim().split('\r\n');
     assert.equal(lines[0], 'at,actor,action,subject,detail,ip');
     assert.equal(lines.length, 2);
-    assert.match(lines[1] ?? '', /,auth\.login_failed,"'=hyperlink\(""x""\)<script>/i);
+    assert.match(lines[1] ?? '', /,api_key\.created,"'=hyperlink\(""x""\)<script>/i);
   });
 
   it('is for admins only', async () => {
@@ -184,5 +200,35 @@ describe('anonymous refusals in the audit log', () => {
     for (let i = 0; i < 3; i++) await operator.get('/admin/users').expect(403);
     const after = p.ctx.db.prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'auth.refused' AND actor = 'user:op@example.com'").pluck().get() as number;
     assert.equal(after - before, 3);
+  });
+});
+
+describe('the refusal tally', () => {
+  let p: TestPharos;
+  before(async () => {
+    p = await startPharos();
+  });
+  after(() => p.close());
+
+  it('folds a spray from more than 200 networks in a minute into one more row, and keeps counts a failed write could not store', () => {
+    const tally = new RefusalTally(p.ctx.db, p.clock);
+    const before = p.ctx.db.prepare('SELECT COUNT(*) FROM audit_log').pluck().get() as number;
+    for (let i = 0; i < 5000; i++) tally.count('auth.refused', `2001:db8:${i.toString(16)}::/64`, { statuses: 401 });
+    tally.flush();
+    const rows = p.ctx.db.prepare('SELECT subject, detail FROM audit_log WHERE id > ?').all(before) as { subject: string; detail: string }[];
+    assert.equal(rows.length, 201);
+    const other = rows.find((r) => r.subject === 'other networks');
+    assert.equal((JSON.parse(other?.detail ?? '{}') as { count: number }).count, 4800);
+
+    // The database refuses the write (read-only for a moment): nothing is lost, it is written later.
+    const errors: unknown[] = [];
+    const failing = new RefusalTally(p.ctx.db, p.clock, (err) => errors.push(err));
+    failing.count('auth.refused', '198.51.100.1');
+    p.ctx.db.pragma('query_only = ON');
+    failing.flush();
+    p.ctx.db.pragma('query_only = OFF');
+    assert.equal(errors.length, 1);
+    failing.flush();
+    assert.equal(p.ctx.db.prepare("SELECT COUNT(*) FROM audit_log WHERE subject = '198.51.100.1'").pluck().get(), 1);
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { addApiKey, startPharos, type TestPharos } from './helpers/pharos.js';
+import { addApiKey, addUser, signIn, startPharos, type TestPharos } from './helpers/pharos.js';
 
 /**
  * A request that cannot be authorized is refused on its headers: its body is neither waited for nor
@@ -60,6 +60,22 @@ describe('refusing on the headers', () => {
       assert.equal(error.code, 'unauthorized');
     });
   }
+
+  it('reads no more than a small form for the anonymous sign-in and setup forms: 413 at once', async () => {
+    for (const target of ['/admin/login', '/setup']) {
+      const res = await announce(p.running?.port ?? 0, [`POST ${target} HTTP/1.1`, 'Content-Type: application/x-www-form-urlencoded', 'Accept: text/html']);
+      assert.equal(res.status, 413, `${target}: ${res.headers}`);
+      assert.match(res.body, /larger than 16 KB/);
+    }
+  });
+
+  it("answers an operator's POST to an admins' page announcing a 900 KB form with a 403 at once", async () => {
+    await addUser(p, 'op@example.com', 'operator');
+    const agent = await signIn(p, 'op@example.com');
+    const cookie = (await agent.get('/admin').expect(200)).request.cookies;
+    const res = await announce(p.running?.port ?? 0, ['POST /admin/components HTTP/1.1', 'Content-Type: application/x-www-form-urlencoded', 'Accept: text/html', `Cookie: ${cookie}`]);
+    assert.equal(res.status, 403, res.headers);
+  });
 
   it('answers an anonymous POST to the admin announcing a 900 KB form with a 401 at once', async () => {
     for (const target of ['/admin/incidents', '/admin/subscribers/import']) {

@@ -153,6 +153,10 @@ describe('locking an operator out', () => {
     const stranger = await attempt(p, await loginForm(p, '127.0.8.1'), '127.0.8.1', 'admin@example.com', PASSWORD);
     assert.equal(stranger.status, 429, 'a browser without the cookie waits, even with the right password');
 
+    // Someone behind the operator's own NAT guesses at many accounts: the network is throttled too.
+    for (let i = 0; i < 12; i++) await attempt(p, await loginForm(p, '127.0.6.1'), '127.0.6.1', `someone${i}@example.com`, 'guess');
+    assert.equal((await attempt(p, await loginForm(p, '127.0.6.1'), '127.0.6.1', 'nobody@example.com', 'guess')).status, 429);
+
     // The operator's browser still gets in, at once.
     const back = await attempt(p, await loginForm(p, '127.0.6.1', browser), '127.0.6.1', 'admin@example.com', PASSWORD);
     assert.equal(back.status, 303, back.body.slice(0, 300));

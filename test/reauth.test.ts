@@ -173,6 +173,35 @@ describe('password confirmation before sensitive actions', () => {
     });
   }
 
+  it('opens lists of personal data (subscribers, deliveries, the audit log as a file) only within 10 minutes of the password', async () => {
+    await anHourLater();
+    for (const path of ['/admin/subscribers', '/admin/subscribers?page=2', '/admin/deliveries', '/admin/audit.csv']) {
+      const asked = await thief.get(path);
+      assert.equal(asked.status, 403, path);
+      assert.match(asked.text, /Confirm it is you/, path);
+      assert.doesNotMatch(asked.text, /reader@example\.com/, path);
+    }
+    const wrong = await thief.post('/admin/confirm', { confirm_password: 'not the password', next: '/admin/subscribers' }, '/admin/account');
+    assert.equal(wrong.status, 422);
+    assert.match(wrong.text, /That is not your password/);
+    assert.match(wrong.text, /name="next" value="\/admin\/subscribers"/, 'still going to the list');
+    assert.equal((await thief.get('/admin/subscribers')).status, 403);
+    const right = await thief.post('/admin/confirm', { confirm_password: PASSWORD, next: '/admin/subscribers' }, '/admin/account');
+    assert.equal(right.status, 303);
+    assert.equal(right.headers.location, '/admin/subscribers');
+    assert.match((await thief.get('/admin/subscribers').expect(200)).text, /reader@example\.com/);
+    await thief.get('/admin/deliveries').expect(200);
+    // Ten minutes on, it asks again.
+    for (let i = 0; i < 2; i++) {
+      p.clock.advance(5 * 60_000 + 1);
+      await thief.get('/admin/account').expect(200);
+    }
+    assert.equal((await thief.get('/admin/subscribers')).status, 403);
+    // Off-site destinations are not followed.
+    const offsite = await thief.post('/admin/confirm', { confirm_password: PASSWORD, next: '//evil.example/' }, '/admin/account');
+    assert.equal(offsite.headers.location, '/admin');
+  });
+
   it('throttles confirmations like sign-ins: after a run of wrong passwords the right one is refused too', async () => {
     await anHourLater();
     const exported = () => count(p, "SELECT COUNT(*) FROM audit_log WHERE action = 'subscribers.exported'");

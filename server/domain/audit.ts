@@ -64,10 +64,10 @@ function where(filter: AuditFilter): { sql: string; params: Record<string, strin
 }
 const like = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-/** Entries matching the filter, newest first. */
+/** Entries matching the filter, newest first (by time: a tallied minute is written once it is over). */
 export function searchAudit(db: Db, filter: AuditFilter, limit: number, offset = 0): AuditEntry[] {
   const { sql, params } = where(filter);
-  return db.prepare(`SELECT * FROM audit_log ${sql} ORDER BY id DESC LIMIT @limit OFFSET @offset`).all({ ...params, limit, offset }) as AuditEntry[];
+  return db.prepare(`SELECT * FROM audit_log ${sql} ORDER BY at DESC, id DESC LIMIT @limit OFFSET @offset`).all({ ...params, limit, offset }) as AuditEntry[];
 }
 
 /** The actions recorded so far, for the viewer's filter. */
@@ -79,7 +79,7 @@ export function auditActions(db: Db): string[] {
 export function auditCsv(db: Db, filter: AuditFilter): string {
   const { sql, params } = where(filter);
   const lines = ['at,actor,action,subject,detail,ip'];
-  for (const e of db.prepare(`SELECT * FROM audit_log ${sql} ORDER BY id`).iterate(params) as IterableIterator<AuditEntry>) {
+  for (const e of db.prepare(`SELECT * FROM audit_log ${sql} ORDER BY at, id`).iterate(params) as IterableIterator<AuditEntry>) {
     lines.push([e.at, e.actor, e.action, e.subject, e.detail, e.ip].map(csvCell).join(','));
   }
   return lines.join('\r\n') + '\r\n';

@@ -61,19 +61,20 @@ export function enqueueOne(
   );
 }
 
-/** Sign-up mail held back by the gate's pacing (due later, never tried yet): how much, and until when. */
+/** Public sign-up mail (confirmations, "already subscribed" notes) not tried yet: what the gate paces. Retries keep their own times. */
+const SIGNUP_MAIL = "state = 'queued' AND attempts = 0 AND kind IN ('confirmation', 'already_subscribed')";
+
+/** Sign-up mail held back by the gate's pacing (due more than a minute from now): how much, and until when. */
 export function pacedSignupMail(db: Db, now: Date): { waiting: number; lastDue: number } | undefined {
   const row = db
-    .prepare(
-      "SELECT COUNT(*) AS waiting, MAX(next_attempt_at) AS lastDue FROM deliveries WHERE state = 'queued' AND attempts = 0 AND kind IN ('confirmation', 'already_subscribed') AND next_attempt_at > ?",
-    )
+    .prepare(`SELECT COUNT(*) AS waiting, MAX(next_attempt_at) AS lastDue FROM deliveries WHERE ${SIGNUP_MAIL} AND next_attempt_at > ?`)
     .get(now.getTime() + 60_000) as { waiting: number; lastDue: number | null };
   return row.waiting && row.lastDue ? { waiting: row.waiting, lastDue: row.lastDue } : undefined;
 }
 
-/** The latest time a queued public sign-up message (confirmation, "already subscribed") is due; 0 when none waits. */
+/** The latest time sign-up mail not tried yet is due; 0 when none waits. The next paced one comes after it. */
 export function lastSignupMailDue(db: Db): number {
-  return (db.prepare("SELECT COALESCE(MAX(next_attempt_at), 0) FROM deliveries WHERE state = 'queued' AND kind IN ('confirmation', 'already_subscribed')").pluck().get() as number) ?? 0;
+  return (db.prepare(`SELECT COALESCE(MAX(next_attempt_at), 0) FROM deliveries WHERE ${SIGNUP_MAIL}`).pluck().get() as number) ?? 0;
 }
 
 /**

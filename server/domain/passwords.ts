@@ -17,10 +17,11 @@ function derive(password: string, salt: Buffer, logN: number, r: number, p: numb
   );
 }
 
-/** Too many password checks are waiting already: the attempt is refused, not queued. */
+/** Too many password checks are waiting already: the attempt is refused, not queued (a form comes back with the message). */
 export class HashingBusy extends HttpError {
   constructor() {
-    super(503, 'busy', 'Pharos is checking many passwords right now. Try again in a few seconds.');
+    const message = 'Pharos is checking many passwords right now. Try again in a few seconds.';
+    super(503, 'busy', message, { form: message });
     this.retryAfterSeconds = 2;
   }
 }
@@ -35,12 +36,14 @@ interface Waiting {
  * 128 MiB and a thread of libuv's pool of four, which file reads share: unbounded, a burst of sign-ins
  * took 600 MB and starved static files for seconds. Beyond the running ones, at most `maxWaiting`
  * wait (the others are refused with HashingBusy); `priority` checks (a browser that signed in before)
- * go ahead of the others.
+ * go ahead of the others and are never refused for a full queue, so a flood cannot keep them out.
  */
 export class PasswordHasher {
   private running = 0;
   private readonly waiting: Waiting[] = [];
-  private dummy: Promise<string> | undefined;
+  // What an unknown account is checked against: real parameters, random salt and key (it matches
+  // nothing), so that the check costs one scrypt like a real one and needs no hashing to set up.
+  private readonly dummy = ['scrypt', LOG_N, R, P, randomBytes(16).toString('base64'), randomBytes(KEYLEN).toString('base64')].join('$');
 
   constructor(
     readonly concurrency = Math.max(1, Math.min(2, availableParallelism())),
@@ -64,14 +67,13 @@ export class PasswordHasher {
 
   /** Spends the same time as a real check, so an unknown account answers as slowly as a wrong password. */
   async verifyNothing(password: string, opts: { priority?: boolean } = {}): Promise<false> {
-    this.dummy ??= this.hash('not a password of anyone');
-    await this.verify(password, await this.dummy, opts);
+    await this.verify(password, this.dummy, opts);
     return false;
   }
 
   private async bounded<T>(priority: boolean, work: () => Promise<T>): Promise<T> {
     if (this.running >= this.concurrency) {
-      if (this.waiting.length >= this.maxWaiting) throw new HashingBusy();
+      if (!priority && this.waiting.length >= this.maxWaiting) throw new HashingBusy();
       await new Promise<void>((start) => {
         const entry = { priority, start };
         const at = priority ? this.waiting.findIndex((w) => !w.priority) : -1;

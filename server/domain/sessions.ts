@@ -52,6 +52,20 @@ export function endUserSessions(db: Db, userId: string): number {
   return db.prepare('DELETE FROM sessions WHERE user_id = ?').run(userId).changes;
 }
 
+/** How recent a password confirmation must be to open lists of personal data (subscribers, deliveries). */
+export const CONFIRMATION_FRESH_MS = 10 * 60_000;
+
+/** The session's user has just typed their password again. */
+export function markConfirmed(db: Db, secret: string, id: string, now: Date): void {
+  db.prepare('UPDATE sessions SET confirmed_at = ? WHERE id_hash = ?').run(now.toISOString(), sessionKey(secret, id));
+}
+
+/** Whether the session's user typed their password again within CONFIRMATION_FRESH_MS. */
+export function recentlyConfirmed(db: Db, secret: string, id: string, now: Date): boolean {
+  const at = db.prepare('SELECT confirmed_at FROM sessions WHERE id_hash = ?').pluck().get(sessionKey(secret, id)) as string | null | undefined;
+  return typeof at === 'string' && now.getTime() - Date.parse(at) < CONFIRMATION_FRESH_MS;
+}
+
 /** Whether the session a stored key stands for is still live (without counting this as activity). */
 export function sessionAlive(db: Db, key: string, now: Date): boolean {
   const row = db.prepare('SELECT last_seen_at, expires_at FROM sessions WHERE id_hash = ?').get(key) as { last_seen_at: string; expires_at: string } | undefined;

@@ -213,12 +213,6 @@ export function linkOf(ctx: Context, token: string): { sub: Subscriber; state: '
   return undefined;
 }
 
-/** The subscriber a current manage/unsubscribe token belongs to, or undefined. */
-export function subscriberByToken(ctx: Context, token: string): Subscriber | undefined {
-  const link = linkOf(ctx, token);
-  return link?.state === 'current' ? link.sub : undefined;
-}
-
 export function updateChoice(ctx: Context, sub: Subscriber, raw: unknown): void {
   const input = parseInput(choice, raw);
   ctx.db

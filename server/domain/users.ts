@@ -95,9 +95,9 @@ export async function createUser(db: Db, passwords: PasswordHasher, raw: unknown
   return insertUser(db, await prepareUser(db, passwords, raw), now);
 }
 
-/** The id of the account with this address, if any (to tell whether a browser's device cookie is its own). */
-export function userIdByEmail(db: Db, emailAddress: string): string | undefined {
-  return db.prepare('SELECT id FROM users WHERE email = ?').pluck().get(emailAddress.trim().toLowerCase()) as string | undefined;
+/** The account with this address and its password hash, if any (device cookies are bound to both). */
+export function credentialOf(db: Db, emailAddress: string): { id: string; password_hash: string } | undefined {
+  return db.prepare('SELECT id, password_hash FROM users WHERE email = ?').get(emailAddress.trim().toLowerCase()) as { id: string; password_hash: string } | undefined;
 }
 
 /**
@@ -105,9 +105,7 @@ export function userIdByEmail(db: Db, emailAddress: string): string | undefined 
  * password. Throws HashingBusy when too many checks wait already.
  */
 export async function authenticate(db: Db, passwords: PasswordHasher, emailAddress: string, pw: string, opts: { priority?: boolean } = {}): Promise<User | undefined> {
-  const row = db
-    .prepare('SELECT id, password_hash FROM users WHERE email = ?')
-    .get(emailAddress.trim().toLowerCase()) as { id: string; password_hash: string } | undefined;
+  const row = credentialOf(db, emailAddress);
   if (!row) return passwords.verifyNothing(pw, opts).then(() => undefined);
   return (await passwords.verify(pw, row.password_hash, opts)) ? getUser(db, row.id) : undefined;
 }

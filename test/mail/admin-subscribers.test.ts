@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { createComponent } from '../../server/domain/components.js';
 import { findSubscriber, updateChoice } from '../../server/domain/subscribers.js';
 import { importCsv } from '../../server/domain/subscriber-csv.js';
-import { csrfOf, type Agent, type TestPharos, settleMail as settle, PASSWORD, submit } from '../helpers/pharos.js';
+import { confirmAccess, csrfOf, type Agent, type TestPharos, settleMail as settle, PASSWORD, submit } from '../helpers/pharos.js';
 import { startMailWorld } from '../helpers/mail-world.js';
 import { TestSmtp } from '../helpers/smtp.js';
 
@@ -62,6 +62,8 @@ describe('the admin subscribers page: counts, search, filter, remove, export and
 
   before(async () => {
     ({ smtp, p, admin, operator } = await startMailWorld());
+    // The list of addresses opens after the password is typed again (reauth.test.ts); the clock stands still here.
+    await confirmAccess(admin);
 
     // A component whose name a spreadsheet would run as a formula.
     const formula = createComponent(p.ctx, system, { name: '=HYPERLINK("http://evil.test","x")' }).id;

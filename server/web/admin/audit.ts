@@ -3,6 +3,7 @@ import type { Context } from '../../context.js';
 import { auditActions, auditCsv, searchAudit, type AuditFilter } from '../../domain/audit.js';
 import { fromZonedInput } from '../../render/format.js';
 import { renderPage } from '../respond.js';
+import { requireRecentConfirmation } from './reauth.js';
 
 const PAGE_SIZE = 100;
 const text = (v: unknown, max: number) => (typeof v === 'string' ? v.trim().slice(0, max) : '');
@@ -48,7 +49,7 @@ export function auditRoutes(ctx: Context): Router {
       prev: page > 1 ? page - 1 : undefined,
     });
   });
-  router.get('/admin/audit.csv', (req, res) => {
+  router.get('/admin/audit.csv', requireRecentConfirmation(ctx), (req, res) => {
     ctx.refusals.flush();
     const { filter } = filterOf(ctx, req);
     res.set({

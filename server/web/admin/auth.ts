@@ -3,7 +3,7 @@ import { Router, type Response } from 'express';
 import type { Context } from '../../context.js';
 import { checkSetupToken, deleteSetting } from '../../domain/settings.js';
 import { audit } from '../../domain/audit.js';
-import { countUsers, insertUser, prepareUser } from '../../domain/users.js';
+import { countUsers, credentialOf, insertUser, prepareUser } from '../../domain/users.js';
 import { Invalid, NotFound } from '../../errors.js';
 import { requireCsrf } from '../middleware/csrf.js';
 import { issueDevice, signIn, signOut } from '../middleware/session.js';
@@ -12,8 +12,7 @@ import { networkOf } from '../client-address.js';
 import { userActor } from '../locals.js';
 import { field, formBody, renderPage, safeNext } from '../respond.js';
 
-const SYSTEM = { type: 'system' } as const;
-
+/** Stands for an address typed at a failed sign-in, in the logs and the audit log: attempts on one can be told apart. */
 const accountTag = (secret: string, email: string) => createHmac('sha256', secret).update(`log:${email}`).digest('base64url').slice(0, 12);
 
 /** First-admin setup (one-time link), login and logout. */
@@ -61,7 +60,7 @@ export function authRoutes(ctx: Context): Router {
     renderPage(ctx, res, 'admin/login', { title: 'Sign in', next: safeNext(req.query.next), values: {} }, { layout: 'public' });
   });
 
-  // Throttled per account typed (or device cookie) and per client network (password-check.ts); the
+  // Throttled per account typed and per client network, or per device cookie (password-check.ts); the
   // same answer whether the account exists or not; every decision in the audit log.
   const loginPage = (res: Response, body: Record<string, string | string[]>, status: number, formError: string) =>
     renderPage(ctx, res, 'admin/login', { title: 'Sign in', next: safeNext(field(body, 'next')), values: { email: field(body, 'email') ?? '' }, formError }, { layout: 'public', status });
@@ -72,24 +71,26 @@ export function authRoutes(ctx: Context): Router {
     const ip = req.ip ?? '';
     const check = await checkPassword(ctx, req, email, field(body, 'password') ?? '');
     const now = ctx.clock.now();
+    // Failed and refused attempts come in floods from clients not signed in: tallied per network and
+    // minute, as other anonymous refusals. An address that is an account's is named (an admin wants to
+    // know which account is attacked); anything else typed is not stored (it may be a password typed in
+    // the wrong field): a keyed hash stands for it, in the audit log as in the logs.
+    const tried = () => (credentialOf(ctx.db, email) ? email : `unknown account ${accountTag(ctx.secret, email)}`);
     if (check.outcome === 'refused') {
-      // Refused attempts are not checked and come in floods: tallied per network and minute.
-      ctx.refusals.count('auth.login_throttled', networkOf(ip), { accounts: email, reasons: check.reason });
+      ctx.refusals.count('auth.login_throttled', networkOf(ip), { accounts: tried(), reasons: check.reason });
       res.set('Retry-After', String(check.retryAfterSeconds));
       loginPage(res, body, 429, refusalMessage(check));
       return;
     }
     if (check.outcome === 'wrong') {
-      audit(ctx.db, SYSTEM, 'auth.login_failed', email, '', now, ip);
-      // Never the address typed (it may be someone's password typed in the wrong field): a keyed hash,
-      // so that attempts on one account can still be told apart in the logs.
+      ctx.refusals.count('auth.login_failed', networkOf(ip), { accounts: tried() });
       (res.locals.log ?? ctx.log).info({ account: accountTag(ctx.secret, email) }, 'failed login');
       loginPage(res, body, 401, 'Email or password is incorrect.');
       return;
     }
     const { user } = check;
     signIn(ctx, req, res, user.id);
-    issueDevice(ctx, res, user.id);
+    issueDevice(ctx, res, check.account);
     audit(ctx.db, userActor(user), 'auth.signed_in', user.email, '', now, ip);
     (res.locals.log ?? ctx.log).info({ user: user.id }, 'signed in');
     res.redirect(303, safeNext(field(body, 'next')));

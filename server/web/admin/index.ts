@@ -1,9 +1,11 @@
-import express, { Router } from 'express';
+import { Router } from 'express';
+import { formParser } from '../middleware/body.js';
 import type { Context } from '../../context.js';
 import { requireAdmin, requireUser } from '../middleware/auth.js';
 import { requireCsrf } from '../middleware/csrf.js';
 import { sessions } from '../middleware/session.js';
 import { accountRoutes } from './account.js';
+import { confirmAccessRoutes } from './reauth.js';
 import { apiKeyRoutes } from './api-keys.js';
 import { auditRoutes } from './audit.js';
 import { authRoutes } from './auth.js';
@@ -36,19 +38,21 @@ const ADMIN_ONLY = [
 /** Everything behind a session: setup and login first, then operators' pages, then admins' pages. */
 export function adminRoutes(ctx: Context): Router {
   const router = Router();
-  const form = express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 2000 });
+  const form = formParser(1024 * 1024, 2000);
   router.use(['/admin', '/setup'], sessions(ctx), (_req, res, next) => {
     res.set('Cache-Control', 'no-store');
     next();
   });
-  // Setup, login and logout read their forms anonymously; every other form is read only once the
-  // session says who sends it, so an anonymous client cannot make the server read a megabyte first.
-  router.use(['/setup', '/admin/login', '/admin/logout'], form);
+  // Setup, login and logout read their small forms anonymously; every other form is read only once the
+  // session says who sends it and that they may, so nobody can make the server read a megabyte first.
+  router.use(['/setup', '/admin/login', '/admin/logout'], formParser(16 * 1024, 20));
   router.use(authRoutes(ctx));
   router.use(subscriberImportRoute(ctx));
-  router.use('/admin', requireUser, form, requireCsrf);
+  router.use('/admin', requireUser);
   router.use(ADMIN_ONLY, requireAdmin);
+  router.use('/admin', form, requireCsrf);
   router.use(accountRoutes(ctx));
+  router.use(confirmAccessRoutes(ctx));
   router.use(incidentRoutes(ctx));
   router.use(maintenanceRoutes(ctx));
   router.use(componentRoutes(ctx));

@@ -8,6 +8,7 @@ import { allStats, listDeliveries, retryDead, sourceStats, type DeliveryState } 
 import { NotFound } from '../../errors.js';
 import { mailDir } from '../../mail/transport.js';
 import { field, formBody, renderPage } from '../respond.js';
+import { requireRecentConfirmation } from './reauth.js';
 
 const STATES: DeliveryState[] = ['queued', 'sending', 'sent', 'failed', 'dead'];
 const PAGE_SIZE = 200;
@@ -58,7 +59,7 @@ export function mailRoutes(ctx: Context): Router {
     renderPage(ctx, res, 'admin/mail-file', { title: name, nav: 'mail', name, content: readFileSync(path, 'utf8').slice(0, 500_000) });
   });
 
-  router.get('/admin/deliveries', (req, res) => {
+  router.get('/admin/deliveries', requireRecentConfirmation(ctx), (req, res) => {
     const source = typeof req.query.source === 'string' && req.query.source ? req.query.source.slice(0, 200) : undefined;
     const state = STATES.includes(req.query.state as DeliveryState) ? (req.query.state as DeliveryState) : undefined;
     const page = Math.min(Math.max(Number.parseInt(String(req.query.page ?? '1'), 10) || 1, 1), 10_000);

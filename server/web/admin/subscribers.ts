@@ -10,7 +10,7 @@ import { requireAdmin, requireUser } from '../middleware/auth.js';
 import { requireCsrf } from '../middleware/csrf.js';
 import { field, formBody, renderPage } from '../respond.js';
 import { form } from './form.js';
-import { confirmPassword } from './reauth.js';
+import { confirmPassword, requireRecentConfirmation } from './reauth.js';
 
 const PAGE_SIZE = 100;
 const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 5 * 1024 * 1024, files: 1, fields: 10 } });
@@ -51,7 +51,7 @@ export function subscriberImportRoute(ctx: Context): Router {
 export function subscriberRoutes(ctx: Context): Router {
   const router = Router();
 
-  router.get('/admin/subscribers', (req, res) => {
+  router.get('/admin/subscribers', requireRecentConfirmation(ctx), (req, res) => {
     const q = typeof req.query.q === 'string' ? req.query.q.slice(0, 254) : '';
     const state = SUBSCRIBER_STATES.includes(req.query.state as SubscriberState) ? (req.query.state as SubscriberState) : undefined;
     const page = Math.min(Math.max(Number.parseInt(String(req.query.page ?? '1'), 10) || 1, 1), 10_000);

@@ -1,4 +1,5 @@
-import express, { Router, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
+import { jsonParser } from '../middleware/body.js';
 import type { Context } from '../../context.js';
 import type { Actor } from '../../domain/actors.js';
 import { pageLayout } from '../../domain/component-order.js';
@@ -30,8 +31,7 @@ export function v1Routes(ctx: Context): Router {
   const page = Router({ mergeParams: true });
   // The key is checked on the headers before the body is read: a client without one cannot make the
   // server read and parse a megabyte of JSON.
-  page.use(requireApiKey(ctx), express.json({ limit: '1mb' }));
-  // v1 incidents also carry impact_override, so automation can read back what it set.
+  page.use(requireApiKey(ctx), jsonParser(1024 * 1024));
   // v1 incidents also carry impact_override, so automation can read back what it set; maintenance its window.
   const shape = (i: Incident, positions = pagePositions(pageLayout(ctx.db))) => ({
     ...(i.kind === 'maintenance'

@@ -1,10 +1,11 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import type { Context } from '../../context.js';
-import { HttpError, Invalid, NotFound, TooManyAttempts } from '../../errors.js';
+import { HttpError, Invalid, NotFound } from '../../errors.js';
 import { audit } from '../../domain/audit.js';
 import { userActor } from '../locals.js';
 import { formBody, renderPage } from '../respond.js';
 import { loggablePath } from './request-log.js';
+import { tooLarge } from './body.js';
 import { networkOf } from '../client-address.js';
 
 function wantsJson(req: Request): boolean {
@@ -22,7 +23,7 @@ function fromFramework(err: unknown): HttpError | undefined {
   const status = typeof raw === 'number' ? raw : undefined;
   switch (type) {
     case 'entity.too.large':
-      return new HttpError(413, 'payload_too_large', 'The request body is larger than 1 MB');
+      return tooLarge('limit' in err && typeof err.limit === 'number' ? err.limit : 1024 * 1024);
     case 'entity.parse.failed':
       return new HttpError(400, 'invalid_json', 'The request body is not valid JSON');
     case 'encoding.unsupported':
@@ -72,8 +73,9 @@ export function errorHandler(ctx: Context): ErrorRequestHandler {
       return;
     }
     const form = res.locals.form;
-    // Bad input, or too many attempts: the form again, with what was typed and a message per field.
-    if ((http instanceof Invalid || http instanceof TooManyAttempts) && form) {
+    // An error about the form's fields (bad input, too many attempts, busy): the form again, with what
+    // was typed and the messages.
+    if (http && Object.keys(http.fields).length > 0 && form) {
       const values = formBody(req);
       let data: Record<string, unknown> | undefined;
       try {

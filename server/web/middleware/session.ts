@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { parse, serialize } from 'cookie';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Context } from '../../context.js';
@@ -39,25 +39,29 @@ function setCookie(ctx: Context, res: Response, base: string, value: string, max
 
 const DEVICE_MAX_AGE_MS = 180 * 86_400_000;
 
-const deviceMac = (ctx: Context, userId: string, nonce: string) => createHmac('sha256', ctx.secret).update(`device:${userId}:${nonce}`).digest('base64url');
+/** Bound to the account's password hash too: a new password ends every device cookie issued before. */
+function deviceMac(ctx: Context, account: { id: string; password_hash: string }, nonce: string): string {
+  const passwordTag = createHash('sha256').update(account.password_hash).digest('base64url');
+  return createHmac('sha256', ctx.secret).update(`device:${account.id}:${nonce}:${passwordTag}`).digest('base64url');
+}
 
 /**
  * OWASP's device cookie: a browser that signed in to an account before carries `<user>.<nonce>.<HMAC>`,
- * and its password attempts for that account are counted for the device, not the account. Someone
- * guessing an operator's password from elsewhere thus cannot lock the operator's own browser out.
+ * and its password attempts for that account are counted for the device, not the account or the
+ * network. Someone guessing an operator's password from elsewhere, or from behind the same NAT, thus
+ * cannot lock the operator's own browser out. Returns the device's nonce when the cookie is this
+ * account's.
  */
-export function readDevice(ctx: Context, req: Request): { userId: string; nonce: string } | undefined {
-  const value = readCookie(req, cookieName(ctx, 'pharos_device'));
-  const m = /^([a-z0-9]{1,64})\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/.exec(value ?? '');
-  if (!m?.[1] || !m[2] || !m[3]) return undefined;
-  const expected = deviceMac(ctx, m[1], m[2]);
-  return timingSafeEqual(Buffer.from(m[3]), Buffer.from(expected)) ? { userId: m[1], nonce: m[2] } : undefined;
+export function trustedDevice(ctx: Context, req: Request, account: { id: string; password_hash: string } | undefined): string | undefined {
+  const m = /^([a-z0-9]{1,64})\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/.exec(readCookie(req, cookieName(ctx, 'pharos_device')) ?? '');
+  if (!account || !m?.[2] || !m[3] || m[1] !== account.id) return undefined;
+  return timingSafeEqual(Buffer.from(m[3]), Buffer.from(deviceMac(ctx, account, m[2]))) ? m[2] : undefined;
 }
 
 /** A new device cookie at each sign-in. */
-export function issueDevice(ctx: Context, res: Response, userId: string): void {
+export function issueDevice(ctx: Context, res: Response, account: { id: string; password_hash: string }): void {
   const nonce = randomBytes(16).toString('base64url');
-  setCookie(ctx, res, 'pharos_device', `${userId}.${nonce}.${deviceMac(ctx, userId, nonce)}`, DEVICE_MAX_AGE_MS, 'strict');
+  setCookie(ctx, res, 'pharos_device', `${account.id}.${nonce}.${deviceMac(ctx, account, nonce)}`, DEVICE_MAX_AGE_MS, 'strict');
 }
 
 /** Loads the signed-in user, and gives every form a CSRF token (from the session, or an anonymous cookie). */

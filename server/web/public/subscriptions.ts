@@ -1,4 +1,5 @@
-import express, { Router } from 'express';
+import { Router } from 'express';
+import { formParser } from '../middleware/body.js';
 import type { Context } from '../../context.js';
 import { orderedComponents, pageLayout } from '../../domain/component-order.js';
 import { admits, closeGateAutomatically, getGate } from '../../domain/subscription-gate.js';
@@ -57,7 +58,7 @@ export function subscriptionRoutes(ctx: Context): Router {
   const manageChanges = new SlidingWindow(PER_IP_WINDOW_MS);
   // Public sign-ups that queued mail, in the last minute (the gate's threshold counts these).
   const mailed = new SlidingWindow(60_000);
-  const parse = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 1000 });
+  const parse = formParser(64 * 1024, 1000);
   const components = () => orderedComponents(pageLayout(ctx.db));
   const formData = () => ({ title: 'Subscribe to updates', components: components(), gate: getGate(ctx.db) });
 
@@ -164,8 +165,13 @@ export function subscriptionRoutes(ctx: Context): Router {
     renderPage(ctx, res, 'public/unsubscribe', { title: 'Unsubscribe', subscriber: sub, token: req.params.token }, { layout: 'public' });
   });
   router.post('/unsubscribe/:token', (req, res) => {
-    const sub = linked(req.params.token);
-    unsubscribe(ctx, sub);
+    // A repeated one-click unsubscribe (a mail provider retrying, a second click) of an address that is
+    // unsubscribed already is answered as the first was; an old link never unsubscribes a new subscription.
+    const link = linkOf(ctx, req.params.token);
+    if (!link) throw linkGone();
+    if (link.state === 'stale' && link.sub.state !== 'unsubscribed') throw linkGone(410);
+    const sub = link.sub;
+    if (link.state === 'current') unsubscribe(ctx, sub);
     renderPage(ctx, res, 'public/subscription-message', {
       title: 'Unsubscribed',
       heading: 'You are unsubscribed',
