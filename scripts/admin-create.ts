@@ -1,7 +1,7 @@
 // npm run admin:create -- --email EMAIL [--name NAME] [--role admin|operator]
 // The password is read from standard input (first line) or asked for at a hidden prompt: never from argv.
 import { createInterface } from 'node:readline';
-import { createUser } from '../server/domain/users.js';
+import { createUser } from '../server/domain/access/users.js';
 import { CliError, option, runCli } from './cli.js';
 
 async function readPassword(): Promise<string> {

@@ -1,6 +1,6 @@
 // npm run apikey:create -- --name NAME
 // Prints the key once, alone on the last line (only its hash is stored).
-import { createApiKey } from '../server/domain/api-keys.js';
+import { createApiKey } from '../server/domain/access/api-keys.js';
 import { CliError, option, runCli } from './cli.js';
 
 await runCli(async (ctx) => {

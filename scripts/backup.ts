@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { loadConfig } from '../server/config.js';
 import { backupTo } from '../server/db/backup.js';
 import { openDatabase } from '../server/db/open.js';
-import { environmentWithDotEnv } from '../server/env-file.js';
+import { environmentWithDotEnv } from '../server/lib/env-file.js';
 import { CliError, option } from './cli.js';
 
 try {

@@ -2,7 +2,7 @@ import { ConfigError, loadConfig } from '../server/config.js';
 import { createContext, type Context } from '../server/context.js';
 import { MigrationError } from '../server/db/migrate.js';
 import { HttpError } from '../server/errors.js';
-import { environmentWithDotEnv } from '../server/env-file.js';
+import { environmentWithDotEnv } from '../server/lib/env-file.js';
 import { createLog } from '../server/log.js';
 
 /** `--name value` / `--name=value` from argv. */

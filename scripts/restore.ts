@@ -6,8 +6,8 @@ import { join, resolve } from 'node:path';
 import { loadConfig } from '../server/config.js';
 import { checkBackup, restoreDatabase } from '../server/db/backup.js';
 import { lockDataDir } from '../server/db/lock.js';
-import { environmentWithDotEnv } from '../server/env-file.js';
-import { projectRoot } from '../server/paths.js';
+import { environmentWithDotEnv } from '../server/lib/env-file.js';
+import { projectRoot } from '../server/lib/paths.js';
 import { CliError } from './cli.js';
 
 try {

@@ -1,9 +1,9 @@
 // npm run seed:demo: fills an empty Pharos with demo components and incidents, to look at or to try the APIs.
-import { createGroup } from '../server/domain/component-groups.js';
-import { createComponent, listComponents } from '../server/domain/components.js';
-import { publishCommunication } from '../server/domain/communications.js';
-import { scheduleMaintenance } from '../server/domain/maintenance.js';
-import { createIncident, patchIncident } from '../server/domain/incident-writes.js';
+import { createGroup } from '../server/domain/page/groups.js';
+import { createComponent, listComponents } from '../server/domain/page/components.js';
+import { publishCommunication } from '../server/domain/subscribers/communications.js';
+import { scheduleMaintenance } from '../server/domain/incidents/maintenance.js';
+import { createIncident, patchIncident } from '../server/domain/incidents/writes.js';
 import { CliError, runCli } from './cli.js';
 
 const demo = { type: 'system' } as const;

@@ -3,11 +3,11 @@ import { createContext, type Context } from './context.js';
 import { mkdirSync } from 'node:fs';
 import { lockDataDir, LockError } from './db/lock.js';
 import { MigrationError } from './db/migrate.js';
-import { ensureFirstAdmin } from './bootstrap.js';
-import { environmentWithDotEnv } from './env-file.js';
-import { startServer } from './server.js';
+import { ensureFirstAdmin } from './domain/access/first-admin.js';
+import { environmentWithDotEnv } from './lib/env-file.js';
+import { startServer } from './http/server.js';
 import { startStaticMirror } from './snapshot/static-mirror.js';
-import { CATCH_UP, JOBS } from './jobs/index.js';
+import { CATCH_UP, JOBS } from './jobs/registry.js';
 import { startJobs } from './jobs/schedule.js';
 import { mailDir } from './mail/transport.js';
 

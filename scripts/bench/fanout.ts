@@ -6,7 +6,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { projectRoot } from '../../server/paths.js';
+import { projectRoot } from '../../server/lib/paths.js';
 import type { FromClient, ToClient } from './fanout-client.js';
 import { buildProduction, processStats, startProduction, type RunningPharos } from './pharos-process.js';
 import { percentile, report } from './report.js';

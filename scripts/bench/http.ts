@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { loadConfig } from '../../server/config.js';
-import { projectRoot } from '../../server/paths.js';
+import { projectRoot } from '../../server/lib/paths.js';
 import { createContext } from '../../server/context.js';
 import { createLog } from '../../server/log.js';
 import { buildProduction, freePort, startProduction } from './pharos-process.js';

@@ -3,7 +3,7 @@
 import { execSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { projectRoot } from '../../server/paths.js';
+import { projectRoot } from '../../server/lib/paths.js';
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -2,7 +2,7 @@ import { execSync } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { projectRoot } from '../../server/paths.js';
+import { projectRoot } from '../../server/lib/paths.js';
 
 /** The machine and commit a figure was measured on, for docs/benchmarks.md. */
 export function provenance(): string {

@@ -2,10 +2,10 @@
 // 300 past incidents over 90 days, written through the domain's own write path with a moving clock.
 import { loadConfig } from '../../server/config.js';
 import { createContext, type Clock } from '../../server/context.js';
-import { createGroup } from '../../server/domain/component-groups.js';
-import { createApiKey } from '../../server/domain/api-keys.js';
-import { createComponent } from '../../server/domain/components.js';
-import { createIncident, patchIncident } from '../../server/domain/incident-writes.js';
+import { createGroup } from '../../server/domain/page/groups.js';
+import { createApiKey } from '../../server/domain/access/api-keys.js';
+import { createComponent } from '../../server/domain/page/components.js';
+import { createIncident, patchIncident } from '../../server/domain/incidents/writes.js';
 import { createLog } from '../../server/log.js';
 
 const system = { type: 'system' } as const;

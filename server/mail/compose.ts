@@ -1,12 +1,12 @@
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { CoreContext as Context } from '../context.js';
-import { CATEGORY_LABELS, getCommunication, noticeSections, type Communication } from '../domain/communications.js';
-import { deadlineOf } from '../domain/data-protection.js';
-import { findIncident } from '../domain/incidents.js';
-import type { Delivery } from '../domain/outbox.js';
-import { confirmToken, manageToken } from '../domain/subscriber-tokens.js';
-import { findSubscriber, mailHost, type Subscriber } from '../domain/subscribers.js';
-import { INCIDENT_STATUS_LABELS } from '../domain/status.js';
+import { CATEGORY_LABELS, getCommunication, noticeSections, type Communication } from '../domain/subscribers/communications.js';
+import { deadlineOf } from '../domain/incidents/data-protection.js';
+import { findIncident } from '../domain/incidents/queries.js';
+import type { Delivery } from '../domain/subscribers/outbox.js';
+import { confirmToken, manageToken } from '../domain/subscribers/tokens.js';
+import { findSubscriber, mailHost, type Subscriber } from '../domain/subscribers/subscribers.js';
+import { INCIDENT_STATUS_LABELS } from '../domain/page/status.js';
 import { NotFound } from '../errors.js';
 
 export type Composed = { message: Mail.Options } | { skip: string };

@@ -1,5 +1,5 @@
 import type { CoreContext as Context } from '../context.js';
-import { leaseDue, recordOutcomes, recoverAbandoned, type Delivery, type Outcome } from '../domain/outbox.js';
+import { leaseDue, recordOutcomes, recoverAbandoned, type Delivery, type Outcome } from '../domain/subscribers/outbox.js';
 import { compose } from './compose.js';
 import type { MailTransport } from './transport.js';
 

@@ -1,8 +1,8 @@
 import { parse } from 'cookie';
 import type { Context } from '../context.js';
-import { sourceStats } from '../domain/outbox.js';
-import { resumeSession, sessionAlive, sessionKey } from '../domain/sessions.js';
-import { cookieName } from '../web/middleware/session.js';
+import { sourceStats } from '../domain/subscribers/outbox.js';
+import { resumeSession, sessionAlive, sessionKey } from '../domain/access/sessions.js';
+import { cookieName } from '../http/middleware/session.js';
 import type { Io } from './hub.js';
 
 const THROTTLE_MS = 250;

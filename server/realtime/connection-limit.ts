@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import proxyaddr from 'proxy-addr';
 import type { Socket } from 'socket.io';
 import type { Context } from '../context.js';
-import { networkOf } from '../web/client-address.js';
+import { networkOf } from '../lib/client-address.js';
 
 /** The client's address as Express sees it (TRUST_PROXY honoured), for socket.io handshakes. */
 function addressOf(ctx: Context): (req: IncomingMessage) => string {

@@ -1,4 +1,4 @@
-import type { DeliveryStats } from '../domain/outbox.js';
+import type { DeliveryStats } from '../domain/subscribers/outbox.js';
 import type { PageUpdate } from '../snapshot/snapshot.js';
 
 /** Socket events, declared once for the server, the page's script and the tests. */

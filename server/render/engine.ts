@@ -9,8 +9,8 @@ import {
   type ComponentStatus,
   type Impact,
   type IncidentStatus,
-} from '../domain/status.js';
-import { CATEGORY_LABELS, type Category } from '../domain/communications.js';
+} from '../domain/page/status.js';
+import { CATEGORY_LABELS, type Category } from '../domain/subscribers/communications.js';
 import { formatDate, formatDateTime, formatDuration, toZonedInput } from './format.js';
 import type { RenderMarkdown } from './markdown.js';
 

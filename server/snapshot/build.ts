@@ -1,11 +1,11 @@
 import type { Config } from '../config.js';
 import type { Db } from '../db/open.js';
-import { latestCommunications, type Communication } from '../domain/communications.js';
-import { getGate, type GateMode } from '../domain/subscription-gate.js';
-import { uptimeBars, type ComponentUptime } from '../domain/uptime.js';
-import { orderedComponents, pageLayout, type LayoutItem } from '../domain/component-order.js';
-import { listMaintenance, listRecent, listStartedBetween, listUnresolved, type Incident } from '../domain/incidents.js';
-import { INDICATOR_DESCRIPTIONS, pageIndicator, isResolved } from '../domain/status.js';
+import { latestCommunications, type Communication } from '../domain/subscribers/communications.js';
+import { getGate, type GateMode } from '../domain/subscribers/gate.js';
+import { uptimeBars, type ComponentUptime } from '../domain/page/uptime.js';
+import { orderedComponents, pageLayout, type LayoutItem } from '../domain/page/order.js';
+import { listMaintenance, listRecent, listStartedBetween, listUnresolved, type Incident } from '../domain/incidents/queries.js';
+import { INDICATOR_DESCRIPTIONS, pageIndicator, isResolved } from '../domain/page/status.js';
 import { dayKey, daysBefore, formatDate, fromZonedInput } from '../render/format.js';
 import { componentsShape, incidentShape, maintenanceShape, pagePositions, type MaintenanceShape, type PageShape, type StatusShape } from './shapes.js';
 

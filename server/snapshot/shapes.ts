@@ -1,8 +1,8 @@
 /** Statuspage v2 JSON shapes, field for field, built from our domain objects. */
-import type { LayoutItem } from '../domain/component-order.js';
-import type { Component } from '../domain/components.js';
-import type { Incident, IncidentUpdate } from '../domain/incidents.js';
-import type { ComponentStatus, Indicator } from '../domain/status.js';
+import type { LayoutItem } from '../domain/page/order.js';
+import type { Component } from '../domain/page/components.js';
+import type { Incident, IncidentUpdate } from '../domain/incidents/queries.js';
+import type { ComponentStatus, Indicator } from '../domain/page/status.js';
 
 export interface PageShape {
   id: string;

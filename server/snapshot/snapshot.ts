@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../config.js';
 import type { Db } from '../db/open.js';
-import { lastEventId } from '../domain/changes.js';
+import { lastEventId } from '../domain/write-path.js';
 import type { Clock } from '../context.js';
 import type { Bus } from '../events.js';
 import type { Log } from '../log.js';
 import type { Views } from '../render/engine.js';
 import { dayKey, daysBefore } from '../render/format.js';
-import { dayStart } from '../domain/uptime.js';
+import { dayStart } from '../domain/page/uptime.js';
 import { makeBody, type Body } from './body.js';
 import { buildPageState, type PageState } from './build.js';
 

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext } from 'playwright-core';
-import { createApiKey } from '../../server/domain/api-keys.js';
-import { confirmToken } from '../../server/domain/subscriber-tokens.js';
-import { subscribe } from '../../server/domain/subscribers.js';
-import { publishCommunication } from '../../server/domain/communications.js';
-import { createGroup } from '../../server/domain/component-groups.js';
-import { createComponent } from '../../server/domain/components.js';
-import { createIncident, patchIncident } from '../../server/domain/incident-writes.js';
-import { scheduleMaintenance } from '../../server/domain/maintenance.js';
+import { createApiKey } from '../../server/domain/access/api-keys.js';
+import { confirmToken } from '../../server/domain/subscribers/tokens.js';
+import { subscribe } from '../../server/domain/subscribers/subscribers.js';
+import { publishCommunication } from '../../server/domain/subscribers/communications.js';
+import { createGroup } from '../../server/domain/page/groups.js';
+import { createComponent } from '../../server/domain/page/components.js';
+import { createIncident, patchIncident } from '../../server/domain/incidents/writes.js';
+import { scheduleMaintenance } from '../../server/domain/incidents/maintenance.js';
 import { addUser, PASSWORD, startPharos, systemClockPharos, type TestPharos } from '../helpers/pharos.js';
 import { launch, seriousViolations, signInAs } from './browser.js';
 

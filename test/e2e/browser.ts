@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { projectRoot } from '../../server/paths.js';
+import { projectRoot } from '../../server/lib/paths.js';
 import { PASSWORD } from '../helpers/pharos.js';
 
 /** Debian's chromium, which .ci/run installs; never a browser download. */

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import request from 'supertest';
-import { createGroup } from '../../server/domain/component-groups.js';
-import { createComponent } from '../../server/domain/components.js';
-import { createIncident } from '../../server/domain/incident-writes.js';
+import { createGroup } from '../../server/domain/page/groups.js';
+import { createComponent } from '../../server/domain/page/components.js';
+import { createIncident } from '../../server/domain/incidents/writes.js';
 import { startPharos, type TestPharos } from '../helpers/pharos.js';
 import { launch } from './browser.js';
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { createComponent } from '../../server/domain/components.js';
-import { createIncident } from '../../server/domain/incident-writes.js';
-import { startServer } from '../../server/server.js';
+import { createComponent } from '../../server/domain/page/components.js';
+import { createIncident } from '../../server/domain/incidents/writes.js';
+import { startServer } from '../../server/http/server.js';
 import { addUser, startPharos, systemClockPharos, type TestPharos } from '../helpers/pharos.js';
 import { launch, screenshot, signInAs } from './browser.js';
 

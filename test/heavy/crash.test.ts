@@ -6,10 +6,10 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { loadConfig } from '../../server/config.js';
 import { createContext } from '../../server/context.js';
-import { createApiKey } from '../../server/domain/api-keys.js';
-import { createComponent } from '../../server/domain/components.js';
-import { createIncident } from '../../server/domain/incident-writes.js';
-import { importCsv } from '../../server/domain/subscriber-csv.js';
+import { createApiKey } from '../../server/domain/access/api-keys.js';
+import { createComponent } from '../../server/domain/page/components.js';
+import { createIncident } from '../../server/domain/incidents/writes.js';
+import { importCsv } from '../../server/domain/subscribers/import-export.js';
 import { freePort, PharosProcess, sleep } from '../helpers/process.js';
 import { TestSmtp } from '../helpers/smtp.js';
 

@@ -7,11 +7,11 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { loadConfig } from '../../server/config.js';
 import { createContext } from '../../server/context.js';
-import { createApiKey } from '../../server/domain/api-keys.js';
-import { createComponent } from '../../server/domain/components.js';
-import { importCsv } from '../../server/domain/subscriber-csv.js';
+import { createApiKey } from '../../server/domain/access/api-keys.js';
+import { createComponent } from '../../server/domain/page/components.js';
+import { importCsv } from '../../server/domain/subscribers/import-export.js';
 import { createLog } from '../../server/log.js';
-import { projectRoot } from '../../server/paths.js';
+import { projectRoot } from '../../server/lib/paths.js';
 import { freePort, PharosProcess, sleep } from '../helpers/process.js';
 
 const system = { type: 'system' } as const;

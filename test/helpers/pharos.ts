@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Express } from 'express';
 import request from 'supertest';
-import { createApp } from '../../server/app.js';
+import { createApp } from '../../server/http/app.js';
 import { loadConfig } from '../../server/config.js';
 import { createContext, type Clock, type Context } from '../../server/context.js';
-import { createApiKey } from '../../server/domain/api-keys.js';
-import { createUser, type Role } from '../../server/domain/users.js';
+import { createApiKey } from '../../server/domain/access/api-keys.js';
+import { createUser, type Role } from '../../server/domain/access/users.js';
 import { createLog } from '../../server/log.js';
-import { startServer, type Running } from '../../server/server.js';
+import { startServer, type Running } from '../../server/http/server.js';
 
 /** A clock tests move by hand. */
 export class FakeClock implements Clock {

@@ -1,0 +1,65 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Db } from '../../db/open.js';
+import { NotFound } from '../../errors.js';
+import { newId } from '../../lib/ids.js';
+import { nameText, parseInput } from '../../lib/validate.js';
+import { z } from 'zod';
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  prefix: string;
+  created_by: string | null;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
+
+export function listApiKeys(db: Db): ApiKey[] {
+  return db
+    .prepare('SELECT id, name, prefix, created_by, created_at, last_used_at, revoked_at FROM api_keys ORDER BY created_at DESC')
+    .all() as ApiKey[];
+}
+
+export function getApiKey(db: Db, id: string): ApiKey {
+  const key = db.prepare('SELECT id, name, prefix, created_by, created_at, last_used_at, revoked_at FROM api_keys WHERE id = ?').get(id) as ApiKey | undefined;
+  if (!key) throw new NotFound('No such API key');
+  return key;
+}
+
+/** Creates a key and returns it in clear this one time; only its hash is stored. */
+export function createApiKey(db: Db, raw: unknown, createdBy: string | null, now: Date): { apiKey: ApiKey; key: string } {
+  const { name } = parseInput(z.object({ name: nameText(100) }), raw);
+  const key = `pharos_${randomBytes(32).toString('base64url')}`;
+  const id = newId();
+  db.prepare('INSERT INTO api_keys (id, name, key_hash, prefix, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+    id,
+    name,
+    hashKey(key),
+    key.slice(0, 11),
+    createdBy,
+    now.toISOString(),
+  );
+  const apiKey = listApiKeys(db).find((k) => k.id === id);
+  if (!apiKey) throw new Error('API key vanished after insert');
+  return { apiKey, key };
+}
+
+export function revokeApiKey(db: Db, id: string, now: Date): void {
+  const result = db.prepare('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?').run(now.toISOString(), id);
+  if (result.changes === 0) throw new NotFound('No such API key');
+}
+
+/** The live key matching this secret, or undefined (unknown or revoked). */
+export function findApiKey(db: Db, key: string, now: Date): ApiKey | undefined {
+  const row = db
+    .prepare('SELECT id, name, prefix, created_by, created_at, last_used_at, revoked_at FROM api_keys WHERE key_hash = ?')
+    .get(hashKey(key)) as ApiKey | undefined;
+  if (!row || row.revoked_at) return undefined;
+  if (!row.last_used_at || now.getTime() - Date.parse(row.last_used_at) > 60_000) {
+    db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(now.toISOString(), row.id);
+  }
+  return row;
+}

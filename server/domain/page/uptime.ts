@@ -1,0 +1,240 @@
+import type { Db } from '../../db/open.js';
+import { dayKey, daysBefore, formatDate, fromZonedInput } from '../../render/format.js';
+import type { ComponentStatus } from './status.js';
+
+/**
+ * Uptime from the component status history. As on Statuspage, a major outage counts fully as downtime
+ * and a partial outage partly (30 % of its minutes); degraded performance and maintenance are not
+ * downtime. Days are calendar days in the page's time zone.
+ */
+export const DOWNTIME_WEIGHT = { major_outage: 1, partial_outage: 0.3 } as const;
+export const UPTIME_DAYS = 90;
+
+export interface DayMinutes {
+  major: number;
+  partial: number;
+  degraded: number;
+  maintenance: number;
+  /** Minutes the component existed that day (up to now, for today). */
+  observed: number;
+}
+
+export interface DayBar extends DayMinutes {
+  key: string;
+  label: string;
+  worst: ComponentStatus;
+  incidents: { id: string; name: string }[];
+}
+
+/** Bars as drawn: a run of days without downtime or incidents is one span; any other day stands alone. */
+export interface BarSpan {
+  days: number;
+  first: DayBar;
+  last: DayBar;
+}
+
+export interface ComponentUptime {
+  days: DayBar[];
+  spans: BarSpan[];
+  /** Percent over the days shown, or null before any minute was observed. */
+  uptime: number | null;
+}
+
+/** A span of one status, in epoch milliseconds (end Infinity while it lasts). */
+interface Interval {
+  status: ComponentStatus;
+  start: number;
+  end: number;
+}
+
+/** The first instant of a calendar day in the zone (01:00 where midnight does not exist). */
+export function dayStart(key: string, timeZone: string): Date {
+  return fromZonedInput(`${key}T00:00`, timeZone) ?? fromZonedInput(`${key}T01:00`, timeZone) ?? new Date(`${key}T00:00:00Z`);
+}
+
+/** Minutes of each status of one component in [from, to), from its intervals. */
+export function minutesIn(intervals: Interval[], from: number, to: number): DayMinutes {
+  const m: DayMinutes = { major: 0, partial: 0, degraded: 0, maintenance: 0, observed: 0 };
+  for (const i of intervals) {
+    // Sorted by start: nothing later overlaps the day.
+    if (i.start >= to) break;
+    const start = Math.max(i.start, from);
+    const end = Math.min(i.end, to);
+    if (end <= start) continue;
+    const minutes = (end - start) / 60_000;
+    m.observed += minutes;
+    if (i.status === 'major_outage') m.major += minutes;
+    else if (i.status === 'partial_outage') m.partial += minutes;
+    else if (i.status === 'degraded_performance') m.degraded += minutes;
+    else if (i.status === 'under_maintenance') m.maintenance += minutes;
+  }
+  return m;
+}
+
+export function worstOf(m: DayMinutes): ComponentStatus {
+  if (m.major > 0) return 'major_outage';
+  if (m.partial > 0) return 'partial_outage';
+  if (m.degraded > 0) return 'degraded_performance';
+  if (m.maintenance > 0) return 'under_maintenance';
+  return 'operational';
+}
+
+export function uptimePercent(days: DayMinutes[]): number | null {
+  const observed = days.reduce((s, d) => s + d.observed, 0);
+  if (observed <= 0) return null;
+  const down = days.reduce((s, d) => s + d.major * DOWNTIME_WEIGHT.major_outage + d.partial * DOWNTIME_WEIGHT.partial_outage, 0);
+  return Math.max(0, 100 * (1 - down / observed));
+}
+
+/** Each component's status spans overlapping [from, now], sorted by start, times parsed once. */
+function intervalsSince(db: Db, from: string): Map<string, Interval[]> {
+  const rows = db
+    .prepare(
+      `SELECT component_id, status, started_at, ended_at FROM component_status_log
+       WHERE ended_at IS NULL OR ended_at > ? ORDER BY started_at`,
+    )
+    .all(from) as { component_id: string; status: ComponentStatus; started_at: string; ended_at: string | null }[];
+  const by = new Map<string, Interval[]>();
+  for (const r of rows) {
+    const span = { status: r.status, start: Date.parse(r.started_at), end: r.ended_at ? Date.parse(r.ended_at) : Infinity };
+    const list = by.get(r.component_id);
+    if (list) list.push(span);
+    else by.set(r.component_id, [span]);
+  }
+  return by;
+}
+
+interface FrameDay {
+  n: number;
+  key: string;
+  from: number;
+  /** The next day's start (now for today, applied by the caller). */
+  to: number;
+  label: string;
+}
+
+/** The 90 days' boundaries and labels depend only on the day and the zone: computed once per day. */
+let frameCache: { today: string; timeZone: string; days: FrameDay[] } | undefined;
+function dayFrame(today: string, timeZone: string): FrameDay[] {
+  if (frameCache?.today === today && frameCache.timeZone === timeZone) return frameCache.days;
+  const days = Array.from({ length: UPTIME_DAYS }, (_, i) => {
+    const n = UPTIME_DAYS - 1 - i;
+    const key = daysBefore(today, n);
+    const from = dayStart(key, timeZone).getTime();
+    const to = dayStart(daysBefore(today, n - 1), timeZone).getTime();
+    return { n, key, from, to, label: formatDate(new Date(from + 12 * 3_600_000).toISOString(), timeZone) };
+  });
+  frameCache = { today, timeZone, days };
+  return days;
+}
+
+/**
+ * Writes the finished days (before today, in the zone) that are not rolled up yet, for every component.
+ * Idempotent; after downtime it fills in every missing day of the window.
+ */
+export function rollupUptime(db: Db, timeZone: string, now: Date): number {
+  const today = dayKey(now.toISOString(), timeZone);
+  const first = daysBefore(today, UPTIME_DAYS);
+  const intervals = intervalsSince(db, dayStart(first, timeZone).toISOString());
+  const components = db.prepare('SELECT id FROM components').pluck().all() as string[];
+  const have = new Set(
+    (db.prepare('SELECT component_id || day AS k FROM uptime_days WHERE day >= ?').pluck().all(first) as string[]),
+  );
+  const insert = db.prepare(
+    `INSERT OR IGNORE INTO uptime_days (component_id, day, major_minutes, partial_minutes, degraded_minutes, maintenance_minutes, observed_minutes)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  );
+  let written = 0;
+  db.transaction(() => {
+    for (let n = UPTIME_DAYS; n >= 1; n--) {
+      const key = daysBefore(today, n);
+      const from = dayStart(key, timeZone).getTime();
+      const to = dayStart(daysBefore(today, n - 1), timeZone).getTime();
+      for (const id of components) {
+        if (have.has(id + key)) continue;
+        const m = minutesIn(intervals.get(id) ?? [], from, to);
+        written += insert.run(id, key, m.major, m.partial, m.degraded, m.maintenance, m.observed).changes;
+      }
+    }
+    db.prepare('DELETE FROM uptime_days WHERE day < ?').run(first);
+  }).immediate();
+  return written;
+}
+
+/**
+ * The bars for the last 90 days (from each component's first day if younger): rolled-up days from
+ * uptime_days, days not rolled up yet and today computed from the history.
+ */
+export function uptimeBars(db: Db, timeZone: string, now: Date, componentIds: string[]): Map<string, ComponentUptime> {
+  const today = dayKey(now.toISOString(), timeZone);
+  const first = daysBefore(today, UPTIME_DAYS - 1);
+  const windowStart = dayStart(first, timeZone);
+  const intervals = intervalsSince(db, windowStart.toISOString());
+  const stored = new Map<string, DayMinutes>();
+  for (const r of db
+    .prepare('SELECT * FROM uptime_days WHERE day >= ?')
+    .all(first) as { component_id: string; day: string; major_minutes: number; partial_minutes: number; degraded_minutes: number; maintenance_minutes: number; observed_minutes: number }[]) {
+    stored.set(r.component_id + r.day, {
+      major: r.major_minutes,
+      partial: r.partial_minutes,
+      degraded: r.degraded_minutes,
+      maintenance: r.maintenance_minutes,
+      observed: r.observed_minutes,
+    });
+  }
+  const incidentRows = db
+    .prepare(
+      `SELECT ic.component_id, i.id, i.name, i.started_at, i.resolved_at FROM incident_components ic
+       JOIN incidents i ON i.id = ic.incident_id
+       WHERE i.kind = 'incident' AND (i.resolved_at IS NULL OR i.resolved_at >= ?) ORDER BY i.started_at`,
+    )
+    .all(windowStart.toISOString()) as { component_id: string; id: string; name: string; started_at: string; resolved_at: string | null }[];
+
+  // Day boundaries and labels once for all components; incidents indexed by component, times parsed once.
+  const frame = dayFrame(today, timeZone);
+  const incidentsOf = new Map<string, { id: string; name: string; start: number; end: number }[]>();
+  for (const r of incidentRows) {
+    const entry = { id: r.id, name: r.name, start: Date.parse(r.started_at), end: r.resolved_at ? Date.parse(r.resolved_at) : Infinity };
+    const list = incidentsOf.get(r.component_id);
+    if (list) list.push(entry);
+    else incidentsOf.set(r.component_id, [entry]);
+  }
+
+  const result = new Map<string, ComponentUptime>();
+  for (const id of componentIds) {
+    const own = intervals.get(id) ?? [];
+    const born = own[0] ? own[0].start : now.getTime();
+    const mine = incidentsOf.get(id) ?? [];
+    const days: DayBar[] = [];
+    for (const day of frame) {
+      const { n, key, from, label } = day;
+      const to = n === 0 ? now.getTime() : day.to;
+      // Today is shown from the component's first minute (as "no data yet"); earlier days once it existed.
+      if (n === 0 ? born > to : to <= born) continue;
+      const m = (n > 0 ? stored.get(id + key) : undefined) ?? minutesIn(own, from, to);
+      const incidents: { id: string; name: string }[] = [];
+      for (const r of mine) if (r.start < to && r.end > from) incidents.push({ id: r.id, name: r.name });
+      days.push({ major: m.major, partial: m.partial, degraded: m.degraded, maintenance: m.maintenance, observed: m.observed, key, label, worst: worstOf(m), incidents });
+    }
+    result.set(id, { days, spans: barSpans(days), uptime: uptimePercent(days) });
+  }
+  return result;
+}
+
+const quiet = (d: DayBar) => d.worst === 'operational' && d.incidents.length === 0;
+
+/**
+ * Consecutive quiet days merged into one span: the page carries a few dozen bars per component instead
+ * of 90 (and screen readers read "1 – 20 September: no downtime" once, not twenty times).
+ */
+export function barSpans(days: DayBar[]): BarSpan[] {
+  const spans: BarSpan[] = [];
+  for (const day of days) {
+    const open = spans[spans.length - 1];
+    if (open && quiet(day) && quiet(open.last)) {
+      open.last = day;
+      open.days++;
+    } else spans.push({ days: 1, first: day, last: day });
+  }
+  return spans;
+}

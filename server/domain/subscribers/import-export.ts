@@ -1,0 +1,93 @@
+import type { Context } from '../../context.js';
+import type { Db } from '../../db/open.js';
+import { Invalid } from '../../errors.js';
+import type { Actor } from '../access/actors.js';
+import { audit } from '../access/audit.js';
+import { csvCell } from '../../lib/csv.js';
+import { newId } from '../../lib/ids.js';
+import { emailAddress, queueConfirmation, subscriberComponents, type Subscriber } from './subscribers.js';
+
+/** Subscribers as CSV: the admin's export and import. */
+
+
+/** CSV of all subscribers (email, state, components, dates); cells that a spreadsheet would run as formulas are defused. */
+export function exportCsv(db: Db): string {
+  const names = new Map((db.prepare('SELECT id, name FROM components').all() as { id: string; name: string }[]).map((c) => [c.id, c.name]));
+  const rows = db.prepare('SELECT * FROM subscribers ORDER BY email').all() as Subscriber[];
+  const lines = ['email,state,components,created_at,confirmed_at,unsubscribed_at'];
+  for (const s of rows) {
+    const components = s.all_components ? 'all' : subscriberComponents(db, s.id).map((c) => names.get(c) ?? c).join('; ');
+    lines.push([s.email, s.state, components, s.created_at, s.confirmed_at ?? '', s.unsubscribed_at ?? ''].map(csvCell).join(','));
+  }
+  return lines.join('\r\n') + '\r\n';
+}
+
+/** The first cell of a CSV line (quoted or not), with the export's formula guard (a leading ') removed. */
+function firstCell(line: string): string {
+  const text = line.replace(/^\uFEFF/, '').trimStart();
+  let cell: string;
+  if (text.startsWith('"')) {
+    let i = 1;
+    cell = '';
+    while (i < text.length) {
+      if (text[i] === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i += 2;
+      } else if (text[i] === '"') {
+        break;
+      } else {
+        cell += text[i++];
+      }
+    }
+  } else {
+    cell = text.split(',')[0] ?? '';
+  }
+  return cell.trim().replace(/^'(?=[=+\-@\t])/, '');
+}
+
+export interface ImportResult {
+  added: number;
+  skipped: number;
+  invalid: { line: number; value: string }[];
+}
+
+/**
+ * Imports addresses (the first column of each line; a header line is skipped). New addresses are
+ * confirmed by email, unless the admin says they already confirmed elsewhere, which is audited.
+ */
+export function importCsv(ctx: Context, actor: Actor, csv: string, alreadyConfirmed: boolean): ImportResult {
+  const result: ImportResult = { added: 0, skipped: 0, invalid: [] };
+  const now = ctx.clock.now();
+  const at = now.toISOString();
+  const lines = csv.split(/\r?\n/);
+  if (lines.length > 100_001) throw new Invalid({ file: 'Import at most 100,000 addresses at a time' });
+  ctx.db
+    .transaction(() => {
+      lines.forEach((line, index) => {
+        const value = firstCell(line);
+        if (!value || (index === 0 && /^e-?mail$/i.test(value))) return;
+        const parsed = emailAddress.safeParse(value);
+        if (!parsed.success) {
+          if (result.invalid.length < 100) result.invalid.push({ line: index + 1, value: value.slice(0, 100) });
+          return;
+        }
+        const id = newId();
+        const inserted = ctx.db
+          .prepare(
+            `INSERT OR IGNORE INTO subscribers (id, email, state, source, created_at, confirmed_at, updated_at)
+             VALUES (?, ?, ?, 'import', ?, ?, ?)`,
+          )
+          .run(id, parsed.data, alreadyConfirmed ? 'confirmed' : 'pending', at, alreadyConfirmed ? at : null, at).changes;
+        if (!inserted) {
+          result.skipped++;
+          return;
+        }
+        result.added++;
+        if (!alreadyConfirmed) queueConfirmation(ctx, { id, email: parsed.data }, now);
+      });
+      audit(ctx.db, actor, 'subscribers.imported', `${result.added} added`, { ...result, alreadyConfirmed }, now);
+    })
+    .immediate();
+  if (result.added && !alreadyConfirmed) ctx.bus.emit('mail.queued');
+  return result;
+}

@@ -1,0 +1,34 @@
+import { Router, type Response } from 'express';
+import { audit } from '../../domain/access/audit.js';
+import { actorOf } from '../locals.js';
+import type { Context } from '../../context.js';
+import { endOtherSessions, listSessions } from '../../domain/access/sessions.js';
+import { Unauthorized } from '../../errors.js';
+import { renderPage } from '../respond.js';
+
+/** The signed-in operator's own account: their sessions, and "sign out my other sessions". */
+export function accountRoutes(ctx: Context): Router {
+  const router = Router();
+  const page = (res: Response, ended?: number) => {
+    const { user, sessionId } = res.locals;
+    if (!user || !sessionId) throw new Unauthorized();
+    renderPage(ctx, res, 'admin/account', {
+      title: 'Your account',
+      nav: 'account',
+      sessions: listSessions(ctx.db, ctx.secret, user.id, sessionId, ctx.clock.now()),
+      ended,
+    });
+  };
+  router.get('/admin/account', (_req, res) => page(res));
+  router.post('/admin/account/sign-out-others', (_req, res) => {
+    const { user, sessionId } = res.locals;
+    if (!user || !sessionId) throw new Unauthorized();
+    const keys = endOtherSessions(ctx.db, ctx.secret, user.id, sessionId);
+    ctx.bus.emit('sessions.ended', { sessionKeys: keys });
+    const ended = keys.length;
+    audit(ctx.db, actorOf(res), 'auth.other_sessions_ended', user.email, { ended }, ctx.clock.now());
+    (res.locals.log ?? ctx.log).info({ user: user.id, ended }, 'other sessions ended');
+    page(res, ended);
+  });
+  return router;
+}

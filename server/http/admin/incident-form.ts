@@ -1,0 +1,103 @@
+import type { Context } from '../../context.js';
+import { pageLayout } from '../../domain/page/order.js';
+import type { Component } from '../../domain/page/components.js';
+import { COMPONENT_STATUSES, COMPONENT_STATUS_LABELS, IMPACTS, IMPACT_LABELS, INCIDENT_STATUSES, INCIDENT_STATUS_LABELS } from '../../domain/page/status.js';
+import { Invalid } from '../../errors.js';
+import { fromZonedInput, toZonedInput } from '../../render/format.js';
+import { field } from '../respond.js';
+
+type Values = Record<string, string | string[]>;
+const COMPONENT_FIELD = 'components.';
+
+export interface ComponentRow {
+  id: string;
+  name: string;
+  group: string | undefined;
+  status: string;
+  field: string;
+  chosen: string;
+  affected: boolean;
+}
+
+/** One row per component for the incident forms, with what was chosen (or typed before an error). */
+export function componentRows(ctx: Context, values: Values, affected: Component[] = []): ComponentRow[] {
+  const affectedIds = new Set(affected.map((c) => c.id));
+  return pageLayout(ctx.db).flatMap((item) => {
+    const members = item.kind === 'group' ? item.components : [item.component];
+    return members.map((c) => ({
+      id: c.id,
+      name: c.name,
+      group: item.kind === 'group' ? item.group.name : undefined,
+      status: c.status,
+      field: COMPONENT_FIELD + c.id,
+      chosen: field(values, COMPONENT_FIELD + c.id) ?? '',
+      affected: affectedIds.has(c.id),
+    }));
+  });
+}
+
+const options = <T extends string>(values: readonly T[], labels: Record<T, string>) => values.map((value) => ({ value, label: labels[value] }));
+
+/** Message templates for the first post, when there is no time to write (filled in by public/js/admin-templates.js). */
+export const MESSAGE_TEMPLATES = [
+  {
+    name: 'Investigating an attack',
+    status: 'investigating',
+    body: 'Our services are the target of a large-scale malicious attack. Some requests may fail or be slow while we filter the traffic. We will post an update within 30 minutes.',
+  },
+  {
+    name: 'API outage',
+    status: 'investigating',
+    body: 'Requests to our API are failing. We are investigating and will post an update within 30 minutes.',
+  },
+  {
+    name: 'Degraded performance',
+    status: 'investigating',
+    body: 'Some requests are slower than usual. We are investigating the cause.',
+  },
+  { name: 'Resolved', status: 'resolved', body: 'This incident has been resolved. Thank you for your patience.' },
+] as const;
+
+/** The choices every incident form offers. */
+export const incidentChoices = {
+  templates: MESSAGE_TEMPLATES,
+  statuses: options(INCIDENT_STATUSES, INCIDENT_STATUS_LABELS),
+  impacts: options(IMPACTS, IMPACT_LABELS),
+  componentStatuses: options(COMPONENT_STATUSES, COMPONENT_STATUS_LABELS),
+};
+
+/** Turns the admin form's flat fields into the domain's input: `components.<id>` selects, a checkbox, a local time. */
+export function incidentFormInput(
+  ctx: Context,
+  body: Values,
+  parts: { incident?: boolean; update?: boolean; originalStart?: string },
+): Record<string, unknown> {
+  const input: Record<string, unknown> = {};
+  if (parts.incident) {
+    input.name = field(body, 'name') ?? '';
+    input.impact_override = field(body, 'impact_override') ?? '';
+    const started = field(body, 'started_at')?.trim();
+    // The edit form shows the start to the minute; sent back unchanged, it must not move the start.
+    const unchanged = parts.originalStart !== undefined && started === toZonedInput(parts.originalStart, ctx.config.timeZone);
+    if (started && !unchanged) {
+      const at = fromZonedInput(started, ctx.config.timeZone);
+      if (!at) throw new Invalid({ started_at: 'Enter a date and time, such as 2026-11-30T14:05' });
+      if (at.getTime() > ctx.clock.now().getTime() + 5 * 60_000) throw new Invalid({ started_at: 'The start cannot be in the future' });
+      input.started_at = at.toISOString();
+    }
+  }
+  if (parts.update) {
+    const status = field(body, 'status');
+    if (status !== undefined) input.status = status;
+    input.body = field(body, 'body') ?? '';
+    input.deliver_notifications = field(body, 'deliver_notifications') === 'on';
+    const components: Record<string, string> = {};
+    for (const [key, value] of Object.entries(body)) {
+      if (!key.startsWith(COMPONENT_FIELD)) continue;
+      const chosen = Array.isArray(value) ? value[value.length - 1] : value;
+      if (chosen) components[key.slice(COMPONENT_FIELD.length)] = chosen;
+    }
+    input.components = components;
+  }
+  return input;
+}

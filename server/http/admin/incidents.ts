@@ -1,0 +1,196 @@
+import { Router } from 'express';
+import type { Context } from '../../context.js';
+import { createIncident, deleteIncident, deleteUpdate, editUpdate, patchIncident } from '../../domain/incidents/writes.js';
+import { getIncident, listMaintenance, listRecent, listUnresolved, type Incident } from '../../domain/incidents/queries.js';
+import { INCIDENT_STATUS_LABELS, isResolved, MAINTENANCE_STATUSES } from '../../domain/page/status.js';
+import { patchMaintenance } from '../../domain/incidents/maintenance.js';
+import { sourceStats } from '../../domain/subscribers/outbox.js';
+import {NotFound } from '../../errors.js';
+import { formatDuration, toZonedInput } from '../../render/format.js';
+import { deadlineOf, openClocks } from '../../domain/incidents/data-protection.js';
+import { dataProtectionRoutes } from './data-protection.js';
+import { recentFigures } from '../../domain/incidents/metrics.js';
+import { actorOf } from '../locals.js';
+import { formBody, renderPage } from '../respond.js';
+import { form } from '../middleware/form.js';
+import { confirmPassword } from './reauth.js';
+import { componentRows, incidentChoices, incidentFormInput } from './incident-form.js';
+
+
+/** Dashboard, new incident, updates, edits and deletions: what operators do during an incident. */
+export function incidentRoutes(ctx: Context): Router {
+  const router = Router();
+
+  router.get('/admin', (_req, res) => {
+    const open = listUnresolved(ctx.db);
+    const maintenance = listMaintenance(ctx.db, 'open');
+    const recent = listRecent(ctx.db, 10).filter((i) => isResolved(i.status));
+    const now = ctx.clock.now();
+    renderPage(ctx, res, 'admin/dashboard', {
+      title: 'Dashboard',
+      nav: 'dashboard',
+      open,
+      maintenance,
+      recent,
+      status: ctx.snapshot.current().state.status,
+      clocks: openClocks(ctx, now).map((c) => ({ ...c, left: formatDuration(now.toISOString(), c.deadline) })),
+      figures30: recentFigures(ctx.db, now, 30),
+      figures90: recentFigures(ctx.db, now, 90),
+    });
+  });
+
+  const newData = (values: Record<string, string | string[]>) => ({
+    title: 'New incident',
+    nav: 'incidents',
+    ...incidentChoices,
+    components: componentRows(ctx, values),
+  });
+  router.get('/admin/incidents/new', (_req, res) => {
+    renderPage(ctx, res, 'admin/incident-new', { ...newData({}), values: { status: 'investigating', deliver_notifications: 'on' } });
+  });
+  router.post('/admin/incidents', form('admin/incident-new', newData), (req, res) => {
+    const incident = createIncident(ctx, actorOf(res), incidentFormInput(ctx, formBody(req), { incident: true, update: true }));
+    res.redirect(303, `/admin/incidents/${incident.id}`);
+  });
+
+  const showData = (id: string) => (values: Record<string, string | string[]>) => {
+    const incident = getIncident(ctx.db, id);
+    return {
+      title: incident.name,
+      nav: 'incidents',
+      incident,
+      // Each update's mail: counts now, then live over socket.io while it goes out.
+      updates: incident.incident_updates.map((u) => ({ ...u, source: `update:${u.id}`, stats: sourceStats(ctx.db, `update:${u.id}`) })),
+      liveProgress: true,
+      resolvedAfter: incident.resolved_at ? formatDuration(incident.started_at, incident.resolved_at) : undefined,
+      ...incidentChoices,
+      // Maintenance moves through its own statuses; its components follow the window, not the form.
+      ...(incident.kind === 'maintenance'
+        ? { statuses: MAINTENANCE_STATUSES.map((value) => ({ value, label: INCIDENT_STATUS_LABELS[value] })), components: [] }
+        : { components: componentRows(ctx, values, incident.components) }),
+      isMaintenance: incident.kind === 'maintenance',
+      clock: clockOf(incident),
+    };
+  };
+  const clockOf = (incident: Incident) => {
+    const deadline = deadlineOf(incident);
+    if (!deadline) return undefined;
+    const now = ctx.clock.now();
+    const tz = ctx.config.timeZone;
+    return {
+      deadline,
+      overdue: Date.parse(deadline) < now.getTime(),
+      left: formatDuration(now.toISOString(), deadline),
+      awareInput: toZonedInput(incident.aware_at ?? now.toISOString(), tz),
+      nowInput: toZonedInput(now.toISOString(), tz),
+    };
+  };
+  router.use(dataProtectionRoutes(ctx, showData));
+
+  router.get('/admin/incidents/:id', (req, res) => {
+    const data = showData(req.params.id)({});
+    renderPage(ctx, res, 'admin/incident', { ...data, values: { status: data.incident.status, deliver_notifications: 'on' } });
+  });
+  router.post(
+    '/admin/incidents/:id/updates',
+    (req, res, next) => form('admin/incident', showData(String(req.params.id)))(req, res, next),
+    (req, res) => {
+      const id = String(req.params.id);
+      const input = incidentFormInput(ctx, formBody(req), { update: true });
+      if (getIncident(ctx.db, id).kind === 'maintenance') {
+        patchMaintenance(ctx, actorOf(res), id, { status: input.status, body: input.body, deliver_notifications: input.deliver_notifications });
+      } else {
+        patchIncident(ctx, actorOf(res), id, input);
+      }
+      res.redirect(303, `/admin/incidents/${id}`);
+    },
+  );
+
+  const editData = (id: string) => () => ({ title: 'Edit incident', nav: 'incidents', incident: getIncident(ctx.db, id), ...incidentChoices });
+  router.get('/admin/incidents/:id/edit', (req, res) => {
+    const data = editData(req.params.id)();
+    const { incident } = data;
+    renderPage(ctx, res, 'admin/incident-edit', {
+      ...data,
+      values: { name: incident.name, impact_override: incident.impact_override ?? '', started_at: toZonedInput(incident.started_at, ctx.config.timeZone) },
+    });
+  });
+  router.post(
+    '/admin/incidents/:id/edit',
+    (req, res, next) => form('admin/incident-edit', editData(String(req.params.id)))(req, res, next),
+    (req, res) => {
+      const id = String(req.params.id);
+      const originalStart = getIncident(ctx.db, id).started_at;
+      patchIncident(ctx, actorOf(res), id, incidentFormInput(ctx, formBody(req), { incident: true, originalStart }));
+      res.redirect(303, `/admin/incidents/${id}`);
+    },
+  );
+
+  const deleteData = (id: string) => () => {
+    const incident = getIncident(ctx.db, id);
+    return {
+      title: 'Delete incident',
+      nav: 'incidents',
+      what: `the incident “${incident.name}” and its ${incident.incident_updates.length} update(s)`,
+      note: 'It disappears from the status page, the history and the API. Component statuses stay as they are.',
+      action: `/admin/incidents/${incident.id}/delete`,
+      back: `/admin/incidents/${incident.id}`,
+      reauth: true,
+    };
+  };
+  router.get('/admin/incidents/:id/delete', (req, res) => {
+    renderPage(ctx, res, 'admin/confirm-delete', deleteData(req.params.id)());
+  });
+  router.post('/admin/incidents/:id/delete', (req, res, next) => form('admin/confirm-delete', deleteData(req.params.id))(req, res, next), async (req, res) => {
+    getIncident(ctx.db, req.params.id);
+    await confirmPassword(ctx, res, formBody(req));
+    deleteIncident(ctx, actorOf(res), req.params.id);
+    res.redirect(303, '/admin');
+  });
+
+  const updateOf = (incidentId: string, updateId: string) => {
+    const incident = getIncident(ctx.db, incidentId);
+    const update = incident.incident_updates.find((u) => u.id === updateId);
+    if (!update) throw new NotFound('No such update');
+    return { incident, update };
+  };
+  const updateEditData = (incidentId: string, updateId: string) => () => ({ title: 'Edit update', nav: 'incidents', ...updateOf(incidentId, updateId) });
+  router.get('/admin/incidents/:id/updates/:updateId/edit', (req, res) => {
+    const data = updateEditData(req.params.id, req.params.updateId)();
+    renderPage(ctx, res, 'admin/update-edit', { ...data, values: { body: data.update.body } });
+  });
+  router.post(
+    '/admin/incidents/:id/updates/:updateId/edit',
+    (req, res, next) => form('admin/update-edit', updateEditData(String(req.params.id), String(req.params.updateId)))(req, res, next),
+    (req, res) => {
+      const { id, updateId } = req.params as { id: string; updateId: string };
+      updateOf(id, updateId);
+      editUpdate(ctx, actorOf(res), id, updateId, { body: formBody(req).body ?? '' });
+      res.redirect(303, `/admin/incidents/${id}`);
+    },
+  );
+  router.get('/admin/incidents/:id/updates/:updateId/delete', (req, res) => {
+    const { incident, update } = updateOf(req.params.id, req.params.updateId);
+    renderPage(ctx, res, 'admin/confirm-delete', {
+      title: 'Delete update',
+      nav: 'incidents',
+      what: `this “${update.status}” update of “${incident.name}”`,
+      quote: update.body,
+      note: 'Component statuses it changed stay as they are.',
+      action: `/admin/incidents/${incident.id}/updates/${update.id}/delete`,
+      back: `/admin/incidents/${incident.id}`,
+    });
+  });
+  router.post(
+    '/admin/incidents/:id/updates/:updateId/delete',
+    (req, res, next) => form('admin/incident', showData(String(req.params.id)))(req, res, next),
+    (req, res) => {
+      const { id, updateId } = req.params as { id: string; updateId: string };
+      updateOf(id, updateId);
+      deleteUpdate(ctx, actorOf(res), id, updateId);
+      res.redirect(303, `/admin/incidents/${id}`);
+    },
+  );
+
+  return router;
+}

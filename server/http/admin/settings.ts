@@ -1,0 +1,55 @@
+import { Router } from 'express';
+import type { Context } from '../../context.js';
+import { GATE_MODES, getGate, setGate, type Gate } from '../../domain/subscribers/gate.js';
+import { Unauthorized } from '../../errors.js';
+import { userActor } from '../locals.js';
+import { field, formBody, renderPage } from '../respond.js';
+import { form } from '../middleware/form.js';
+import { confirmPassword } from './reauth.js';
+
+/** The page's identity and configuration (from the environment), and who may subscribe (admins only). */
+export function settingsRoutes(ctx: Context): Router {
+  const router = Router();
+  router.get('/admin/settings', (_req, res) => {
+    renderPage(ctx, res, 'admin/settings', {
+      ...settingsData(),
+      values: gateValues(getGate(ctx.db)),
+    });
+  });
+  router.post('/admin/settings/subscriptions', form('admin/settings', settingsData), async (req, res) => {
+    if (!res.locals.user) throw new Unauthorized();
+    const body = formBody(req);
+    await confirmPassword(ctx, res, body);
+    setGate(ctx, userActor(res.locals.user, req.ip), {
+      mode: field(body, 'mode'),
+      domains: field(body, 'domains') ?? '',
+      threshold: field(body, 'threshold') ?? '',
+      auto_mode: field(body, 'auto_mode'),
+    });
+    res.redirect(303, '/admin/settings');
+  });
+  return router;
+
+  function settingsData() {
+    const c = ctx.config;
+    return {
+      title: 'Settings',
+      nav: 'settings',
+      pageId: ctx.pageId,
+      gate: getGate(ctx.db),
+      modes: GATE_MODES,
+      settings: [
+        { name: 'PAGE_NAME', value: c.pageName },
+        { name: 'PUBLIC_URL', value: c.publicUrl },
+        { name: 'TIME_ZONE', value: c.timeZone },
+        { name: 'DATA_DIR', value: c.dataDir },
+        { name: 'MAIL_FROM', value: c.mail.from },
+        { name: 'SMTP_URL', value: c.mail.smtpUrl ? ctx.mail.transport.description : 'not set: mail is written to files' },
+      ],
+    };
+  }
+}
+
+function gateValues(gate: Gate) {
+  return { mode: gate.mode, domains: gate.domains.join('\n'), threshold: String(gate.threshold), auto_mode: gate.autoMode };
+}

@@ -1,0 +1,20 @@
+import { Router } from 'express';
+import type { Context } from '../../context.js';
+import { JOBS } from '../../jobs/registry.js';
+import { jobRuns } from '../../jobs/schedule.js';
+import { renderPage } from '../respond.js';
+
+/** The scheduled jobs (admins only): schedule, last run, result and error. */
+export function systemRoutes(ctx: Context): Router {
+  const router = Router();
+  router.get('/admin/system', (_req, res) => {
+    const runs = jobRuns(ctx);
+    renderPage(ctx, res, 'admin/system', {
+      title: 'System',
+      nav: 'system',
+      jobs: JOBS.map((job) => ({ id: job.id, schedule: job.schedule, description: job.description, run: runs.get(job.id) })),
+      mail: ctx.mail.state(),
+    });
+  });
+  return router;
+}

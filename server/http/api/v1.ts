@@ -1,0 +1,110 @@
+import { Router, type Request, type Response } from 'express';
+import { jsonParser } from '../middleware/body.js';
+import type { Context } from '../../context.js';
+import type { Actor } from '../../domain/access/actors.js';
+import { pageLayout } from '../../domain/page/order.js';
+import { createComponent, deleteComponent, getComponent, updateComponent } from '../../domain/page/components.js';
+import { createIncident, deleteIncident, patchIncident } from '../../domain/incidents/writes.js';
+import { getIncident, listRecent, type Incident } from '../../domain/incidents/queries.js';
+import { patchMaintenance, scheduleMaintenance } from '../../domain/incidents/maintenance.js';
+import { Invalid, Unauthorized } from '../../errors.js';
+import { componentsShape, incidentShape, maintenanceShape, pagePositions } from '../../snapshot/shapes.js';
+import { requireApiKey } from '../middleware/auth.js';
+
+/** The object under `key` in a Statuspage v1 body (`{"incident": {...}}`), or a 422 naming it. */
+function envelope(req: Request, key: string): Record<string, unknown> {
+  const body: unknown = req.body;
+  const inner = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>)[key] : undefined;
+  if (!inner || typeof inner !== 'object' || Array.isArray(inner)) {
+    throw new Invalid({ [key]: `Send a JSON object as {"${key}": {...}} with Content-Type: application/json` });
+  }
+  return inner as Record<string, unknown>;
+}
+
+function actor(res: Response): Actor {
+  if (!res.locals.apiActor) throw new Unauthorized();
+  return res.locals.apiActor;
+}
+
+/** Management API in Statuspage's v1 shapes, for automation. */
+export function v1Routes(ctx: Context): Router {
+  const page = Router({ mergeParams: true });
+  // The key is checked on the headers before the body is read: a client without one cannot make the
+  // server read and parse a megabyte of JSON.
+  page.use(requireApiKey(ctx), jsonParser(1024 * 1024));
+  // v1 incidents also carry impact_override, so automation can read back what it set; maintenance its window.
+  const shape = (i: Incident, positions = pagePositions(pageLayout(ctx.db))) => ({
+    ...(i.kind === 'maintenance'
+      ? maintenanceShape(i, ctx.pageId, ctx.config.publicUrl, positions)
+      : incidentShape(i, ctx.pageId, ctx.config.publicUrl, positions)),
+    impact_override: i.impact_override,
+  });
+  const incident = (id: string) => shape(getIncident(ctx.db, id));
+
+  page.get('/incidents', (req, res) => {
+    const limit = Math.min(Math.max(Number.parseInt(String(req.query.limit ?? '100'), 10) || 100, 1), 100);
+    const positions = pagePositions(pageLayout(ctx.db));
+    res.json(listRecent(ctx.db, limit, ['incident', 'maintenance']).map((i) => shape(i, positions)));
+  });
+  page.post('/incidents', (req, res) => {
+    const body = envelope(req, 'incident');
+    // As on Statuspage, an incident with a window is scheduled maintenance.
+    const created =
+      (body.scheduled_for ?? null) !== null || (body.scheduled_until ?? null) !== null
+        ? scheduleMaintenance(ctx, actor(res), body, 'incident.')
+        : createIncident(ctx, actor(res), body, 'incident.');
+    res.status(201).json(incident(created.id));
+  });
+  page.get('/incidents/:incident_id', (req, res) => {
+    res.json(incident(req.params.incident_id ?? ''));
+  });
+  const patch = (req: Request, res: Response) => {
+    const id = String(req.params.incident_id);
+    const existing = getIncident(ctx.db, id);
+    if (existing.kind === 'maintenance') patchMaintenance(ctx, actor(res), id, envelope(req, 'incident'), 'incident.');
+    else patchIncident(ctx, actor(res), id, envelope(req, 'incident'), 'incident.');
+    res.json(incident(id));
+  };
+  page.patch('/incidents/:incident_id', patch);
+  page.put('/incidents/:incident_id', patch);
+  page.delete('/incidents/:incident_id', (req, res) => {
+    const id = String(req.params.incident_id);
+    const shape = incident(id);
+    deleteIncident(ctx, actor(res), id);
+    res.json(shape);
+  });
+
+  const component = (id: string) => {
+    getComponent(ctx.db, id);
+    return componentsShape(pageLayout(ctx.db), ctx.pageId).find((c) => c.id === id);
+  };
+  // Groups are listed too, with group: true, as Statuspage's v1 does.
+  page.get('/components', (_req, res) => {
+    res.json(componentsShape(pageLayout(ctx.db), ctx.pageId));
+  });
+  page.post('/components', (req, res) => {
+    const created = createComponent(ctx, actor(res), envelope(req, 'component'), 'component.');
+    res.status(201).json(component(created.id));
+  });
+  page.get('/components/:component_id', (req, res) => {
+    res.json(component(String(req.params.component_id)));
+  });
+  const patchComponent = (req: Request, res: Response) => {
+    const id = String(req.params.component_id);
+    getComponent(ctx.db, id);
+    updateComponent(ctx, actor(res), id, envelope(req, 'component'), 'component.');
+    res.json(component(id));
+  };
+  page.patch('/components/:component_id', patchComponent);
+  page.put('/components/:component_id', patchComponent);
+  page.delete('/components/:component_id', (req, res) => {
+    const id = String(req.params.component_id);
+    getComponent(ctx.db, id);
+    deleteComponent(ctx, actor(res), id);
+    res.status(204).end();
+  });
+
+  const router = Router();
+  router.use('/pages/:page_id', page);
+  return router;
+}

@@ -1,0 +1,111 @@
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
+import type { Context } from '../../context.js';
+import { HttpError, Invalid, NotFound } from '../../errors.js';
+import { audit } from '../../domain/access/audit.js';
+import { userActor } from '../locals.js';
+import { formBody, renderPage } from '../respond.js';
+import { loggablePath } from './request-log.js';
+import { tooLarge } from './body.js';
+import { networkOf } from '../../lib/client-address.js';
+
+function wantsJson(req: Request): boolean {
+  return req.path.startsWith('/api/') || (!req.accepts('html') && Boolean(req.accepts('json')));
+}
+
+/**
+ * Errors raised by Express and body-parser before our code runs (bad JSON, too large, bad charset,
+ * undecodable path or body) carry a 4xx status: they become 4xx like any other bad input.
+ */
+function fromFramework(err: unknown): HttpError | undefined {
+  if (!err || typeof err !== 'object') return undefined;
+  const type = 'type' in err ? err.type : undefined;
+  const raw = 'status' in err ? err.status : 'statusCode' in err ? err.statusCode : undefined;
+  const status = typeof raw === 'number' ? raw : undefined;
+  switch (type) {
+    case 'entity.too.large':
+      return tooLarge('limit' in err && typeof err.limit === 'number' ? err.limit : 1024 * 1024);
+    case 'entity.parse.failed':
+      return new HttpError(400, 'invalid_json', 'The request body is not valid JSON');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new HttpError(415, 'unsupported_encoding', 'The request body has an unsupported encoding or charset');
+  }
+  if (status !== undefined && status >= 400 && status < 500) {
+    return new HttpError(status, 'bad_request', 'The request could not be read (bad encoding in its address or body)');
+  }
+  return undefined;
+}
+
+export const notFound: RequestHandler = (_req, _res, next) => next(new NotFound('Page not found'));
+
+/** The one place errors become responses: a form again with its messages, an error page, or JSON. */
+export function errorHandler(ctx: Context): ErrorRequestHandler {
+  return (err: unknown, req, res, next) => {
+    if (res.headersSent) return next(err);
+    const http = err instanceof HttpError ? err : fromFramework(err);
+    if (!http) {
+      (res.locals.log ?? ctx.log).error({ err, method: req.method, path: loggablePath(req) }, 'request failed');
+    }
+    const status = http?.status ?? 500;
+    // Every access refusal on the admin side and the management API goes to the audit log: one row each
+    // for signed-in operators and API keys, tallied per network and minute for anonymous clients.
+    if ((status === 401 || status === 403) && /^\/(admin|setup|api\/v1)(\/|$)/.test(req.path)) {
+      try {
+        const actor = res.locals.user ? userActor(res.locals.user) : res.locals.apiActor;
+        if (actor) {
+          audit(ctx.db, actor, 'auth.refused', loggablePath(req), { status, code: http?.code ?? '', method: req.method }, ctx.clock.now(), req.ip ?? '');
+        } else {
+          ctx.refusals.count('auth.refused', networkOf(req.ip), { paths: `${req.method} ${loggablePath(req)}`, statuses: status });
+        }
+      } catch (auditErr) {
+        (res.locals.log ?? ctx.log).error({ err: auditErr }, 'could not write the audit log');
+      }
+    }
+    // Refused before its body was read (no key, no session, too large): close rather than wait for the
+    // rest of it on a kept-alive connection.
+    if (!req.complete) res.set('Connection', 'close');
+    if (http?.retryAfterSeconds) res.set('Retry-After', String(http.retryAfterSeconds));
+    const code = http?.code ?? 'internal_error';
+    const message = http?.message ?? 'Something went wrong on our side. The error was logged.';
+    if (wantsJson(req)) {
+      const omitted = http?.fieldsOmitted ? { fields_omitted: http.fieldsOmitted } : {};
+      res.status(status).json({ error: { code, message, fields: http?.fields ?? {}, ...omitted } });
+      return;
+    }
+    const form = res.locals.form;
+    // An error about the form's fields (bad input, too many attempts, busy): the form again, with what
+    // was typed and the messages.
+    if (http && Object.keys(http.fields).length > 0 && form) {
+      const values = formBody(req);
+      let data: Record<string, unknown> | undefined;
+      try {
+        data = form.data(values);
+      } catch (dataErr) {
+        // The form's page cannot be built (its incident was deleted meanwhile...): answer with that error instead.
+        res.locals.form = undefined;
+        return errorHandler(ctx)(dataErr, req, res, next);
+      }
+      renderPage(
+        ctx,
+        res,
+        form.view,
+        { ...data, values, errors: http.fields, formError: http.fields.form ?? (http instanceof Invalid ? 'Please correct the fields marked below.' : http.message) },
+        { status: http.status, layout: form.layout ?? 'admin' },
+      );
+      return;
+    }
+    try {
+      renderPage(
+        ctx,
+        res,
+        'public/error',
+        { title: status === 404 ? 'Not found' : status === 410 ? 'No longer valid' : 'Error', status, message, nextStep: http?.nextStep },
+        { layout: req.path.startsWith('/admin') && res.locals.user ? 'admin' : 'public', status },
+      );
+    } catch (renderErr) {
+      // Never Express's default handler, which would print a stack trace.
+      ctx.log.error({ err: renderErr }, 'error page failed to render');
+      res.status(status).type('text').send(message);
+    }
+  };
+}

@@ -1,0 +1,183 @@
+import { Router } from 'express';
+import { formParser } from '../middleware/body.js';
+import type { Context } from '../../context.js';
+import { orderedComponents, pageLayout } from '../../domain/page/order.js';
+import { admits, closeGateAutomatically, getGate } from '../../domain/subscribers/gate.js';
+import { confirmationOf, confirmSubscription, linkOf, subscribe, subscriberComponents, unsubscribe, updateChoice } from '../../domain/subscribers/subscribers.js';
+import { HttpError } from '../../errors.js';
+import { form } from '../middleware/form.js';
+import { SlidingWindow } from '../../lib/rate-limit.js';
+import { networkOf } from '../../lib/client-address.js';
+import { field, formBody, renderPage } from '../respond.js';
+
+const PER_IP_LIMIT = 10;
+const PER_IP_WINDOW_MS = 10 * 60_000;
+/** Wrong subscriber-link tokens from one network in 10 minutes before its token requests get a 429. */
+const WRONG_TOKEN_LIMIT = 30;
+/** Changes through one subscriber's manage link in 10 minutes. */
+const MANAGE_LIMIT = 20;
+/** Sign-up mail paced this far ahead closes the gate (the admin's chosen mode). */
+const STOP_AFTER_MS = 10 * 60_000;
+
+/** Checkbox lists arrive as one string or several. */
+function list(value: string | string[] | undefined): string[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
+function choiceFrom(body: Record<string, string | string[]>) {
+  return { all: field(body, 'scope') !== 'some', components: list(body.components) };
+}
+
+/** A link that is not ours (or no longer can be told from a guess), or one revoked by an unsubscribe since. */
+function linkGone(status: 404 | 410 = 404): HttpError {
+  const err =
+    status === 410
+      ? new HttpError(410, 'link_no_longer_valid', 'This link is no longer valid: the address was unsubscribed after it was sent, which ends every link sent before.')
+      : new HttpError(404, 'link_not_valid', 'This link is not valid any more. It may have expired, or the address was unsubscribed since.');
+  err.nextStep = { href: '/subscribe', label: 'Subscribe again' };
+  return err;
+}
+
+/** Subscribing by email (double opt-in), confirming, managing and one-click unsubscribing (RFC 8058). */
+export function subscriptionRoutes(ctx: Context): Router {
+  const router = Router();
+  // Subscriber links carry unguessable tokens; a network that keeps presenting wrong ones is guessing.
+  // Only wrong tokens count: one-click unsubscribes from a mail provider's few addresses must all work.
+  const wrongTokens = new SlidingWindow(PER_IP_WINDOW_MS);
+  router.use(['/subscriptions/confirm/:token', '/subscriptions/manage/:token', '/unsubscribe/:token'], (req, res, next) => {
+    const network = networkOf(req.ip);
+    if (wrongTokens.count(network, ctx.clock.now().getTime()) >= WRONG_TOKEN_LIMIT) {
+      throw new HttpError(429, 'too_many_requests', 'Too many invalid links from your network. Please try again in a few minutes.');
+    }
+    res.on('finish', () => {
+      if (res.statusCode === 404) wrongTokens.hit(network, ctx.clock.now().getTime());
+    });
+    next();
+  });
+  const perIp = new SlidingWindow(PER_IP_WINDOW_MS);
+  const manageChanges = new SlidingWindow(PER_IP_WINDOW_MS);
+  // Public sign-ups that queued mail, in the last minute (the gate's threshold counts these).
+  const mailed = new SlidingWindow(60_000);
+  const parse = formParser(64 * 1024, 1000);
+  const components = () => orderedComponents(pageLayout(ctx.db));
+  const formData = () => ({ title: 'Subscribe to updates', components: components(), gate: getGate(ctx.db) });
+
+  router.get('/subscribe', (_req, res) => {
+    renderPage(ctx, res, 'public/subscribe', { ...formData(), values: { scope: 'all' } }, { layout: 'public' });
+  });
+
+  router.post('/subscribe', parse, form('public/subscribe', formData, 'public'), (req, res) => {
+    const now = ctx.clock.now().getTime();
+    if (perIp.hit(networkOf(req.ip), now) > PER_IP_LIMIT) {
+      throw new HttpError(429, 'too_many_requests', 'Too many sign-ups from your network. Please try again in a few minutes.');
+    }
+    const body = formBody(req);
+    const email = field(body, 'email') ?? '';
+    const gate = getGate(ctx.db);
+    const verdict = admits(gate, email);
+    if (verdict !== 'ok') {
+      renderPage(ctx, res, 'public/subscribe', { ...formData(), values: body, refused: verdict }, { layout: 'public' });
+      return;
+    }
+    // Past the threshold of sign-ups a minute, sign-up mail is paced at the threshold's rate (a queue in
+    // the outbox) rather than stopped; only once that queue is 10 minutes long does the gate close.
+    // Only sign-ups that queue mail count: repeating a known address costs nothing and proves nothing.
+    const rate = mailed.count('all', now);
+    const slowed = gate.threshold > 0 && rate >= gate.threshold;
+    const result = subscribe(ctx, { email, ...choiceFrom(body) }, slowed ? { spacingMs: 60_000 / gate.threshold } : {});
+    if (result.queued) mailed.hit('all', now);
+    if (slowed && result.dueAt - now > STOP_AFTER_MS) {
+      closeGateAutomatically(ctx, { signupsLastMinute: rate + 1, queuedMinutes: Math.round((result.dueAt - now) / 60_000) });
+      ctx.log.warn({ rate, threshold: gate.threshold }, 'sign-up mail queued for more than 10 minutes; new subscriptions closed automatically');
+    }
+    // The same answer whether the address is new, pending or already subscribed.
+    renderPage(ctx, res, 'public/subscribe-sent', { title: 'Check your inbox', slowed }, { layout: 'public' });
+  });
+
+  // Mail scanners follow links: a GET only shows the button, the POST confirms. A second click on a used
+  // link says so (200) rather than "not found".
+  const alreadyConfirmed = (email: string) => ({
+    title: 'Already confirmed',
+    heading: 'Already confirmed',
+    message: `${email} is subscribed already. Every email from ${ctx.config.pageName} has a link to change or cancel this.`,
+  });
+  router.get('/subscriptions/confirm/:token', (req, res) => {
+    const found = confirmationOf(ctx, req.params.token);
+    if (!found) throw linkGone();
+    if (found.state === 'confirmed') {
+      renderPage(ctx, res, 'public/subscription-message', alreadyConfirmed(found.sub.email), { layout: 'public' });
+      return;
+    }
+    renderPage(ctx, res, 'public/confirm', { title: 'Confirm your subscription', email: found.sub.email, token: req.params.token }, { layout: 'public' });
+  });
+  router.post('/subscriptions/confirm/:token', (req, res) => {
+    const done = confirmSubscription(ctx, req.params.token);
+    if (!done) throw linkGone();
+    const page =
+      done.state === 'already'
+        ? alreadyConfirmed(done.sub.email)
+        : {
+            title: 'Subscription confirmed',
+            heading: 'You are subscribed',
+            message: `${done.sub.email} will receive incident updates and official notices from ${ctx.config.pageName}. Every email has a link to change or cancel this.`,
+          };
+    renderPage(ctx, res, 'public/subscription-message', page, { layout: 'public' });
+  });
+
+  /** The subscriber of a current manage/unsubscribe link; a revoked one answers 410, an unknown one 404. */
+  const linked = (token: string) => {
+    const link = linkOf(ctx, token);
+    if (!link) throw linkGone();
+    if (link.state === 'stale') throw linkGone(410);
+    return link.sub;
+  };
+
+  // The token is read when the route runs: the error handler that may call this later sees no params.
+  const manageData = (token: string) => () => ({ title: 'Your subscription', subscriber: linked(token), token, components: components() });
+  router.get('/subscriptions/manage/:token', (req, res) => {
+    const data = manageData(req.params.token)();
+    const chosen = subscriberComponents(ctx.db, data.subscriber.id);
+    renderPage(ctx, res, 'public/manage', {
+      ...data,
+      values: { scope: data.subscriber.all_components ? 'all' : 'some', components: chosen },
+    }, { layout: 'public' });
+  });
+  router.post(
+    '/subscriptions/manage/:token',
+    parse,
+    (req, res, next) => form('public/manage', manageData(String(req.params.token)), 'public')(req, res, next),
+    (req, res) => {
+      const data = manageData(String(req.params.token))();
+      // A valid link too: a person changes their choice a few times, a script hammering it does not.
+      if (manageChanges.hit(data.subscriber.id, ctx.clock.now().getTime()) > MANAGE_LIMIT) {
+        throw new HttpError(429, 'too_many_requests', 'Too many changes in a short time. Please try again in a few minutes.');
+      }
+      updateChoice(ctx, data.subscriber, choiceFrom(formBody(req)));
+      const body = formBody(req);
+      renderPage(ctx, res, 'public/manage', { ...data, values: { scope: field(body, 'scope'), components: list(body.components) }, saved: true }, { layout: 'public' });
+    },
+  );
+
+  // RFC 8058: a GET only shows a button (mail scanners follow links); a POST, with or without a body,
+  // cookie or CSRF token, unsubscribes at once and answers 200, never a redirect.
+  router.get('/unsubscribe/:token', (req, res) => {
+    const sub = linked(req.params.token);
+    renderPage(ctx, res, 'public/unsubscribe', { title: 'Unsubscribe', subscriber: sub, token: req.params.token }, { layout: 'public' });
+  });
+  router.post('/unsubscribe/:token', (req, res) => {
+    // A repeated one-click unsubscribe (a mail provider retrying, a second click) of an address that is
+    // unsubscribed already is answered as the first was; an old link never unsubscribes a new subscription.
+    const link = linkOf(ctx, req.params.token);
+    if (!link) throw linkGone();
+    if (link.state === 'stale' && link.sub.state !== 'unsubscribed') throw linkGone(410);
+    const sub = link.sub;
+    if (link.state === 'current') unsubscribe(ctx, sub);
+    renderPage(ctx, res, 'public/subscription-message', {
+      title: 'Unsubscribed',
+      heading: 'You are unsubscribed',
+      message: `${sub.email} will not receive any more email from ${ctx.config.pageName}.`,
+    }, { layout: 'public' });
+  });
+
+  return router;
+}

@@ -1,0 +1,58 @@
+import type { Request, Response } from 'express';
+import type { Context } from '../context.js';
+import { pacedSignupMail } from '../domain/subscribers/outbox.js';
+import { getGate } from '../domain/subscribers/gate.js';
+import { zoneLabel } from '../render/format.js';
+import type { Layout } from '../render/engine.js';
+import { writeBody, type Body } from '../snapshot/body.js';
+
+/** Renders a page with what every page needs (page name, user, CSRF token). */
+export function renderPage(
+  ctx: Context,
+  res: Response,
+  view: string,
+  data: Record<string, unknown> = {},
+  opts: { layout?: Layout; status?: number } = {},
+): void {
+  const layout = opts.layout ?? 'admin';
+  // Every admin page says so while the subscription gate is closed by the automatic switch.
+  const signedInAdmin = layout === 'admin' && res.locals.user;
+  const gateAlert = signedInAdmin ? getGate(ctx.db).autoSwitchedAt : undefined;
+  // And while sign-up mail is being paced (the gate's slowdown, before it closes).
+  const paced = signedInAdmin && !gateAlert ? pacedSignupMail(ctx.db, ctx.clock.now()) : undefined;
+  const signupPace = paced ? { waiting: paced.waiting, lastDue: new Date(paced.lastDue).toISOString() } : undefined;
+  const html = ctx.views.render(
+    view,
+    { pageName: ctx.config.pageName, timeZone: ctx.config.timeZone, zoneLabel: zoneLabel(ctx.config.timeZone, ctx.clock.now()), user: res.locals.user, csrfToken: res.locals.csrfToken, gateAlert, signupPace, ...data },
+    layout,
+  );
+  res.status(opts.status ?? 200).type('html').send(html);
+}
+
+/** Sends a prebuilt body (compressed as the client accepts), answering 304 when the client already has it. */
+export function sendBody(req: Request, res: Response, body: Body): void {
+  writeBody(req, res, body);
+}
+
+/** A form body as flat strings (urlencoded, non-extended); repeated fields become lists. */
+export function formBody(req: Request): Record<string, string | string[]> {
+  const body: unknown = req.body;
+  if (!body || typeof body !== 'object') return {};
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(body)) {
+    if (typeof v === 'string') out[k] = v;
+    else if (Array.isArray(v)) out[k] = v.filter((x): x is string => typeof x === 'string');
+  }
+  return out;
+}
+
+/** One string field of a form (the last, if the field was repeated). */
+export function field(body: Record<string, string | string[]>, name: string): string | undefined {
+  const v = body[name];
+  return Array.isArray(v) ? v[v.length - 1] : v;
+}
+
+/** A local redirect target: only paths on this site. */
+export function safeNext(next: unknown, fallback = '/admin'): string {
+  return typeof next === 'string' && /^\/(?!\/|\\)/.test(next) ? next : fallback;
+}

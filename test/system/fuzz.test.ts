@@ -1,0 +1,249 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, afterEach, before, describe, it } from 'node:test';
+import fc from 'fast-check';
+import { simpleParser } from 'mailparser';
+import request from 'supertest';
+import { listApiKeys } from '../../server/domain/access/api-keys.js';
+import { publishCommunication } from '../../server/domain/subscribers/communications.js';
+import { createGroup } from '../../server/domain/page/groups.js';
+import { createComponent } from '../../server/domain/page/components.js';
+import { createIncident } from '../../server/domain/incidents/writes.js';
+import { scheduleMaintenance } from '../../server/domain/incidents/maintenance.js';
+import { importCsv } from '../../server/domain/subscribers/import-export.js';
+import { manageToken } from '../../server/domain/subscribers/tokens.js';
+import { projectRoot } from '../../server/lib/paths.js';
+import { adminRoutes } from '../../server/http/admin/index.js';
+import { declaredRoutes } from '../helpers/routes.js';
+import { addApiKey, addUser, csrfOf, settleMail, signIn, startPharos, type Agent, type TestPharos } from '../helpers/pharos.js';
+
+const system = { type: 'system' } as const;
+const RUNS = Number(process.env.FUZZ_RUNS ?? 100);
+/** Markup that must never come out as markup: if `<b data-fuzz` shows up anywhere, input was injected. */
+const CANARY = /<b data-fuzz|<img data-fuzz/i;
+
+/** Hostile text: any Unicode, NUL and lone surrogates, very long strings, markup, template and SQL payloads. */
+const hostile = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 80 }),
+  fc.string({ unit: 'grapheme', maxLength: 40 }),
+  fc.constantFrom(
+    '<b data-fuzz>bold</b>',
+    '"><b data-fuzz>',
+    "'><img data-fuzz src=x>",
+    '{{constructor.constructor}}',
+    '{{> status/banner}}',
+    "'; DROP TABLE incidents; --",
+    '\u0000\u0000',
+    '\uD800',
+    '\u202Eevil',
+    '𝔘𝔫𝔦𝔠𝔬𝔡𝔢 😀 ﷽',
+    '[x](javascript:alert(1))',
+    'a'.repeat(70_000),
+    '',
+    ' ',
+  ),
+);
+/** A form field: one value, or several (as repeated fields arrive). */
+const formValue = fc.oneof({ weight: 4, arbitrary: hostile }, { weight: 1, arbitrary: fc.array(hostile, { maxLength: 3 }) });
+/** Any JSON, deep objects included. */
+const json = fc.oneof(fc.jsonValue({ maxDepth: 6 }), fc.dictionary(hostile, fc.jsonValue({ maxDepth: 3 }), { maxKeys: 5 }));
+
+const TABLES = ['components', 'component_groups', 'incidents', 'incident_updates', 'incident_components', 'incident_update_components', 'subscribers', 'subscriber_components', 'communications', 'events', 'users', 'settings'];
+// Deliveries by what was queued, not their sending state: the mail worker changes that meanwhile.
+const fingerprint = (p: TestPharos) =>
+  JSON.stringify([...TABLES.map((t) => p.ctx.db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all()), p.ctx.db.prepare('SELECT id, source, recipient FROM deliveries ORDER BY id').all()]);
+
+/**
+ * Property-based fuzzing (fast-check) of the forms and the management API with random and hostile input:
+ * never a 500; a rejected request changes nothing; nothing typed comes out as markup on the pages, in the
+ * live payload or in the emails.
+ */
+describe('fuzzing every form and API endpoint', () => {
+  let p: TestPharos;
+  let admin: Agent;
+  let key: string;
+  let componentId: string;
+  let incidentId: string;
+  let manage: string;
+  let csrf: string;
+
+  before(async () => {
+    p = await startPharos();
+    await addUser(p, 'admin@example.com', 'admin');
+    admin = await signIn(p, 'admin@example.com');
+    csrf = csrfOf((await admin.get('/admin').expect(200)).text);
+    key = addApiKey(p);
+    componentId = createComponent(p.ctx, system, { name: 'API' }).id;
+    incidentId = createIncident(p.ctx, system, { name: 'Attack', components: { [componentId]: 'major_outage' } }).id;
+    importCsv(p.ctx, system, 'email\nreader@example.com', true);
+    const sub = p.ctx.db.prepare("SELECT id, token_version FROM subscribers WHERE email = 'reader@example.com'").get() as { id: string; token_version: number };
+    manage = manageToken(p.ctx.secret, sub);
+  });
+  after(() => p.close());
+
+  /** Sends one request, then checks the invariants. */
+  async function check(what: string, send: () => Promise<request.Response>): Promise<void> {
+    const before = fingerprint(p);
+    const res = await send();
+    // fast-check reports the failing input; the message says which invariant broke and how.
+    const fail = (message: string) => {
+      failures.push(message);
+      assert.fail(message);
+    };
+    if (res.status >= 500) fail(`${what}: ${res.status} ${res.text.slice(0, 300)}`);
+    if (res.status >= 400 && fingerprint(p) !== before) fail(`${what}: rejected with ${res.status} ${res.text.slice(0, 200)} but the database changed`);
+    // An HTML answer (a form again, an error page) shows what was typed as text; JSON carries it as typed.
+    if (/html/.test(String(res.headers['content-type'])) && CANARY.test(res.text)) fail(`${what}: markup injected into the response`);
+  }
+  const failures: string[] = [];
+  afterEach(() => {
+    if (failures.length) console.error(`fuzzing failures:\n${[...new Set(failures)].slice(0, 5).join('\n')}`);
+    failures.length = 0;
+  });
+
+  const api = (method: 'post' | 'patch', path: string, body: unknown) => () =>
+    request(p.app)[method](`/api/v1/pages/${p.ctx.pageId}${path}`).set('Authorization', `OAuth ${key}`).set('Content-Type', 'application/json').send(JSON.stringify(body));
+
+  it('the management API: any JSON in and around the envelopes', async () => {
+    await fc.assert(
+      fc.asyncProperty(json, json, fc.dictionary(fc.constantFrom('name', 'status', 'body', 'impact_override', 'components', 'deliver_notifications', 'scheduled_for', 'description', 'group_id'), fc.oneof(hostile, json), { maxKeys: 6 }), async (a, b, fields) => {
+        await check('POST incidents', api('post', '/incidents', { incident: fields }));
+        await check('POST incidents (any body)', api('post', '/incidents', a));
+        await check('PATCH incident', api('patch', `/incidents/${incidentId}`, { incident: fields }));
+        await check('POST components', api('post', '/components', { component: fields }));
+        await check('PATCH component', api('patch', `/components/${componentId}`, { component: b }));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('the admin forms: any fields, any values', async () => {
+    const fields = (names: string[]) => fc.dictionary(fc.oneof(fc.constantFrom(...names), hostile), formValue, { maxKeys: 8 });
+    await fc.assert(
+      fc.asyncProperty(
+        fields(['name', 'status', 'impact_override', 'started_at', 'body', 'deliver_notifications', `components.${componentId}`]),
+        fields(['status', 'body', 'deliver_notifications', `components.${componentId}`]),
+        fields(['name', 'description', 'group_id', 'status', 'showcase', 'only_show_if_degraded']),
+        fields(['name', 'body', 'scheduled_for', 'scheduled_until', 'scheduled_remind_prior', 'component_ids', 'auto_in_progress', 'notify_now']),
+        async (incident, update, component, maintenance) => {
+          const post = (path: string, body: Record<string, unknown>) => () => admin.post(path).type('form').send({ ...body, _csrf: csrf });
+          await check('new incident form', post('/admin/incidents', incident));
+          await check('update form', post(`/admin/incidents/${incidentId}/updates`, update));
+          await check('component form', post('/admin/components', component));
+          await check('maintenance form', post('/admin/maintenance', maintenance));
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('every form the admin routers declare (any field of any form, any value), and the login and setup forms', async () => {
+    // The field names of every form in the views, plus anything.
+    const names = new Set<string>();
+    for (const dir of ['admin', 'partials/admin', 'public']) {
+      for (const f of readdirSync(join(projectRoot(), 'views', dir)).filter((n) => n.endsWith('.hbs'))) {
+        for (const m of readFileSync(join(projectRoot(), 'views', dir, f), 'utf8').matchAll(/name="([a-z_.]+)"/g)) if (m[1] && m[1] !== '_csrf') names.add(m[1]);
+      }
+    }
+    const groupId = createGroup(p.ctx, system, { name: 'Region' }).id;
+    await addUser(p, 'victim@example.com', 'operator');
+    const ids: Record<string, string> = {
+      incidents: incidentId,
+      'data-protection': incidentId,
+      maintenance: scheduleMaintenance(p.ctx, system, { name: 'Window', scheduled_for: '2026-12-24T02:00:00Z', scheduled_until: '2026-12-24T03:00:00Z' }).id,
+      components: componentId,
+      groups: groupId,
+      users: p.ctx.db.prepare("SELECT id FROM users WHERE email = 'victim@example.com'").pluck().get() as string,
+      'api-keys': listApiKeys(p.ctx.db)[0]?.id ?? '',
+      communications: publishCommunication(p.ctx, system, { category: 'general', title: 'Notice', body: 'Text.' }).id,
+      subscribers: p.ctx.db.prepare('SELECT id FROM subscribers LIMIT 1').pluck().get() as string,
+    };
+    const updateId = p.ctx.db.prepare('SELECT id FROM incident_updates WHERE incident_id = ? LIMIT 1').pluck().get(incidentId) as string;
+    const routes = declaredRoutes(adminRoutes(p.ctx))
+      .filter((r) => r.startsWith('POST '))
+      .map((r) => r.slice(5))
+      // Signing out would end the fuzzing session; the import is multipart (fuzzed with the bodies below).
+      .filter((r) => r !== '/admin/logout' && r !== '/admin/subscribers/import')
+      .map((r) => r.replace(':id', ids[r.split('/')[2] ?? ''] ?? 'unknown').replace(':updateId', updateId));
+    assert.ok(routes.length > 25, `${routes.length} admin forms`);
+    const fields = fc.dictionary(fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...names) }, { weight: 1, arbitrary: hostile }), formValue, { maxKeys: 8 });
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...routes), fields, async (path, body) => {
+        await check(`POST ${path}`, () => admin.post(path).type('form').send({ ...body, _csrf: csrf }));
+      }),
+      { numRuns: RUNS * 3 },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('/admin/login', '/setup'), fields, async (path, body) => {
+        await check(`POST ${path}`, async () => {
+          const agent = request.agent(p.app);
+          const token = csrfOf((await agent.get('/admin/login').expect(200)).text);
+          return agent.post(path).type('form').send({ ...body, _csrf: token });
+        });
+      }),
+      { numRuns: RUNS },
+    );
+    // Still signed in: nothing above ended the session that posted it all.
+    await admin.get('/admin').expect(200);
+  });
+
+  it('the public forms: subscribe and manage; subscriber links with any token', async () => {
+    const fields = fc.dictionary(fc.oneof(fc.constantFrom('email', 'scope', 'components'), hostile), formValue, { maxKeys: 5 });
+    // Near-valid tokens (the subscriber's id with a wrong MAC) and anything at all.
+    const token = fc.oneof(hostile, fc.string({ minLength: 43, maxLength: 43 }).map((mac) => `${manage.split('.')[0] ?? ''}.${mac}`));
+    await fc.assert(
+      fc.asyncProperty(fields, fields, token, async (subscribe, choice, t) => {
+        await check('subscribe form', () => request(p.app).post('/subscribe').type('form').send(subscribe));
+        await check('manage form', () => request(p.app).post(`/subscriptions/manage/${manage}`).type('form').send(choice));
+        const segment = encodeURIComponent(Buffer.from(t, 'utf8').toString('utf8'));
+        await check('confirmation button', () => request(p.app).post(`/subscriptions/confirm/${segment}`).type('form').send(choice));
+        await check('one-click unsubscribe', () => request(p.app).post(`/unsubscribe/${segment}`).type('form').send(choice));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('bodies that are not what they claim: invalid UTF-8, wrong types, deep nesting', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 200 }), fc.constantFrom('application/json', 'application/x-www-form-urlencoded', 'text/plain', 'multipart/form-data'), async (bytes, type) => {
+        const raw = Buffer.concat([Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from(bytes)]);
+        await check(`API with ${type}`, () => request(p.app).post(`/api/v1/pages/${p.ctx.pageId}/incidents`).set('Authorization', `OAuth ${key}`).set('Content-Type', type).send(raw));
+        await check(`admin form with ${type}`, () => admin.post('/admin/components').set('Content-Type', type).send(raw));
+        await check(`subscribe with ${type}`, () => request(p.app).post('/subscribe').set('Content-Type', type).send(raw));
+      }),
+      { numRuns: RUNS },
+    );
+    const deep = '['.repeat(5000) + ']'.repeat(5000);
+    await check('deep JSON', () => request(p.app).post(`/api/v1/pages/${p.ctx.pageId}/incidents`).set('Authorization', `OAuth ${key}`).set('Content-Type', 'application/json').send(deep));
+  });
+
+  it('leaves no injected markup on the pages, in the live payload or in the emails', async () => {
+    // Whatever the fuzzing left (it may have revoked the key and deleted the component), one update with
+    // markup everywhere, mailed to every confirmed subscriber.
+    key = addApiKey(p, 'after the fuzzing');
+    const fresh = createComponent(p.ctx, system, { name: 'Fresh' }).id;
+    importCsv(p.ctx, system, 'email\nlast-reader@example.com', true);
+    const posted = await api('post', '/incidents', {
+      incident: { name: '<b data-fuzz>name</b>', status: 'investigating', body: '"><b data-fuzz>body', components: { [fresh]: 'partial_outage' }, deliver_notifications: true },
+    })();
+    assert.equal(posted.status, 201, posted.text);
+    // (The JSON APIs carry the text as typed, as Statuspage's do: JSON is not markup.)
+    const summary = await request(p.app).get('/api/v2/summary.json').expect(200);
+    assert.ok(Array.isArray(summary.body.incidents), 'summary.json still parses');
+    for (const path of ['/', '/history', `/incidents/${incidentId}`, '/admin', '/admin/components']) {
+      const res = await (path.startsWith('/admin') ? admin.get(path) : request(p.app).get(path));
+      assert.ok(res.status < 500, path);
+      assert.doesNotMatch(res.text, CANARY, path);
+    }
+    for (const [region, html] of Object.entries(p.ctx.snapshot.current().live.html)) assert.doesNotMatch(html, CANARY, `live ${region}`);
+    await settleMail(p);
+    const dir = join(p.dataDir, 'mail');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.eml'));
+    assert.ok(files.length > 0, 'updates were mailed');
+    for (const f of files) {
+      const mail = await simpleParser(readFileSync(join(dir, f)));
+      assert.doesNotMatch(typeof mail.html === 'string' ? mail.html : '', CANARY, `email ${f}`);
+    }
+  });
+});

@@ -1,0 +1,453 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import request from 'supertest';
+import { createComponent } from '../../../../server/domain/page/components.js';
+import { createIncident, patchIncident } from '../../../../server/domain/incidents/writes.js';
+import type { Incident } from '../../../../server/domain/incidents/queries.js';
+import { runMaintenanceTransitions, scheduleMaintenance } from '../../../../server/domain/incidents/maintenance.js';
+import type { ComponentStatus } from '../../../../server/domain/page/status.js';
+import { barSpans, rollupUptime, uptimeBars, type ComponentUptime, type DayBar } from '../../../../server/domain/page/uptime.js';
+import { runJob } from '../../../../server/jobs/schedule.js';
+import { uptimeJob } from '../../../../server/jobs/registry.js';
+import { startPharos, type TestPharos } from '../../../helpers/pharos.js';
+
+/**
+ * Uptime from constructed histories. Every status change goes through the domain (components,
+ * incidents, maintenance) with the injected clock set to the moment it happens; nothing sleeps.
+ *
+ * The arithmetic the expectations follow (server/domain/page/uptime.ts, as on Statuspage):
+ *   downtime = major-outage minutes × 1 + partial-outage minutes × 0.3
+ *   uptime % = 100 × (1 − downtime / minutes observed)
+ * where the minutes observed run from the component's creation (or the first day of the 90-day
+ * window) up to now; degraded performance and maintenance are not downtime.
+ */
+
+const system = { type: 'system' } as const;
+
+function barsOf(p: TestPharos, id: string): ComponentUptime {
+  const u = uptimeBars(p.ctx.db, p.ctx.config.timeZone, p.clock.now(), [id]).get(id);
+  assert.ok(u, 'uptime for the component');
+  return u;
+}
+
+function dayOf(u: ComponentUptime, key: string): DayBar {
+  const d = u.days.find((x) => x.key === key);
+  assert.ok(d, `a bar for ${key}`);
+  return d;
+}
+
+/** An incident setting one component's status from `from` until it is resolved at `to`. */
+function outage(p: TestPharos, name: string, componentId: string, status: ComponentStatus, from: string, to: string | undefined): Incident {
+  p.clock.set(from);
+  const incident = createIncident(p.ctx, system, { name, components: { [componentId]: status } });
+  if (to) {
+    p.clock.set(to);
+    patchIncident(p.ctx, system, incident.id, { status: 'resolved' });
+  }
+  return incident;
+}
+
+/** The status page as a visitor gets it now (the snapshot rebuilt at the clock's time). */
+async function statusPage(p: TestPharos): Promise<string> {
+  p.ctx.snapshot.rebuild(p.ctx.snapshot.current().version);
+  return (await request(p.app).get('/').expect(200)).text;
+}
+
+/** One component's <li> on the status page. */
+function rowOf(html: string, name: string): string {
+  const start = html.indexOf(`<span class="component__name">${name}`);
+  assert.ok(start >= 0, `${name} is on the page`);
+  const from = html.lastIndexOf('<li class="component', start);
+  const next = html.indexOf('<li class="component', start);
+  return html.slice(from, next === -1 ? undefined : next);
+}
+
+/** The bars (their tip texts) and the uptime figure of one component on the status page. */
+function barsOnPage(html: string, name: string): { label: string; tips: string[]; barCount: number; dayCount: number; figure: string } {
+  const row = rowOf(html, name);
+  const ol = /<ol class="uptime" aria-label="([^"]*)">([\s\S]*?)<\/ol>/.exec(row);
+  assert.ok(ol, `${name} has an uptime bar`);
+  const inner = ol[2] ?? '';
+  const tips = [...inner.matchAll(/<span class="tip">([^<]*)<\/span>/g)].map((m) => m[1] ?? '');
+  const figure = /<p class="uptime__figure[^"]*">([^<]*)<\/p>/.exec(row)?.[1] ?? '';
+  // A run of quiet days is one bar spanning n days ("bar span nN"); any other day is a bar of its own.
+  const spans = [...inner.matchAll(/<li class="bar span n(\d+)"/g)].map((m) => Number(m[1]));
+  const singles = (inner.match(/<li class="bar bar--/g) ?? []).length;
+  return { label: ol[1] ?? '', tips, barCount: singles + spans.length, dayCount: singles + spans.reduce((a, b) => a + b, 0), figure };
+}
+
+const expectedPercent = (down: number, observed: number) => 100 * (1 - down / observed);
+
+describe('uptime from a constructed history (UTC)', () => {
+  let p: TestPharos;
+  const ids: Record<string, string> = {};
+  // Now: 10:07 on 30 November, so that no expected percentage falls exactly on a 0.01 boundary.
+  const NOW = '2026-11-30T10:07:00.000Z';
+  // Components created at 2026-11-20T00:00Z: 10 whole days (14,400 min) and 607 min of today.
+  const OBSERVED_SINCE_20TH = 10 * 1440 + 607;
+
+  before(async () => {
+    p = await startPharos();
+    p.clock.set('2026-06-01T00:00:00.000Z');
+    ids.veteran = createComponent(p.ctx, system, { name: 'Veteran' }).id;
+    p.clock.set('2026-11-20T00:00:00.000Z');
+    for (const name of ['API', 'Search', 'Storage', 'Backups']) ids[name] = createComponent(p.ctx, system, { name }).id;
+    ids.internal = createComponent(p.ctx, system, { name: 'Internal', showcase: false }).id;
+
+    // Maintenance on Backups, 26 November 02:00–04:00, through the window's own transitions.
+    p.clock.set('2026-11-25T12:00:00.000Z');
+    scheduleMaintenance(p.ctx, system, {
+      name: 'Backup storage upgrade',
+      component_ids: [ids.Backups],
+      scheduled_for: '2026-11-26T02:00:00Z',
+      scheduled_until: '2026-11-26T04:00:00Z',
+      scheduled_remind_prior: 0,
+    });
+    p.clock.set('2026-11-25T15:00:00.000Z');
+    ids.young = createComponent(p.ctx, system, { name: 'Young' }).id;
+    p.clock.set('2026-11-26T02:00:00.000Z');
+    assert.equal(runMaintenanceTransitions(p.ctx, p.clock.now()).started, 1);
+    p.clock.set('2026-11-26T04:00:00.000Z');
+    assert.equal(runMaintenanceTransitions(p.ctx, p.clock.now()).completed, 1);
+
+    // Overlapping incidents on Search, 27 November: partial from 09:00, major from 09:30; the first
+    // incident resolves at 10:00 while the second still holds Search (so it stays in major outage),
+    // the second at 10:30.
+    p.clock.set('2026-11-27T09:00:00.000Z');
+    const index = createIncident(p.ctx, system, { name: 'Index corruption', components: { [ids.Search as string]: 'partial_outage' } });
+    p.clock.set('2026-11-27T09:30:00.000Z');
+    const cluster = createIncident(p.ctx, system, { name: 'Search cluster down', components: { [ids.Search as string]: 'major_outage' } });
+    p.clock.set('2026-11-27T10:00:00.000Z');
+    patchIncident(p.ctx, system, index.id, { status: 'resolved' });
+    p.clock.set('2026-11-27T10:30:00.000Z');
+    patchIncident(p.ctx, system, cluster.id, { status: 'resolved' });
+
+    // A partial outage of Storage, 28 November 08:00–12:00 (240 min).
+    outage(p, 'Slow uploads', ids.Storage as string, 'partial_outage', '2026-11-28T08:00:00.000Z', '2026-11-28T12:00:00.000Z');
+
+    // A major outage of the API, 29 November 10:00–10:45 (Internal, which does not showcase, too).
+    p.clock.set('2026-11-29T10:00:00.000Z');
+    const failover = createIncident(p.ctx, system, {
+      name: 'Database failover',
+      components: { [ids.API as string]: 'major_outage', [ids.internal as string]: 'major_outage' },
+    });
+    p.clock.set('2026-11-29T10:45:00.000Z');
+    patchIncident(p.ctx, system, failover.id, { status: 'resolved' });
+
+    // Young: a major outage of 1 h 59 min 40 s (119.67 min), 29 November 20:00:00–21:59:40.
+    outage(p, 'Young outage', ids.young as string, 'major_outage', '2026-11-29T20:00:00.000Z', '2026-11-29T21:59:40.000Z');
+
+    p.clock.set(NOW);
+  });
+  after(async () => {
+    await p.close();
+  });
+
+  it('a partial day: an outage from 10:00 to 10:45 is 45 minutes of major outage that day, its worst status', () => {
+    const u = barsOf(p, ids.API as string);
+    const day = dayOf(u, '2026-11-29');
+    assert.equal(day.major, 45);
+    assert.equal(day.partial, 0);
+    assert.equal(day.observed, 1440);
+    assert.equal(day.worst, 'major_outage');
+    assert.equal(day.label, '29 November 2026');
+    assert.deepEqual(
+      day.incidents.map((i) => i.name),
+      ['Database failover'],
+    );
+    for (const other of u.days.filter((d) => d.key !== '2026-11-29')) {
+      assert.equal(other.worst, 'operational', other.key);
+      assert.deepEqual(other.incidents, [], other.key);
+    }
+    assert.equal(dayOf(u, '2026-11-30').observed, 607, 'today counts up to now');
+    // 45 min down out of 15,007 observed: 100 × (1 − 45 / 15007) = 99.7001 %.
+    assert.ok(u.uptime !== null, 'an uptime figure');
+    assert.ok(Math.abs(u.uptime - expectedPercent(45, OBSERVED_SINCE_20TH)) < 1e-9, String(u.uptime));
+  });
+
+  it('a partial outage counts 30 % of its minutes as downtime', () => {
+    const u = barsOf(p, ids.Storage as string);
+    const day = dayOf(u, '2026-11-28');
+    assert.equal(day.partial, 240);
+    assert.equal(day.major, 0);
+    assert.equal(day.worst, 'partial_outage');
+    // 240 min of partial outage × 0.3 = 72 min of downtime; 100 × (1 − 72 / 15007) = 99.5202 %.
+    assert.ok(u.uptime !== null, 'an uptime figure');
+    assert.ok(Math.abs(u.uptime - expectedPercent(72, OBSERVED_SINCE_20TH)) < 1e-9, String(u.uptime));
+  });
+
+  it('overlapping incidents on one component: each minute counted once, at the status it had', () => {
+    const u = barsOf(p, ids.Search as string);
+    const day = dayOf(u, '2026-11-27');
+    // Partial 09:00–09:30, major 09:30–10:30 (the first incident's resolution left the second's outage alone).
+    assert.equal(day.partial, 30);
+    assert.equal(day.major, 60);
+    assert.equal(day.observed, 1440, 'no minute counted twice');
+    assert.equal(day.worst, 'major_outage');
+    assert.deepEqual(
+      day.incidents.map((i) => i.name),
+      ['Index corruption', 'Search cluster down'],
+    );
+    // 60 × 1 + 30 × 0.3 = 69 min of downtime; 100 × (1 − 69 / 15007) = 99.5402 %.
+    assert.ok(u.uptime !== null, 'an uptime figure');
+    assert.ok(Math.abs(u.uptime - expectedPercent(69, OBSERVED_SINCE_20TH)) < 1e-9, String(u.uptime));
+  });
+
+  it('maintenance is shown but not counted as downtime', () => {
+    const u = barsOf(p, ids.Backups as string);
+    const day = dayOf(u, '2026-11-26');
+    assert.equal(day.maintenance, 120);
+    assert.equal(day.major + day.partial, 0);
+    assert.equal(day.worst, 'under_maintenance');
+    assert.deepEqual(day.incidents, [], 'a maintenance window is not listed as an incident');
+    assert.equal(u.uptime, 100);
+  });
+
+  it('a component younger than 90 days has bars from its first day only; an older one has 90', () => {
+    const young = barsOf(p, ids.young as string);
+    assert.deepEqual(
+      young.days.map((d) => d.key),
+      ['2026-11-25', '2026-11-26', '2026-11-27', '2026-11-28', '2026-11-29', '2026-11-30'],
+    );
+    assert.equal(young.days[0]?.observed, 9 * 60, 'created at 15:00: 9 hours of its first day');
+    // 119.67 min of major outage out of 540 + 4 × 1440 + 607 = 6,907 min observed.
+    assert.ok(young.uptime !== null, 'an uptime figure');
+    assert.ok(Math.abs(young.uptime - expectedPercent(119 + 40 / 60, 540 + 4 * 1440 + 607)) < 1e-9, String(young.uptime));
+
+    const api = barsOf(p, ids.API as string);
+    assert.equal(api.days.length, 11, '20 to 30 November');
+    assert.equal(api.days[0]?.key, '2026-11-20');
+
+    const veteran = barsOf(p, ids.veteran as string);
+    assert.equal(veteran.days.length, 90);
+    assert.equal(veteran.days[0]?.key, '2026-09-02');
+    assert.equal(veteran.days.at(-1)?.key, '2026-11-30');
+    assert.equal(veteran.uptime, 100);
+  });
+
+  it('renders every day, labelled (quiet runs as one bar), and the uptime percentage on the status page', async () => {
+    const html = await statusPage(p);
+
+    const api = barsOnPage(html, 'API');
+    assert.equal(api.label, 'API: the last 11 days');
+    assert.equal(api.dayCount, 11);
+    assert.equal(api.barCount, 3, 'nine quiet days, the outage, today');
+    assert.equal(api.tips.length, 3, 'every bar has a text label');
+    assert.deepEqual(api.tips, [
+      '20 November 2026 – 28 November 2026: no downtime',
+      '29 November 2026: Major outage, 45 min of major outage; Database failover',
+      '30 November 2026: no downtime',
+    ]);
+    assert.equal(api.figure, '99.70 % uptime · 11 days');
+
+    const storage = barsOnPage(html, 'Storage');
+    assert.ok(storage.tips.some((t) => /^28 November 2026: Partial outage, 4 h( 0 min)? of partial outage; Slow uploads$/.test(t)), storage.tips.join('\n'));
+    assert.equal(storage.figure, '99.52 % uptime · 11 days');
+
+    const search = barsOnPage(html, 'Search');
+    assert.ok(
+      search.tips.some((t) =>
+        /^27 November 2026: Major outage, 1 h( 0 min)? of major outage, 30 min of partial outage; Index corruption; Search cluster down$/.test(t),
+      ),
+      search.tips.join('\n'),
+    );
+    assert.equal(search.figure, '99.54 % uptime · 11 days');
+
+    const backups = barsOnPage(html, 'Backups');
+    assert.ok(backups.tips.includes('26 November 2026: Under maintenance'), backups.tips.join('\n'));
+    assert.equal(backups.figure, '100.00 % uptime · 11 days');
+
+    const veteran = barsOnPage(html, 'Veteran');
+    assert.equal(veteran.dayCount, 90);
+    assert.deepEqual(veteran.tips, ['2 September 2026 – 30 November 2026: no downtime']);
+    assert.equal(veteran.figure, '100.00 % uptime · 90 days');
+
+    const young = barsOnPage(html, 'Young');
+    assert.equal(young.dayCount, 6);
+    assert.equal(young.barCount, 3);
+    assert.equal(young.figure, '98.26 % uptime · 6 days');
+  });
+
+  it('shows no bars for a component with showcase off', async () => {
+    const html = await statusPage(p);
+    const row = rowOf(html, 'Internal');
+    assert.doesNotMatch(row, /class="uptime/);
+    assert.doesNotMatch(row, /class="bar /);
+    assert.doesNotMatch(row, /uptime__figure/);
+    assert.equal(uptimeBars(p.ctx.db, 'Etc/UTC', p.clock.now(), [ids.internal as string]).get(ids.internal as string)?.days.length, 11, 'the history is still kept');
+  });
+
+  it('never labels a bar with "60 min": 119.67 minutes read as 2 h, not 1 h 60 min', async () => {
+    const html = await statusPage(p);
+    const young = barsOnPage(html, 'Young');
+    const tip = young.tips.find((t) => t.startsWith('29 November 2026'));
+    assert.ok(tip, 'a bar for 29 November');
+    assert.match(tip, /^29 November 2026: Major outage, 2 h( 0 min)? of major outage; Young outage$/);
+  });
+});
+
+describe('uptime day boundaries in TIME_ZONE=America/New_York', () => {
+  let p: TestPharos;
+  let edge: string;
+  let old: string;
+
+  before(async () => {
+    p = await startPharos({ env: { TIME_ZONE: 'America/New_York' } });
+    p.clock.set('2026-06-01T04:00:00.000Z');
+    old = createComponent(p.ctx, system, { name: 'Old' }).id;
+    // Local midnight of 20 November (EST, UTC−5).
+    p.clock.set('2026-11-20T05:00:00.000Z');
+    edge = createComponent(p.ctx, system, { name: 'Edge' }).id;
+    // 03:00Z–06:00Z on 29 November is 22:00 on the 28th to 01:00 on the 29th in New York.
+    outage(p, 'Overnight outage', edge, 'major_outage', '2026-11-29T03:00:00.000Z', '2026-11-29T06:00:00.000Z');
+    p.clock.set('2026-11-30T15:07:00.000Z');
+  });
+  after(async () => {
+    await p.close();
+  });
+
+  it('splits an outage at local midnight: the first hours fall on the previous local day', () => {
+    const u = barsOf(p, edge);
+    const d28 = dayOf(u, '2026-11-28');
+    const d29 = dayOf(u, '2026-11-29');
+    assert.equal(d28.major, 120, '03:00Z–05:00Z is 22:00–24:00 on the 28th');
+    assert.equal(d29.major, 60, '05:00Z–06:00Z is 00:00–01:00 on the 29th');
+    assert.equal(d28.worst, 'major_outage');
+    assert.equal(d29.worst, 'major_outage');
+    assert.deepEqual(d28.incidents.map((i) => i.name), ['Overnight outage']);
+    assert.deepEqual(d29.incidents.map((i) => i.name), ['Overnight outage']);
+    assert.equal(d28.label, '28 November 2026');
+    assert.equal(u.days[0]?.key, '2026-11-20');
+    assert.equal(u.days[0]?.observed, 1440, 'created at local midnight: a whole first day');
+    assert.equal(dayOf(u, '2026-11-30').observed, 10 * 60 + 7, 'today up to 10:07 local');
+  });
+
+  it('days are local calendar days: the day clocks go back has 25 hours', () => {
+    const u = barsOf(p, old);
+    assert.equal(u.days.length, 90);
+    assert.equal(u.days[0]?.key, '2026-09-02');
+    assert.equal(dayOf(u, '2026-11-01').observed, 25 * 60);
+    assert.equal(dayOf(u, '2026-11-02').observed, 24 * 60);
+  });
+
+  it('labels the bars with the local days on the status page', async () => {
+    const html = await statusPage(p);
+    const bars = barsOnPage(html, 'Edge');
+    assert.ok(bars.tips.some((t) => /^28 November 2026: Major outage, 2 h( 0 min)? of major outage; Overnight outage$/.test(t)), bars.tips.join('\n'));
+    assert.ok(bars.tips.some((t) => /^29 November 2026: Major outage, 1 h( 0 min)? of major outage; Overnight outage$/.test(t)), bars.tips.join('\n'));
+  });
+});
+
+describe('the daily uptime rollup', () => {
+  let p: TestPharos;
+  let rolled: string;
+  let fresh: string;
+  const TZ = 'Etc/UTC';
+
+  before(async () => {
+    p = await startPharos();
+    p.clock.set('2026-07-01T00:00:00.000Z');
+    rolled = createComponent(p.ctx, system, { name: 'Rolled' }).id;
+    p.clock.set('2026-11-10T00:00:00.000Z');
+    outage(p, 'Partial', rolled, 'partial_outage', '2026-11-10T08:00:00.000Z', '2026-11-10T12:00:00.000Z');
+    p.clock.set('2026-11-14T12:00:00.000Z');
+    scheduleMaintenance(p.ctx, system, {
+      name: 'Window',
+      component_ids: [rolled],
+      scheduled_for: '2026-11-15T02:00:00Z',
+      scheduled_until: '2026-11-15T04:00:00Z',
+      scheduled_remind_prior: 0,
+    });
+    p.clock.set('2026-11-15T02:00:00.000Z');
+    runMaintenanceTransitions(p.ctx, p.clock.now());
+    p.clock.set('2026-11-15T04:00:00.000Z');
+    runMaintenanceTransitions(p.ctx, p.clock.now());
+    // Across midnight: 22:00 on the 21st to 02:00 on the 22nd.
+    outage(p, 'Overnight', rolled, 'major_outage', '2026-11-21T22:00:00.000Z', '2026-11-22T02:00:00.000Z');
+    p.clock.set('2026-11-25T15:00:00.000Z');
+    fresh = createComponent(p.ctx, system, { name: 'Fresh' }).id;
+    outage(p, 'Failover', rolled, 'major_outage', '2026-11-29T10:00:00.000Z', '2026-11-29T10:45:00.000Z');
+    // Still going on at the end: from 09:00 today.
+    outage(p, 'Ongoing', fresh, 'degraded_performance', '2026-11-30T09:00:00.000Z', undefined);
+    p.clock.set('2026-11-30T10:07:00.000Z');
+  });
+  after(async () => {
+    await p.close();
+  });
+
+  const bars = () => uptimeBars(p.ctx.db, TZ, p.clock.now(), [rolled, fresh]);
+
+  it('writes every finished day of the window once; a second run writes nothing', () => {
+    const computed = bars();
+    assert.equal(rollupUptime(p.ctx.db, TZ, p.clock.now()), 90 * 2);
+    assert.equal(rollupUptime(p.ctx.db, TZ, p.clock.now()), 0);
+    const row = p.ctx.db.prepare('SELECT * FROM uptime_days WHERE component_id = ? AND day = ?').get(rolled, '2026-11-29') as {
+      major_minutes: number;
+      observed_minutes: number;
+    };
+    assert.equal(row.major_minutes, 45);
+    assert.equal(row.observed_minutes, 1440);
+    assert.equal(p.ctx.db.prepare("SELECT COUNT(*) FROM uptime_days WHERE day = '2026-11-30'").pluck().get(), 0, 'today is not finished');
+    assert.deepEqual(bars(), computed, 'the rolled-up days give the same bars as the history');
+  });
+
+  it('the next day rolls up one more day per component, and the bars still match the history', async () => {
+    p.clock.set('2026-12-01T00:10:00.000Z');
+    const run = await runJob(p.ctx, uptimeJob);
+    assert.equal(run?.result, 'ok');
+    assert.equal(run?.detail, '2 component-days rolled up');
+    assert.equal((await runJob(p.ctx, uptimeJob))?.detail, '0 component-days rolled up');
+    const fromRollup = bars();
+    const ongoing = fromRollup.get(fresh)?.days.find((d) => d.key === '2026-11-30');
+    assert.equal(ongoing?.degraded, 15 * 60, 'the ongoing degradation from 09:00 to midnight');
+    assert.equal(fromRollup.get(rolled)?.days.find((d) => d.key === '2026-11-21')?.major, 120);
+    assert.equal(fromRollup.get(rolled)?.days.find((d) => d.key === '2026-11-22')?.major, 120);
+    assert.equal(fromRollup.get(rolled)?.days.find((d) => d.key === '2026-11-15')?.maintenance, 120);
+    assert.equal(fromRollup.get(rolled)?.days.find((d) => d.key === '2026-11-10')?.partial, 240);
+
+    const saved = p.ctx.db.prepare('SELECT COUNT(*) FROM uptime_days').pluck().get() as number;
+    p.ctx.db.prepare('DELETE FROM uptime_days').run();
+    assert.deepEqual(bars(), fromRollup, 'computed from the history alone: the same bars');
+    assert.equal(saved, 90 * 2, 'the day that left the window was dropped');
+    assert.equal(rollupUptime(p.ctx.db, TZ, p.clock.now()), saved, 'the whole window again, once');
+    assert.deepEqual(bars(), fromRollup);
+  });
+});
+
+describe('bar spans', () => {
+  const day = (key: string, worst: DayBar['worst'], incidents: DayBar['incidents'] = []): DayBar => ({
+    key,
+    label: key,
+    worst,
+    incidents,
+    major: 0,
+    partial: 0,
+    degraded: 0,
+    maintenance: 0,
+    observed: 1440,
+  });
+
+  it('merges only quiet days: operational and without incidents', () => {
+    const spans = barSpans([
+      day('d1', 'operational'),
+      day('d2', 'operational'),
+      day('d3', 'operational', [{ id: 'i1', name: 'Reported, no outage' }]),
+      day('d4', 'operational'),
+      day('d5', 'degraded_performance'),
+      day('d6', 'operational'),
+      day('d7', 'operational'),
+      day('d8', 'operational'),
+    ]);
+    assert.deepEqual(
+      spans.map((s) => [s.first.key, s.last.key, s.days]),
+      [
+        ['d1', 'd2', 2],
+        ['d3', 'd3', 1],
+        ['d4', 'd4', 1],
+        ['d5', 'd5', 1],
+        ['d6', 'd8', 3],
+      ],
+    );
+  });
+});
+
