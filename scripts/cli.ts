@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from '../server/config.js';
-import { createContext, type Context } from '../server/context.js';
+import { type Context } from '../server/context.js';
+import { createContext } from '../server/compose.js';
 import { MigrationError } from '../server/db/migrate.js';
 import { HttpError } from '../server/errors.js';
 import { environmentWithDotEnv } from '../server/lib/env-file.js';

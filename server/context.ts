@@ -1,27 +1,19 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Config } from './config.js';
-import { migrate } from './db/migrate.js';
-import { openDatabase, type Db } from './db/open.js';
-import { LoginThrottle } from './lib/login-throttle.js';
-import { PasswordHasher } from './domain/access/passwords.js';
-import { RefusalTally } from './domain/access/refusal-tally.js';
-import { ensurePageId } from './domain/page/settings.js';
-import { Bus } from './events.js';
-import { createLog, type Log } from './log.js';
-import { projectRoot } from './lib/paths.js';
-import { Views } from './render/engine.js';
-import { createMarkdown } from './render/markdown.js';
-import { Snapshot } from './snapshot/snapshot.js';
-import { createTransport } from './mail/transport.js';
-import { MailWorker } from './mail/worker.js';
+import type { Db } from './db/open.js';
+import type { PasswordHasher } from './domain/access/passwords.js';
+import type { RefusalTally } from './domain/access/refusal-tally.js';
+import type { Bus } from './events.js';
+import type { LoginThrottle } from './lib/login-throttle.js';
+import type { Log } from './log.js';
+import type { MailWorker } from './mail/worker.js';
+import type { Views } from './render/engine.js';
+import type { Snapshot } from './snapshot/snapshot.js';
+
+/** Types only: what the app's parts are handed. compose.ts builds them. */
 
 export interface Clock {
   now(): Date;
 }
-
-export const systemClock: Clock = { now: () => new Date() };
 
 /** The dependency bag passed down: no module reaches for a singleton. */
 export interface Context {
@@ -48,52 +40,3 @@ export interface Context {
 
 /** Everything but the workers built on it. */
 export type CoreContext = Omit<Context, 'mail'>;
-
-/** SESSION_SECRET, or one generated once and kept in DATA_DIR so that sessions survive restarts. */
-function sessionSecret(config: Config): string {
-  if (config.sessionSecret) return config.sessionSecret;
-  const file = join(config.dataDir, 'session-secret');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const secret = randomBytes(32).toString('base64url');
-  mkdirSync(config.dataDir, { recursive: true });
-  writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
-  return secret;
-}
-
-/** Opens and migrates the database and wires the consumers of 'page.changed'. */
-export function createContext(config: Config, opts: { clock?: Clock; log?: Log } = {}): Context {
-  const root = projectRoot();
-  const log = opts.log ?? createLog(config.logLevel);
-  const db = openDatabase(config.databaseFile);
-  let applied: string[];
-  try {
-    applied = migrate(db, join(root, 'migrations'));
-  } catch (err) {
-    db.close();
-    throw err;
-  }
-  if (applied.length) log.info({ migrations: applied }, `applied ${applied.length} migration(s)`);
-  const clock = opts.clock ?? systemClock;
-  const pageId = ensurePageId(db);
-  const bus = new Bus();
-  const views = new Views(join(root, 'views'), config.timeZone, createMarkdown({ imageOrigins: [new URL(config.publicUrl).origin, ...config.markdownImageHosts] }));
-  const snapshot = new Snapshot({ db, views, config, pageId, clock, log });
-  snapshot.attach(bus);
-  const refusals = new RefusalTally(db, clock, (err) => log.error({ err }, 'could not write tallied refusals to the audit log'));
-  const core: CoreContext = {
-    config,
-    db,
-    clock,
-    log,
-    bus,
-    views,
-    snapshot,
-    pageId,
-    passwords: new PasswordHasher(),
-    passwordAttempts: new LoginThrottle(),
-    refusals,
-    secret: sessionSecret(config),
-    root,
-  };
-  return { ...core, mail: new MailWorker(core, createTransport(config)) };
-}

@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from './config.js';
-import { createContext, type Context } from './context.js';
+import { type Context } from './context.js';
+import { createContext } from './compose.js';
 import { mkdirSync } from 'node:fs';
 import { lockDataDir, LockError } from './db/lock.js';
 import { MigrationError } from './db/migrate.js';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { loadConfig } from '../../server/config.js';
 import { projectRoot } from '../../server/lib/paths.js';
-import { createContext } from '../../server/context.js';
+import { createContext } from '../../server/compose.js';
 import { createLog } from '../../server/log.js';
 import { buildProduction, freePort, startProduction } from './pharos-process.js';
 import { percentile, report } from './report.js';

@@ -1,7 +1,8 @@
 // The page every benchmark measures: 40 components in 6 groups, 3 open incidents with 5 updates each,
 // 300 past incidents over 90 days, written through the domain's own write path with a moving clock.
 import { loadConfig } from '../../server/config.js';
-import { createContext, type Clock } from '../../server/context.js';
+import { type Clock } from '../../server/context.js';
+import { createContext } from '../../server/compose.js';
 import { createGroup } from '../../server/domain/page/groups.js';
 import { createApiKey } from '../../server/domain/access/api-keys.js';
 import { createComponent } from '../../server/domain/page/components.js';

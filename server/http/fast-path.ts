@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { securityHeaders } from './app.js';
+import { securityHeaders } from './security-headers.js';
 import type { Context } from '../context.js';
 import { writeBody } from '../snapshot/body.js';
 

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import { snapshotFastPath } from './fast-path.js';
 import type { Context } from '../context.js';
-import { startRealtime, type Io } from '../realtime/hub.js';
+import { startRealtime } from '../realtime/hub.js';
+import { type Io } from '../realtime/types.js';
 
 export interface Running {
   http: Server;

@@ -1,9 +1,8 @@
-import { parse } from 'cookie';
 import type { Context } from '../context.js';
 import { sourceStats } from '../domain/subscribers/outbox.js';
 import { resumeSession, sessionAlive, sessionKey } from '../domain/access/sessions.js';
-import { cookieName } from '../http/middleware/session.js';
-import type { Io } from './hub.js';
+import { cookieName, readCookie } from '../lib/cookies.js';
+import type { Io } from './types.js';
 
 const THROTTLE_MS = 250;
 /** How often open admin sockets are checked against their session (expiry; other endings are told at once). */
@@ -23,8 +22,7 @@ export function startAdminProgress(ctx: Context, io: Io): () => void {
       // cannot open this namespace with the operator's cookie (cross-site WebSocket hijacking).
       const origin = socket.handshake.headers.origin;
       if (origin !== undefined && origin !== new URL(ctx.config.publicUrl).origin) return next(new Error('forbidden origin'));
-      const cookies = parse(socket.handshake.headers.cookie ?? '');
-      const sid = cookies[cookieName(ctx, 'pharos_session')];
+      const sid = readCookie(socket.handshake.headers.cookie, cookieName(ctx.config.publicUrl, 'pharos_session'));
       const user = sid ? resumeSession(ctx.db, ctx.secret, sid, ctx.clock.now()) : undefined;
       if (!sid || !user) return next(new Error('unauthorized'));
       socket.data.sessionKey = sessionKey(ctx.secret, sid);

@@ -5,14 +5,11 @@ import type { LiveState } from '../snapshot/snapshot.js';
 import { startAdminProgress } from './admin.js';
 import { limitConnections } from './connection-limit.js';
 import { changesBetween, forViewer, patchesRows } from './payload.js';
+import type { Io } from './types.js';
 
 /** Rooms: pages that patch component rows (public/js/status.js), and clients that replace whole regions. */
 const ROWS = 'rows';
 const REGIONS_ONLY = 'regions';
-import type { AdminServerToClientEvents, ClientToServerEvents, ServerToClientEvents, SocketData } from './types.js';
-
-// One server-side event map for both namespaces: public viewers only ever get 'page', /admin 'delivery.progress'.
-export type Io = Server<ClientToServerEvents, ServerToClientEvents & AdminServerToClientEvents, Record<string, never>, SocketData>;
 
 /**
  * socket.io on the app's HTTP server. Every viewer gets what its page lacks of the current state when it

@@ -1,3 +1,4 @@
+import type { Server } from 'socket.io';
 import type { DeliveryStats } from '../domain/subscribers/outbox.js';
 import type { PageUpdate } from '../snapshot/snapshot.js';
 
@@ -20,3 +21,6 @@ export interface SocketData {
   sessionKey?: string;
   userId?: string;
 }
+
+// One server-side event map for both namespaces: public viewers only ever get 'page', /admin 'delivery.progress'.
+export type Io = Server<ClientToServerEvents, ServerToClientEvents & AdminServerToClientEvents, Record<string, never>, SocketData>;

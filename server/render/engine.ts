@@ -11,7 +11,8 @@ import {
   type IncidentStatus,
 } from '../domain/page/status.js';
 import { CATEGORY_LABELS, type Category } from '../domain/subscribers/communications.js';
-import { formatDate, formatDateTime, formatDuration, toZonedInput } from './format.js';
+import { formatDateTime, formatDuration } from './format.js';
+import { formatDate, toZonedInput } from '../lib/time.js';
 import type { RenderMarkdown } from './markdown.js';
 
 export type Layout = 'public' | 'admin' | 'email' | null;

@@ -6,7 +6,7 @@ import { uptimeBars, type ComponentUptime } from '../domain/page/uptime.js';
 import { orderedComponents, pageLayout, type LayoutItem } from '../domain/page/order.js';
 import { listMaintenance, listRecent, listStartedBetween, listUnresolved, type Incident } from '../domain/incidents/queries.js';
 import { INDICATOR_DESCRIPTIONS, pageIndicator, isResolved } from '../domain/page/status.js';
-import { dayKey, daysBefore, formatDate, fromZonedInput } from '../render/format.js';
+import { dayKey, daysBefore, formatDate, fromZonedInput } from '../lib/time.js';
 import { componentsShape, incidentShape, maintenanceShape, pagePositions, type MaintenanceShape, type PageShape, type StatusShape } from './shapes.js';
 
 const DAY_MS = 86_400_000;

@@ -6,7 +6,7 @@ import type { Clock } from '../context.js';
 import type { Bus } from '../events.js';
 import type { Log } from '../log.js';
 import type { Views } from '../render/engine.js';
-import { dayKey, daysBefore } from '../render/format.js';
+import { dayKey, daysBefore } from '../lib/time.js';
 import { dayStart } from '../domain/page/uptime.js';
 import { makeBody, type Body } from './body.js';
 import { buildPageState, type PageState } from './build.js';

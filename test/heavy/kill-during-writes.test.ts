@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { loadConfig } from '../../server/config.js';
-import { createContext } from '../../server/context.js';
+import { createContext } from '../../server/compose.js';
 import { createApiKey } from '../../server/domain/access/api-keys.js';
 import { createComponent } from '../../server/domain/page/components.js';
 import { importCsv } from '../../server/domain/subscribers/import-export.js';

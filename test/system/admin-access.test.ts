@@ -13,7 +13,7 @@ import { publishCommunication } from '../../server/domain/subscribers/communicat
 import { importCsv } from '../../server/domain/subscribers/import-export.js';
 import { scheduleMaintenance } from '../../server/domain/incidents/maintenance.js';
 import { mailDir } from '../../server/mail/transport.js';
-import { adminRoutes } from '../../server/http/admin/index.js';
+import { adminRoutes } from '../../server/http/routes.js';
 import { addUser, confirmAccess, csrfOf, PASSWORD, signIn, startPharos, submit, type Agent, type TestPharos } from '../helpers/pharos.js';
 
 /**

@@ -14,7 +14,7 @@ import { scheduleMaintenance } from '../../server/domain/incidents/maintenance.j
 import { importCsv } from '../../server/domain/subscribers/import-export.js';
 import { manageToken } from '../../server/domain/subscribers/tokens.js';
 import { projectRoot } from '../../server/lib/paths.js';
-import { adminRoutes } from '../../server/http/admin/index.js';
+import { adminRoutes } from '../../server/http/routes.js';
 import { declaredRoutes } from '../helpers/routes.js';
 import { addApiKey, addUser, csrfOf, settleMail, signIn, startPharos, type Agent, type TestPharos } from '../helpers/pharos.js';
 

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { ConfigError, loadConfig } from '../../server/config.js';
-import { createContext } from '../../server/context.js';
+import { createContext } from '../../server/compose.js';
 import { createComponent } from '../../server/domain/page/components.js';
 import { createIncident } from '../../server/domain/incidents/writes.js';
 import { getIncident } from '../../server/domain/incidents/queries.js';
 import { issueSetupToken } from '../../server/domain/page/settings.js';
 import { createLog } from '../../server/log.js';
-import { fromZonedInput } from '../../server/render/format.js';
+import { fromZonedInput } from '../../server/lib/time.js';
 import { addApiKey, addUser, csrfOf, FakeClock, signIn, startPharos, submit, type TestPharos } from '../helpers/pharos.js';
 
 const system = { type: 'system' } as const;

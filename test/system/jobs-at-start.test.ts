@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../server/config.js';
-import { createContext } from '../../server/context.js';
+import { createContext } from '../../server/compose.js';
 import { createComponent } from '../../server/domain/page/components.js';
 import { scheduleMaintenance } from '../../server/domain/incidents/maintenance.js';
 import { createLog } from '../../server/log.js';

@@ -6,7 +6,9 @@ import { after, before, describe, it } from 'node:test';
 import { createComponent } from '../../server/domain/page/components.js';
 import { confirmSubscription, subscribe, type Subscriber } from '../../server/domain/subscribers/subscribers.js';
 import { confirmToken } from '../../server/domain/subscribers/tokens.js';
-import { backupJob, JOBS, purgeJob } from '../../server/jobs/registry.js';
+import { JOBS } from '../../server/jobs/registry.js';
+import { purgeJob } from '../../server/jobs/purge.js';
+import { backupJob } from '../../server/jobs/backup.js';
 import { runJob, type Job } from '../../server/jobs/schedule.js';
 import { addUser, signIn, startPharos, type TestPharos } from '../helpers/pharos.js';
 

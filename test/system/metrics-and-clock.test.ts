@@ -4,7 +4,7 @@ import request from 'supertest';
 import { createIncident, patchIncident } from '../../server/domain/incidents/writes.js';
 import { getIncident } from '../../server/domain/incidents/queries.js';
 import { runMaintenanceTransitions, scheduleMaintenance } from '../../server/domain/incidents/maintenance.js';
-import { dataProtectionJob } from '../../server/jobs/registry.js';
+import { dataProtectionJob } from '../../server/jobs/data-protection-clock.js';
 import { runJob } from '../../server/jobs/schedule.js';
 import { addUser, csrfOf, settleMail, signIn, startPharos, type TestPharos } from '../helpers/pharos.js';
 import { TestSmtp } from '../helpers/smtp.js';

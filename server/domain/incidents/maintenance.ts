@@ -1,68 +1,17 @@
-import { z } from 'zod';
 import type { Context } from '../../context.js';
 import type { Db } from '../../db/open.js';
 import { Invalid, NotFound } from '../../errors.js';
 import type { Actor } from '../access/actors.js';
 import { commitChange } from '../write-path.js';
-import { componentStatus, findComponent } from '../page/components.js';
+import { findComponent } from '../page/components.js';
 import { newId } from '../../lib/ids.js';
 import { addUpdate, affectedIds, checkComponents, heldElsewhere } from './writes.js';
 import { getIncident, type Incident } from './queries.js';
+import { maintenanceInput, maintenancePatchInput } from './schemas.js';
 import { enqueueForIncident } from '../subscribers/outbox.js';
-import { MAINTENANCE_STATUSES, type ComponentStatus, type MaintenanceStatus } from '../page/status.js';
+import type { ComponentStatus, MaintenanceStatus } from '../page/status.js';
 import { mailHost } from '../subscribers/subscribers.js';
-import { flag, longText, nameText, parseInput, enumOf, isoTime } from '../../lib/validate.js';
-
-/** Statuspage sends its reminder an hour before; ours is configurable per window, in minutes. */
-export const DEFAULT_REMIND_PRIOR_MINUTES = 60;
-
-/** Statuspage's boolean, or a number of minutes. */
-const remindPrior = z
-  .union([z.boolean(), z.number().int().min(0).max(7 * 24 * 60)], { errorMap: () => ({ message: 'Must be true, false or minutes from 0 to 10080' }) })
-  .transform((v) => (v === true ? DEFAULT_REMIND_PRIOR_MINUTES : v === false ? 0 : v));
-
-const componentIds = z.array(z.string().regex(/^[a-z0-9]{1,64}$/, 'No such component')).max(500);
-
-const windowFields = {
-  scheduled_for: isoTime,
-  scheduled_until: isoTime,
-  scheduled_remind_prior: remindPrior.default(DEFAULT_REMIND_PRIOR_MINUTES),
-  scheduled_auto_in_progress: flag.default(true),
-  scheduled_auto_completed: flag.default(true),
-  auto_transition_deliver_notifications_at_start: flag.default(true),
-  auto_transition_deliver_notifications_at_end: flag.default(true),
-};
-
-export const maintenanceInput = z
-  .object({
-    name: nameText(200),
-    body: longText(20_000).default(''),
-    component_ids: componentIds.default([]),
-    // Statuspage's map form: the ids count, the statuses do not (they are under maintenance in the window).
-    components: z.record(z.string(), componentStatus).default({}),
-    deliver_notifications: flag.default(true),
-    ...windowFields,
-  })
-  .superRefine((m, check) => {
-    if (Date.parse(m.scheduled_until) <= Date.parse(m.scheduled_for)) {
-      check.addIssue({ code: 'custom', path: ['scheduled_until'], message: 'The end must be after the start' });
-    }
-  });
-
-export const maintenancePatchInput = z.object({
-  name: nameText(200).optional(),
-  body: longText(20_000).optional(),
-  status: enumOf(MAINTENANCE_STATUSES, 'Status').optional(),
-  component_ids: componentIds.optional(),
-  deliver_notifications: flag.default(true),
-  scheduled_for: isoTime.optional(),
-  scheduled_until: isoTime.optional(),
-  scheduled_remind_prior: remindPrior.optional(),
-  scheduled_auto_in_progress: flag.optional(),
-  scheduled_auto_completed: flag.optional(),
-  auto_transition_deliver_notifications_at_start: flag.optional(),
-  auto_transition_deliver_notifications_at_end: flag.optional(),
-});
+import { parseInput } from '../../lib/validate.js';
 
 export function getMaintenance(db: Db, id: string): Incident {
   const m = getIncident(db, id);

@@ -1,64 +1,23 @@
-import { z } from 'zod';
 import type { Context } from '../../context.js';
 import type { Db } from '../../db/open.js';
 import { Invalid } from '../../errors.js';
 import { authorName, type Actor } from '../access/actors.js';
 import { commitChange } from '../write-path.js';
-import { componentStatus, findComponent, setStatuses } from '../page/components.js';
+import { findComponent, setStatuses } from '../page/components.js';
 import { newId } from '../../lib/ids.js';
 import { enqueueIncidentUpdate } from '../subscribers/outbox.js';
 import { mailHost } from '../subscribers/subscribers.js';
 import { getIncident, type Incident } from './queries.js';
+import { incidentPatchInput, newIncidentInput, updateEditInput } from './schemas.js';
 import {
   DEFAULT_UPDATE_BODIES,
-  IMPACTS,
-  INCIDENT_STATUSES,
   impactFromComponentStatuses,
   isResolved,
   type ComponentStatus,
   type IncidentStatus,
 } from '../page/status.js';
-import { enumOf, flag, longText, nameText, parseInput, isoTime } from '../../lib/validate.js';
+import { parseInput } from '../../lib/validate.js';
 
-const BODY_MAX = 20_000;
-
-// Keys are checked as ids before use, so that "__proto__" and the like are refused rather than dropped.
-const componentId = z.string().regex(/^[a-z0-9]{1,64}$/, 'No such component');
-const componentMap = z
-  .record(componentId, componentStatus, { invalid_type_error: 'Must be an object of component id → status' })
-  .default({});
-const componentIds = z
-  .array(z.string({ invalid_type_error: 'Must be component ids' }), { invalid_type_error: 'Must be a list of component ids' })
-  .max(500)
-  .default([]);
-const impactOverride = z
-  .preprocess((v) => (v === '' ? null : v), enumOf(IMPACTS, 'Impact override').nullable())
-  .optional();
-
-export const newIncidentInput = z.object({
-  name: nameText(200),
-  status: enumOf(INCIDENT_STATUSES, 'Status').default('investigating'),
-  impact_override: impactOverride,
-  body: longText(BODY_MAX).default(''),
-  components: componentMap,
-  component_ids: componentIds,
-  deliver_notifications: flag.default(true),
-  started_at: isoTime.optional(),
-});
-
-/** Edits (name, impact override, start) and/or a new update (status, body, components), in one change. */
-export const incidentPatchInput = z.object({
-  name: nameText(200).optional(),
-  impact_override: impactOverride,
-  started_at: isoTime.optional(),
-  status: enumOf(INCIDENT_STATUSES, 'Status').optional(),
-  body: longText(BODY_MAX).optional(),
-  components: componentMap.optional(),
-  component_ids: componentIds.optional(),
-  deliver_notifications: flag.default(true),
-});
-
-export const updateEditInput = z.object({ body: longText(BODY_MAX) });
 
 export function checkComponents(db: Db, ids: Iterable<string>, field: (id: string) => string): void {
   const fields: Record<string, string> = {};

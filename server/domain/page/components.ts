@@ -5,7 +5,7 @@ import { NotFound, Invalid } from '../../errors.js';
 import type { Actor } from '../access/actors.js';
 import { commitChange } from '../write-path.js';
 import { newId } from '../../lib/ids.js';
-import { dayKey } from '../../render/format.js';
+import { dayKey } from '../../lib/time.js';
 import { COMPONENT_STATUSES, type ComponentStatus } from './status.js';
 import { enumOf, flag, longText, nameText, parseInput } from '../../lib/validate.js';
 

@@ -1,5 +1,5 @@
 import type { Db } from '../../db/open.js';
-import { dayKey, daysBefore, formatDate, fromZonedInput } from '../../render/format.js';
+import { dayKey, daysBefore, formatDate, fromZonedInput } from '../../lib/time.js';
 import type { ComponentStatus } from './status.js';
 
 /**

@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express';
 import type { Context } from '../../context.js';
 import { auditActions, auditCsv, searchAudit, type AuditFilter } from '../../domain/access/audit.js';
-import { fromZonedInput } from '../../render/format.js';
+import { fromZonedInput } from '../../lib/time.js';
 import { renderPage } from '../respond.js';
 import { requireRecentConfirmation } from './reauth.js';
 

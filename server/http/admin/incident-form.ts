@@ -3,7 +3,7 @@ import { pageLayout } from '../../domain/page/order.js';
 import type { Component } from '../../domain/page/components.js';
 import { COMPONENT_STATUSES, COMPONENT_STATUS_LABELS, IMPACTS, IMPACT_LABELS, INCIDENT_STATUSES, INCIDENT_STATUS_LABELS } from '../../domain/page/status.js';
 import { Invalid } from '../../errors.js';
-import { fromZonedInput, toZonedInput } from '../../render/format.js';
+import { fromZonedInput, toZonedInput } from '../../lib/time.js';
 import { field } from '../respond.js';
 
 type Values = Record<string, string | string[]>;

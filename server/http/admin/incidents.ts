@@ -6,7 +6,8 @@ import { INCIDENT_STATUS_LABELS, isResolved, MAINTENANCE_STATUSES } from '../../
 import { patchMaintenance } from '../../domain/incidents/maintenance.js';
 import { sourceStats } from '../../domain/subscribers/outbox.js';
 import {NotFound } from '../../errors.js';
-import { formatDuration, toZonedInput } from '../../render/format.js';
+import { formatDuration } from '../../render/format.js';
+import { toZonedInput } from '../../lib/time.js';
 import { deadlineOf, openClocks } from '../../domain/incidents/data-protection.js';
 import { dataProtectionRoutes } from './data-protection.js';
 import { recentFigures } from '../../domain/incidents/metrics.js';

@@ -1,9 +1,10 @@
 import { Router } from 'express';
 import type { Context } from '../../context.js';
 import { orderedComponents, pageLayout } from '../../domain/page/order.js';
-import { cancelMaintenance, DEFAULT_REMIND_PRIOR_MINUTES, getMaintenance, patchMaintenance, scheduleMaintenance } from '../../domain/incidents/maintenance.js';
+import { cancelMaintenance, getMaintenance, patchMaintenance, scheduleMaintenance } from '../../domain/incidents/maintenance.js';
+import { DEFAULT_REMIND_PRIOR_MINUTES } from '../../domain/incidents/schemas.js';
 import {Invalid } from '../../errors.js';
-import { fromZonedInput, toZonedInput } from '../../render/format.js';
+import { fromZonedInput, toZonedInput } from '../../lib/time.js';
 import { actorOf } from '../locals.js';
 import { field, formBody, renderPage } from '../respond.js';
 import { form } from '../middleware/form.js';

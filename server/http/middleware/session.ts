@@ -1,33 +1,20 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { parse, serialize } from 'cookie';
+import { serialize } from 'cookie';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Context } from '../../context.js';
 import { endSession, resumeSession, SESSION_ABSOLUTE_MS, sessionKey, startSession } from '../../domain/access/sessions.js';
+import { cookieName, readCookie } from '../../lib/cookies.js';
 import { csrfTokenFor } from './csrf.js';
 
 function secure(ctx: Context): boolean {
   return ctx.config.publicUrl.startsWith('https://');
 }
 
-/** `__Host-` cookies on https pin them to this origin, path / and Secure. */
-export function cookieName(ctx: Context, base: string): string {
-  return secure(ctx) ? `__Host-${base}` : base;
-}
-
-export function readCookie(req: Request, name: string): string | undefined {
-  const header = req.headers.cookie;
-  if (!header) return undefined;
-  try {
-    return parse(header)[name];
-  } catch {
-    return undefined;
-  }
-}
 
 function setCookie(ctx: Context, res: Response, base: string, value: string, maxAgeMs: number | undefined, sameSite: 'lax' | 'strict' = 'lax'): void {
   res.append(
     'Set-Cookie',
-    serialize(cookieName(ctx, base), value, {
+    serialize(cookieName(ctx.config.publicUrl, base), value, {
       httpOnly: true,
       sameSite,
       secure: secure(ctx),
@@ -53,7 +40,7 @@ function deviceMac(ctx: Context, account: { id: string; password_hash: string },
  * account's.
  */
 export function trustedDevice(ctx: Context, req: Request, account: { id: string; password_hash: string } | undefined): string | undefined {
-  const m = /^([a-z0-9]{1,64})\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/.exec(readCookie(req, cookieName(ctx, 'pharos_device')) ?? '');
+  const m = /^([a-z0-9]{1,64})\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/.exec(readCookie(req.headers.cookie, cookieName(ctx.config.publicUrl, 'pharos_device')) ?? '');
   if (!account || !m?.[2] || !m[3] || m[1] !== account.id) return undefined;
   return timingSafeEqual(Buffer.from(m[3]), Buffer.from(deviceMac(ctx, account, m[2]))) ? m[2] : undefined;
 }
@@ -67,14 +54,14 @@ export function issueDevice(ctx: Context, res: Response, account: { id: string; 
 /** Loads the signed-in user, and gives every form a CSRF token (from the session, or an anonymous cookie). */
 export function sessions(ctx: Context): RequestHandler {
   return (req, res, next) => {
-    const sid = readCookie(req, cookieName(ctx, 'pharos_session'));
+    const sid = readCookie(req.headers.cookie, cookieName(ctx.config.publicUrl, 'pharos_session'));
     const user = sid ? resumeSession(ctx.db, ctx.secret, sid, ctx.clock.now()) : undefined;
     if (sid && user) {
       res.locals.user = user;
       res.locals.sessionId = sid;
       res.locals.csrfToken = csrfTokenFor(ctx.secret, `session:${sid}`);
     } else {
-      let anon = readCookie(req, cookieName(ctx, 'pharos_csrf'));
+      let anon = readCookie(req.headers.cookie, cookieName(ctx.config.publicUrl, 'pharos_csrf'));
       if (!anon || !/^[A-Za-z0-9_-]{32,64}$/.test(anon)) {
         anon = randomBytes(24).toString('base64url');
         setCookie(ctx, res, 'pharos_csrf', anon, undefined);
@@ -87,7 +74,7 @@ export function sessions(ctx: Context): RequestHandler {
 
 /** A fresh session id at every login, so that an id planted before login is worthless. */
 export function signIn(ctx: Context, req: Request, res: Response, userId: string): void {
-  const old = readCookie(req, cookieName(ctx, 'pharos_session'));
+  const old = readCookie(req.headers.cookie, cookieName(ctx.config.publicUrl, 'pharos_session'));
   if (old) endSession(ctx.db, ctx.secret, old);
   const sid = startSession(ctx.db, ctx.secret, userId, ctx.clock.now());
   setCookie(ctx, res, 'pharos_session', sid, SESSION_ABSOLUTE_MS);

@@ -4,7 +4,8 @@ import { getIncident, listStartedBetween, oldestStart } from '../../domain/incid
 import { isResolved } from '../../domain/page/status.js';
 import { resolutionFigures } from '../../domain/incidents/metrics.js';
 import { NotFound } from '../../errors.js';
-import { formatDuration, formatMonth, monthStart } from '../../render/format.js';
+import { formatDuration, formatMonth } from '../../render/format.js';
+import { monthStart } from '../../lib/time.js';
 import { renderPage, sendBody } from '../respond.js';
 
 const MONTHS_PER_PAGE = 3;

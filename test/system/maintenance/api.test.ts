@@ -6,7 +6,7 @@ import type { Actor } from '../../../server/domain/access/actors.js';
 import { createComponent } from '../../../server/domain/page/components.js';
 import { createIncident } from '../../../server/domain/incidents/writes.js';
 import { cancelMaintenance, patchMaintenance, scheduleMaintenance } from '../../../server/domain/incidents/maintenance.js';
-import { maintenanceJob } from '../../../server/jobs/registry.js';
+import { maintenanceJob } from '../../../server/jobs/maintenance.js';
 import { runJob } from '../../../server/jobs/schedule.js';
 import { addApiKey, startPharos, type TestPharos } from '../../helpers/pharos.js';
 import { IMPACTS, INCIDENT_KEYS, type Json } from '../../helpers/statuspage.js';

@@ -8,7 +8,7 @@ import { runMaintenanceTransitions, scheduleMaintenance } from '../../../../serv
 import type { ComponentStatus } from '../../../../server/domain/page/status.js';
 import { barSpans, rollupUptime, uptimeBars, type ComponentUptime, type DayBar } from '../../../../server/domain/page/uptime.js';
 import { runJob } from '../../../../server/jobs/schedule.js';
-import { uptimeJob } from '../../../../server/jobs/registry.js';
+import { uptimeJob } from '../../../../server/jobs/uptime-rollup.js';
 import { startPharos, type TestPharos } from '../../../helpers/pharos.js';
 
 /**

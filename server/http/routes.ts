@@ -1,0 +1,96 @@
+import express, { Router } from 'express';
+import { join } from 'node:path';
+import { formParser } from './middleware/body.js';
+import type { Context } from '../context.js';
+import { requireAdmin, requireUser } from './middleware/auth.js';
+import { requireCsrf } from './middleware/csrf.js';
+import { sessions } from './middleware/session.js';
+import { accountRoutes } from './admin/account.js';
+import { confirmAccessRoutes } from './admin/reauth.js';
+import { apiKeyRoutes } from './admin/api-keys.js';
+import { auditRoutes } from './admin/audit.js';
+import { authRoutes } from './admin/auth.js';
+import { componentRoutes } from './admin/components.js';
+import { incidentRoutes } from './admin/incidents.js';
+import { communicationRoutes } from './admin/communications.js';
+import { mailRoutes } from './admin/mail.js';
+import { maintenanceRoutes } from './admin/maintenance.js';
+import { settingsRoutes } from './admin/settings.js';
+import { systemRoutes } from './admin/system.js';
+import { subscriberImportRoute, subscriberRoutes } from './admin/subscribers.js';
+import { userRoutes } from './admin/users.js';
+import { healthRoutes } from './health.js';
+import { v1Routes } from './api/v1.js';
+import { v2Routes } from './api/v2.js';
+import { calendarRoutes } from './public/calendar.js';
+import { noticeRoutes } from './public/notices.js';
+import { publicRoutes } from './public/pages.js';
+import { subscriptionRoutes } from './public/subscriptions.js';
+
+/**
+ * The route table: which routers answer where, and what stands in front of them, in order. The hottest
+ * reads (the status page, the v2 JSON) are answered before any of this, by fast-path.ts.
+ */
+export function routes(ctx: Context): Router {
+  const router = Router();
+  // Static files under their own prefixes only: other paths (the hot ones) never cost a filesystem stat.
+  for (const dir of ['css', 'js']) router.use(`/${dir}`, express.static(join(ctx.root, 'public', dir), { index: false, maxAge: '1h' }));
+  // Public: health, calendars, the pages, subscriptions, notices; then the APIs; then the admin.
+  router.use(healthRoutes(ctx));
+  router.use(calendarRoutes(ctx));
+  router.use(publicRoutes(ctx));
+  router.use(subscriptionRoutes(ctx));
+  router.use(noticeRoutes(ctx));
+  router.use('/api/v2', v2Routes(ctx));
+  router.use('/api/v1', v1Routes(ctx));
+  router.use(adminRoutes(ctx));
+  return router;
+}
+
+const ADMIN_ONLY = [
+  '/admin/components',
+  '/admin/groups',
+  '/admin/users',
+  '/admin/api-keys',
+  '/admin/settings',
+  '/admin/subscribers',
+  '/admin/communications',
+  '/admin/mail',
+  '/admin/deliveries',
+  '/admin/system',
+  '/admin/data-protection',
+  '/admin/audit',
+  '/admin/audit.csv',
+];
+
+/** Everything behind a session: setup and login first, then operators' pages, then admins' pages. */
+export function adminRoutes(ctx: Context): Router {
+  const router = Router();
+  const form = formParser(1024 * 1024, 2000);
+  router.use(['/admin', '/setup'], sessions(ctx), (_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
+  // Setup, login and logout read their small forms anonymously; every other form is read only once the
+  // session says who sends it and that they may, so nobody can make the server read a megabyte first.
+  router.use(['/setup', '/admin/login', '/admin/logout'], formParser(16 * 1024, 20));
+  router.use(authRoutes(ctx));
+  router.use(subscriberImportRoute(ctx));
+  router.use('/admin', requireUser);
+  router.use(ADMIN_ONLY, requireAdmin);
+  router.use('/admin', form, requireCsrf);
+  router.use(accountRoutes(ctx));
+  router.use(confirmAccessRoutes(ctx));
+  router.use(incidentRoutes(ctx));
+  router.use(maintenanceRoutes(ctx));
+  router.use(componentRoutes(ctx));
+  router.use(userRoutes(ctx));
+  router.use(apiKeyRoutes(ctx));
+  router.use(settingsRoutes(ctx));
+  router.use(subscriberRoutes(ctx));
+  router.use(communicationRoutes(ctx));
+  router.use(mailRoutes(ctx));
+  router.use(systemRoutes(ctx));
+  router.use(auditRoutes(ctx));
+  return router;
+}

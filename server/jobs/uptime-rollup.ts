@@ -1,0 +1,14 @@
+import type { Context } from '../context.js';
+import { rollupUptime } from '../domain/page/uptime.js';
+import type { Job } from './schedule.js';
+
+export const uptimeJob: Job = {
+  id: 'uptime-rollup',
+  schedule: '5 0 * * *',
+  description: 'Rolls up the finished days of every component for the 90-day uptime bars',
+  run: (ctx: Context, now) => {
+    const written = rollupUptime(ctx.db, ctx.config.timeZone, now);
+    if (written) ctx.snapshot.rebuild(ctx.snapshot.current().version);
+    return `${written} component-days rolled up`;
+  },
+};
