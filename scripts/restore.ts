@@ -21,7 +21,10 @@ try {
   // Held for the whole restore: no server can start on a half-restored database either.
   const release = lockDataDir(config.dataDir);
   try {
-    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    const stamp = new Date()
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d{3}/, '');
     const safety = join(config.dataDir, 'backups', `pre-restore-${stamp}.db`);
     await restoreDatabase(backup, config.databaseFile, safety);
     console.log(`Restored ${backup} into ${config.databaseFile}.`);

@@ -47,7 +47,11 @@ export function createContext(config: Config, opts: { clock?: Clock; log?: Log }
   const clock = opts.clock ?? systemClock;
   const pageId = ensurePageId(db);
   const bus = new Bus();
-  const views = new Views(join(root, 'views'), config.timeZone, createMarkdown({ imageOrigins: [new URL(config.publicUrl).origin, ...config.markdownImageHosts] }));
+  const views = new Views(
+    join(root, 'views'),
+    config.timeZone,
+    createMarkdown({ imageOrigins: [new URL(config.publicUrl).origin, ...config.markdownImageHosts] }),
+  );
   const snapshot = new Snapshot({ db, views, config, pageId, clock, log });
   snapshot.attach(bus);
   const refusals = new RefusalTally(db, clock, (err) => log.error({ err }, 'could not write tallied refusals to the audit log'));

@@ -42,7 +42,10 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export class ConfigError extends Error {
-  constructor(readonly variable: string, detail: string) {
+  constructor(
+    readonly variable: string,
+    detail: string,
+  ) {
     super(`Invalid configuration: ${variable} ${detail}`);
   }
 }
@@ -88,15 +91,9 @@ const schema = z.object({
       .optional(),
   ),
   PAGE_NAME: z.preprocess(blankToUndefined, z.string().max(100, 'must be at most 100 characters').default('Pharos')),
-  TIME_ZONE: z.preprocess(
-    blankToUndefined,
-    z.string().refine(isTimeZone, 'must be an IANA time zone such as Etc/UTC or Europe/Paris').default('Etc/UTC'),
-  ),
+  TIME_ZONE: z.preprocess(blankToUndefined, z.string().refine(isTimeZone, 'must be an IANA time zone such as Etc/UTC or Europe/Paris').default('Etc/UTC')),
   ADMIN_EMAIL: z.preprocess(blankToUndefined, z.string().email('must be an email address').optional()),
-  ADMIN_PASSWORD: z.preprocess(
-    blankToUndefined,
-    z.string().min(12, 'must be at least 12 characters').max(200, 'must be at most 200 characters').optional(),
-  ),
+  ADMIN_PASSWORD: z.preprocess(blankToUndefined, z.string().min(12, 'must be at least 12 characters').max(200, 'must be at most 200 characters').optional()),
   SESSION_SECRET: z.preprocess(blankToUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
   TRUST_PROXY: z.preprocess(blankToUndefined, z.string().max(500).optional()),
   MARKDOWN_IMAGE_HOSTS: z.preprocess(
@@ -105,7 +102,10 @@ const schema = z.object({
       .string()
       .max(2000)
       .transform((s) => s.split(/[\s,]+/).filter(Boolean))
-      .refine((list) => list.every((u) => /^https?:\/\/[^/?#\s]+\/?$/.test(u) && URL.canParse(u)), 'must list origins such as https://grafana.example.com, separated by commas')
+      .refine(
+        (list) => list.every((u) => /^https?:\/\/[^/?#\s]+\/?$/.test(u) && URL.canParse(u)),
+        'must list origins such as https://grafana.example.com, separated by commas',
+      )
       .transform((list) => list.map((u) => new URL(u).origin))
       .default(''),
   ),
@@ -128,10 +128,7 @@ const schema = z.object({
   DKIM_SELECTOR: z.preprocess(blankToUndefined, z.string().optional()),
   DKIM_PRIVATE_KEY: z.preprocess(blankToUndefined, z.string().optional()),
   DKIM_PRIVATE_KEY_FILE: z.preprocess(blankToUndefined, z.string().optional()),
-  LOG_LEVEL: z.preprocess(
-    blankToUndefined,
-    z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
-  ),
+  LOG_LEVEL: z.preprocess(blankToUndefined, z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info')),
 });
 
 /** Parses the environment once. Throws ConfigError naming the first bad variable. */
@@ -153,7 +150,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const publicUrl = (v.PUBLIC_URL ?? `http://localhost:${v.PORT}`).replace(/\/+$/, '');
   const host = new URL(publicUrl).hostname;
   const from = v.MAIL_FROM ?? `${v.PAGE_NAME} <status@${host.includes('.') ? host : `${host}.invalid`}>`;
-  if (!/<?[^<>\s@]+@[^<>\s@]+>?\s*$/.test(from)) throw new ConfigError('MAIL_FROM', `must be an address such as "ACME Status <status@example.com>" (got "${from}")`);
+  if (!/<?[^<>\s@]+@[^<>\s@]+>?\s*$/.test(from))
+    throw new ConfigError('MAIL_FROM', `must be an address such as "ACME Status <status@example.com>" (got "${from}")`);
   const dkimSet = [v.DKIM_DOMAIN, v.DKIM_SELECTOR, v.DKIM_PRIVATE_KEY ?? v.DKIM_PRIVATE_KEY_FILE].filter(Boolean).length;
   if (dkimSet > 0 && dkimSet < 3) {
     throw new ConfigError('DKIM_DOMAIN', 'DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY (or DKIM_PRIVATE_KEY_FILE) must be set together');

@@ -11,8 +11,16 @@
       var text = nodes[i].querySelector('[data-field=text]');
       var s = p.stats;
       if (text) {
-        text.textContent = number.format(s.sent) + ' of ' + number.format(s.total) + ' sent · ' + number.format(s.failed) + ' failed · ' +
-          number.format(s.retrying) + ' waiting to retry' + (s.dead ? ' · ' + number.format(s.dead) + ' given up' : '');
+        text.textContent =
+          number.format(s.sent) +
+          ' of ' +
+          number.format(s.total) +
+          ' sent · ' +
+          number.format(s.failed) +
+          ' failed · ' +
+          number.format(s.retrying) +
+          ' waiting to retry' +
+          (s.dead ? ' · ' + number.format(s.dead) + ' given up' : '');
       }
     }
   });

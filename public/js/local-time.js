@@ -2,7 +2,12 @@
 (function () {
   'use strict';
   var format = new Intl.DateTimeFormat(undefined, {
-    day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short',
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZoneName: 'short',
   });
   function localize(root) {
     var nodes = (root || document).querySelectorAll('time[data-local]');

@@ -17,7 +17,11 @@
   // socket.io starts with HTTP long-polling and upgrades to a websocket, so the page stays live where
   // websockets are blocked. auth is asked for again at every reconnection.
   // v: 2 says this page patches component rows (server/realtime/payload.ts).
-  var socket = io({ auth: function (send) { send({ v: 2, hashes: shown() }); } });
+  var socket = io({
+    auth: function (send) {
+      send({ v: 2, hashes: shown() });
+    },
+  });
   socket.on('page', function (update) {
     for (var i = 0; i < regions.length; i++) {
       var el = document.getElementById(regions[i]);
@@ -54,7 +58,12 @@
   socket.on('disconnect', function (reason) {
     document.body.setAttribute('data-live', 'off');
     // socket.io does not reconnect by itself after a server-side disconnect; a status page must.
-    if (reason === 'io server disconnect') setTimeout(function () { socket.connect(); }, 1000);
+    if (reason === 'io server disconnect')
+      setTimeout(function () {
+        socket.connect();
+      }, 1000);
   });
-  socket.on('connect', function () { document.body.setAttribute('data-live', 'on'); });
+  socket.on('connect', function () {
+    document.body.setAttribute('data-live', 'on');
+  });
 })();

@@ -13,8 +13,7 @@ export type ToClient =
   | { type: 'report' }
   | { type: 'exit' };
 export type FromClient =
-  | { type: 'connected'; count: number; failed: number }
-  | { type: 'times'; phase: 'update' | 'restart'; times: number[]; missing: number };
+  { type: 'connected'; count: number; failed: number } | { type: 'times'; phase: 'update' | 'restart'; times: number[]; missing: number };
 
 const now = () => performance.timeOrigin + performance.now();
 const send = (m: FromClient) => process.send?.(m);

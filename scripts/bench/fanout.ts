@@ -99,7 +99,9 @@ async function main(): Promise<void> {
       const res = await fetch(`${url}/api/v1/pages/${seeded.pageId}/incidents/${incidentId}`, {
         method: 'PATCH',
         headers: { Authorization: `OAuth ${seeded.apiKey}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ incident: { status: 'identified', body: 'Fanout benchmark: the attack is filtered.', components: { [componentId]: 'partial_outage' } } }),
+        body: JSON.stringify({
+          incident: { status: 'identified', body: 'Fanout benchmark: the attack is filtered.', components: { [componentId]: 'partial_outage' } },
+        }),
       });
       answeredMs = now() - postedAt;
       if (!res.ok) throw new Error(`update refused: ${res.status} ${await res.text()}`);
@@ -123,12 +125,28 @@ async function main(): Promise<void> {
       `fanout: ${VIEWERS.toLocaleString('en')} live viewers, one update`,
       'npm run bench:fanout',
       [
-        ['viewers connected (websocket)', `${viewers.toLocaleString('en')} of ${VIEWERS.toLocaleString('en')} in ${(connectMs / 1000).toFixed(1)} s${counts.some((c) => c.failed) ? ` · ${counts.reduce((s, c) => s + c.failed, 0)} failed` : ''}`, 'all'],
+        [
+          'viewers connected (websocket)',
+          `${viewers.toLocaleString('en')} of ${VIEWERS.toLocaleString('en')} in ${(connectMs / 1000).toFixed(1)} s${counts.some((c) => c.failed) ? ` · ${counts.reduce((s, c) => s + c.failed, 0)} failed` : ''}`,
+          'all',
+        ],
         ['update PATCH answered', ms(answeredMs), ''],
         ['received the update', `${update.times.length.toLocaleString('en')} of ${viewers.toLocaleString('en')}`, 'all'],
-        ['delivery latency from the POST · p50 / p95 / p99 / max', `${ms(percentile(latencies, 50))} / ${ms(percentile(latencies, 95))} / ${ms(percentile(latencies, 99))} / ${ms(latencies.at(-1) ?? NaN)}`, 'p99 < 500 ms'],
-        ['server RSS: idle / with the viewers connected / after the update', `${idle.rssMiB.toFixed(0)} / ${settled.rssMiB.toFixed(0)} / ${after.rssMiB.toFixed(0)} MiB`, '< 400 MiB'],
-        ['server CPU: connecting everyone / sending the update', `${(settled.cpuSeconds - idle.cpuSeconds).toFixed(1)} s / ${(after.cpuSeconds - before.cpuSeconds).toFixed(2)} s`, ''],
+        [
+          'delivery latency from the POST · p50 / p95 / p99 / max',
+          `${ms(percentile(latencies, 50))} / ${ms(percentile(latencies, 95))} / ${ms(percentile(latencies, 99))} / ${ms(latencies.at(-1) ?? NaN)}`,
+          'p99 < 500 ms',
+        ],
+        [
+          'server RSS: idle / with the viewers connected / after the update',
+          `${idle.rssMiB.toFixed(0)} / ${settled.rssMiB.toFixed(0)} / ${after.rssMiB.toFixed(0)} MiB`,
+          '< 400 MiB',
+        ],
+        [
+          'server CPU: connecting everyone / sending the update',
+          `${(settled.cpuSeconds - idle.cpuSeconds).toFixed(1)} s / ${(after.cpuSeconds - before.cpuSeconds).toFixed(2)} s`,
+          '',
+        ],
         ['restart: new process answering, from SIGTERM', ms(readyAt - stoppedAt), ''],
         [
           'restart: viewers back and current, from SIGTERM · p50 / p99 / last',

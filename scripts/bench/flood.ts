@@ -27,7 +27,12 @@ async function main(): Promise<void> {
     const post = async (): Promise<number> => {
       const started = performance.now();
       const status = n % 2 ? 'identified' : 'monitoring';
-      const res = await fetch(url, { method: 'PATCH', headers, body: JSON.stringify({ incident: { status, body: `Update ${++n} during the flood.` } }), signal: AbortSignal.timeout(10_000) });
+      const res = await fetch(url, {
+        method: 'PATCH',
+        headers,
+        body: JSON.stringify({ incident: { status, body: `Update ${++n} during the flood.` } }),
+        signal: AbortSignal.timeout(10_000),
+      });
       await res.arrayBuffer();
       if (!res.ok) throw new Error(`update refused: ${res.status}`);
       return performance.now() - started;
@@ -46,7 +51,9 @@ async function main(): Promise<void> {
 
     // Under the flood: wrk on / with 1,000 connections; updates from 2 s in until 2 s before it ends.
     let wrkOut = '';
-    const wrk = spawn('bash', ['-c', `ulimit -n $(ulimit -Hn); exec wrk -t2 -c${CONNECTIONS} -d${FLOOD_SECONDS}s --latency ${pharos.url}/`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const wrk = spawn('bash', ['-c', `ulimit -n $(ulimit -Hn); exec wrk -t2 -c${CONNECTIONS} -d${FLOOD_SECONDS}s --latency ${pharos.url}/`], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     wrk.stdout.on('data', (d: Buffer) => (wrkOut += d.toString()));
     const wrkDone = new Promise<void>((resolve) => wrk.once('exit', () => resolve()));
     const killer = setTimeout(() => wrk.kill('SIGKILL'), (FLOOD_SECONDS + 30) * 1000);
@@ -64,7 +71,11 @@ async function main(): Promise<void> {
       [
         [`operator update alone (n=${alone.length}) · p50 / p99 / max`, row(alone), ''],
         [`operator update during the flood (n=${flooded.length}) · p50 / p99 / max`, row(flooded), 'p99 < 200 ms'],
-        [`the flood: GET / · ${CONNECTIONS} connections · req/s, p50 / p99`, `${Math.round(flood.rps)}, ${flood.p50.toFixed(1)} / ${flood.p99.toFixed(1)} ms${flood.errors ? ` · ${flood.errors}` : ''}`, ''],
+        [
+          `the flood: GET / · ${CONNECTIONS} connections · req/s, p50 / p99`,
+          `${Math.round(flood.rps)}, ${flood.p50.toFixed(1)} / ${flood.p99.toFixed(1)} ms${flood.errors ? ` · ${flood.errors}` : ''}`,
+          '',
+        ],
       ],
       [
         `Seeded page: ${SEEDED_PAGE}. Each update is a PATCH of an open incident through the management API with a new message and a status change (the transaction, the snapshot rebuild, the broadcast), one every 100 ms. wrk -t2 -c${CONNECTIONS} for ${FLOOD_SECONDS} s on / (uncompressed, the heavier case), on the same 2 cores as Pharos.`,

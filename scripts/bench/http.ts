@@ -26,7 +26,14 @@ function raw(url: string, headers: Record<string, string> = {}): Promise<{ statu
     request(url, { headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), etag: String(res.headers.etag ?? ''), encoding: String(res.headers['content-encoding'] ?? 'identity') }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          body: Buffer.concat(chunks),
+          etag: String(res.headers.etag ?? ''),
+          encoding: String(res.headers['content-encoding'] ?? 'identity'),
+        }),
+      );
     })
       .on('error', reject)
       .end();
@@ -109,21 +116,34 @@ async function main(): Promise<void> {
     // Before measuring anything: nginx answers with Pharos's very bytes, in every encoding.
     for (const path of PATHS) {
       for (const encoding of ['identity', ...Object.keys(ENCODINGS)]) {
-        const [ours, theirs] = await Promise.all([raw(`${pharos.url}${path}`, { 'Accept-Encoding': encoding }), raw(`${nginxUrl}${path}`, { 'Accept-Encoding': encoding })]);
+        const [ours, theirs] = await Promise.all([
+          raw(`${pharos.url}${path}`, { 'Accept-Encoding': encoding }),
+          raw(`${nginxUrl}${path}`, { 'Accept-Encoding': encoding }),
+        ]);
         if (theirs.status !== 200 || theirs.encoding !== ours.encoding || !theirs.body.equals(ours.body)) {
-          throw new Error(`nginx does not serve ${path} (${encoding}) as Pharos does: ${theirs.status}, ${theirs.encoding}, ${theirs.body.length} bytes\n${readFileSync(join(dir, 'nginx.conf'), 'utf8')}`);
+          throw new Error(
+            `nginx does not serve ${path} (${encoding}) as Pharos does: ${theirs.status}, ${theirs.encoding}, ${theirs.body.length} bytes\n${readFileSync(join(dir, 'nginx.conf'), 'utf8')}`,
+          );
         }
       }
     }
 
     const rows: [string, string, string?][] = [
-      ['snapshot rebuild after a change · p50 / p95 / max (n=25)', `${percentile(times.rebuild, 50).toFixed(1)} / ${percentile(times.rebuild, 95).toFixed(1)} / ${(times.rebuild.at(-1) ?? NaN).toFixed(1)} ms`, '< 20 ms'],
+      [
+        'snapshot rebuild after a change · p50 / p95 / max (n=25)',
+        `${percentile(times.rebuild, 50).toFixed(1)} / ${percentile(times.rebuild, 95).toFixed(1)} / ${(times.rebuild.at(-1) ?? NaN).toFixed(1)} ms`,
+        '< 20 ms',
+      ],
       ['compressing the new page once (brotli + gzip, on its first request) · p50', `${percentile(times.compress, 50).toFixed(1)} ms`, ''],
     ];
     const pair = async (path: string, label: string, connections: number, headers: string[], target: boolean) => {
       const a = wrk(`${pharos.url}${path}`, connections, DURATION, headers);
       const b = wrk(`${nginxUrl}${path}`, connections, DURATION, headers);
-      rows.push([`${path} · ${label} · ${connections} conn · Pharos / nginx req/s`, `${Math.round(a.rps)} / ${Math.round(b.rps)} (${((100 * a.rps) / b.rps).toFixed(0)} %)`, target ? '≥ 50 %' : '']);
+      rows.push([
+        `${path} · ${label} · ${connections} conn · Pharos / nginx req/s`,
+        `${Math.round(a.rps)} / ${Math.round(b.rps)} (${((100 * a.rps) / b.rps).toFixed(0)} %)`,
+        target ? '≥ 50 %' : '',
+      ]);
       rows.push([
         `${path} · ${label} · ${connections} conn · Pharos p50 / p99 (nginx p50 / p99)`,
         `${a.p50.toFixed(1)} / ${a.p99.toFixed(1)} ms (${b.p50.toFixed(1)} / ${b.p99.toFixed(1)} ms)${a.errors ? ` · Pharos: ${a.errors}` : ''}${b.errors ? ` · nginx: ${b.errors}` : ''}`,
@@ -137,11 +157,17 @@ async function main(): Promise<void> {
       // 304s: each server's own ETag for its plain form.
       const a = wrk(`${pharos.url}${path}`, 100, DURATION, [`If-None-Match: ${(await raw(`${pharos.url}${path}`)).etag}`]);
       const b = wrk(`${nginxUrl}${path}`, 100, DURATION, [`If-None-Match: ${(await raw(`${nginxUrl}${path}`)).etag}`]);
-      rows.push([`${path} · 304 · 100 conn · Pharos / nginx req/s`, `${Math.round(a.rps)} / ${Math.round(b.rps)} (${((100 * a.rps) / b.rps).toFixed(0)} %)`, '']);
+      rows.push([
+        `${path} · 304 · 100 conn · Pharos / nginx req/s`,
+        `${Math.round(a.rps)} / ${Math.round(b.rps)} (${((100 * a.rps) / b.rps).toFixed(0)} %)`,
+        '',
+      ]);
     }
     // What one Node process does with no logic at all, in the same run: the ceiling for a single process.
     const barePort = await freePort();
-    const bare = fork(join(projectRoot(), 'scripts/bench/bare-node.ts'), [join(www, 'index.html'), 'text/html', String(barePort)], { execArgv: ['--import', 'tsx'] });
+    const bare = fork(join(projectRoot(), 'scripts/bench/bare-node.ts'), [join(www, 'index.html'), 'text/html', String(barePort)], {
+      execArgv: ['--import', 'tsx'],
+    });
     await new Promise((resolve) => bare.once('message', resolve));
     try {
       for (const connections of [100, 1000]) {

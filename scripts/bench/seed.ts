@@ -34,14 +34,22 @@ export function seed(dataDir: string): Seeded {
   const pick = (i: number) => components[i % components.length] ?? '';
   for (let i = 0; i < 300; i++) {
     t += (90 * 86_400_000) / 300;
-    const incident = createIncident(ctx, system, { name: `Past incident ${i + 1}`, body: 'Investigating.', components: { [pick(i)]: i % 3 ? 'partial_outage' : 'major_outage' } });
+    const incident = createIncident(ctx, system, {
+      name: `Past incident ${i + 1}`,
+      body: 'Investigating.',
+      components: { [pick(i)]: i % 3 ? 'partial_outage' : 'major_outage' },
+    });
     t += 45 * 60_000;
     patchIncident(ctx, system, incident.id, { status: 'resolved', body: 'Resolved.' });
   }
   t = Date.now() - 3 * 3_600_000;
   const openIncidentIds: string[] = [];
   for (let i = 0; i < 3; i++) {
-    const incident = createIncident(ctx, system, { name: `Open incident ${i + 1}`, body: 'We are investigating.', components: { [pick(i * 5)]: 'major_outage' } });
+    const incident = createIncident(ctx, system, {
+      name: `Open incident ${i + 1}`,
+      body: 'We are investigating.',
+      components: { [pick(i * 5)]: 'major_outage' },
+    });
     for (const status of ['identified', 'monitoring', 'identified', 'monitoring'] as const) {
       t += 10 * 60_000;
       patchIncident(ctx, system, incident.id, { status, body: `Still on it (${status}).` });

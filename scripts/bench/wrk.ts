@@ -30,6 +30,9 @@ export function parseWrk(out: string): WrkResult {
 /** wrk -t2 for `seconds` against one URL, with as many open files as allowed. */
 export function wrk(url: string, connections: number, seconds: number, headers: string[] = []): WrkResult {
   const args = ['-t2', `-c${connections}`, `-d${seconds}s`, '--latency', ...headers.flatMap((h) => ['-H', h]), url];
-  const run = spawnSync('bash', ['-c', `ulimit -n $(ulimit -Hn); exec wrk ${args.map((a) => `'${a}'`).join(' ')}`], { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
+  const run = spawnSync('bash', ['-c', `ulimit -n $(ulimit -Hn); exec wrk ${args.map((a) => `'${a}'`).join(' ')}`], {
+    encoding: 'utf8',
+    timeout: (seconds + 30) * 1000,
+  });
   return parseWrk(run.stdout);
 }

@@ -11,9 +11,17 @@ const NAME = /^pharos-\d{8}T\d{6}Z\.db$/;
  */
 export async function backupDatabase(db: Db, dir: string, now: Date, keep: number): Promise<{ file: string; removed: string[] }> {
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `pharos-${now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '')}.db`);
+  const file = join(
+    dir,
+    `pharos-${now
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d{3}/, '')}.db`,
+  );
   await backupTo(db, file);
-  const backups = readdirSync(dir).filter((f) => NAME.test(f)).sort();
+  const backups = readdirSync(dir)
+    .filter((f) => NAME.test(f))
+    .sort();
   const removed = backups.slice(0, Math.max(0, backups.length - keep));
   for (const old of removed) for (const suffix of ['', '-wal', '-shm']) rmSync(join(dir, old + suffix), { force: true });
   return { file, removed };

@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import type { Db } from './open.js';
 
 export class MigrationError extends Error {
-  constructor(readonly file: string, cause: unknown) {
+  constructor(
+    readonly file: string,
+    cause: unknown,
+  ) {
     super(`Migration ${file} failed: ${cause instanceof Error ? cause.message : String(cause)}`);
   }
 }
@@ -20,10 +23,10 @@ export function migrate(db: Db, dir: string): string[] {
     version TEXT PRIMARY KEY,
     applied_at TEXT NOT NULL
   )`);
-  const applied = new Set(
-    db.prepare('SELECT version FROM schema_migrations').pluck().all() as string[],
-  );
-  const files = readdirSync(dir).filter((f) => FILE_NAME.test(f)).sort();
+  const applied = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as string[]);
+  const files = readdirSync(dir)
+    .filter((f) => FILE_NAME.test(f))
+    .sort();
   const done: string[] = [];
   for (const file of files) {
     if (applied.has(file)) continue;

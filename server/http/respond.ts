@@ -23,10 +23,22 @@ export function renderPage(
   const signupPace = paced ? { waiting: paced.waiting, lastDue: new Date(paced.lastDue).toISOString() } : undefined;
   const html = ctx.views.render(
     view,
-    { pageName: ctx.config.pageName, timeZone: ctx.config.timeZone, zoneLabel: zoneLabel(ctx.config.timeZone, ctx.clock.now()), user: res.locals.user, csrfToken: res.locals.csrfToken, gateAlert, signupPace, ...data },
+    {
+      pageName: ctx.config.pageName,
+      timeZone: ctx.config.timeZone,
+      zoneLabel: zoneLabel(ctx.config.timeZone, ctx.clock.now()),
+      user: res.locals.user,
+      csrfToken: res.locals.csrfToken,
+      gateAlert,
+      signupPace,
+      ...data,
+    },
     layout,
   );
-  res.status(opts.status ?? 200).type('html').send(html);
+  res
+    .status(opts.status ?? 200)
+    .type('html')
+    .send(html);
 }
 
 /** Sends a prebuilt body (compressed as the client accepts), answering 304 when the client already has it. */

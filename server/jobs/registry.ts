@@ -6,7 +6,6 @@ import { purgeJob } from './purge.js';
 import { backupJob } from './backup.js';
 import { uptimeJob } from './uptime-rollup.js';
 
-
 /** Every scheduled job, one file each; main.ts starts them (jobs/schedule.ts). */
 export const JOBS: Job[] = [outboxSweep, maintenanceJob, dataProtectionJob, purgeJob, backupJob, uptimeJob];
 

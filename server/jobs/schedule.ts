@@ -65,9 +65,7 @@ export function startJobs(ctx: Context, jobs: Job[], catchUp: string[]): { stop(
   const start = (job: Job) => {
     runJob(ctx, job).catch((err: unknown) => ctx.log.error({ err, job: job.id }, 'job could not run'));
   };
-  const tasks = jobs.map((job) =>
-    cron.schedule(job.schedule, () => start(job), { timezone: ctx.config.timeZone }),
-  );
+  const tasks = jobs.map((job) => cron.schedule(job.schedule, () => start(job), { timezone: ctx.config.timeZone }));
   for (const job of jobs) if (catchUp.includes(job.id)) start(job);
   return { stop: () => tasks.forEach((t) => t.stop()) };
 }

@@ -15,7 +15,15 @@ export function formatterFor(timeZone: string, kind: FormatterKind): Intl.DateTi
   if (!f) {
     const options: Intl.DateTimeFormatOptions = { timeZone };
     if (kind === 'datetime') {
-      Object.assign(options, { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'shortOffset' });
+      Object.assign(options, {
+        day: 'numeric',
+        month: 'short',
+        year: 'numeric',
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
+        timeZoneName: 'shortOffset',
+      });
     } else if (kind === 'date') {
       Object.assign(options, { day: 'numeric', month: 'long', year: 'numeric' });
     } else if (kind === 'month') {
@@ -36,7 +44,11 @@ export function formatDate(iso: string, timeZone: string): string {
 
 /** Wall-clock parts of an instant in a zone. */
 function wallClock(date: Date, timeZone: string): { y: number; m: number; d: number; h: number; min: number; s: number } {
-  const parts = Object.fromEntries(formatterFor(timeZone, 'parts').formatToParts(date).map((p) => [p.type, p.value]));
+  const parts = Object.fromEntries(
+    formatterFor(timeZone, 'parts')
+      .formatToParts(date)
+      .map((p) => [p.type, p.value]),
+  );
   return {
     y: Number(parts.year),
     m: Number(parts.month),

@@ -153,4 +153,3 @@ function composeAdminAlert(ctx: Context, d: Delivery): Composed {
     },
   };
 }
-

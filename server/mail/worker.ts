@@ -210,7 +210,11 @@ export class MailWorker {
     const batch = this.pending;
     this.pending = [];
     try {
-      recordOutcomes(this.ctx.db, batch.map((b) => b.outcome), this.ctx.clock.now());
+      recordOutcomes(
+        this.ctx.db,
+        batch.map((b) => b.outcome),
+        this.ctx.clock.now(),
+      );
     } catch (err) {
       // Leave them leased: after the lease (or a restart) they are sent again rather than lost.
       this.ctx.log.error({ err, count: batch.length }, 'could not record delivery outcomes');

@@ -48,7 +48,10 @@ export function startRealtime(ctx: Context, http: HttpServer): { io: Io; stop: (
     const started = performance.now();
     io.to(ROWS).emit('page', update);
     io.to(REGIONS_ONLY).emit('page', whole);
-    ctx.log.info({ viewers: io.engine.clientsCount, bytes: JSON.stringify(update).length, ms: Math.round(performance.now() - started) }, 'change sent to live viewers');
+    ctx.log.info(
+      { viewers: io.engine.clientsCount, bytes: JSON.stringify(update).length, ms: Math.round(performance.now() - started) },
+      'change sent to live viewers',
+    );
   });
   const stopAdmin = startAdminProgress(ctx, io);
   return {

@@ -79,7 +79,10 @@ export class Views {
       let v = versions.get(path);
       if (v === undefined) {
         try {
-          v = createHash('sha256').update(readFileSync(join(publicDir, path))).digest('hex').slice(0, 10);
+          v = createHash('sha256')
+            .update(readFileSync(join(publicDir, path)))
+            .digest('hex')
+            .slice(0, 10);
         } catch {
           v = '';
         }
@@ -98,7 +101,9 @@ export class Views {
     h.registerHelper('incidentStatusLabel', (s: IncidentStatus) => INCIDENT_STATUS_LABELS[s] ?? s);
     h.registerHelper('categoryLabel', (c: Category) => CATEGORY_LABELS[c] ?? c);
     h.registerHelper('impactLabel', (s: Impact) => IMPACT_LABELS[s] ?? s);
-    h.registerHelper('ms', (ms: number | null) => (ms === null || ms === undefined ? '—' : formatDuration(new Date(0).toISOString(), new Date(ms).toISOString())));
+    h.registerHelper('ms', (ms: number | null) =>
+      ms === null || ms === undefined ? '—' : formatDuration(new Date(0).toISOString(), new Date(ms).toISOString()),
+    );
     h.registerHelper('minutes', (m: number) => {
       const total = Math.round(m);
       if (total < 1) return 'under a minute';
@@ -126,9 +131,7 @@ export class Views {
       return typeof v === 'string' ? v : Array.isArray(v) ? String(v[v.length - 1] ?? '') : v == null ? '' : String(v);
     };
     h.registerHelper('typed', (name: string, options: Handlebars.HelperOptions) => valueOf(options, name));
-    h.registerHelper('selected', (name: string, option: string, options: Handlebars.HelperOptions) =>
-      valueOf(options, name) === option ? 'selected' : '',
-    );
+    h.registerHelper('selected', (name: string, option: string, options: Handlebars.HelperOptions) => (valueOf(options, name) === option ? 'selected' : ''));
     // Is `option` among the values typed for a repeated field (checkbox lists)?
     h.registerHelper('checkedIn', (name: string, option: string, options: Handlebars.HelperOptions) => {
       const values = rootOf(options).values as Record<string, unknown> | undefined;

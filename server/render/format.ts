@@ -3,7 +3,10 @@ import { formatterFor } from '../lib/time.js';
 
 export function formatDateTime(iso: string, timeZone: string): string {
   // "GMT+2" reads as British time to many; the offset is from UTC, so say so.
-  return formatterFor(timeZone, 'datetime').format(new Date(iso)).replace(/GMT(?=[+-]|$)/, 'UTC').replace(/UTC\+0$/, 'UTC');
+  return formatterFor(timeZone, 'datetime')
+    .format(new Date(iso))
+    .replace(/GMT(?=[+-]|$)/, 'UTC')
+    .replace(/UTC\+0$/, 'UTC');
 }
 
 export function formatMonth(iso: string, timeZone: string): string {

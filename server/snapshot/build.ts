@@ -66,9 +66,7 @@ export function buildPageState(db: Db, opts: { config: Config; pageId: string; n
   const today = dayKey(now.toISOString(), tz);
   const firstDay = daysBefore(today, PAST_DAYS - 1);
   const from = fromZonedInput(`${firstDay}T00:00`, tz) ?? new Date(now.getTime() - PAST_DAYS * DAY_MS);
-  const past = listStartedBetween(db, from.toISOString(), new Date(now.getTime() + DAY_MS).toISOString()).filter((i) =>
-    isResolved(i.status),
-  );
+  const past = listStartedBetween(db, from.toISOString(), new Date(now.getTime() + DAY_MS).toISOString()).filter((i) => isResolved(i.status));
   const pastDays: PastDay[] = [];
   for (let n = 0; n < PAST_DAYS; n++) {
     const key = daysBefore(today, n);
@@ -94,7 +92,14 @@ export function buildPageState(db: Db, opts: { config: Config; pageId: string; n
     gateMode: getGate(db).mode,
     upcomingMaintenance,
     activeMaintenance,
-    uptime: Object.fromEntries(uptimeBars(db, tz, now, components.filter((c) => c.showcase).map((c) => c.id))),
+    uptime: Object.fromEntries(
+      uptimeBars(
+        db,
+        tz,
+        now,
+        components.filter((c) => c.showcase).map((c) => c.id),
+      ),
+    ),
     v2: {
       page,
       status,

@@ -37,10 +37,7 @@ export interface StatusShape {
 const STATUS_RANK: ComponentStatus[] = ['operational', 'under_maintenance', 'degraded_performance', 'partial_outage', 'major_outage'];
 
 function groupStatus(children: Component[]): ComponentStatus {
-  return children.reduce<ComponentStatus>(
-    (acc, c) => (STATUS_RANK.indexOf(c.status) > STATUS_RANK.indexOf(acc) ? c.status : acc),
-    'operational',
-  );
+  return children.reduce<ComponentStatus>((acc, c) => (STATUS_RANK.indexOf(c.status) > STATUS_RANK.indexOf(acc) ? c.status : acc), 'operational');
 }
 
 export function componentShape(c: Component, pageId: string, position: number): ComponentShape {

@@ -74,9 +74,7 @@ export class Snapshot {
   private failedAt = 0;
   private readonly listeners = new Set<(s: SnapshotState) => void>();
 
-  constructor(
-    private readonly deps: { db: Db; views: Views; config: Config; pageId: string; clock: Clock; log: Log },
-  ) {}
+  constructor(private readonly deps: { db: Db; views: Views; config: Config; pageId: string; clock: Clock; log: Log }) {}
 
   /** The newest committed change not rebuilt yet (0: none). */
   private pending = 0;

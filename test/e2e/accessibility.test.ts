@@ -33,7 +33,10 @@ describe('accessibility (axe-core in chromium)', () => {
     ids.component = api.id;
     ids.apiKey = addApiKeyId(p);
     subscribe(p.ctx, { email: 'pending@example.com' });
-    const pending = p.ctx.db.prepare("SELECT id, confirm_nonce FROM subscribers WHERE email = 'pending@example.com'").get() as { id: string; confirm_nonce: string };
+    const pending = p.ctx.db.prepare("SELECT id, confirm_nonce FROM subscribers WHERE email = 'pending@example.com'").get() as {
+      id: string;
+      confirm_nonce: string;
+    };
     ids.confirm = confirmToken(p.ctx.secret, pending.id, pending.confirm_nonce);
     ids.maintenance = scheduleMaintenance(p.ctx, system, {
       name: 'Database upgrade',
@@ -110,7 +113,12 @@ describe('accessibility (axe-core in chromium)', () => {
     for (const path of paths) {
       await page.goto(`${p.url}${path}`);
       for (const v of await seriousViolations(page)) {
-        problems.push(`${path}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.map((n) => n.html).join(' | ').slice(0, 300)}`);
+        problems.push(
+          `${path}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes
+            .map((n) => n.html)
+            .join(' | ')
+            .slice(0, 300)}`,
+        );
       }
     }
     return problems;

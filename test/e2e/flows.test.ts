@@ -9,7 +9,6 @@ import { launch, screenshot, signInAs } from './browser.js';
 
 const system = { type: 'system' } as const;
 
-
 describe('in a real browser: subscribers, forms and notices', () => {
   let p: TestPharos;
   let smtp: TestSmtp;
@@ -59,7 +58,11 @@ describe('in a real browser: subscribers, forms and notices', () => {
     const notification = smtp.to('reader@example.com')[1];
     assert.ok(notification);
     await page.goto(local(linkIn(notification, /\/unsubscribe\//)));
-    assert.equal(p.ctx.db.prepare("SELECT state FROM subscribers WHERE email = 'reader@example.com'").pluck().get(), 'confirmed', 'opening the link changes nothing');
+    assert.equal(
+      p.ctx.db.prepare("SELECT state FROM subscribers WHERE email = 'reader@example.com'").pluck().get(),
+      'confirmed',
+      'opening the link changes nothing',
+    );
     await page.getByRole('button', { name: 'Unsubscribe' }).click();
     await page.getByRole('heading', { name: 'You are unsubscribed' }).waitFor();
     assert.equal(p.ctx.db.prepare("SELECT state FROM subscribers WHERE email = 'reader@example.com'").pluck().get(), 'unsubscribed');

@@ -9,7 +9,6 @@ import { launch, screenshot, signInAs } from './browser.js';
 
 const system = { type: 'system' } as const;
 
-
 /** A viewer watches the status page while an operator works in the real admin form, in a real browser. */
 describe('in a real browser: live status page', () => {
   let p: TestPharos;

@@ -96,9 +96,11 @@ describe('kill -9 while 10,000 deliveries are going out', () => {
     assert.equal(res.status, 200, await res.clone().text());
     t.diagnostic(`PATCH answered in ${answeredMs} ms`);
 
-    await smtp.until(() => smtp.received.length >= KILL_AFTER, 60_000).catch((err: unknown) => {
-      throw new Error(`${String(err)}\n${first.log}`);
-    });
+    await smtp
+      .until(() => smtp.received.length >= KILL_AFTER, 60_000)
+      .catch((err: unknown) => {
+        throw new Error(`${String(err)}\n${first.log}`);
+      });
     first.child.kill('SIGKILL');
     const killedAt = Date.now();
     const killed = await first.exited;
@@ -128,10 +130,12 @@ describe('kill -9 while 10,000 deliveries are going out', () => {
     const restarted = Date.now();
     await second.ready(`${base}/`, 30_000);
     const remaining = 170_000 - (Date.now() - started);
-    await smtp.until(() => countDistinct() >= SUBSCRIBERS, Math.max(remaining - 20_000, 5_000)).catch((err: unknown) => {
-      const rate = (smtp.received.length - KILL_AFTER) / ((Date.now() - restarted) / 1000);
-      throw new Error(`${String(err)}; ${countDistinct()} distinct; about ${rate.toFixed(0)} msg/s after the restart\n${second.log}`);
-    });
+    await smtp
+      .until(() => countDistinct() >= SUBSCRIBERS, Math.max(remaining - 20_000, 5_000))
+      .catch((err: unknown) => {
+        const rate = (smtp.received.length - KILL_AFTER) / ((Date.now() - restarted) / 1000);
+        throw new Error(`${String(err)}; ${countDistinct()} distinct; about ${rate.toFixed(0)} msg/s after the restart\n${second.log}`);
+      });
     const allAt = Date.now();
 
     // Let the process record its last outcomes, then stop it cleanly.

@@ -36,25 +36,29 @@ describe('the data-folder lock', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it(`lets exactly one of two servers started at once run, ${TRIALS} times, over a fresh folder and over the lock of a killed one`, { timeout: 600_000 }, async () => {
-    for (let trial = 1; trial <= TRIALS; trial++) {
-      const ports = [await freePort(), await freePort()];
-      const pair = ports.map((port) => new PharosProcess({ DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }));
-      children.push(...pair);
-      const results = await Promise.all(pair.map((p, i) => outcome(p, `http://127.0.0.1:${ports[i]}`)));
-      // The refused one has exited; the winner must still be the only one running a moment later.
-      await sleep(300);
-      const running = pair.filter((p) => p.alive);
-      assert.equal(running.length, 1, `trial ${trial}: ${results.join(' and ')}\n--- first:\n${pair[0]?.log}\n--- second:\n${pair[1]?.log}`);
-      const loser = pair.find((p) => !p.alive);
-      assert.ok(loser);
-      assert.equal((await loser.exited).code, 1, `trial ${trial}: the refused server exits 1`);
-      assert.match(loser.log, /Another Pharos server \(pid \d+\) is using/, `trial ${trial}: it says why`);
-      assert.doesNotMatch(loser.log, /migration/i, `trial ${trial}: it stopped before touching the database`);
-      // The winner dies without cleaning up: its lock must not stop the next trial's servers.
-      await running[0]?.kill('SIGKILL');
-    }
-  });
+  it(
+    `lets exactly one of two servers started at once run, ${TRIALS} times, over a fresh folder and over the lock of a killed one`,
+    { timeout: 600_000 },
+    async () => {
+      for (let trial = 1; trial <= TRIALS; trial++) {
+        const ports = [await freePort(), await freePort()];
+        const pair = ports.map((port) => new PharosProcess({ DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }));
+        children.push(...pair);
+        const results = await Promise.all(pair.map((p, i) => outcome(p, `http://127.0.0.1:${ports[i]}`)));
+        // The refused one has exited; the winner must still be the only one running a moment later.
+        await sleep(300);
+        const running = pair.filter((p) => p.alive);
+        assert.equal(running.length, 1, `trial ${trial}: ${results.join(' and ')}\n--- first:\n${pair[0]?.log}\n--- second:\n${pair[1]?.log}`);
+        const loser = pair.find((p) => !p.alive);
+        assert.ok(loser);
+        assert.equal((await loser.exited).code, 1, `trial ${trial}: the refused server exits 1`);
+        assert.match(loser.log, /Another Pharos server \(pid \d+\) is using/, `trial ${trial}: it says why`);
+        assert.doesNotMatch(loser.log, /migration/i, `trial ${trial}: it stopped before touching the database`);
+        // The winner dies without cleaning up: its lock must not stop the next trial's servers.
+        await running[0]?.kill('SIGKILL');
+      }
+    },
+  );
 
   it('is released by a clean shutdown too: the next server starts at once', { timeout: 60_000 }, async () => {
     const port = await freePort();

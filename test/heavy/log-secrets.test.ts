@@ -24,7 +24,14 @@ describe('logs of a full run', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'pharos-logs-'));
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    pharos = new PharosProcess({ DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'debug', ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD });
+    pharos = new PharosProcess({
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'debug',
+      ADMIN_EMAIL: 'admin@example.com',
+      ADMIN_PASSWORD,
+    });
     await pharos.ready(`${base}/healthz`, 30_000);
     secrets.set('admin password', ADMIN_PASSWORD);
     secrets.set('wrong password', WRONG_PASSWORD);
@@ -39,23 +46,42 @@ describe('logs of a full run', () => {
     // A failed sign-in, then a real one.
     const stranger = request.agent(base);
     const loginPage = await stranger.get('/admin/login').expect(200);
-    await stranger.post('/admin/login').type('form').send({ _csrf: csrfOf(loginPage.text), email: 'admin@example.com', password: WRONG_PASSWORD });
+    await stranger
+      .post('/admin/login')
+      .type('form')
+      .send({ _csrf: csrfOf(loginPage.text), email: 'admin@example.com', password: WRONG_PASSWORD });
     // What someone typed as an address is theirs (or a password typed in the wrong field): not logged either.
-    await stranger.post('/admin/login').type('form').send({ _csrf: csrfOf(loginPage.text), email: TYPED_EMAIL, password: WRONG_PASSWORD }).expect(401);
+    await stranger
+      .post('/admin/login')
+      .type('form')
+      .send({ _csrf: csrfOf(loginPage.text), email: TYPED_EMAIL, password: WRONG_PASSWORD })
+      .expect(401);
     secrets.set('address typed at a failed sign-in', TYPED_EMAIL);
     const admin = request.agent(base);
     const page = await admin.get('/admin/login').expect(200);
     secrets.set('login CSRF token', csrfOf(page.text));
-    const signedIn = await admin.post('/admin/login').type('form').send({ _csrf: csrfOf(page.text), email: 'admin@example.com', password: ADMIN_PASSWORD, next: '/admin' }).expect(303);
+    const signedIn = await admin
+      .post('/admin/login')
+      .type('form')
+      .send({ _csrf: csrfOf(page.text), email: 'admin@example.com', password: ADMIN_PASSWORD, next: '/admin' })
+      .expect(303);
     const cookie = /=([^;]+)/.exec(String(signedIn.headers['set-cookie']?.[0] ?? ''))?.[1] ?? '';
     assert.ok(cookie.length > 10, 'a session cookie');
     secrets.set('session cookie', decodeURIComponent(cookie));
 
     // An operator account and an API key through the admin forms.
     const users = await admin.get('/admin/users').expect(200);
-    await admin.post('/admin/users').type('form').send({ _csrf: csrfOf(users.text), email: 'op@example.com', name: 'Op', role: 'operator', password: OPERATOR_PASSWORD, confirm_password: ADMIN_PASSWORD }).expect(303);
+    await admin
+      .post('/admin/users')
+      .type('form')
+      .send({ _csrf: csrfOf(users.text), email: 'op@example.com', name: 'Op', role: 'operator', password: OPERATOR_PASSWORD, confirm_password: ADMIN_PASSWORD })
+      .expect(303);
     const keys = await admin.get('/admin/api-keys').expect(200);
-    const created = await admin.post('/admin/api-keys').type('form').send({ _csrf: csrfOf(keys.text), name: 'deploy bot', confirm_password: ADMIN_PASSWORD }).expect(201);
+    const created = await admin
+      .post('/admin/api-keys')
+      .type('form')
+      .send({ _csrf: csrfOf(keys.text), name: 'deploy bot', confirm_password: ADMIN_PASSWORD })
+      .expect(201);
     const key = /<code class="secret">([^<]+)<\/code>/.exec(created.text)?.[1] ?? '';
     assert.match(key, /^pharos_/);
     secrets.set('API key', key);
@@ -64,7 +90,11 @@ describe('logs of a full run', () => {
     const settings = await admin.get('/admin/settings').expect(200);
     const pageId = /Page id<\/dt><dd><code>([^<]+)<\/code>/.exec(settings.text)?.[1] ?? '';
     assert.ok(pageId, 'the page id on the settings page');
-    const component = await request(base).post(`/api/v1/pages/${pageId}/components`).set('Authorization', `OAuth ${key}`).send({ component: { name: 'API' } }).expect(201);
+    const component = await request(base)
+      .post(`/api/v1/pages/${pageId}/components`)
+      .set('Authorization', `OAuth ${key}`)
+      .send({ component: { name: 'API' } })
+      .expect(201);
     await request(base)
       .post(`/api/v1/pages/${pageId}/incidents`)
       .set('Authorization', `Bearer ${key}`)
@@ -126,8 +156,14 @@ describe('logs of a full run', () => {
     }
     const requests = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'request');
     assert.ok(requests.length > 10);
-    assert.ok(requests.every((r) => typeof r.req_id === 'string' && typeof r.status === 'number'), 'every request line has its id and status');
+    assert.ok(
+      requests.every((r) => typeof r.req_id === 'string' && typeof r.status === 'number'),
+      'every request line has its id and status',
+    );
     assert.ok(requests.some((r) => r.req_id === 'trace-from-the-proxy-1' && r.path === '/history'));
-    assert.ok(requests.some((r) => r.path === '/subscriptions/confirm/:redacted'), 'token paths are logged redacted');
+    assert.ok(
+      requests.some((r) => r.path === '/subscriptions/confirm/:redacted'),
+      'token paths are logged redacted',
+    );
   });
 });

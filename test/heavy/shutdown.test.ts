@@ -54,7 +54,9 @@ describe('graceful shutdown', () => {
   const states = () => {
     const db = new Database(join(dataDir, 'pharos.db'), { readonly: true });
     try {
-      return Object.fromEntries((db.prepare('SELECT state, COUNT(*) AS n FROM deliveries GROUP BY state').all() as { state: string; n: number }[]).map((r) => [r.state, r.n]));
+      return Object.fromEntries(
+        (db.prepare('SELECT state, COUNT(*) AS n FROM deliveries GROUP BY state').all() as { state: string; n: number }[]).map((r) => [r.state, r.n]),
+      );
     } finally {
       db.close();
     }
@@ -105,7 +107,13 @@ describe('graceful shutdown', () => {
     const body = JSON.stringify({ incident: { name: 'Posted across a shutdown', status: 'investigating', deliver_notifications: false } });
     const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
       const req = httpRequest(
-        { host: '127.0.0.1', port, method: 'POST', path: `/api/v1/pages/${pageId}/incidents`, headers: { Authorization: `OAuth ${key}`, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } },
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: `/api/v1/pages/${pageId}/incidents`,
+          headers: { Authorization: `OAuth ${key}`, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+        },
         (res) => {
           let text = '';
           res.on('data', (d: Buffer) => (text += d.toString()));

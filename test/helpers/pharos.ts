@@ -130,13 +130,20 @@ export async function confirmByLink(app: Express, path: string) {
 /** Types the password again (as the "Confirm it is you" page asks), so lists of personal data open for 10 minutes. */
 export async function confirmAccess(agent: Agent, password = PASSWORD): Promise<void> {
   const page = await agent.get('/admin/account').expect(200);
-  await agent.post('/admin/confirm').type('form').send({ _csrf: csrfOf(page.text), confirm_password: password, next: '/admin' }).expect(303);
+  await agent
+    .post('/admin/confirm')
+    .type('form')
+    .send({ _csrf: csrfOf(page.text), confirm_password: password, next: '/admin' })
+    .expect(303);
 }
 
 /** Fetches a form page, then posts to `action` with its CSRF token. */
 export async function submit(agent: Agent, formPage: string, action: string, fields: Record<string, string | string[]>) {
   const page = await agent.get(formPage).expect(200);
-  return agent.post(action).type('form').send({ _csrf: csrfOf(page.text), ...fields });
+  return agent
+    .post(action)
+    .type('form')
+    .send({ _csrf: csrfOf(page.text), ...fields });
 }
 
 /**

@@ -190,7 +190,6 @@ function adminRouteTable(s: Seeded): Route[] {
   });
 }
 
-
 const TABLES = [
   'settings',
   'users',
@@ -311,7 +310,9 @@ describe('admin access control', () => {
       assert.doesNotMatch(res.text, /Dashboard|Sign out/, `GET ${r.path} shows nothing of the admin`);
     }
     // The login form carries `next` on, and only a local path.
-    const login = await request(p.app).get(`/admin/login?next=${encodeURIComponent(`/admin/incidents/${s.incident}`)}`).expect(200);
+    const login = await request(p.app)
+      .get(`/admin/login?next=${encodeURIComponent(`/admin/incidents/${s.incident}`)}`)
+      .expect(200);
     assert.match(login.text, new RegExp(`name="next" value="/admin/incidents/${s.incident}"`));
   });
 
@@ -335,13 +336,16 @@ describe('admin access control', () => {
   it('writes every refusal to the audit log, with the path, the status and the client address', async () => {
     // Earlier tests' anonymous refusals are still being tallied: written now, they are out of the way.
     p.ctx.refusals.flush();
-    const before = p.ctx.db.prepare("SELECT COALESCE(MAX(id), 0) FROM audit_log").pluck().get() as number;
+    const before = p.ctx.db.prepare('SELECT COALESCE(MAX(id), 0) FROM audit_log').pluck().get() as number;
     await request(p.app).post('/admin/components').type('form').send({ name: 'x' }).expect(401);
     await operator.get('/admin/users').expect(403);
     p.ctx.refusals.flush();
-    const rows = p.ctx.db
-      .prepare("SELECT actor, subject, detail, ip FROM audit_log WHERE action = 'auth.refused' AND id > ? ORDER BY id")
-      .all(before) as { actor: string; subject: string; detail: string; ip: string }[];
+    const rows = p.ctx.db.prepare("SELECT actor, subject, detail, ip FROM audit_log WHERE action = 'auth.refused' AND id > ? ORDER BY id").all(before) as {
+      actor: string;
+      subject: string;
+      detail: string;
+      ip: string;
+    }[];
     assert.equal(rows.length, 2);
     const [forbidden, anonymous] = rows;
     // The operator's refusal is its own row; the anonymous one is tallied for its network and minute.
@@ -367,7 +371,11 @@ describe('admin access control', () => {
         const res =
           r.method === 'GET'
             ? await request(p.app).get(r.path).set('Authorization', `OAuth ${key}`)
-            : await request(p.app).post(r.path).set('Authorization', `Bearer ${key}`).type('form').send({ ...r.fields });
+            : await request(p.app)
+                .post(r.path)
+                .set('Authorization', `Bearer ${key}`)
+                .type('form')
+                .send({ ...r.fields });
         assert.equal(res.status, r.method === 'GET' ? 303 : 401, `${r.method} ${r.path}`);
         if (r.method === 'GET') assert.match(String(res.headers.location), /^\/admin\/login/);
         assert.equal(fingerprint(p), before, `${r.method} ${r.path} changed the database`);
@@ -465,7 +473,10 @@ describe('admin access control', () => {
       }
       // A JSON body carries no form token either.
       const before = fingerprint(p);
-      const json = await admin.post(r.path).set('Content-Type', 'application/json').send(JSON.stringify({ _csrf: own, ...r.fields }));
+      const json = await admin
+        .post(r.path)
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify({ _csrf: own, ...r.fields }));
       assert.equal(json.status, 403, `admin POST ${r.path} as JSON`);
       assert.equal(fingerprint(p), before, `admin POST ${r.path} as JSON changed the database`);
     }
@@ -524,7 +535,11 @@ describe('admin access control', () => {
     await victim.get('/admin').expect(200);
 
     const confirm = await admin.get(`/admin/users/${s.victimId}/delete`).expect(200);
-    await admin.post(`/admin/users/${s.victimId}/delete`).type('form').send({ _csrf: csrfOf(confirm.text), confirm_password: PASSWORD }).expect(303);
+    await admin
+      .post(`/admin/users/${s.victimId}/delete`)
+      .type('form')
+      .send({ _csrf: csrfOf(confirm.text), confirm_password: PASSWORD })
+      .expect(303);
     await victim.get('/admin').expect(303).expect('Location', '/admin/login?next=%2Fadmin');
     await victim.post(`/admin/incidents/${s.incident}/updates`).type('form').send({ _csrf: token, body: 'ghost' }).expect(401);
   });
@@ -545,10 +560,7 @@ describe('login', () => {
     const token = csrfOf((await agent.get('/admin/login').expect(200)).text);
     const sessionsBefore = p.ctx.db.prepare('SELECT COUNT(*) FROM sessions').pluck().get();
 
-    const wrong = await agent
-      .post('/admin/login')
-      .type('form')
-      .send({ _csrf: token, email: ADMIN, password: 'not the password at all', next: '/admin' });
+    const wrong = await agent.post('/admin/login').type('form').send({ _csrf: token, email: ADMIN, password: 'not the password at all', next: '/admin' });
     const unknown = await agent
       .post('/admin/login')
       .type('form')
@@ -596,9 +608,7 @@ describe('login', () => {
     await request(p.app).get('/admin').set('Cookie', `pharos_session=${first}`).expect(200);
 
     // A real session from before: signing in again (here as someone else) replaces it and ends it.
-    const token = csrfOf(
-      (await request(p.app).get('/admin').set('Cookie', `pharos_session=${first}`).expect(200)).text,
-    );
+    const token = csrfOf((await request(p.app).get('/admin').set('Cookie', `pharos_session=${first}`).expect(200)).text);
     const again = await request(p.app)
       .post('/admin/login')
       .set('Cookie', `pharos_session=${first}`)
@@ -620,11 +630,7 @@ describe('login', () => {
     const login = await agent.get('/admin/login?next=%2F%2Fevil.example').expect(200);
     assert.match(login.text, /name="next" value="\/admin"/, 'the form does not carry an off-site next');
 
-    const res = await agent
-      .post('/admin/login')
-      .type('form')
-      .send({ _csrf: token, email: OPERATOR, password: PASSWORD, next: '//evil.example' })
-      .expect(303);
+    const res = await agent.post('/admin/login').type('form').send({ _csrf: token, email: OPERATOR, password: PASSWORD, next: '//evil.example' }).expect(303);
     assert.equal(res.headers.location, '/admin');
 
     // Signed in, the login page forwards to `next`: still only locally.

@@ -11,10 +11,13 @@ import { addApiKey, addUser, signIn, startPharos, type Agent, type TestPharos } 
 const system = { type: 'system' } as const;
 type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
 
-
 /** Every row of the tables the API writes, to show that a refused request changed nothing. */
 const fingerprint = (p: TestPharos) =>
-  JSON.stringify(['components', 'incidents', 'incident_updates', 'incident_components', 'events', 'deliveries'].map((t) => p.ctx.db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all()));
+  JSON.stringify(
+    ['components', 'incidents', 'incident_updates', 'incident_components', 'events', 'deliveries'].map((t) =>
+      p.ctx.db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all(),
+    ),
+  );
 
 /** The management API's authorization matrix: every route × who asks. */
 describe('management API access', () => {
@@ -46,7 +49,12 @@ describe('management API access', () => {
       { method: 'get', pattern: 'GET /components', path: `${base}/components` },
       { method: 'post', pattern: 'POST /components', path: `${base}/components`, body: { component: { name: 'Injected' } } },
       { method: 'get', pattern: 'GET /components/:component_id', path: `${base}/components/${component.id}` },
-      { method: 'patch', pattern: 'PATCH /components/:component_id', path: `${base}/components/${component.id}`, body: { component: { status: 'degraded_performance' } } },
+      {
+        method: 'patch',
+        pattern: 'PATCH /components/:component_id',
+        path: `${base}/components/${component.id}`,
+        body: { component: { status: 'degraded_performance' } },
+      },
       { method: 'put', pattern: 'PUT /components/:component_id', path: `${base}/components/${component.id}`, body: { component: { name: 'Renamed' } } },
       { method: 'delete', pattern: 'DELETE /components/:component_id', path: `${base}/components/${spare.id}` },
     ];
@@ -79,7 +87,9 @@ describe('management API access', () => {
 
   it('lets a valid key do everything (OAuth and Bearer)', async () => {
     for (const [i, r] of routes.entries()) {
-      const req = request(p.app)[r.method](r.path).set('Authorization', `${i % 2 ? 'Bearer' : 'OAuth'} ${key}`);
+      const req = request(p.app)
+        [r.method](r.path)
+        .set('Authorization', `${i % 2 ? 'Bearer' : 'OAuth'} ${key}`);
       const res = await (r.body ? req.send(r.body as object) : req);
       assert.ok(res.status >= 200 && res.status < 300, `${r.pattern}: ${res.status} ${res.text.slice(0, 200)}`);
     }

@@ -119,7 +119,11 @@ describe('management API v1 (Statuspage compatible)', () => {
   const raw = async (method: 'post' | 'patch', path: string, text: string) =>
     track(
       `${method.toUpperCase()} ${path} (raw)`,
-      await request(p.app)[method](base + path).set('Authorization', `OAuth ${key}`).set('Content-Type', 'application/json').send(text),
+      await request(p.app)
+        [method](base + path)
+        .set('Authorization', `OAuth ${key}`)
+        .set('Content-Type', 'application/json')
+        .send(text),
     );
   const count = (table: string) => p.ctx.db.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get() as number;
   /** Everything a rejected request must leave alone. */
@@ -205,7 +209,13 @@ describe('management API v1 (Statuspage compatible)', () => {
         ['get', '/components'],
       ] as const) {
         await rejected(
-          async () => track('other page', await request(p.app)[method](`/api/v1/pages/notmypage/${path.slice(1)}`).set('Authorization', `OAuth ${key}`)),
+          async () =>
+            track(
+              'other page',
+              await request(p.app)
+                [method](`/api/v1/pages/notmypage/${path.slice(1)}`)
+                .set('Authorization', `OAuth ${key}`),
+            ),
           404,
           `${method} another page`,
         );
@@ -214,7 +224,10 @@ describe('management API v1 (Statuspage compatible)', () => {
         async () =>
           track(
             'other page POST',
-            await request(p.app).post('/api/v1/pages/notmypage/incidents').set('Authorization', `OAuth ${key}`).send({ incident: { name: 'Elsewhere' } }),
+            await request(p.app)
+              .post('/api/v1/pages/notmypage/incidents')
+              .set('Authorization', `OAuth ${key}`)
+              .send({ incident: { name: 'Elsewhere' } }),
           ),
         404,
         'POST to another page',
@@ -258,7 +271,7 @@ describe('management API v1 (Statuspage compatible)', () => {
       const c = checkComponent(res.body, p.ctx.pageId, 'patched component');
       assert.equal(c.status, 'degraded_performance');
       assert.equal(c.name, 'Web app', 'other fields unchanged');
-      assert.equal((await componentStatus(id)), 'degraded_performance');
+      assert.equal(await componentStatus(id), 'degraded_performance');
       assert.equal((await v2Component(id))?.status, 'degraded_performance');
       assert.deepEqual((await summary()).status, { indicator: 'minor', description: 'Minor Service Outage' });
 
@@ -316,7 +329,7 @@ describe('management API v1 (Statuspage compatible)', () => {
       assert.equal(updates[0]?.deliver_notifications, true);
       assert.deepEqual(updates[0]?.affected_components, [{ code: api, name: 'API', old_status: 'operational', new_status: 'major_outage' }]);
 
-      assert.equal((await componentStatus(api)), 'major_outage');
+      assert.equal(await componentStatus(api), 'major_outage');
       assert.equal((await v2Component(api))?.status, 'major_outage');
       const s = await summary();
       assert.deepEqual(
@@ -357,10 +370,8 @@ describe('management API v1 (Statuspage compatible)', () => {
           ['investigating', 'We are investigating elevated error rates.'],
         ],
       );
-      assert.deepEqual(updates[0]?.affected_components, [
-        { code: web, name: 'Web app', old_status: 'operational', new_status: 'partial_outage' },
-      ]);
-      assert.equal((await componentStatus(web)), 'partial_outage');
+      assert.deepEqual(updates[0]?.affected_components, [{ code: web, name: 'Web app', old_status: 'operational', new_status: 'partial_outage' }]);
+      assert.equal(await componentStatus(web), 'partial_outage');
       assert.equal((await v2Component(web))?.status, 'partial_outage');
       assert.deepEqual((await call('get', `/incidents/${incidentId}`)).body, res.body);
 
@@ -423,15 +434,16 @@ describe('management API v1 (Statuspage compatible)', () => {
           { code: web, name: 'Web app', old_status: 'partial_outage', new_status: 'degraded_performance' },
         ].sort((a, b) => a.code.localeCompare(b.code)),
       );
-      const statuses = Object.fromEntries(
-        arr((await call('get', '/components')).body, 'components').map((c) => [obj(c, 'c').id, obj(c, 'c').status]),
-      );
+      const statuses = Object.fromEntries(arr((await call('get', '/components')).body, 'components').map((c) => [obj(c, 'c').id, obj(c, 'c').status]));
       assert.deepEqual(statuses, { [api]: 'operational', [web]: 'degraded_performance', [db]: 'operational' });
       const s = await summary();
       assert.deepEqual(s.incidents, [], 'a resolved incident leaves the summary');
       assert.deepEqual(s.status, { indicator: 'minor', description: 'Minor Service Outage' });
       const all = JSON.parse((await request(p.app).get('/api/v2/incidents.json').expect(200)).text) as { incidents: Json[] };
-      assert.ok(all.incidents.some((x) => x.id === incidentId), 'but stays in incidents.json');
+      assert.ok(
+        all.incidents.some((x) => x.id === incidentId),
+        'but stays in incidents.json',
+      );
 
       await call('patch', `/components/${web}`, { component: { status: 'operational' } });
     });
@@ -510,11 +522,7 @@ describe('management API v1 (Statuspage compatible)', () => {
       ['name: 123', () => ({ name: 123 }), () => 'incident.name'],
       ['status: "broken"', () => ({ status: 'broken' }), () => 'incident.status'],
       ['a component "on_fire"', (api) => ({ status: 'identified', components: { [api]: 'on_fire' } }), (api) => `incident.components.${api}`],
-      [
-        'an unknown component',
-        () => ({ status: 'identified', components: { nosuchcomponent: 'major_outage' } }),
-        () => 'incident.components.nosuchcomponent',
-      ],
+      ['an unknown component', () => ({ status: 'identified', components: { nosuchcomponent: 'major_outage' } }), () => 'incident.components.nosuchcomponent'],
       [
         'a new name and an unknown component',
         () => ({ name: 'Renamed', components: { nosuchcomponent: 'major_outage' } }),
@@ -539,7 +547,12 @@ describe('management API v1 (Statuspage compatible)', () => {
 
     it('answers 40,000 bad fields with a short 422: the first 100 named, the rest counted', async () => {
       const many = Object.fromEntries(Array.from({ length: 40_000 }, (_, i) => [`n${i}`, 'partial_outage']));
-      const error = await rejected(() => call('post', '/incidents', { incident: { ...valid(), components: many } }), 422, 'POST 40,000 unknown components', 'incident.components.n0');
+      const error = await rejected(
+        () => call('post', '/incidents', { incident: { ...valid(), components: many } }),
+        422,
+        'POST 40,000 unknown components',
+        'incident.components.n0',
+      );
       const res = seen.at(-1);
       assert.ok(res);
       assert.equal(Object.keys(obj(error.fields, 'fields')).length, 100);
@@ -555,8 +568,7 @@ describe('management API v1 (Statuspage compatible)', () => {
       }
       // No JSON content type at all: there is no envelope either.
       await rejected(
-        async () =>
-          track('text/plain', await request(p.app).post(`${base}/incidents`).set('Authorization', `OAuth ${key}`).type('text').send('name=x')),
+        async () => track('text/plain', await request(p.app).post(`${base}/incidents`).set('Authorization', `OAuth ${key}`).type('text').send('name=x')),
         422,
         'POST text/plain',
         'incident',

@@ -6,7 +6,18 @@ import { createGroup, type ComponentGroup } from '../../server/domain/page/group
 import { createComponent, updateComponent, type Component } from '../../server/domain/page/components.js';
 import { createIncident, patchIncident } from '../../server/domain/incidents/writes.js';
 import { startPharos, type TestPharos } from '../helpers/pharos.js';
-import { COMPONENT_KEYS, COMPONENT_STATUSES, DESCRIPTIONS, IMPACTS, INCIDENT_KEYS, INCIDENT_STATUSES, INDICATORS, PAGE_KEYS, UPDATE_KEYS, type Json } from '../helpers/statuspage.js';
+import {
+  COMPONENT_KEYS,
+  COMPONENT_STATUSES,
+  DESCRIPTIONS,
+  IMPACTS,
+  INCIDENT_KEYS,
+  INCIDENT_STATUSES,
+  INDICATORS,
+  PAGE_KEYS,
+  UPDATE_KEYS,
+  type Json,
+} from '../helpers/statuspage.js';
 
 /** The public read API, checked field for field and enum for enum against Statuspage's v2. */
 
@@ -320,7 +331,10 @@ describe('public API v2 (Statuspage compatible)', () => {
     resolvedId = incident.id;
     assert.deepEqual(await status(), { indicator: 'critical', description: 'Major Service Outage' });
     const open = await incidentsOf('/api/v2/incidents/unresolved.json');
-    assert.deepEqual(open.map((i) => i.id), [incident.id]);
+    assert.deepEqual(
+      open.map((i) => i.id),
+      [incident.id],
+    );
     assert.equal(open[0]?.impact, 'critical');
     assert.equal(open[0]?.name, 'Database failover');
     assert.equal(open[0]?.resolved_at, null);
@@ -396,12 +410,8 @@ describe('public API v2 (Statuspage compatible)', () => {
       ['Rolled back; watching.', 'A bad deploy; rolling back.', 'We are looking into elevated error rates.'],
     );
     assert.equal(updates[0]?.affected_components, null, 'an update that changed no component has null');
-    assert.deepEqual(updates[1]?.affected_components, [
-      { code: web.id, name: 'Web app', old_status: 'operational', new_status: 'degraded_performance' },
-    ]);
-    assert.deepEqual(updates[2]?.affected_components, [
-      { code: api.id, name: 'API', old_status: 'operational', new_status: 'partial_outage' },
-    ]);
+    assert.deepEqual(updates[1]?.affected_components, [{ code: web.id, name: 'Web app', old_status: 'operational', new_status: 'degraded_performance' }]);
+    assert.deepEqual(updates[2]?.affected_components, [{ code: api.id, name: 'API', old_status: 'operational', new_status: 'partial_outage' }]);
     assert.deepEqual(
       updates.map((u) => u.deliver_notifications),
       [true, false, true],
@@ -429,9 +439,16 @@ describe('public API v2 (Statuspage compatible)', () => {
       const open = (await incidentsOf(path)).find((i) => i.id === openId);
       assert.ok(open, `${path} lists the open incident`);
       const embedded = arr(open.components, 'components').map((c) => obj(c, 'component'));
-      assert.ok(embedded.some((c) => c.id === email.id), 'the grouped component is among them');
+      assert.ok(
+        embedded.some((c) => c.id === email.id),
+        'the grouped component is among them',
+      );
       for (const c of embedded) {
-        assert.deepEqual(c, listed.find((l) => l.id === c.id), `${path}: incident component ${String(c.name)} is the one in components.json`);
+        assert.deepEqual(
+          c,
+          listed.find((l) => l.id === c.id),
+          `${path}: incident component ${String(c.name)} is the one in components.json`,
+        );
       }
     }
   });

@@ -15,14 +15,26 @@ describe('the audit log viewer', () => {
     // A failed sign-in of a real account and one with hostile text for an address, then real ones.
     const stranger = request.agent(p.app);
     const page = await stranger.get('/admin/login').expect(200);
-    await stranger.post('/admin/login').type('form').send({ _csrf: csrfOf(page.text), email: 'admin@example.com', password: 'nope' }).expect(401);
-    await stranger.post('/admin/login').type('form').send({ _csrf: csrfOf(page.text), email: '=HYPERLINK("x")<script>alert(1)</script>', password: 'nope' }).expect(401);
+    await stranger
+      .post('/admin/login')
+      .type('form')
+      .send({ _csrf: csrfOf(page.text), email: 'admin@example.com', password: 'nope' })
+      .expect(401);
+    await stranger
+      .post('/admin/login')
+      .type('form')
+      .send({ _csrf: csrfOf(page.text), email: '=HYPERLINK("x")<script>alert(1)</script>', password: 'nope' })
+      .expect(401);
     admin = await signIn(p, 'admin@example.com');
     const operator = await signIn(p, 'op@example.com');
     await operator.get('/admin/users').expect(403);
     // Hostile text an admin typed: an API key's name.
     const keys = await admin.get('/admin/api-keys').expect(200);
-    await admin.post('/admin/api-keys').type('form').send({ _csrf: csrfOf(keys.text), name: '=HYPERLINK("x")<script>alert(1)</script>', confirm_password: PASSWORD }).expect(201);
+    await admin
+      .post('/admin/api-keys')
+      .type('form')
+      .send({ _csrf: csrfOf(keys.text), name: '=HYPERLINK("x")<script>alert(1)</script>', confirm_password: PASSWORD })
+      .expect(201);
   });
   after(() => p.close());
 
@@ -91,12 +103,15 @@ describe('the audit log records every operator action', () => {
   after(() => p.close());
   const last = (action: string) =>
     p.ctx.db.prepare('SELECT actor, subject, detail, ip FROM audit_log WHERE action = ? ORDER BY id DESC LIMIT 1').get(action) as
-      | { actor: string; subject: string; detail: string; ip: string }
-      | undefined;
+      { actor: string; subject: string; detail: string; ip: string } | undefined;
 
   it('edits with the subject before and after, who and from where; through the forms and the API', async () => {
     const form = await admin.get('/admin/components/new').expect(200);
-    await admin.post('/admin/components').type('form').send({ _csrf: csrfOf(form.text), name: 'API', status: 'operational' }).expect(303);
+    await admin
+      .post('/admin/components')
+      .type('form')
+      .send({ _csrf: csrfOf(form.text), name: 'API', status: 'operational' })
+      .expect(303);
     const id = p.ctx.db.prepare("SELECT id FROM components WHERE name = 'API'").pluck().get() as string;
     const created = last('component.created');
     assert.equal(created?.actor, 'user:admin@example.com');
@@ -104,8 +119,15 @@ describe('the audit log records every operator action', () => {
     assert.match(created?.ip ?? '', /127\.0\.0\.1/);
 
     const edit = await admin.get(`/admin/components/${id}/edit`).expect(200);
-    await admin.post(`/admin/components/${id}/edit`).type('form').send({ _csrf: csrfOf(edit.text), name: 'Public API', status: 'degraded_performance' }).expect(303);
-    const edited = JSON.parse(last('component.updated')?.detail ?? '{}') as { before: { name: string; status: string }; after: { name: string; status: string } };
+    await admin
+      .post(`/admin/components/${id}/edit`)
+      .type('form')
+      .send({ _csrf: csrfOf(edit.text), name: 'Public API', status: 'degraded_performance' })
+      .expect(303);
+    const edited = JSON.parse(last('component.updated')?.detail ?? '{}') as {
+      before: { name: string; status: string };
+      after: { name: string; status: string };
+    };
     assert.deepEqual([edited.before.name, edited.before.status], ['API', 'operational']);
     assert.deepEqual([edited.after.name, edited.after.status], ['Public API', 'degraded_performance']);
 
@@ -115,7 +137,11 @@ describe('the audit log records every operator action', () => {
       .set('Authorization', `OAuth ${key}`)
       .send({ incident: { name: 'Attack', status: 'investigating' } })
       .expect(201);
-    await request(p.app).patch(`/api/v1/pages/${p.ctx.pageId}/incidents/${posted.body.id}`).set('Authorization', `OAuth ${key}`).send({ incident: { status: 'identified' } }).expect(200);
+    await request(p.app)
+      .patch(`/api/v1/pages/${p.ctx.pageId}/incidents/${posted.body.id}`)
+      .set('Authorization', `OAuth ${key}`)
+      .send({ incident: { status: 'identified' } })
+      .expect(200);
     const patched = last('incident.updated');
     assert.equal(patched?.actor, 'api_key:deploy bot');
     assert.match(patched?.ip ?? '', /127\.0\.0\.1/);
@@ -123,7 +149,11 @@ describe('the audit log records every operator action', () => {
     assert.deepEqual([detail.before.status, detail.after.status], ['investigating', 'identified']);
 
     const confirm = await admin.get(`/admin/incidents/${posted.body.id}/delete`).expect(200);
-    await admin.post(`/admin/incidents/${posted.body.id}/delete`).type('form').send({ _csrf: csrfOf(confirm.text), confirm_password: PASSWORD }).expect(303);
+    await admin
+      .post(`/admin/incidents/${posted.body.id}/delete`)
+      .type('form')
+      .send({ _csrf: csrfOf(confirm.text), confirm_password: PASSWORD })
+      .expect(303);
     const deleted = JSON.parse(last('incident.deleted')?.detail ?? '{}') as { before: { name: string }; after: null };
     assert.equal(deleted.before.name, 'Attack');
     assert.equal(deleted.after, null);
@@ -131,18 +161,36 @@ describe('the audit log records every operator action', () => {
 
   it('accounts and keys: users created, roles changed, keys created and revoked', async () => {
     const users = await admin.get('/admin/users').expect(200);
-    await admin.post('/admin/users').type('form').send({ _csrf: csrfOf(users.text), email: 'new@example.com', name: 'New', role: 'operator', password: 'a long enough password', confirm_password: PASSWORD }).expect(303);
+    await admin
+      .post('/admin/users')
+      .type('form')
+      .send({
+        _csrf: csrfOf(users.text),
+        email: 'new@example.com',
+        name: 'New',
+        role: 'operator',
+        password: 'a long enough password',
+        confirm_password: PASSWORD,
+      })
+      .expect(303);
     assert.equal(last('user.created')?.subject, 'new@example.com');
     const newId = p.ctx.db.prepare("SELECT id FROM users WHERE email = 'new@example.com'").pluck().get() as string;
-    await admin.post(`/admin/users/${newId}/role`).type('form').send({ _csrf: csrfOf(users.text), role: 'admin', confirm_password: PASSWORD }).expect(303);
+    await admin
+      .post(`/admin/users/${newId}/role`)
+      .type('form')
+      .send({ _csrf: csrfOf(users.text), role: 'admin', confirm_password: PASSWORD })
+      .expect(303);
     assert.deepEqual(JSON.parse(last('user.role_changed')?.detail ?? '{}'), { before: { role: 'operator' }, after: { role: 'admin' } });
     const keys = await admin.get('/admin/api-keys').expect(200);
-    await admin.post('/admin/api-keys').type('form').send({ _csrf: csrfOf(keys.text), name: 'Alertmanager', confirm_password: PASSWORD }).expect(201);
+    await admin
+      .post('/admin/api-keys')
+      .type('form')
+      .send({ _csrf: csrfOf(keys.text), name: 'Alertmanager', confirm_password: PASSWORD })
+      .expect(201);
     assert.equal(last('api_key.created')?.subject, 'Alertmanager');
     assert.doesNotMatch(JSON.stringify(p.ctx.db.prepare('SELECT * FROM audit_log').all()), /pharos_[\w-]{20,}/, 'never the key itself');
   });
 });
-
 
 describe('anonymous refusals in the audit log', () => {
   let p: TestPharos;
@@ -162,7 +210,11 @@ describe('anonymous refusals in the audit log', () => {
     for (let batch = 0; batch < 20; batch++) {
       const answers = await Promise.all(
         Array.from({ length: 50 }, (_, i) =>
-          fetch(url, { method: 'POST', headers: { Authorization: `OAuth pharos_wrong-${batch}-${i}`, 'Content-Type': 'application/json' }, body: '{"incident":{"name":"x"}}' }),
+          fetch(url, {
+            method: 'POST',
+            headers: { Authorization: `OAuth pharos_wrong-${batch}-${i}`, 'Content-Type': 'application/json' },
+            body: '{"incident":{"name":"x"}}',
+          }),
         ),
       );
       assert.ok(answers.every((a) => a.status === 401));
@@ -172,7 +224,12 @@ describe('anonymous refusals in the audit log', () => {
     // The admin's viewer writes what is tallied before reading, and shows the count.
     const page = await admin.get('/admin/audit').query({ action: 'auth.refused' }).expect(200);
     assert.match(page.text, /&quot;count&quot;:1000/);
-    const added = p.ctx.db.prepare('SELECT actor, subject, detail, ip FROM audit_log WHERE id > ? ORDER BY id').all(0) as { actor: string; subject: string; detail: string; ip: string }[];
+    const added = p.ctx.db.prepare('SELECT actor, subject, detail, ip FROM audit_log WHERE id > ? ORDER BY id').all(0) as {
+      actor: string;
+      subject: string;
+      detail: string;
+      ip: string;
+    }[];
     const tallied = added.filter((r) => r.actor === 'anonymous');
     assert.equal(tallied.length, 1, JSON.stringify(tallied));
     assert.equal(tallied[0]?.subject, '127.0.0.1');

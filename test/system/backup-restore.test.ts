@@ -59,8 +59,13 @@ describe('backup and restore from the command line', () => {
       assert.equal(copy.pragma('journal_mode', { simple: true }), 'delete', 'one self-contained file');
       assert.equal(copy.prepare('SELECT COUNT(*) FROM subscribers').pluck().get(), 20_000);
       // A consistent prefix of the writes: components 1..n, none missing in between.
-      const during = (copy.prepare("SELECT name FROM components WHERE name LIKE 'Written during%'").pluck().all() as string[]).map((n) => Number(n.split(' ').pop()));
-      assert.deepEqual(during.sort((a, b) => a - b), Array.from({ length: during.length }, (_, i) => i + 1));
+      const during = (copy.prepare("SELECT name FROM components WHERE name LIKE 'Written during%'").pluck().all() as string[]).map((n) =>
+        Number(n.split(' ').pop()),
+      );
+      assert.deepEqual(
+        during.sort((a, b) => a - b),
+        Array.from({ length: during.length }, (_, i) => i + 1),
+      );
     } finally {
       copy.close();
     }

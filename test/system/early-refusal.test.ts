@@ -73,7 +73,12 @@ describe('refusing on the headers', () => {
     await addUser(p, 'op@example.com', 'operator');
     const agent = await signIn(p, 'op@example.com');
     const cookie = (await agent.get('/admin').expect(200)).request.cookies;
-    const res = await announce(p.running?.port ?? 0, ['POST /admin/components HTTP/1.1', 'Content-Type: application/x-www-form-urlencoded', 'Accept: text/html', `Cookie: ${cookie}`]);
+    const res = await announce(p.running?.port ?? 0, [
+      'POST /admin/components HTTP/1.1',
+      'Content-Type: application/x-www-form-urlencoded',
+      'Accept: text/html',
+      `Cookie: ${cookie}`,
+    ]);
     assert.equal(res.status, 403, res.headers);
   });
 

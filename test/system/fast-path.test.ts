@@ -21,7 +21,22 @@ function raw(url: string, headers: Record<string, string>, method = 'GET'): Prom
   });
 }
 
-const HEADERS = ['content-type', 'content-encoding', 'vary', 'etag', 'cache-control', 'cdn-cache-control', 'surrogate-control', 'content-security-policy', 'x-content-type-options', 'x-frame-options', 'referrer-policy', 'access-control-allow-origin', 'strict-transport-security', 'cross-origin-opener-policy'];
+const HEADERS = [
+  'content-type',
+  'content-encoding',
+  'vary',
+  'etag',
+  'cache-control',
+  'cdn-cache-control',
+  'surrogate-control',
+  'content-security-policy',
+  'x-content-type-options',
+  'x-frame-options',
+  'referrer-policy',
+  'access-control-allow-origin',
+  'strict-transport-security',
+  'cross-origin-opener-policy',
+];
 
 /** The listening server answers the hottest reads before Express: the very same bytes and headers. */
 describe('the snapshot fast path', () => {

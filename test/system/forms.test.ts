@@ -115,9 +115,19 @@ describe('admin forms with bad input', () => {
     assert.match(html, /value="new@example.com"/);
     html = await rejected('/admin/users', '/admin/users', { email: 'nope', password: 'a long enough password', role: 'operator', confirm_password: PASSWORD });
     assert.match(html, /id="email-error">Enter a valid email address/);
-    html = await rejected('/admin/users', '/admin/users', { email: 'admin@example.com', password: 'a long enough password', role: 'operator', confirm_password: PASSWORD });
+    html = await rejected('/admin/users', '/admin/users', {
+      email: 'admin@example.com',
+      password: 'a long enough password',
+      role: 'operator',
+      confirm_password: PASSWORD,
+    });
     assert.match(html, /already exists/);
-    html = await rejected('/admin/users', '/admin/users', { email: 'x@example.com', password: 'a long enough password', role: 'root', confirm_password: PASSWORD });
+    html = await rejected('/admin/users', '/admin/users', {
+      email: 'x@example.com',
+      password: 'a long enough password',
+      role: 'root',
+      confirm_password: PASSWORD,
+    });
     assert.match(html, /id="role-error">Role must be one of: admin, operator/);
     html = await rejected('/admin/api-keys', '/admin/api-keys', { name: '', confirm_password: PASSWORD });
     assert.match(html, /id="name-error">Enter a name/);

@@ -49,10 +49,26 @@ const formValue = fc.oneof({ weight: 4, arbitrary: hostile }, { weight: 1, arbit
 /** Any JSON, deep objects included. */
 const json = fc.oneof(fc.jsonValue({ maxDepth: 6 }), fc.dictionary(hostile, fc.jsonValue({ maxDepth: 3 }), { maxKeys: 5 }));
 
-const TABLES = ['components', 'component_groups', 'incidents', 'incident_updates', 'incident_components', 'incident_update_components', 'subscribers', 'subscriber_components', 'communications', 'events', 'users', 'settings'];
+const TABLES = [
+  'components',
+  'component_groups',
+  'incidents',
+  'incident_updates',
+  'incident_components',
+  'incident_update_components',
+  'subscribers',
+  'subscriber_components',
+  'communications',
+  'events',
+  'users',
+  'settings',
+];
 // Deliveries by what was queued, not their sending state: the mail worker changes that meanwhile.
 const fingerprint = (p: TestPharos) =>
-  JSON.stringify([...TABLES.map((t) => p.ctx.db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all()), p.ctx.db.prepare('SELECT id, source, recipient FROM deliveries ORDER BY id').all()]);
+  JSON.stringify([
+    ...TABLES.map((t) => p.ctx.db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all()),
+    p.ctx.db.prepare('SELECT id, source, recipient FROM deliveries ORDER BY id').all(),
+  ]);
 
 /**
  * Property-based fuzzing (fast-check) of the forms and the management API with random and hostile input:
@@ -103,17 +119,30 @@ describe('fuzzing every form and API endpoint', () => {
   });
 
   const api = (method: 'post' | 'patch', path: string, body: unknown) => () =>
-    request(p.app)[method](`/api/v1/pages/${p.ctx.pageId}${path}`).set('Authorization', `OAuth ${key}`).set('Content-Type', 'application/json').send(JSON.stringify(body));
+    request(p.app)
+      [method](`/api/v1/pages/${p.ctx.pageId}${path}`)
+      .set('Authorization', `OAuth ${key}`)
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify(body));
 
   it('the management API: any JSON in and around the envelopes', async () => {
     await fc.assert(
-      fc.asyncProperty(json, json, fc.dictionary(fc.constantFrom('name', 'status', 'body', 'impact_override', 'components', 'deliver_notifications', 'scheduled_for', 'description', 'group_id'), fc.oneof(hostile, json), { maxKeys: 6 }), async (a, b, fields) => {
-        await check('POST incidents', api('post', '/incidents', { incident: fields }));
-        await check('POST incidents (any body)', api('post', '/incidents', a));
-        await check('PATCH incident', api('patch', `/incidents/${incidentId}`, { incident: fields }));
-        await check('POST components', api('post', '/components', { component: fields }));
-        await check('PATCH component', api('patch', `/components/${componentId}`, { component: b }));
-      }),
+      fc.asyncProperty(
+        json,
+        json,
+        fc.dictionary(
+          fc.constantFrom('name', 'status', 'body', 'impact_override', 'components', 'deliver_notifications', 'scheduled_for', 'description', 'group_id'),
+          fc.oneof(hostile, json),
+          { maxKeys: 6 },
+        ),
+        async (a, b, fields) => {
+          await check('POST incidents', api('post', '/incidents', { incident: fields }));
+          await check('POST incidents (any body)', api('post', '/incidents', a));
+          await check('PATCH incident', api('patch', `/incidents/${incidentId}`, { incident: fields }));
+          await check('POST components', api('post', '/components', { component: fields }));
+          await check('PATCH component', api('patch', `/components/${componentId}`, { component: b }));
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -127,7 +156,11 @@ describe('fuzzing every form and API endpoint', () => {
         fields(['name', 'description', 'group_id', 'status', 'showcase', 'only_show_if_degraded']),
         fields(['name', 'body', 'scheduled_for', 'scheduled_until', 'scheduled_remind_prior', 'component_ids', 'auto_in_progress', 'notify_now']),
         async (incident, update, component, maintenance) => {
-          const post = (path: string, body: Record<string, unknown>) => () => admin.post(path).type('form').send({ ...body, _csrf: csrf });
+          const post = (path: string, body: Record<string, unknown>) => () =>
+            admin
+              .post(path)
+              .type('form')
+              .send({ ...body, _csrf: csrf });
           await check('new incident form', post('/admin/incidents', incident));
           await check('update form', post(`/admin/incidents/${incidentId}/updates`, update));
           await check('component form', post('/admin/components', component));
@@ -143,7 +176,8 @@ describe('fuzzing every form and API endpoint', () => {
     const names = new Set<string>();
     for (const dir of ['admin', 'partials/admin', 'public']) {
       for (const f of readdirSync(join(projectRoot(), 'views', dir)).filter((n) => n.endsWith('.hbs'))) {
-        for (const m of readFileSync(join(projectRoot(), 'views', dir, f), 'utf8').matchAll(/name="([a-z_.]+)"/g)) if (m[1] && m[1] !== '_csrf') names.add(m[1]);
+        for (const m of readFileSync(join(projectRoot(), 'views', dir, f), 'utf8').matchAll(/name="([a-z_.]+)"/g))
+          if (m[1] && m[1] !== '_csrf') names.add(m[1]);
       }
     }
     const groupId = createGroup(p.ctx, system, { name: 'Region' }).id;
@@ -170,7 +204,12 @@ describe('fuzzing every form and API endpoint', () => {
     const fields = fc.dictionary(fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...names) }, { weight: 1, arbitrary: hostile }), formValue, { maxKeys: 8 });
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...routes), fields, async (path, body) => {
-        await check(`POST ${path}`, () => admin.post(path).type('form').send({ ...body, _csrf: csrf }));
+        await check(`POST ${path}`, () =>
+          admin
+            .post(path)
+            .type('form')
+            .send({ ...body, _csrf: csrf }),
+        );
       }),
       { numRuns: RUNS * 3 },
     );
@@ -179,7 +218,10 @@ describe('fuzzing every form and API endpoint', () => {
         await check(`POST ${path}`, async () => {
           const agent = request.agent(p.app);
           const token = csrfOf((await agent.get('/admin/login').expect(200)).text);
-          return agent.post(path).type('form').send({ ...body, _csrf: token });
+          return agent
+            .post(path)
+            .type('form')
+            .send({ ...body, _csrf: token });
         });
       }),
       { numRuns: RUNS },
@@ -191,7 +233,10 @@ describe('fuzzing every form and API endpoint', () => {
   it('the public forms: subscribe and manage; subscriber links with any token', async () => {
     const fields = fc.dictionary(fc.oneof(fc.constantFrom('email', 'scope', 'components'), hostile), formValue, { maxKeys: 5 });
     // Near-valid tokens (the subscriber's id with a wrong MAC) and anything at all.
-    const token = fc.oneof(hostile, fc.string({ minLength: 43, maxLength: 43 }).map((mac) => `${manage.split('.')[0] ?? ''}.${mac}`));
+    const token = fc.oneof(
+      hostile,
+      fc.string({ minLength: 43, maxLength: 43 }).map((mac) => `${manage.split('.')[0] ?? ''}.${mac}`),
+    );
     await fc.assert(
       fc.asyncProperty(fields, fields, token, async (subscribe, choice, t) => {
         await check('subscribe form', () => request(p.app).post('/subscribe').type('form').send(subscribe));
@@ -206,16 +251,24 @@ describe('fuzzing every form and API endpoint', () => {
 
   it('bodies that are not what they claim: invalid UTF-8, wrong types, deep nesting', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ maxLength: 200 }), fc.constantFrom('application/json', 'application/x-www-form-urlencoded', 'text/plain', 'multipart/form-data'), async (bytes, type) => {
-        const raw = Buffer.concat([Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from(bytes)]);
-        await check(`API with ${type}`, () => request(p.app).post(`/api/v1/pages/${p.ctx.pageId}/incidents`).set('Authorization', `OAuth ${key}`).set('Content-Type', type).send(raw));
-        await check(`admin form with ${type}`, () => admin.post('/admin/components').set('Content-Type', type).send(raw));
-        await check(`subscribe with ${type}`, () => request(p.app).post('/subscribe').set('Content-Type', type).send(raw));
-      }),
+      fc.asyncProperty(
+        fc.uint8Array({ maxLength: 200 }),
+        fc.constantFrom('application/json', 'application/x-www-form-urlencoded', 'text/plain', 'multipart/form-data'),
+        async (bytes, type) => {
+          const raw = Buffer.concat([Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from(bytes)]);
+          await check(`API with ${type}`, () =>
+            request(p.app).post(`/api/v1/pages/${p.ctx.pageId}/incidents`).set('Authorization', `OAuth ${key}`).set('Content-Type', type).send(raw),
+          );
+          await check(`admin form with ${type}`, () => admin.post('/admin/components').set('Content-Type', type).send(raw));
+          await check(`subscribe with ${type}`, () => request(p.app).post('/subscribe').set('Content-Type', type).send(raw));
+        },
+      ),
       { numRuns: RUNS },
     );
     const deep = '['.repeat(5000) + ']'.repeat(5000);
-    await check('deep JSON', () => request(p.app).post(`/api/v1/pages/${p.ctx.pageId}/incidents`).set('Authorization', `OAuth ${key}`).set('Content-Type', 'application/json').send(deep));
+    await check('deep JSON', () =>
+      request(p.app).post(`/api/v1/pages/${p.ctx.pageId}/incidents`).set('Authorization', `OAuth ${key}`).set('Content-Type', 'application/json').send(deep),
+    );
   });
 
   it('leaves no injected markup on the pages, in the live payload or in the emails', async () => {
@@ -225,7 +278,13 @@ describe('fuzzing every form and API endpoint', () => {
     const fresh = createComponent(p.ctx, system, { name: 'Fresh' }).id;
     importCsv(p.ctx, system, 'email\nlast-reader@example.com', true);
     const posted = await api('post', '/incidents', {
-      incident: { name: '<b data-fuzz>name</b>', status: 'investigating', body: '"><b data-fuzz>body', components: { [fresh]: 'partial_outage' }, deliver_notifications: true },
+      incident: {
+        name: '<b data-fuzz>name</b>',
+        status: 'investigating',
+        body: '"><b data-fuzz>body',
+        components: { [fresh]: 'partial_outage' },
+        deliver_notifications: true,
+      },
     })();
     assert.equal(posted.status, 201, posted.text);
     // (The JSON APIs carry the text as typed, as Statuspage's do: JSON is not markup.)

@@ -94,7 +94,10 @@ describe('hardening: requests', () => {
     const admin = await signIn(p, 'ops@example.com');
     const dash = await admin.get('/admin');
     for (const path of ['/admin/incidents/nope/updates', '/admin/incidents/nope/edit']) {
-      const res = await admin.post(path).type('form').send({ _csrf: csrfOf(dash.text), status: 'bogus', name: '' });
+      const res = await admin
+        .post(path)
+        .type('form')
+        .send({ _csrf: csrfOf(dash.text), status: 'bogus', name: '' });
       assert.equal(res.status, 404, path);
       assert.doesNotMatch(res.text, /at \w+ \(|<pre>|node_modules|\.ts:\d+/);
     }
@@ -111,7 +114,10 @@ describe('hardening: requests', () => {
     assert.equal(bad.status, 422);
     assert.equal(bad.body.error.fields['incident.deliver_notifications'], 'Must be true or false');
 
-    const created = await request(p.app).post(base).set('Authorization', `Bearer ${key}`).send({ incident: { name: 'Slow API' } });
+    const created = await request(p.app)
+      .post(base)
+      .set('Authorization', `Bearer ${key}`)
+      .send({ incident: { name: 'Slow API' } });
     assert.equal(created.status, 201);
     const patched = await request(p.app)
       .patch(`${base}/${created.body.id}`)

@@ -50,7 +50,10 @@ describe('health and readiness for load balancers', () => {
   });
 
   it('/readyz is 503 and names the migration while one is not applied', async () => {
-    const last = p.ctx.db.prepare('SELECT version, applied_at FROM schema_migrations ORDER BY version DESC LIMIT 1').get() as { version: string; applied_at: string };
+    const last = p.ctx.db.prepare('SELECT version, applied_at FROM schema_migrations ORDER BY version DESC LIMIT 1').get() as {
+      version: string;
+      applied_at: string;
+    };
     p.ctx.db.prepare('DELETE FROM schema_migrations WHERE version = ?').run(last.version);
     try {
       const res = await request(p.app).get('/readyz').expect(503);

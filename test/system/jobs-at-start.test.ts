@@ -14,7 +14,6 @@ import { freePort } from '../helpers/process.js';
 
 const system = { type: 'system' } as const;
 
-
 /** A window whose start passed while Pharos was down starts at the next start of the real server. */
 describe('catching up at start', () => {
   it('npm start runs the due transitions at once and records them for the System page', async () => {
@@ -49,7 +48,10 @@ describe('catching up at start', () => {
         }
         await new Promise((r) => setTimeout(r, 200));
       }
-      assert.deepEqual(active.scheduled_maintenances.map((w) => [w.id, w.status]), [[m.id, 'in_progress']]);
+      assert.deepEqual(
+        active.scheduled_maintenances.map((w) => [w.id, w.status]),
+        [[m.id, 'in_progress']],
+      );
       const summary = (await (await fetch(`http://127.0.0.1:${port}/api/v2/components.json`)).json()) as { components: { status: string }[] };
       assert.equal(summary.components[0]?.status, 'under_maintenance');
     } finally {

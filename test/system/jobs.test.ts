@@ -57,13 +57,10 @@ describe('runJob: results kept in job_runs and shown on the System page', () => 
     const failed = await runJob(p.ctx, failing);
     assert.equal(failed?.result, 'error');
     assert.equal(failed?.error, 'disk full');
-    assert.deepEqual(
-      p.ctx.db.prepare("SELECT job_id, result, error FROM job_runs WHERE job_id LIKE 'test-%' ORDER BY job_id").all(),
-      [
-        { job_id: 'test-fail', result: 'error', error: 'disk full' },
-        { job_id: 'test-ok', result: 'ok', error: null },
-      ],
-    );
+    assert.deepEqual(p.ctx.db.prepare("SELECT job_id, result, error FROM job_runs WHERE job_id LIKE 'test-%' ORDER BY job_id").all(), [
+      { job_id: 'test-fail', result: 'error', error: 'disk full' },
+      { job_id: 'test-ok', result: 'ok', error: null },
+    ]);
     // A failure does not leave the job marked as running: it runs again next time, and the row is replaced.
     p.clock.advance(60_000);
     const again = await runJob(p.ctx, { ...failing, run: () => undefined });
@@ -191,10 +188,7 @@ describe('backupJob', () => {
       [],
       'files of the two removed backups are still in DATA_DIR/backups',
     );
-    assert.deepEqual(
-      backups(),
-      ['pharos-20261203T023700Z.db', 'pharos-20261204T023700Z.db', 'pharos-20261205T023700Z.db'],
-    );
+    assert.deepEqual(backups(), ['pharos-20261203T023700Z.db', 'pharos-20261204T023700Z.db', 'pharos-20261205T023700Z.db']);
   });
 
   it('is consistent when taken while writes go on', async () => {
@@ -228,8 +222,8 @@ describe('backupJob', () => {
     try {
       assert.equal(copy.pragma('integrity_check', { simple: true }), 'ok');
       assert.deepEqual(copy.pragma('foreign_key_check'), []);
-      const audits = (copy.prepare("SELECT CAST(subject AS INTEGER) FROM audit_log WHERE action = 'pair' ORDER BY 1").pluck().all() as number[]);
-      const settings = (copy.prepare("SELECT CAST(value AS INTEGER) FROM settings WHERE key LIKE 'pair-%' ORDER BY 1").pluck().all() as number[]);
+      const audits = copy.prepare("SELECT CAST(subject AS INTEGER) FROM audit_log WHERE action = 'pair' ORDER BY 1").pluck().all() as number[];
+      const settings = copy.prepare("SELECT CAST(value AS INTEGER) FROM settings WHERE key LIKE 'pair-%' ORDER BY 1").pluck().all() as number[];
       assert.deepEqual(audits, settings, 'every pair whole, none half');
       assert.deepEqual(
         audits,
@@ -246,8 +240,7 @@ describe('backupJob', () => {
 describe('purgeJob', () => {
   let p: TestPharos;
 
-  const subscriber = (email: string) =>
-    p.ctx.db.prepare('SELECT * FROM subscribers WHERE email = ?').get(email) as Subscriber | undefined;
+  const subscriber = (email: string) => p.ctx.db.prepare('SELECT * FROM subscribers WHERE email = ?').get(email) as Subscriber | undefined;
 
   before(async () => {
     p = await startPharos();
@@ -284,7 +277,10 @@ describe('purgeJob', () => {
     assert.equal(subscriber('newer-pending@example.com')?.state, 'pending');
     const sessions = p.ctx.db.prepare('SELECT expires_at FROM sessions').pluck().all() as string[];
     assert.equal(sessions.length, 1);
-    assert.ok(sessions.every((e) => Date.parse(e) > p.clock.now().getTime()), 'only the live session is left');
+    assert.ok(
+      sessions.every((e) => Date.parse(e) > p.clock.now().getTime()),
+      'only the live session is left',
+    );
 
     // Idempotent.
     assert.equal((await runJob(p.ctx, purgeJob))?.detail, '0 pending subscribers, 0 sessions removed');

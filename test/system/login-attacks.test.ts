@@ -91,7 +91,10 @@ describe('parallel password guessing', () => {
     const rightAnswer = answers[29];
     assert.equal(rightAnswer?.status, 429, 'the right password was not even checked');
     assert.ok(!cookiesOf(rightAnswer).includes('pharos_session=') || /pharos_session=;/.test(cookiesOf(rightAnswer)), 'no session');
-    assert.ok(answers.every((a) => a.status !== 303), 'nobody signed in');
+    assert.ok(
+      answers.every((a) => a.status !== 303),
+      'nobody signed in',
+    );
   });
 
   it('checks at most a few of 40 attempts sent at once for unknown accounts from one address', async () => {
@@ -125,7 +128,10 @@ describe('parallel password guessing', () => {
     // At most 2 running and 16 waiting; the others are told to come back.
     assert.ok(checked(answers) <= 18, `${checked(answers)} checked`);
     refusedProperly(answers);
-    assert.ok(answers.some((a) => /checking many passwords right now/.test(a.body)), 'the busy answer says so');
+    assert.ok(
+      answers.some((a) => /checking many passwords right now/.test(a.body)),
+      'the busy answer says so',
+    );
   });
 });
 
@@ -178,7 +184,8 @@ describe('locking an operator out', () => {
     assert.equal((await attempt(p, await loginForm(p, '127.0.9.1', browser), '127.0.9.1', 'admin@example.com', PASSWORD)).status, 429);
     // The device has a count of its own: 5 free failures, then waits.
     const statuses: number[] = [];
-    for (let i = 0; i < 7; i++) statuses.push((await attempt(p, await loginForm(p, '127.0.9.1', browser), '127.0.9.1', 'second@example.com', `typo ${i}`)).status);
+    for (let i = 0; i < 7; i++)
+      statuses.push((await attempt(p, await loginForm(p, '127.0.9.1', browser), '127.0.9.1', 'second@example.com', `typo ${i}`)).status);
     assert.deepEqual(statuses, [401, 401, 401, 401, 401, 429, 429]);
   });
 });

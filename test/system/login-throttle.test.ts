@@ -8,7 +8,10 @@ import { addUser, csrfOf, PASSWORD, startPharos, type TestPharos } from '../help
 async function attempt(p: TestPharos, email: string, password: string) {
   const agent = request.agent(p.app);
   const page = await agent.get('/admin/login').expect(200);
-  return agent.post('/admin/login').type('form').send({ _csrf: csrfOf(page.text), email, password, next: '/admin' });
+  return agent
+    .post('/admin/login')
+    .type('form')
+    .send({ _csrf: csrfOf(page.text), email, password, next: '/admin' });
 }
 
 const auditRows = (p: TestPharos, action: string) =>
@@ -49,10 +52,19 @@ describe('login throttling', () => {
     assert.equal(total('auth.login_failed'), 6);
     assert.equal(total('auth.login_throttled'), 4);
     for (const action of ['auth.login_failed', 'auth.login_throttled']) {
-      assert.ok(tallied(action).every((r) => (JSON.parse(r.detail) as { accounts: Record<string, number> }).accounts['admin@example.com']), `${action} names the account tried`);
-      assert.ok(tallied(action).every((r) => r.ip === '127.0.0.1'), `${action} from the client's network`);
+      assert.ok(
+        tallied(action).every((r) => (JSON.parse(r.detail) as { accounts: Record<string, number> }).accounts['admin@example.com']),
+        `${action} names the account tried`,
+      );
+      assert.ok(
+        tallied(action).every((r) => r.ip === '127.0.0.1'),
+        `${action} from the client's network`,
+      );
     }
-    assert.deepEqual(auditRows(p, 'auth.signed_in').map((r) => r.subject), ['admin@example.com']);
+    assert.deepEqual(
+      auditRows(p, 'auth.signed_in').map((r) => r.subject),
+      ['admin@example.com'],
+    );
     // A success clears the account's waiting.
     assert.equal((await attempt(p, 'admin@example.com', 'one slip')).status, 401);
   });

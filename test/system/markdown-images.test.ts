@@ -36,8 +36,16 @@ describe('images in operator Markdown', () => {
     for (const path of [`/incidents/${plainId}`, '/']) {
       const res = await request(plain.app).get(path).expect(200);
       assert.doesNotMatch(res.text, /<img[^>]+grafana\.example\.com/, path);
-      assert.match(res.text, /<a href="https:\/\/grafana\.example\.com\/render\/d\/errors\.png" rel="nofollow noopener noreferrer" class="image-link">Error rate graph<\/a>/, path);
-      assert.match(res.text, /<a href="https:\/\/images\.example\.org\/x\.png"[^>]*>https:\/\/images\.example\.org\/x\.png<\/a>/, `${path}: without alt text, the address`);
+      assert.match(
+        res.text,
+        /<a href="https:\/\/grafana\.example\.com\/render\/d\/errors\.png" rel="nofollow noopener noreferrer" class="image-link">Error rate graph<\/a>/,
+        path,
+      );
+      assert.match(
+        res.text,
+        /<a href="https:\/\/images\.example\.org\/x\.png"[^>]*>https:\/\/images\.example\.org\/x\.png<\/a>/,
+        `${path}: without alt text, the address`,
+      );
       assert.match(res.text, /<img src="\/img\/logo\.png" alt="Our logo" loading="lazy">/, `${path}: an image of this site stays an image`);
       assert.deepEqual(imgSrcOf(String(res.headers['content-security-policy'])), ["'self'", 'data:']);
     }

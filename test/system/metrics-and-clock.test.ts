@@ -240,7 +240,10 @@ describe('the data-protection clock (GDPR Art. 33)', () => {
       .type('form')
       .send({ _csrf: csrfOf(page.text), notified_at: '2026-12-03T10:00', reference: 'DPA-2026-0043' });
     assert.equal(refused.status, 422);
-    assert.match(refused.text, /<p class="field-error" id="delay_reasons-error">The notification came after the 72 hours: Art\. 33\(1\) requires the reasons for the delay<\/p>/);
+    assert.match(
+      refused.text,
+      /<p class="field-error" id="delay_reasons-error">The notification came after the 72 hours: Art\. 33\(1\) requires the reasons for the delay<\/p>/,
+    );
     assert.match(refused.text, /value="DPA-2026-0043"/, 'what was typed is kept');
     assert.equal(getIncident(p.ctx.db, exposed).authority_notified_at, null);
 

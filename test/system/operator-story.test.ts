@@ -72,8 +72,15 @@ describe('operator story', () => {
 
     const page = await request(p.app).get('/').expect(200);
     const order = ['API', 'Sign-up', 'Web app', 'Messaging', 'Email delivery'].map((n) => page.text.indexOf(`>${n}`));
-    assert.ok(order.every((i) => i > 0), 'every component and the group is on the page');
-    assert.deepEqual([...order].sort((a, b) => a - b), order, 'in the chosen order');
+    assert.ok(
+      order.every((i) => i > 0),
+      'every component and the group is on the page',
+    );
+    assert.deepEqual(
+      [...order].sort((a, b) => a - b),
+      order,
+      'in the chosen order',
+    );
     assert.match(page.text, /All Systems Operational/);
   });
 
@@ -129,11 +136,13 @@ describe('operator story', () => {
     const page = await request(p.app).get(`/incidents/${id}`).expect(200);
     // Started 10:00, resolved 10:00 + 40 + 76 + 76 = 13:12.
     assert.match(page.text, /Resolved after 3 h 12 min/);
-    const order = ['Services are back to normal', 'Filtering is in place', 'filtering is being deployed', 'very high traffic'].map((t) =>
-      page.text.indexOf(t),
-    );
+    const order = ['Services are back to normal', 'Filtering is in place', 'filtering is being deployed', 'very high traffic'].map((t) => page.text.indexOf(t));
     assert.ok(order.every((i) => i > 0));
-    assert.deepEqual([...order].sort((a, b) => a - b), order, 'timeline newest first');
+    assert.deepEqual(
+      [...order].sort((a, b) => a - b),
+      order,
+      'timeline newest first',
+    );
     assert.match(page.text, /Affected components/);
     assert.match(page.text, /API: Major outage → Operational/);
   });
@@ -150,10 +159,7 @@ describe('operator story', () => {
 
   it('edits and deletes an update and an incident, asking for confirmation first', async () => {
     const id = p.ctx.db.prepare('SELECT id FROM incidents').pluck().get() as string;
-    const updateId = p.ctx.db
-      .prepare("SELECT id FROM incident_updates WHERE incident_id = ? AND status = 'identified'")
-      .pluck()
-      .get(id) as string;
+    const updateId = p.ctx.db.prepare("SELECT id FROM incident_updates WHERE incident_id = ? AND status = 'identified'").pluck().get(id) as string;
     const edit = await submit(admin, `/admin/incidents/${id}/updates/${updateId}/edit`, `/admin/incidents/${id}/updates/${updateId}/edit`, {
       body: 'Edited: the attack is identified.',
     });
@@ -162,22 +168,41 @@ describe('operator story', () => {
 
     const confirm = await admin.get(`/admin/incidents/${id}/updates/${updateId}/delete`).expect(200);
     assert.match(confirm.text, /cannot be undone/);
-    await admin.post(`/admin/incidents/${id}/updates/${updateId}/delete`).type('form').send({ _csrf: csrfOf(confirm.text) }).expect(303);
+    await admin
+      .post(`/admin/incidents/${id}/updates/${updateId}/delete`)
+      .type('form')
+      .send({ _csrf: csrfOf(confirm.text) })
+      .expect(303);
     assert.doesNotMatch((await request(p.app).get(`/incidents/${id}`)).text, /Edited: the attack/);
 
     const confirmIncident = await admin.get(`/admin/incidents/${id}/delete`).expect(200);
     assert.match(confirmIncident.text, /Your password, to confirm/);
-    const wrong = await admin.post(`/admin/incidents/${id}/delete`).type('form').send({ _csrf: csrfOf(confirmIncident.text), confirm_password: 'not the password' }).expect(422);
+    const wrong = await admin
+      .post(`/admin/incidents/${id}/delete`)
+      .type('form')
+      .send({ _csrf: csrfOf(confirmIncident.text), confirm_password: 'not the password' })
+      .expect(422);
     assert.match(wrong.text, /That is not your password/);
     await admin.get(`/admin/incidents/${id}`).expect(200);
-    await admin.post(`/admin/incidents/${id}/delete`).type('form').send({ _csrf: csrfOf(confirmIncident.text), confirm_password: 'a long enough password' }).expect(303);
+    await admin
+      .post(`/admin/incidents/${id}/delete`)
+      .type('form')
+      .send({ _csrf: csrfOf(confirmIncident.text), confirm_password: 'a long enough password' })
+      .expect(303);
     await request(p.app).get(`/incidents/${id}`).expect(404);
   });
 
   it('signs out, ending the session on the server', async () => {
     const dash = await admin.get('/admin').expect(200);
-    await admin.post('/admin/logout').type('form').send({ _csrf: csrfOf(dash.text) }).expect(303);
-    await admin.get('/admin').expect(303).expect('Location', /\/admin\/login/);
+    await admin
+      .post('/admin/logout')
+      .type('form')
+      .send({ _csrf: csrfOf(dash.text) })
+      .expect(303);
+    await admin
+      .get('/admin')
+      .expect(303)
+      .expect('Location', /\/admin\/login/);
     assert.equal(p.ctx.db.prepare('SELECT COUNT(*) FROM sessions').pluck().get(), 1, 'only the other sign-in remains');
   });
 });

@@ -26,7 +26,10 @@ describe('limits on what the public can do', () => {
 
   it('holds at most LIVE_MAX_PER_ADDRESS live connections from one network, and frees a place when one closes', async () => {
     const held = await Promise.all([1, 2, 3].map(() => tryConnect(p.url)));
-    assert.deepEqual(held.map((h) => h.outcome), ['connected', 'connected', 'connected']);
+    assert.deepEqual(
+      held.map((h) => h.outcome),
+      ['connected', 'connected', 'connected'],
+    );
     const fourth = await tryConnect(p.url);
     assert.equal(fourth.outcome, 'Too many live connections from your network');
     fourth.close();

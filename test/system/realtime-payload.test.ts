@@ -44,7 +44,12 @@ describe('live payloads carry only what changed', () => {
     const v = viewer(p.url);
     const first = await v.next(() => true);
     assert.match(first.html.components, /Web app/);
-    const incident = createIncident(p.ctx, system, { name: 'API outage', status: 'investigating', body: 'Requests fail.', components: { [api]: 'major_outage' } });
+    const incident = createIncident(p.ctx, system, {
+      name: 'API outage',
+      status: 'investigating',
+      body: 'Requests fail.',
+      components: { [api]: 'major_outage' },
+    });
     const update = await v.next((u) => u.version > first.version);
     assert.deepEqual(Object.keys(update.update.rows ?? {}), [api], 'only the API row');
     assert.equal(update.update.html.components, undefined, 'not the whole components region');
@@ -52,7 +57,8 @@ describe('live payloads carry only what changed', () => {
     assert.match(update.update.html.banner ?? '', /Major Service Outage/);
     assert.match(update.update.html.incidents ?? '', /API outage/);
     // The page as composed: the API row changed in place, the other rows as they were.
-    const row = (html: string, id: string) => /id="component-[^"]+"[\s\S]*?(?=<li class="component |<\/ul>)/g.exec(html.slice(html.indexOf(`id="component-${id}"`)))?.[0] ?? '';
+    const row = (html: string, id: string) =>
+      /id="component-[^"]+"[\s\S]*?(?=<li class="component |<\/ul>)/g.exec(html.slice(html.indexOf(`id="component-${id}"`)))?.[0] ?? '';
     assert.match(row(update.html.components, api), /Major outage/);
     assert.match(row(update.html.components, web), /Operational/);
     assert.equal(update.html.components, p.ctx.snapshot.current().live.html.components, 'the composed region is what a fresh page shows');

@@ -36,7 +36,11 @@ async function stealSession(p: TestPharos, email: string): Promise<Thief> {
     get: (path) => request(p.app).get(path).set('Cookie', session),
     post: async (path, fields, formPage) => {
       const form = await request(p.app).get(formPage).set('Cookie', session).expect(200);
-      return request(p.app).post(path).set('Cookie', session).type('form').send({ _csrf: csrfOf(form.text), ...fields });
+      return request(p.app)
+        .post(path)
+        .set('Cookie', session)
+        .type('form')
+        .send({ _csrf: csrfOf(form.text), ...fields });
     },
   };
 }
@@ -60,7 +64,11 @@ interface Ids {
   incident: string;
 }
 
-const count = (p: TestPharos, sql: string, ...args: unknown[]) => p.ctx.db.prepare(sql).pluck().get(...args) as number;
+const count = (p: TestPharos, sql: string, ...args: unknown[]) =>
+  p.ctx.db
+    .prepare(sql)
+    .pluck()
+    .get(...args) as number;
 
 const SENSITIVE: Sensitive[] = [
   {
@@ -211,7 +219,10 @@ describe('password confirmation before sensitive actions', () => {
       statuses.push((await thief.post('/admin/subscribers/export.csv', { confirm_password: `guess ${i}` }, '/admin/subscribers/export')).status);
     }
     assert.deepEqual(statuses.slice(0, 3), [422, 422, 422]);
-    assert.ok(statuses.slice(3).every((s) => s === 429), statuses.join(' '));
+    assert.ok(
+      statuses.slice(3).every((s) => s === 429),
+      statuses.join(' '),
+    );
     const right = await thief.post('/admin/subscribers/export.csv', { confirm_password: PASSWORD }, '/admin/subscribers/export');
     assert.equal(right.status, 429);
     assert.match(String(right.headers['retry-after']), /^\d+$/);

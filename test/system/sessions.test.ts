@@ -42,7 +42,11 @@ describe('operator sessions', () => {
     const account = await laptop.get('/admin/account').expect(200);
     assert.equal((account.text.match(/<tr><td>/g) ?? []).length, 2, 'two sessions listed');
     assert.match(account.text, /this session/);
-    const done = await laptop.post('/admin/account/sign-out-others').type('form').send({ _csrf: csrfOf(account.text) }).expect(200);
+    const done = await laptop
+      .post('/admin/account/sign-out-others')
+      .type('form')
+      .send({ _csrf: csrfOf(account.text) })
+      .expect(200);
     assert.match(done.text, /1 other session\(s\) ended/);
     await phone.get('/admin').expect(303);
     await laptop.get('/admin').expect(200);

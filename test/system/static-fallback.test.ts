@@ -13,7 +13,6 @@ import { freePort } from '../helpers/process.js';
 
 const system = { type: 'system' } as const;
 
-
 async function until(test: () => boolean, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
   while (!test()) {
@@ -41,8 +40,15 @@ describe('static fallback behind nginx', () => {
     staticDir = join(p.dataDir, 'static');
     stopMirror = startStaticMirror(p.ctx);
     const api = createComponent(p.ctx, system, { name: 'API' });
-    createIncident(p.ctx, system, { name: 'Large-scale malicious attacks', status: 'investigating', body: 'We are filtering the traffic.', components: { [api.id]: 'major_outage' } });
-    await until(() => existsSync(join(staticDir, 'index.html')) && readFileSync(join(staticDir, 'index.html'), 'utf8').includes('Large-scale malicious attacks'));
+    createIncident(p.ctx, system, {
+      name: 'Large-scale malicious attacks',
+      status: 'investigating',
+      body: 'We are filtering the traffic.',
+      components: { [api.id]: 'major_outage' },
+    });
+    await until(
+      () => existsSync(join(staticDir, 'index.html')) && readFileSync(join(staticDir, 'index.html'), 'utf8').includes('Large-scale malicious attacks'),
+    );
 
     nginxDir = mkdtempSync(join(tmpdir(), 'pharos-nginx-'));
     const port = await freePort();
@@ -125,7 +131,10 @@ http { include /etc/nginx/mime.types; access_log off;
     assert.match(summary.headers.get('content-type') ?? '', /application\/json/);
     const json = (await summary.json()) as { status: { indicator: string }; incidents: { name: string }[] };
     assert.equal(json.status.indicator, 'critical');
-    assert.deepEqual(json.incidents.map((i) => i.name), ['Large-scale malicious attacks']);
+    assert.deepEqual(
+      json.incidents.map((i) => i.name),
+      ['Large-scale malicious attacks'],
+    );
 
     const css = await fetch(`${base}/css/pharos.css`);
     assert.equal(css.status, 200);

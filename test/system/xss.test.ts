@@ -72,7 +72,9 @@ function assertInert(html: string, where: string): void {
       if (attrName === 'srcdoc') assert.fail(`${where}: srcdoc in ${tag}`);
       if (URL_ATTRIBUTES.has(attrName)) {
         // eslint-disable-next-line no-control-regex
-        const url = decodeEntities(dq ?? sq ?? bare ?? '').replace(/[\u0000-\u0020]/g, '').toLowerCase();
+        const url = decodeEntities(dq ?? sq ?? bare ?? '')
+          .replace(/[\u0000-\u0020]/g, '')
+          .toLowerCase();
         assert.doesNotMatch(url, /^(javascript|vbscript|data):/, `${where}: ${attr}=${url} in ${tag}`);
       }
     }
@@ -126,7 +128,6 @@ const t = {
   apiResolvedBody: (k: Kind) => `AR-${k} ${PAYLOADS[k]}`,
 };
 
-
 describe('hostile text is rendered inert', () => {
   let p: TestPharos;
   let admin: Agent;
@@ -136,8 +137,7 @@ describe('hostile text is rendered inert', () => {
   const made = new Map<Kind, Made>();
   const idBy = (table: string, name: string) => p.ctx.db.prepare(`SELECT id FROM ${table} WHERE name = ?`).pluck().get(name) as string;
 
-  const api = (method: 'post' | 'patch' | 'get', path: string) =>
-    request(p.app)[method](`${v1}${path}`).set('Authorization', `Bearer ${apiKey}`);
+  const api = (method: 'post' | 'patch' | 'get', path: string) => request(p.app)[method](`${v1}${path}`).set('Authorization', `Bearer ${apiKey}`);
 
   before(async () => {
     p = await startPharos({ listen: true });
@@ -285,7 +285,11 @@ describe('hostile text is rendered inert', () => {
 
   it('shows the admin components page with every group and component name as text', async () => {
     const res = await admin.get('/admin/components').expect(200);
-    assertPage(res.text, '/admin/components', each((k) => [t.group(k), t.component(k), t.apiComponent(k)]));
+    assertPage(
+      res.text,
+      '/admin/components',
+      each((k) => [t.group(k), t.component(k), t.apiComponent(k)]),
+    );
   });
 
   it('keeps hostile text inert in every other admin page that shows it', async () => {
@@ -338,18 +342,28 @@ describe('hostile text is rendered inert', () => {
 
     const anon = request.agent(p.app);
     const form = await anon.get('/admin/login').expect(200);
-    const login = await anon.post('/admin/login').type('form').send({ _csrf: csrfOf(form.text), email: PAYLOADS.svg, password: 'whatever it is' });
+    const login = await anon
+      .post('/admin/login')
+      .type('form')
+      .send({ _csrf: csrfOf(form.text), email: PAYLOADS.svg, password: 'whatever it is' });
     assert.equal(login.status, 401);
     assertPage(login.text, 'the login form after a failure', [PAYLOADS.svg]);
   });
 
   it('keeps hostile text in the URL inert', async () => {
     const next = `/${PAYLOADS.svg}${PAYLOADS.script}`;
-    const login = await request(p.app).get(`/admin/login?next=${encodeURIComponent(next)}`).expect(200);
+    const login = await request(p.app)
+      .get(`/admin/login?next=${encodeURIComponent(next)}`)
+      .expect(200);
     assertInert(login.text, 'the login form with a hostile next');
-    const notFound = await request(p.app).get(`/incidents/${encodeURIComponent(PAYLOADS.script)}`).expect(404);
+    const notFound = await request(p.app)
+      .get(`/incidents/${encodeURIComponent(PAYLOADS.script)}`)
+      .expect(404);
     assertInert(notFound.text, 'a 404 for a hostile incident id');
-    const redirect = await request(p.app).get(`/admin/${encodeURIComponent(PAYLOADS.svg)}`).set('Accept', 'text/html').expect(303);
+    const redirect = await request(p.app)
+      .get(`/admin/${encodeURIComponent(PAYLOADS.svg)}`)
+      .set('Accept', 'text/html')
+      .expect(303);
     assertInert(redirect.text, 'the redirect to the login form');
   });
 
@@ -365,7 +379,9 @@ describe('hostile text is rendered inert', () => {
     for (const k of KINDS) {
       const m = made.get(k);
       assert.ok(m);
-      const incident = await api('get', `/incidents/${m.incident}`).expect(200).expect('Content-Type', /^application\/json/);
+      const incident = await api('get', `/incidents/${m.incident}`)
+        .expect(200)
+        .expect('Content-Type', /^application\/json/);
       const body = incident.body as { name: string; incident_updates: { body: string }[]; components: { name: string; description: string }[] };
       assert.equal(body.name, t.incident(k));
       assert.deepEqual(
@@ -377,15 +393,24 @@ describe('hostile text is rendered inert', () => {
       const component = await api('get', `/components/${m.apiComponent}`).expect(200);
       assert.equal((component.body as { name: string }).name, t.apiComponent(k));
     }
-    const summary = await request(p.app).get('/api/v2/summary.json').expect(200).expect('Content-Type', /^application\/json/);
+    const summary = await request(p.app)
+      .get('/api/v2/summary.json')
+      .expect(200)
+      .expect('Content-Type', /^application\/json/);
     assert.equal(summary.headers['x-content-type-options'], 'nosniff');
     const s = summary.body as { components: { name: string; description: string | null; group: boolean }[]; incidents: { name: string }[] };
     const names = s.components.map((c) => c.name);
     for (const k of KINDS) {
       assert.ok(names.includes(t.group(k)), `group ${k} in summary.json`);
       assert.ok(names.includes(t.component(k)), `component ${k} in summary.json`);
-      assert.ok(s.components.some((c) => c.group && c.description === t.groupDescription(k)), `group description ${k}`);
-      assert.ok(s.incidents.some((i) => i.name === t.incident(k)), `incident ${k} in summary.json`);
+      assert.ok(
+        s.components.some((c) => c.group && c.description === t.groupDescription(k)),
+        `group description ${k}`,
+      );
+      assert.ok(
+        s.incidents.some((i) => i.name === t.incident(k)),
+        `incident ${k} in summary.json`,
+      );
     }
   });
 
@@ -395,15 +420,25 @@ describe('hostile text is rendered inert', () => {
       const first = await v.next(() => true);
       const { banner, components, incidents, past } = first.html;
       assertInert(banner, 'live banner');
-      assertPage(components, 'live components', each((k) => [t.group(k), t.component(k), t.componentDescription(k), t.apiComponent(k)]));
+      assertPage(
+        components,
+        'live components',
+        each((k) => [t.group(k), t.component(k), t.componentDescription(k), t.apiComponent(k)]),
+      );
       assertPage(incidents, 'live incidents', [...each((k) => [t.incident(k), t.updateBody(k)]), EXTRA_NAME]);
-      assertPage(past, 'live past incidents', each((k) => [t.apiIncident(k)]));
+      assertPage(
+        past,
+        'live past incidents',
+        each((k) => [t.apiIncident(k)]),
+      );
       assertInert(first.title, 'live title');
 
       const live = `L-live ${PAYLOADS.svg}`;
       const description = Object.values(PAYLOADS).join(' ');
       const changed = v.next((u) => u.version > first.version && u.html.components.includes('L-live'));
-      await api('post', '/components').send({ component: { name: live, description, status: 'major_outage' } }).expect(201);
+      await api('post', '/components')
+        .send({ component: { name: live, description, status: 'major_outage' } })
+        .expect(201);
       const next = await changed;
       for (const [region, html] of Object.entries(next.update.html)) assertInert(html, `live ${region} after a change`);
       for (const [id, row] of Object.entries(next.update.rows ?? {})) assertInert(row, `live row ${id} after a change`);

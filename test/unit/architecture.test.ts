@@ -22,7 +22,9 @@ function walk(dir: string): string[] {
 /** Every relative import of a file, as paths relative to server/ (e.g. "domain/page/components.ts"). */
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)].map((m) => relative(server, resolve(dirname(file), (m[1] ?? '').replace(/\.js$/, '.ts'))));
+  return [...text.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)].map((m) =>
+    relative(server, resolve(dirname(file), (m[1] ?? '').replace(/\.js$/, '.ts'))),
+  );
 }
 
 const files = walk(server).map((f) => relative(server, f));
@@ -47,20 +49,33 @@ describe('the layout of server/', () => {
   ];
   for (const [what, applies, forbidden] of rules) {
     it(`${what} imports nothing from ${forbidden.length ? forbidden.join(', ') : 'anywhere but types'}`, () => {
-      const against = files
-        .filter(applies)
-        .flatMap((f) => importsOf(join(server, f)).filter((i) => forbidden.includes(top(i))).map((i) => `${f} → ${i}`));
+      const against = files.filter(applies).flatMap((f) =>
+        importsOf(join(server, f))
+          .filter((i) => forbidden.includes(top(i)))
+          .map((i) => `${f} → ${i}`),
+      );
       assert.deepEqual(against, []);
     });
   }
 
   it('keeps context.ts to types: every import there is `import type`', () => {
-    const lines = readFileSync(join(server, 'context.ts'), 'utf8').split('\n').filter((l) => l.startsWith('import '));
-    assert.deepEqual(lines.filter((l) => !l.startsWith('import type ')), []);
+    const lines = readFileSync(join(server, 'context.ts'), 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('import '));
+    assert.deepEqual(
+      lines.filter((l) => !l.startsWith('import type ')),
+      [],
+    );
   });
 
   it('has nothing import compose.ts or main.ts but main.ts and the scripts', () => {
-    const against = files.filter((f) => f !== 'main.ts').flatMap((f) => importsOf(join(server, f)).filter((i) => i === 'compose.ts' || i === 'main.ts').map((i) => `${f} → ${i}`));
+    const against = files
+      .filter((f) => f !== 'main.ts')
+      .flatMap((f) =>
+        importsOf(join(server, f))
+          .filter((i) => i === 'compose.ts' || i === 'main.ts')
+          .map((i) => `${f} → ${i}`),
+      );
     assert.deepEqual(against, []);
   });
 });

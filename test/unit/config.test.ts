@@ -52,7 +52,8 @@ describe('configuration', () => {
     it(`refuses ${JSON.stringify(env)} naming ${variable}`, () => {
       assert.throws(
         () => loadConfig(env),
-        (err: unknown) => err instanceof ConfigError && err.variable === variable && message.test(err.message) && err.message.startsWith(`Invalid configuration: ${variable} `),
+        (err: unknown) =>
+          err instanceof ConfigError && err.variable === variable && message.test(err.message) && err.message.startsWith(`Invalid configuration: ${variable} `),
       );
     });
   }

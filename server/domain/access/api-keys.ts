@@ -18,9 +18,7 @@ export interface ApiKey {
 const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
 
 export function listApiKeys(db: Db): ApiKey[] {
-  return db
-    .prepare('SELECT id, name, prefix, created_by, created_at, last_used_at, revoked_at FROM api_keys ORDER BY created_at DESC')
-    .all() as ApiKey[];
+  return db.prepare('SELECT id, name, prefix, created_by, created_at, last_used_at, revoked_at FROM api_keys ORDER BY created_at DESC').all() as ApiKey[];
 }
 
 export function getApiKey(db: Db, id: string): ApiKey {
@@ -54,9 +52,8 @@ export function revokeApiKey(db: Db, id: string, now: Date): void {
 
 /** The live key matching this secret, or undefined (unknown or revoked). */
 export function findApiKey(db: Db, key: string, now: Date): ApiKey | undefined {
-  const row = db
-    .prepare('SELECT id, name, prefix, created_by, created_at, last_used_at, revoked_at FROM api_keys WHERE key_hash = ?')
-    .get(hashKey(key)) as ApiKey | undefined;
+  const row = db.prepare('SELECT id, name, prefix, created_by, created_at, last_used_at, revoked_at FROM api_keys WHERE key_hash = ?').get(hashKey(key)) as
+    ApiKey | undefined;
   if (!row || row.revoked_at) return undefined;
   if (!row.last_used_at || now.getTime() - Date.parse(row.last_used_at) > 60_000) {
     db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(now.toISOString(), row.id);

@@ -28,8 +28,7 @@ export function startSession(db: Db, secret: string, userId: string, now: Date):
 export function resumeSession(db: Db, secret: string, id: string, now: Date): User | undefined {
   const key = sessionKey(secret, id);
   const row = db.prepare('SELECT user_id, last_seen_at, expires_at FROM sessions WHERE id_hash = ?').get(key) as
-    | { user_id: string; last_seen_at: string; expires_at: string }
-    | undefined;
+    { user_id: string; last_seen_at: string; expires_at: string } | undefined;
   if (!row) return undefined;
   const t = now.getTime();
   if (t >= Date.parse(row.expires_at) || t - Date.parse(row.last_seen_at) >= SESSION_IDLE_MS) {
@@ -68,7 +67,8 @@ export function recentlyConfirmed(db: Db, secret: string, id: string, now: Date)
 
 /** Whether the session a stored key stands for is still live (without counting this as activity). */
 export function sessionAlive(db: Db, key: string, now: Date): boolean {
-  const row = db.prepare('SELECT last_seen_at, expires_at FROM sessions WHERE id_hash = ?').get(key) as { last_seen_at: string; expires_at: string } | undefined;
+  const row = db.prepare('SELECT last_seen_at, expires_at FROM sessions WHERE id_hash = ?').get(key) as
+    { last_seen_at: string; expires_at: string } | undefined;
   return row !== undefined && now.getTime() < Date.parse(row.expires_at) && now.getTime() - Date.parse(row.last_seen_at) < SESSION_IDLE_MS;
 }
 
@@ -85,7 +85,9 @@ export function listSessions(db: Db, secret: string, userId: string, currentId: 
   const idleSince = new Date(now.getTime() - SESSION_IDLE_MS).toISOString();
   return (
     db
-      .prepare('SELECT id_hash, created_at, last_seen_at, expires_at FROM sessions WHERE user_id = ? AND expires_at > ? AND last_seen_at > ? ORDER BY created_at DESC')
+      .prepare(
+        'SELECT id_hash, created_at, last_seen_at, expires_at FROM sessions WHERE user_id = ? AND expires_at > ? AND last_seen_at > ? ORDER BY created_at DESC',
+      )
       .all(userId, now.toISOString(), idleSince) as { id_hash: string; created_at: string; last_seen_at: string; expires_at: string }[]
   ).map(({ id_hash, ...rest }) => ({ ...rest, current: id_hash === current }));
 }

@@ -97,14 +97,21 @@ export async function createUser(db: Db, passwords: PasswordHasher, raw: unknown
 
 /** The account with this address and its password hash, if any (device cookies are bound to both). */
 export function credentialOf(db: Db, emailAddress: string): { id: string; password_hash: string } | undefined {
-  return db.prepare('SELECT id, password_hash FROM users WHERE email = ?').get(emailAddress.trim().toLowerCase()) as { id: string; password_hash: string } | undefined;
+  return db.prepare('SELECT id, password_hash FROM users WHERE email = ?').get(emailAddress.trim().toLowerCase()) as
+    { id: string; password_hash: string } | undefined;
 }
 
 /**
  * The user for this email and password, or undefined; as slow for an unknown email as for a wrong
  * password. Throws HashingBusy when too many checks wait already.
  */
-export async function authenticate(db: Db, passwords: PasswordHasher, emailAddress: string, pw: string, opts: { priority?: boolean } = {}): Promise<User | undefined> {
+export async function authenticate(
+  db: Db,
+  passwords: PasswordHasher,
+  emailAddress: string,
+  pw: string,
+  opts: { priority?: boolean } = {},
+): Promise<User | undefined> {
   const row = credentialOf(db, emailAddress);
   if (!row) return passwords.verifyNothing(pw, opts).then(() => undefined);
   return (await passwords.verify(pw, row.password_hash, opts)) ? getUser(db, row.id) : undefined;

@@ -29,9 +29,7 @@ export const notificationInput = z.object({
 });
 
 export function deadlineOf(incident: Incident): string | undefined {
-  return incident.personal_data_at_risk && incident.aware_at
-    ? new Date(Date.parse(incident.aware_at) + DEADLINE_HOURS * HOUR).toISOString()
-    : undefined;
+  return incident.personal_data_at_risk && incident.aware_at ? new Date(Date.parse(incident.aware_at) + DEADLINE_HOURS * HOUR).toISOString() : undefined;
 }
 
 export interface Clock {
@@ -70,7 +68,9 @@ export function flagPersonalData(ctx: Context, actor: Actor, id: string, raw: un
       // A new awareness time (or a new flag) starts the reminders afresh.
       const restart = aware !== incident.aware_at || !incident.personal_data_at_risk;
       ctx.db
-        .prepare(`UPDATE incidents SET personal_data_at_risk = ?, aware_at = ?, dp_reminders_sent = CASE WHEN ? THEN '' ELSE dp_reminders_sent END WHERE id = ?`)
+        .prepare(
+          `UPDATE incidents SET personal_data_at_risk = ?, aware_at = ?, dp_reminders_sent = CASE WHEN ? THEN '' ELSE dp_reminders_sent END WHERE id = ?`,
+        )
         .run(input.personal_data_at_risk ? 1 : 0, aware, restart ? 1 : 0, id);
       audit(ctx.db, actor, input.personal_data_at_risk ? 'data_protection.flagged' : 'data_protection.unflagged', id, { aware_at: aware }, now);
     })
@@ -116,7 +116,8 @@ export function sendClockReminders(ctx: Context, now: Date): number {
     const due = REMINDERS.filter((r) => elapsed >= r.hours * HOUR && !sent.has(r.mark));
     const latest = due.at(-1);
     if (!latest || elapsed >= DEADLINE_HOURS * HOUR) {
-      if (due.length) ctx.db.prepare('UPDATE incidents SET dp_reminders_sent = ? WHERE id = ?').run([...sent, ...due.map((r) => r.mark)].join(','), incident.id);
+      if (due.length)
+        ctx.db.prepare('UPDATE incidents SET dp_reminders_sent = ? WHERE id = ?').run([...sent, ...due.map((r) => r.mark)].join(','), incident.id);
       continue;
     }
     ctx.db

@@ -123,10 +123,7 @@ export function getIncident(db: Db, id: string): Incident {
 }
 
 export function listUnresolved(db: Db): Incident[] {
-  return hydrate(
-    db,
-    db.prepare("SELECT * FROM incidents WHERE kind = 'incident' AND resolved_at IS NULL ORDER BY started_at DESC").all() as IncidentRow[],
-  );
+  return hydrate(db, db.prepare("SELECT * FROM incidents WHERE kind = 'incident' AND resolved_at IS NULL ORDER BY started_at DESC").all() as IncidentRow[]);
 }
 
 /** The most recent incidents, resolved or not (Statuspage's incidents.json lists the last 50); maintenance apart. */

@@ -9,16 +9,12 @@ const BODY_MAX = 20_000;
 
 // Keys are checked as ids before use, so that "__proto__" and the like are refused rather than dropped.
 const componentId = z.string().regex(/^[a-z0-9]{1,64}$/, 'No such component');
-const componentMap = z
-  .record(componentId, componentStatus, { invalid_type_error: 'Must be an object of component id → status' })
-  .default({});
+const componentMap = z.record(componentId, componentStatus, { invalid_type_error: 'Must be an object of component id → status' }).default({});
 const componentIds = z
   .array(z.string({ invalid_type_error: 'Must be component ids' }), { invalid_type_error: 'Must be a list of component ids' })
   .max(500)
   .default([]);
-const impactOverride = z
-  .preprocess((v) => (v === '' ? null : v), enumOf(IMPACTS, 'Impact override').nullable())
-  .optional();
+const impactOverride = z.preprocess((v) => (v === '' ? null : v), enumOf(IMPACTS, 'Impact override').nullable()).optional();
 
 export const newIncidentInput = z.object({
   name: nameText(200),
@@ -50,7 +46,17 @@ export const DEFAULT_REMIND_PRIOR_MINUTES = 60;
 
 /** Statuspage's boolean, or a number of minutes. */
 const remindPrior = z
-  .union([z.boolean(), z.number().int().min(0).max(7 * 24 * 60)], { errorMap: () => ({ message: 'Must be true, false or minutes from 0 to 10080' }) })
+  .union(
+    [
+      z.boolean(),
+      z
+        .number()
+        .int()
+        .min(0)
+        .max(7 * 24 * 60),
+    ],
+    { errorMap: () => ({ message: 'Must be true, false or minutes from 0 to 10080' }) },
+  )
   .transform((v) => (v === true ? DEFAULT_REMIND_PRIOR_MINUTES : v === false ? 0 : v));
 
 const windowComponentIds = z.array(z.string().regex(/^[a-z0-9]{1,64}$/, 'No such component')).max(500);

@@ -9,15 +9,8 @@ import { enqueueIncidentUpdate } from '../subscribers/outbox.js';
 import { mailHost } from '../subscribers/subscribers.js';
 import { getIncident, type Incident } from './queries.js';
 import { incidentPatchInput, newIncidentInput, updateEditInput } from './schemas.js';
-import {
-  DEFAULT_UPDATE_BODIES,
-  impactFromComponentStatuses,
-  isResolved,
-  type ComponentStatus,
-  type IncidentStatus,
-} from '../page/status.js';
+import { DEFAULT_UPDATE_BODIES, impactFromComponentStatuses, isResolved, type ComponentStatus, type IncidentStatus } from '../page/status.js';
 import { parseInput } from '../../lib/validate.js';
-
 
 export function checkComponents(db: Db, ids: Iterable<string>, field: (id: string) => string): void {
   const fields: Record<string, string> = {};
@@ -64,7 +57,17 @@ export function addUpdate(
       `INSERT INTO incident_updates (id, incident_id, status, body, deliver_notifications, author, display_at, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
-    .run(id, incidentId, update.status, update.body || DEFAULT_UPDATE_BODIES[update.status], update.deliver_notifications ? 1 : 0, authorName(actor), now, now, now);
+    .run(
+      id,
+      incidentId,
+      update.status,
+      update.body || DEFAULT_UPDATE_BODIES[update.status],
+      update.deliver_notifications ? 1 : 0,
+      authorName(actor),
+      now,
+      now,
+      now,
+    );
   const link = ctx.db.prepare('INSERT OR IGNORE INTO incident_components (incident_id, component_id) VALUES (?, ?)');
   for (const componentId of update.changes.keys()) link.run(incidentId, componentId);
   const record = ctx.db.prepare(
@@ -79,8 +82,7 @@ export function addUpdate(
 /** The impact: the operator's override, else the worst component status this incident ever set. */
 export function refreshImpact(db: Db, incidentId: string): void {
   const row = db.prepare('SELECT impact_override, kind FROM incidents WHERE id = ?').get(incidentId) as
-    | { impact_override: string | null; kind: string }
-    | undefined;
+    { impact_override: string | null; kind: string } | undefined;
   if (row?.kind === 'maintenance') {
     db.prepare("UPDATE incidents SET impact = 'maintenance' WHERE id = ?").run(incidentId);
     return;
@@ -220,9 +222,7 @@ export function editUpdate(ctx: Context, actor: Actor, incidentId: string, updat
   const update = updateOf(incident, updateId);
   return commitChange(ctx, { cause: 'incident.update_edited', actor, subject: () => getIncident(ctx.db, incidentId) }, () => {
     const now = ctx.clock.now().toISOString();
-    ctx.db
-      .prepare('UPDATE incident_updates SET body = ?, updated_at = ? WHERE id = ?')
-      .run(input.body || DEFAULT_UPDATE_BODIES[update.status], now, updateId);
+    ctx.db.prepare('UPDATE incident_updates SET body = ?, updated_at = ? WHERE id = ?').run(input.body || DEFAULT_UPDATE_BODIES[update.status], now, updateId);
     ctx.db.prepare('UPDATE incidents SET updated_at = ? WHERE id = ?').run(now, incidentId);
     return { result: getIncident(ctx.db, incidentId), ids: [incidentId, updateId] };
   });

@@ -6,9 +6,7 @@ import { listGroups, type ComponentGroup } from './groups.js';
 import { getComponent, listComponents, type Component } from './components.js';
 import { NotFound } from '../../errors.js';
 
-export type LayoutItem =
-  | { kind: 'group'; group: ComponentGroup; components: Component[] }
-  | { kind: 'component'; component: Component };
+export type LayoutItem = { kind: 'group'; group: ComponentGroup; components: Component[] } | { kind: 'component'; component: Component };
 
 /** Groups and ungrouped components in page order, each group with its components in order. */
 export function buildLayout(groups: ComponentGroup[], components: Component[]): LayoutItem[] {

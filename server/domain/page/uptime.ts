@@ -137,9 +137,7 @@ export function rollupUptime(db: Db, timeZone: string, now: Date): number {
   const first = daysBefore(today, UPTIME_DAYS);
   const intervals = intervalsSince(db, dayStart(first, timeZone).toISOString());
   const components = db.prepare('SELECT id FROM components').pluck().all() as string[];
-  const have = new Set(
-    (db.prepare('SELECT component_id || day AS k FROM uptime_days WHERE day >= ?').pluck().all(first) as string[]),
-  );
+  const have = new Set(db.prepare('SELECT component_id || day AS k FROM uptime_days WHERE day >= ?').pluck().all(first) as string[]);
   const insert = db.prepare(
     `INSERT OR IGNORE INTO uptime_days (component_id, day, major_minutes, partial_minutes, degraded_minutes, maintenance_minutes, observed_minutes)
      VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -171,9 +169,15 @@ export function uptimeBars(db: Db, timeZone: string, now: Date, componentIds: st
   const windowStart = dayStart(first, timeZone);
   const intervals = intervalsSince(db, windowStart.toISOString());
   const stored = new Map<string, DayMinutes>();
-  for (const r of db
-    .prepare('SELECT * FROM uptime_days WHERE day >= ?')
-    .all(first) as { component_id: string; day: string; major_minutes: number; partial_minutes: number; degraded_minutes: number; maintenance_minutes: number; observed_minutes: number }[]) {
+  for (const r of db.prepare('SELECT * FROM uptime_days WHERE day >= ?').all(first) as {
+    component_id: string;
+    day: string;
+    major_minutes: number;
+    partial_minutes: number;
+    degraded_minutes: number;
+    maintenance_minutes: number;
+    observed_minutes: number;
+  }[]) {
     stored.set(r.component_id + r.day, {
       major: r.major_minutes,
       partial: r.partial_minutes,
@@ -214,7 +218,17 @@ export function uptimeBars(db: Db, timeZone: string, now: Date, componentIds: st
       const m = (n > 0 ? stored.get(id + key) : undefined) ?? minutesIn(own, from, to);
       const incidents: { id: string; name: string }[] = [];
       for (const r of mine) if (r.start < to && r.end > from) incidents.push({ id: r.id, name: r.name });
-      days.push({ major: m.major, partial: m.partial, degraded: m.degraded, maintenance: m.maintenance, observed: m.observed, key, label, worst: worstOf(m), incidents });
+      days.push({
+        major: m.major,
+        partial: m.partial,
+        degraded: m.degraded,
+        maintenance: m.maintenance,
+        observed: m.observed,
+        key,
+        label,
+        worst: worstOf(m),
+        incidents,
+      });
     }
     result.set(id, { days, spans: barSpans(days), uptime: uptimePercent(days) });
   }

@@ -33,7 +33,14 @@ export const gateInput = z.object({
     .string({ invalid_type_error: 'List domains, one per line' })
     .max(10_000)
     .default('')
-    .transform((s) => [...new Set(s.split(/[\s,;]+/).map((d) => d.trim().toLowerCase().replace(/^@/, '')).filter(Boolean))])
+    .transform((s) => [
+      ...new Set(
+        s
+          .split(/[\s,;]+/)
+          .map((d) => d.trim().toLowerCase().replace(/^@/, ''))
+          .filter(Boolean),
+      ),
+    ])
     .refine((list) => list.every((d) => DOMAIN.test(d)), 'Each line must be a domain such as example.com'),
   threshold: z.coerce
     .number({ invalid_type_error: 'Enter a whole number' })

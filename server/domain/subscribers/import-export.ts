@@ -9,14 +9,17 @@ import { emailAddress, queueConfirmation, subscriberComponents, type Subscriber 
 
 /** Subscribers as CSV: the admin's export and import. */
 
-
 /** CSV of all subscribers (email, state, components, dates); cells that a spreadsheet would run as formulas are defused. */
 export function exportCsv(db: Db): string {
   const names = new Map((db.prepare('SELECT id, name FROM components').all() as { id: string; name: string }[]).map((c) => [c.id, c.name]));
   const rows = db.prepare('SELECT * FROM subscribers ORDER BY email').all() as Subscriber[];
   const lines = ['email,state,components,created_at,confirmed_at,unsubscribed_at'];
   for (const s of rows) {
-    const components = s.all_components ? 'all' : subscriberComponents(db, s.id).map((c) => names.get(c) ?? c).join('; ');
+    const components = s.all_components
+      ? 'all'
+      : subscriberComponents(db, s.id)
+          .map((c) => names.get(c) ?? c)
+          .join('; ');
     lines.push([s.email, s.state, components, s.created_at, s.confirmed_at ?? '', s.unsubscribed_at ?? ''].map(csvCell).join(','));
   }
   return lines.join('\r\n') + '\r\n';

@@ -157,12 +157,8 @@ export function recordOutcomes(db: Db, outcomes: Outcome[], now: Date): void {
   const sent = db.prepare(
     "UPDATE deliveries SET state = 'sent', lease_until = NULL, smtp_response = ?, last_error = NULL, sent_at = ?, updated_at = ? WHERE id = ?",
   );
-  const retry = db.prepare(
-    "UPDATE deliveries SET state = 'queued', lease_until = NULL, last_error = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?",
-  );
-  const failed = db.prepare(
-    "UPDATE deliveries SET state = ?, lease_until = NULL, last_error = ?, smtp_response = ?, updated_at = ? WHERE id = ?",
-  );
+  const retry = db.prepare("UPDATE deliveries SET state = 'queued', lease_until = NULL, last_error = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?");
+  const failed = db.prepare('UPDATE deliveries SET state = ?, lease_until = NULL, last_error = ?, smtp_response = ?, updated_at = ? WHERE id = ?');
   // A release gives back a lease without counting the attempt (shutdown, or SMTP found down before sending).
   const release = db.prepare(
     "UPDATE deliveries SET state = 'queued', lease_until = NULL, attempts = MAX(attempts - 1, 0), updated_at = ? WHERE id = ? AND state = 'sending'",
@@ -180,8 +176,7 @@ export function recordOutcomes(db: Db, outcomes: Outcome[], now: Date): void {
       else if (o.result === 'failed') {
         failed.run('failed', o.error, o.response ?? null, at, o.id);
         if (o.bouncedSubscriber) bounce.run(at, o.bouncedSubscriber);
-      }
-      else if (o.result === 'dead') failed.run('dead', o.error, null, at, o.id);
+      } else if (o.result === 'dead') failed.run('dead', o.error, null, at, o.id);
       else release.run(at, o.id);
     }
   }).immediate();

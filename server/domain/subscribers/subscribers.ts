@@ -44,7 +44,10 @@ export const emailAddress = z
 const choice = z
   .object({
     all: flag.default(true),
-    components: z.array(z.string().regex(/^[a-z0-9]{1,64}$/, 'No such component')).max(500).default([]),
+    components: z
+      .array(z.string().regex(/^[a-z0-9]{1,64}$/, 'No such component'))
+      .max(500)
+      .default([]),
   })
   .refine((c) => c.all || c.components.length > 0, { path: ['components'], message: 'Choose at least one component, or everything' });
 export const subscribeInput = z.intersection(choice, z.object({ email: emailAddress }));
@@ -122,9 +125,7 @@ export function subscribe(ctx: Context, raw: unknown, opts: { spacingMs?: number
       const recentlyMailed = existing?.confirm_sent_at && now.getTime() - Date.parse(existing.confirm_sent_at) < CONFIRM_RESEND_MS;
       if (!existing) {
         const id = newId();
-        ctx.db
-          .prepare("INSERT INTO subscribers (id, email, state, created_at, updated_at) VALUES (?, ?, 'pending', ?, ?)")
-          .run(id, input.email, at, at);
+        ctx.db.prepare("INSERT INTO subscribers (id, email, state, created_at, updated_at) VALUES (?, ?, 'pending', ?, ?)").run(id, input.email, at, at);
         setChoice(ctx.db, id, input.all, input.components);
         queueConfirmation(ctx, { id, email: input.email }, now, dueAt);
         return { queued: true, dueAt };
@@ -281,4 +282,3 @@ export function removeSubscriber(ctx: Context, actor: Actor, id: string): void {
     })
     .immediate();
 }
-

@@ -40,14 +40,18 @@ export function apiKeyRoutes(ctx: Context): Router {
   router.get('/admin/api-keys/:id/revoke', (req, res) => {
     renderPage(ctx, res, 'admin/confirm-delete', revokeData(req.params.id)());
   });
-  router.post('/admin/api-keys/:id/revoke', (req, res, next) => form('admin/confirm-delete', revokeData(String(req.params.id)))(req, res, next), async (req, res) => {
-    const id = String(req.params.id);
-    getApiKey(ctx.db, id);
-    await confirmPassword(ctx, res, formBody(req));
-    revokeApiKey(ctx.db, id, ctx.clock.now());
-    audit(ctx.db, actorOf(res), 'api_key.revoked', id, '', ctx.clock.now());
-    (res.locals.log ?? ctx.log).info({ apiKey: id }, 'API key revoked');
-    res.redirect(303, '/admin/api-keys');
-  });
+  router.post(
+    '/admin/api-keys/:id/revoke',
+    (req, res, next) => form('admin/confirm-delete', revokeData(String(req.params.id)))(req, res, next),
+    async (req, res) => {
+      const id = String(req.params.id);
+      getApiKey(ctx.db, id);
+      await confirmPassword(ctx, res, formBody(req));
+      revokeApiKey(ctx.db, id, ctx.clock.now());
+      audit(ctx.db, actorOf(res), 'api_key.revoked', id, '', ctx.clock.now());
+      (res.locals.log ?? ctx.log).info({ apiKey: id }, 'API key revoked');
+      res.redirect(303, '/admin/api-keys');
+    },
+  );
   return router;
 }

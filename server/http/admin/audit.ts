@@ -22,7 +22,13 @@ function filterOf(ctx: Context, req: Request): { filter: AuditFilter; values: Re
     return start ? new Date(start.getTime() + offsetDays * 86_400_000).toISOString() : undefined;
   };
   return {
-    filter: { action: values.action || undefined, actor: values.actor || undefined, text: values.text || undefined, from: day(values.from), to: day(values.to, 1) },
+    filter: {
+      action: values.action || undefined,
+      actor: values.actor || undefined,
+      text: values.text || undefined,
+      from: day(values.from),
+      to: day(values.to, 1),
+    },
     values,
   };
 }

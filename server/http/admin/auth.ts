@@ -19,8 +19,7 @@ const accountTag = (secret: string, email: string) => createHmac('sha256', secre
 export function authRoutes(ctx: Context): Router {
   const router = Router();
 
-  const setupAllowed = (token: unknown) =>
-    countUsers(ctx.db) === 0 && typeof token === 'string' && checkSetupToken(ctx.db, token);
+  const setupAllowed = (token: unknown) => countUsers(ctx.db) === 0 && typeof token === 'string' && checkSetupToken(ctx.db, token);
 
   router.get('/setup', (req, res) => {
     if (!setupAllowed(req.query.token)) throw new NotFound('This setup link is not valid (or Pharos already has an admin).');
@@ -38,7 +37,12 @@ export function authRoutes(ctx: Context): Router {
       const body = formBody(req);
       if (!setupAllowed(field(body, 'token'))) throw new NotFound('This setup link is not valid (or Pharos already has an admin).');
       if (field(body, 'password') !== field(body, 'password_confirm')) throw new Invalid({ password_confirm: 'The passwords do not match' });
-      const prepared = await prepareUser(ctx.db, ctx.passwords, { email: field(body, 'email'), name: field(body, 'name'), password: field(body, 'password'), role: 'admin' });
+      const prepared = await prepareUser(ctx.db, ctx.passwords, {
+        email: field(body, 'email'),
+        name: field(body, 'name'),
+        password: field(body, 'password'),
+        role: 'admin',
+      });
       // Checked again and consumed in the same transaction as the insert: two submissions racing with
       // one link cannot both create an admin.
       const user = ctx.db
@@ -63,7 +67,13 @@ export function authRoutes(ctx: Context): Router {
   // Throttled per account typed and per client network, or per device cookie (password-check.ts); the
   // same answer whether the account exists or not; every decision in the audit log.
   const loginPage = (res: Response, body: Record<string, string | string[]>, status: number, formError: string) =>
-    renderPage(ctx, res, 'admin/login', { title: 'Sign in', next: safeNext(field(body, 'next')), values: { email: field(body, 'email') ?? '' }, formError }, { layout: 'public', status });
+    renderPage(
+      ctx,
+      res,
+      'admin/login',
+      { title: 'Sign in', next: safeNext(field(body, 'next')), values: { email: field(body, 'email') ?? '' }, formError },
+      { layout: 'public', status },
+    );
 
   router.post('/admin/login', requireCsrf, async (req, res) => {
     const body = formBody(req);

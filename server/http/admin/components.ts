@@ -4,11 +4,10 @@ import { createGroup, deleteGroup, getGroup, listGroups, updateGroup } from '../
 import { move, pageLayout } from '../../domain/page/order.js';
 import { createComponent, deleteComponent, getComponent, updateComponent } from '../../domain/page/components.js';
 import { COMPONENT_STATUSES, COMPONENT_STATUS_LABELS } from '../../domain/page/status.js';
-import {Invalid } from '../../errors.js';
+import { Invalid } from '../../errors.js';
 import { actorOf } from '../locals.js';
 import { field, formBody, renderPage } from '../respond.js';
 import { form } from '../middleware/form.js';
-
 
 const statuses = COMPONENT_STATUSES.map((value) => ({ value, label: COMPONENT_STATUS_LABELS[value] }));
 
@@ -46,10 +45,14 @@ export function componentRoutes(ctx: Context): Router {
       values: { status: 'operational', showcase: 'on', group_id: groupId },
     });
   });
-  router.post('/admin/components', form('admin/component-form', () => ({ ...formData('New component')(), action: '/admin/components' })), (req, res) => {
-    createComponent(ctx, actorOf(res), componentFields(formBody(req)));
-    res.redirect(303, '/admin/components');
-  });
+  router.post(
+    '/admin/components',
+    form('admin/component-form', () => ({ ...formData('New component')(), action: '/admin/components' })),
+    (req, res) => {
+      createComponent(ctx, actorOf(res), componentFields(formBody(req)));
+      res.redirect(303, '/admin/components');
+    },
+  );
 
   router.get('/admin/components/:id/edit', (req, res) => {
     const c = getComponent(ctx.db, req.params.id);
@@ -62,7 +65,8 @@ export function componentRoutes(ctx: Context): Router {
   });
   router.post(
     '/admin/components/:id/edit',
-    (req, res, next) => form('admin/component-form', () => ({ ...formData('Edit component')(), action: `/admin/components/${String(req.params.id)}/edit` }))(req, res, next),
+    (req, res, next) =>
+      form('admin/component-form', () => ({ ...formData('Edit component')(), action: `/admin/components/${String(req.params.id)}/edit` }))(req, res, next),
     (req, res) => {
       const id = String(req.params.id);
       getComponent(ctx.db, id);

@@ -1,13 +1,12 @@
 import { Router, type Request } from 'express';
 import type { Context } from '../../context.js';
 import { flagPersonalData, recordNotification } from '../../domain/incidents/data-protection.js';
-import {Invalid } from '../../errors.js';
+import { Invalid } from '../../errors.js';
 import { fromZonedInput } from '../../lib/time.js';
 import { actorOf } from '../locals.js';
 import { field, formBody } from '../respond.js';
 import { form } from '../middleware/form.js';
 import type { FormContext } from '../locals.js';
-
 
 function localTime(ctx: Context, value: string | undefined, name: string): string {
   const at = fromZonedInput(value ?? '', ctx.config.timeZone);

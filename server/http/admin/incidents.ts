@@ -5,7 +5,7 @@ import { getIncident, listMaintenance, listRecent, listUnresolved, type Incident
 import { INCIDENT_STATUS_LABELS, isResolved, MAINTENANCE_STATUSES } from '../../domain/page/status.js';
 import { patchMaintenance } from '../../domain/incidents/maintenance.js';
 import { sourceStats } from '../../domain/subscribers/outbox.js';
-import {NotFound } from '../../errors.js';
+import { NotFound } from '../../errors.js';
 import { formatDuration } from '../../render/format.js';
 import { toZonedInput } from '../../lib/time.js';
 import { deadlineOf, openClocks } from '../../domain/incidents/data-protection.js';
@@ -16,7 +16,6 @@ import { formBody, renderPage } from '../respond.js';
 import { form } from '../middleware/form.js';
 import { confirmPassword } from './reauth.js';
 import { componentRows, incidentChoices, incidentFormInput } from './incident-form.js';
-
 
 /** Dashboard, new incident, updates, edits and deletions: what operators do during an incident. */
 export function incidentRoutes(ctx: Context): Router {
@@ -142,12 +141,16 @@ export function incidentRoutes(ctx: Context): Router {
   router.get('/admin/incidents/:id/delete', (req, res) => {
     renderPage(ctx, res, 'admin/confirm-delete', deleteData(req.params.id)());
   });
-  router.post('/admin/incidents/:id/delete', (req, res, next) => form('admin/confirm-delete', deleteData(req.params.id))(req, res, next), async (req, res) => {
-    getIncident(ctx.db, req.params.id);
-    await confirmPassword(ctx, res, formBody(req));
-    deleteIncident(ctx, actorOf(res), req.params.id);
-    res.redirect(303, '/admin');
-  });
+  router.post(
+    '/admin/incidents/:id/delete',
+    (req, res, next) => form('admin/confirm-delete', deleteData(req.params.id))(req, res, next),
+    async (req, res) => {
+      getIncident(ctx.db, req.params.id);
+      await confirmPassword(ctx, res, formBody(req));
+      deleteIncident(ctx, actorOf(res), req.params.id);
+      res.redirect(303, '/admin');
+    },
+  );
 
   const updateOf = (incidentId: string, updateId: string) => {
     const incident = getIncident(ctx.db, incidentId);

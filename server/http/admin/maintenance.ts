@@ -3,14 +3,13 @@ import type { Context } from '../../context.js';
 import { orderedComponents, pageLayout } from '../../domain/page/order.js';
 import { cancelMaintenance, getMaintenance, patchMaintenance, scheduleMaintenance } from '../../domain/incidents/maintenance.js';
 import { DEFAULT_REMIND_PRIOR_MINUTES } from '../../domain/incidents/schemas.js';
-import {Invalid } from '../../errors.js';
+import { Invalid } from '../../errors.js';
 import { fromZonedInput, toZonedInput } from '../../lib/time.js';
 import { actorOf } from '../locals.js';
 import { field, formBody, renderPage } from '../respond.js';
 import { form } from '../middleware/form.js';
 
 type Values = Record<string, string | string[]>;
-
 
 const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
@@ -93,7 +92,11 @@ export function maintenanceRoutes(ctx: Context): Router {
     (req, res) => {
       const id = String(req.params.id);
       const body = formBody(req);
-      patchMaintenance(ctx, actorOf(res), id, { ...windowTimes(ctx, body), body: field(body, 'body') || undefined, deliver_notifications: field(body, 'notify') === 'on' });
+      patchMaintenance(ctx, actorOf(res), id, {
+        ...windowTimes(ctx, body),
+        body: field(body, 'body') || undefined,
+        deliver_notifications: field(body, 'notify') === 'on',
+      });
       res.redirect(303, `/admin/incidents/${id}`);
     },
   );

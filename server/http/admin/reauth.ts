@@ -43,19 +43,25 @@ export async function confirmPassword(ctx: Context, res: Response, body: Record<
  * file) are an export by another name: they open only within 10 minutes of typing the password again.
  * Otherwise the page asks for it, and comes back once it is given.
  */
-export const requireRecentConfirmation = (ctx: Context): RequestHandler => (req, res, next) => {
-  const sid = res.locals.sessionId;
-  if (sid && recentlyConfirmed(ctx.db, ctx.secret, sid, ctx.clock.now())) return next();
-  renderPage(ctx, res, 'admin/confirm-access', { title: 'Confirm it is you', next: req.originalUrl, values: {} }, { status: 403 });
-};
+export const requireRecentConfirmation =
+  (ctx: Context): RequestHandler =>
+  (req, res, next) => {
+    const sid = res.locals.sessionId;
+    if (sid && recentlyConfirmed(ctx.db, ctx.secret, sid, ctx.clock.now())) return next();
+    renderPage(ctx, res, 'admin/confirm-access', { title: 'Confirm it is you', next: req.originalUrl, values: {} }, { status: 403 });
+  };
 
 /** The form of requireRecentConfirmation's page: the password, then back where the admin was going. */
 export function confirmAccessRoutes(ctx: Context): Router {
   const router = Router();
-  router.post('/admin/confirm', form('admin/confirm-access', (values) => ({ title: 'Confirm it is you', next: safeNext(values.next) })), async (req, res) => {
-    const body = formBody(req);
-    await confirmPassword(ctx, res, body);
-    res.redirect(303, safeNext(field(body, 'next')));
-  });
+  router.post(
+    '/admin/confirm',
+    form('admin/confirm-access', (values) => ({ title: 'Confirm it is you', next: safeNext(values.next) })),
+    async (req, res) => {
+      const body = formBody(req);
+      await confirmPassword(ctx, res, body);
+      res.redirect(303, safeNext(field(body, 'next')));
+    },
+  );
   return router;
 }

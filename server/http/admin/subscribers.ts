@@ -2,7 +2,14 @@ import { Router } from 'express';
 import { audit } from '../../domain/access/audit.js';
 import multer from 'multer';
 import type { Context } from '../../context.js';
-import { findSubscriber, removeSubscriber, searchSubscribers, subscriberCounts, SUBSCRIBER_STATES, type SubscriberState } from '../../domain/subscribers/subscribers.js';
+import {
+  findSubscriber,
+  removeSubscriber,
+  searchSubscribers,
+  subscriberCounts,
+  SUBSCRIBER_STATES,
+  type SubscriberState,
+} from '../../domain/subscribers/subscribers.js';
 import { exportCsv, importCsv } from '../../domain/subscribers/import-export.js';
 import { HttpError, Invalid, NotFound, Unauthorized } from '../../errors.js';
 import { actorOf, userActor } from '../locals.js';
@@ -31,7 +38,11 @@ export function subscriberImportRoute(ctx: Context): Router {
       upload.single('file')(req, res, (err: unknown) => {
         if (!err) return next();
         const tooLarge = err instanceof multer.MulterError && err.code === 'LIMIT_FILE_SIZE';
-        next(tooLarge ? new HttpError(413, 'payload_too_large', 'The file is larger than 5 MB') : new HttpError(400, 'bad_request', 'The upload could not be read'));
+        next(
+          tooLarge
+            ? new HttpError(413, 'payload_too_large', 'The file is larger than 5 MB')
+            : new HttpError(400, 'bad_request', 'The upload could not be read'),
+        );
       }),
     requireCsrf,
     form('admin/subscribers-import', importData),

@@ -59,14 +59,18 @@ export function userRoutes(ctx: Context): Router {
   router.get('/admin/users/:id/delete', (req, res) => {
     renderPage(ctx, res, 'admin/confirm-delete', deleteData(req.params.id)());
   });
-  router.post('/admin/users/:id/delete', (req, res, next) => form('admin/confirm-delete', deleteData(String(req.params.id)))(req, res, next), async (req, res) => {
-    if (req.params.id === res.locals.user?.id) throw new Invalid({ form: 'You cannot delete your own account' });
-    const gone = getUser(ctx.db, String(req.params.id));
-    await confirmPassword(ctx, res, formBody(req));
-    deleteUser(ctx.db, gone.id);
-    ctx.bus.emit('sessions.ended', { userId: gone.id });
-    audit(ctx.db, actorOf(res), 'user.deleted', gone.email, { before: { role: gone.role, name: gone.name } }, ctx.clock.now());
-    res.redirect(303, '/admin/users');
-  });
+  router.post(
+    '/admin/users/:id/delete',
+    (req, res, next) => form('admin/confirm-delete', deleteData(String(req.params.id)))(req, res, next),
+    async (req, res) => {
+      if (req.params.id === res.locals.user?.id) throw new Invalid({ form: 'You cannot delete your own account' });
+      const gone = getUser(ctx.db, String(req.params.id));
+      await confirmPassword(ctx, res, formBody(req));
+      deleteUser(ctx.db, gone.id);
+      ctx.bus.emit('sessions.ended', { userId: gone.id });
+      audit(ctx.db, actorOf(res), 'user.deleted', gone.email, { before: { role: gone.role, name: gone.name } }, ctx.clock.now());
+      res.redirect(303, '/admin/users');
+    },
+  );
   return router;
 }

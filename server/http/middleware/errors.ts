@@ -89,7 +89,12 @@ export function errorHandler(ctx: Context): ErrorRequestHandler {
         ctx,
         res,
         form.view,
-        { ...data, values, errors: http.fields, formError: http.fields.form ?? (http instanceof Invalid ? 'Please correct the fields marked below.' : http.message) },
+        {
+          ...data,
+          values,
+          errors: http.fields,
+          formError: http.fields.form ?? (http instanceof Invalid ? 'Please correct the fields marked below.' : http.message),
+        },
         { status: http.status, layout: form.layout ?? 'admin' },
       );
       return;

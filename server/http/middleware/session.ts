@@ -10,7 +10,6 @@ function secure(ctx: Context): boolean {
   return ctx.config.publicUrl.startsWith('https://');
 }
 
-
 function setCookie(ctx: Context, res: Response, base: string, value: string, maxAgeMs: number | undefined, sameSite: 'lax' | 'strict' = 'lax'): void {
   res.append(
     'Set-Cookie',
@@ -40,7 +39,9 @@ function deviceMac(ctx: Context, account: { id: string; password_hash: string },
  * account's.
  */
 export function trustedDevice(ctx: Context, req: Request, account: { id: string; password_hash: string } | undefined): string | undefined {
-  const m = /^([a-z0-9]{1,64})\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/.exec(readCookie(req.headers.cookie, cookieName(ctx.config.publicUrl, 'pharos_device')) ?? '');
+  const m = /^([a-z0-9]{1,64})\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/.exec(
+    readCookie(req.headers.cookie, cookieName(ctx.config.publicUrl, 'pharos_device')) ?? '',
+  );
   if (!account || !m?.[2] || !m[3] || m[1] !== account.id) return undefined;
   return timingSafeEqual(Buffer.from(m[3]), Buffer.from(deviceMac(ctx, account, m[2]))) ? m[2] : undefined;
 }

@@ -3,7 +3,15 @@ import { formParser } from '../middleware/body.js';
 import type { Context } from '../../context.js';
 import { orderedComponents, pageLayout } from '../../domain/page/order.js';
 import { admits, closeGateAutomatically, getGate } from '../../domain/subscribers/gate.js';
-import { confirmationOf, confirmSubscription, linkOf, subscribe, subscriberComponents, unsubscribe, updateChoice } from '../../domain/subscribers/subscribers.js';
+import {
+  confirmationOf,
+  confirmSubscription,
+  linkOf,
+  subscribe,
+  subscriberComponents,
+  unsubscribe,
+  updateChoice,
+} from '../../domain/subscribers/subscribers.js';
 import { HttpError } from '../../errors.js';
 import { form } from '../middleware/form.js';
 import { SlidingWindow } from '../../lib/rate-limit.js';
@@ -32,7 +40,11 @@ function choiceFrom(body: Record<string, string | string[]>) {
 function linkGone(status: 404 | 410 = 404): HttpError {
   const err =
     status === 410
-      ? new HttpError(410, 'link_no_longer_valid', 'This link is no longer valid: the address was unsubscribed after it was sent, which ends every link sent before.')
+      ? new HttpError(
+          410,
+          'link_no_longer_valid',
+          'This link is no longer valid: the address was unsubscribed after it was sent, which ends every link sent before.',
+        )
       : new HttpError(404, 'link_not_valid', 'This link is not valid any more. It may have expired, or the address was unsubscribed since.');
   err.nextStep = { href: '/subscribe', label: 'Subscribe again' };
   return err;
@@ -137,10 +149,16 @@ export function subscriptionRoutes(ctx: Context): Router {
   router.get('/subscriptions/manage/:token', (req, res) => {
     const data = manageData(req.params.token)();
     const chosen = subscriberComponents(ctx.db, data.subscriber.id);
-    renderPage(ctx, res, 'public/manage', {
-      ...data,
-      values: { scope: data.subscriber.all_components ? 'all' : 'some', components: chosen },
-    }, { layout: 'public' });
+    renderPage(
+      ctx,
+      res,
+      'public/manage',
+      {
+        ...data,
+        values: { scope: data.subscriber.all_components ? 'all' : 'some', components: chosen },
+      },
+      { layout: 'public' },
+    );
   });
   router.post(
     '/subscriptions/manage/:token',
@@ -154,7 +172,13 @@ export function subscriptionRoutes(ctx: Context): Router {
       }
       updateChoice(ctx, data.subscriber, choiceFrom(formBody(req)));
       const body = formBody(req);
-      renderPage(ctx, res, 'public/manage', { ...data, values: { scope: field(body, 'scope'), components: list(body.components) }, saved: true }, { layout: 'public' });
+      renderPage(
+        ctx,
+        res,
+        'public/manage',
+        { ...data, values: { scope: field(body, 'scope'), components: list(body.components) }, saved: true },
+        { layout: 'public' },
+      );
     },
   );
 
@@ -172,11 +196,17 @@ export function subscriptionRoutes(ctx: Context): Router {
     if (link.state === 'stale' && link.sub.state !== 'unsubscribed') throw linkGone(410);
     const sub = link.sub;
     if (link.state === 'current') unsubscribe(ctx, sub);
-    renderPage(ctx, res, 'public/subscription-message', {
-      title: 'Unsubscribed',
-      heading: 'You are unsubscribed',
-      message: `${sub.email} will not receive any more email from ${ctx.config.pageName}.`,
-    }, { layout: 'public' });
+    renderPage(
+      ctx,
+      res,
+      'public/subscription-message',
+      {
+        title: 'Unsubscribed',
+        heading: 'You are unsubscribed',
+        message: `${sub.email} will not receive any more email from ${ctx.config.pageName}.`,
+      },
+      { layout: 'public' },
+    );
   });
 
   return router;

@@ -42,10 +42,13 @@ function parseCsv(text: string): string[][] {
   return rows;
 }
 
-const stateOf = (p: TestPharos, email: string) =>
-  p.ctx.db.prepare('SELECT state FROM subscribers WHERE email = ?').pluck().get(email) as string | undefined;
+const stateOf = (p: TestPharos, email: string) => p.ctx.db.prepare('SELECT state FROM subscribers WHERE email = ?').pluck().get(email) as string | undefined;
 const auditRows = (p: TestPharos, action: string) =>
-  p.ctx.db.prepare('SELECT actor, subject, detail FROM audit_log WHERE action = ? ORDER BY id').all(action) as { actor: string; subject: string; detail: string }[];
+  p.ctx.db.prepare('SELECT actor, subject, detail FROM audit_log WHERE action = ? ORDER BY id').all(action) as {
+    actor: string;
+    subject: string;
+    detail: string;
+  }[];
 
 /** The CSV export, as an admin gets it: the export form, with the password typed again. */
 async function exportCsvAs(agent: Agent) {
@@ -149,7 +152,10 @@ describe('the admin subscribers page: counts, search, filter, remove, export and
     const page = await admin.get(`/admin/subscribers/${id}/delete`).expect(200);
     assert.match(page.text, /bob@example\.org/);
     assert.equal(stateOf(p, 'bob@example.org'), 'confirmed', 'the confirmation page changes nothing');
-    const res = await admin.post(`/admin/subscribers/${id}/delete`).type('form').send({ _csrf: csrfOf(page.text) });
+    const res = await admin
+      .post(`/admin/subscribers/${id}/delete`)
+      .type('form')
+      .send({ _csrf: csrfOf(page.text) });
     assert.equal(res.status, 303);
     assert.equal(res.headers.location, '/admin/subscribers');
     assert.equal(stateOf(p, 'bob@example.org'), undefined);
@@ -255,7 +261,10 @@ describe('the admin subscribers page: counts, search, filter, remove, export and
   });
 
   it('refuses an empty import with a message, and one without the form token', async () => {
-    const empty = await admin.post('/admin/subscribers/import').field('_csrf', await importToken()).field('csv', '  ');
+    const empty = await admin
+      .post('/admin/subscribers/import')
+      .field('_csrf', await importToken())
+      .field('csv', '  ');
     assert.equal(empty.status, 422);
     assert.match(empty.text, /<p class="field-error" id="csv-error">/);
     const count = p.ctx.db.prepare('SELECT COUNT(*) FROM subscribers').pluck().get();
@@ -267,7 +276,13 @@ describe('the admin subscribers page: counts, search, filter, remove, export and
   it('an operator gets 403 on all of it, and changes nothing', async () => {
     const id = p.ctx.db.prepare("SELECT id FROM subscribers WHERE email = 'alice@example.com'").pluck().get() as string;
     const token = csrfOf((await operator.get('/admin').expect(200)).text);
-    for (const path of ['/admin/subscribers', '/admin/subscribers?q=alice', '/admin/subscribers/export', '/admin/subscribers/import', `/admin/subscribers/${id}/delete`]) {
+    for (const path of [
+      '/admin/subscribers',
+      '/admin/subscribers?q=alice',
+      '/admin/subscribers/export',
+      '/admin/subscribers/import',
+      `/admin/subscribers/${id}/delete`,
+    ]) {
       const res = await operator.get(path);
       assert.equal(res.status, 403, `GET ${path}`);
       assert.doesNotMatch(res.text, /alice@example\.com/, `GET ${path} shows no address`);

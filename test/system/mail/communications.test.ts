@@ -16,18 +16,19 @@ const ONE = 'webonly@example.com';
 const HEADINGS = ['What happened', 'What information was involved', 'What we are doing', 'What you can do', 'For more information'];
 
 /** A complete data-protection notice; every value plain text so that it reads the same escaped or not. */
-const complete = (title: string) => ({
-  category: 'data_protection',
-  title,
-  what_happened: 'On 28 November an attacker copied part of the customer database',
-  data_involved: 'Names and email addresses; no passwords or payment details',
-  consequences: 'You may receive phishing emails that look like ours',
-  measures: 'We closed the hole, rotated every credential and informed the supervisory authority',
-  what_to_do: 'Be wary of emails asking for your password; we never ask for it',
-  contact: 'Our data protection officer, dpo at acme.test',
-  body: '',
-  incident_id: '',
-}) satisfies Record<string, string>;
+const complete = (title: string) =>
+  ({
+    category: 'data_protection',
+    title,
+    what_happened: 'On 28 November an attacker copied part of the customer database',
+    data_involved: 'Names and email addresses; no passwords or payment details',
+    consequences: 'You may receive phishing emails that look like ours',
+    measures: 'We closed the hole, rotated every credential and informed the supervisory authority',
+    what_to_do: 'Be wary of emails asking for your password; we never ask for it',
+    contact: 'Our data protection officer, dpo at acme.test',
+    body: '',
+    incident_id: '',
+  }) satisfies Record<string, string>;
 const REQUIRED = ['what_happened', 'data_involved', 'consequences', 'measures', 'what_to_do', 'contact'] as const;
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -172,10 +173,7 @@ describe('official communications: data-protection notices, delivery to everyone
     const row = p.ctx.db.prepare('SELECT version, series_id, replaces_id FROM communications WHERE id = ?').get(v2);
     assert.deepEqual(row, { version: 2, series_id: v1, replaces_id: v1 });
     // Version 1 is untouched.
-    assert.equal(
-      p.ctx.db.prepare('SELECT data_involved FROM communications WHERE id = ?').pluck().get(v1),
-      complete(TITLE).data_involved,
-    );
+    assert.equal(p.ctx.db.prepare('SELECT data_involved FROM communications WHERE id = ?').pluck().get(v1), complete(TITLE).data_involved);
 
     const old = await request(p.app).get(`/notices/${v1}`).expect(200);
     assert.match(old.text, /This notice was corrected/);

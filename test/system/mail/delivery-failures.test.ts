@@ -234,7 +234,10 @@ describe('the SMTP server down for an hour, then back', () => {
     await settle(p);
     let rows = p.ctx.db.prepare('SELECT * FROM deliveries ORDER BY id').all() as Delivery[];
     assert.equal(rows.length, emails.length);
-    assert.ok(rows.every((r) => r.state === 'queued'), `all wait: ${JSON.stringify(rows.map((r) => r.state))}`);
+    assert.ok(
+      rows.every((r) => r.state === 'queued'),
+      `all wait: ${JSON.stringify(rows.map((r) => r.state))}`,
+    );
     const attempted = rows.filter((r) => r.attempts > 0);
     assert.ok(attempted.length > 0, 'the worker tried');
     for (const r of attempted) assert.match(r.last_error ?? '', /ECONNREFUSED|connect/i, `${r.recipient}: last error recorded`);
@@ -316,9 +319,7 @@ describe('messages past MAIL_MAX_AGE_HOURS that keep failing are dead-lettered, 
   });
 
   it('retried until an hour old, then dead; listed in admin; the retry button sends it once the server accepts', async () => {
-    offers(smtp, (to) =>
-      to === 'stuck@example.com' && !accepting ? { accept: false, code: 452, message: '4.2.2 Mailbox full' } : ACCEPT,
-    );
+    offers(smtp, (to) => (to === 'stuck@example.com' && !accepting ? { accept: false, code: 452, message: '4.2.2 Mailbox full' } : ACCEPT));
     createIncident(p.ctx, system, { name: 'Queue backlog', status: 'investigating' });
     await smtp.until(() => smtp.to('steady@example.com').length === 1);
     await settle(p);
@@ -355,7 +356,10 @@ describe('messages past MAIL_MAX_AGE_HOURS that keep failing are dead-lettered, 
     const again = await signIn(p, 'admin@example.com');
     const fresh = await again.get('/admin/mail').expect(200);
     assert.match(fresh.text, /stuck@example\.com/);
-    const retried = await again.post('/admin/mail/retry').type('form').send({ _csrf: csrfOf(fresh.text) });
+    const retried = await again
+      .post('/admin/mail/retry')
+      .type('form')
+      .send({ _csrf: csrfOf(fresh.text) });
     assert.equal(retried.status, 303);
     assert.equal(retried.headers.location, '/admin/mail');
     await smtp.until(() => smtp.to('stuck@example.com').length === 1);

@@ -132,7 +132,11 @@ describe('subscribers and notifications, end to end through a real SMTP server',
     const manage = path(linkIn(last, /\/subscriptions\/manage\//));
     const page = await request(p.app).get(manage).expect(200);
     assert.match(page.text, /alice@example\.com/);
-    const saved = await request(p.app).post(manage).type('form').send({ scope: 'some', components: [web] }).expect(200);
+    const saved = await request(p.app)
+      .post(manage)
+      .type('form')
+      .send({ scope: 'some', components: [web] })
+      .expect(200);
     assert.match(saved.text, /Saved/);
     const before = smtp.to('alice@example.com').length;
     createIncident(p.ctx, system, { name: 'API only', components: { [api]: 'partial_outage' } });
@@ -154,10 +158,10 @@ describe('subscribers and notifications, end to end through a real SMTP server',
     assert.equal(a.headers.location, undefined);
     const b = await request(p.app).post(path(bobLink)).field('List-Unsubscribe', 'One-Click');
     assert.equal(b.status, 200);
-    assert.deepEqual(
-      p.ctx.db.prepare("SELECT state FROM subscribers WHERE email IN ('alice@example.com', 'bob@example.com')").pluck().all(),
-      ['unsubscribed', 'unsubscribed'],
-    );
+    assert.deepEqual(p.ctx.db.prepare("SELECT state FROM subscribers WHERE email IN ('alice@example.com', 'bob@example.com')").pluck().all(), [
+      'unsubscribed',
+      'unsubscribed',
+    ]);
 
     const before = smtp.received.length;
     createIncident(p.ctx, system, { name: 'After unsubscribing', components: { [api]: 'major_outage', [web]: 'major_outage' } });
@@ -173,7 +177,9 @@ describe('subscribers and notifications, end to end through a real SMTP server',
     const late = smtp.to('late@example.com')[0];
     assert.ok(late);
     p.clock.advance(48 * 3_600_000 + 60_000);
-    await request(p.app).get(path(linkIn(late, /\/subscriptions\/confirm\//))).expect(404);
+    await request(p.app)
+      .get(path(linkIn(late, /\/subscriptions\/confirm\//)))
+      .expect(404);
     assert.equal(p.ctx.db.prepare("SELECT state FROM subscribers WHERE email = 'late@example.com'").pluck().get(), 'pending');
   });
 });

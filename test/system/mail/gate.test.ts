@@ -18,7 +18,10 @@ const count = (p: TestPharos, table: 'subscribers' | 'deliveries') => p.ctx.db.p
 const exists = (p: TestPharos, email: string) => Boolean(p.ctx.db.prepare('SELECT 1 FROM subscribers WHERE email = ?').get(email));
 const gateSettings = (p: TestPharos) =>
   Object.fromEntries(
-    (p.ctx.db.prepare("SELECT key, value FROM settings WHERE key LIKE 'subscriptions.%'").all() as { key: string; value: string }[]).map((r) => [r.key, r.value]),
+    (p.ctx.db.prepare("SELECT key, value FROM settings WHERE key LIKE 'subscriptions.%'").all() as { key: string; value: string }[]).map((r) => [
+      r.key,
+      r.value,
+    ]),
   );
 
 describe('the registration gate: open, restricted, paused, and closing by itself under a burst', () => {
@@ -41,7 +44,8 @@ describe('the registration gate: open, restricted, paused, and closing by itself
     await smtp.stop();
   });
 
-  const subscribe = (email: string, from = '127.0.0.1') => request(p.app).post('/subscribe').set('X-Forwarded-For', from).type('form').send({ email, scope: 'all' });
+  const subscribe = (email: string, from = '127.0.0.1') =>
+    request(p.app).post('/subscribe').set('X-Forwarded-For', from).type('form').send({ email, scope: 'all' });
   /** The n-th sign-up of a burst, from one of many networks (10 each, the per-network limit). */
   const fromBurst = (n: number) => `198.51.100.${1 + Math.floor(n / 10)}`;
   const saveGate = async (fields: { mode: string; domains?: string; threshold?: string; auto_mode?: string }) => {
@@ -96,7 +100,13 @@ describe('the registration gate: open, restricted, paused, and closing by itself
   });
 
   it('restricted: needs at least one domain', async () => {
-    const res = await submit(admin, '/admin/settings', '/admin/settings/subscriptions', { mode: 'restricted', domains: '', threshold: '60', auto_mode: 'paused', confirm_password: PASSWORD });
+    const res = await submit(admin, '/admin/settings', '/admin/settings/subscriptions', {
+      mode: 'restricted',
+      domains: '',
+      threshold: '60',
+      auto_mode: 'paused',
+      confirm_password: PASSWORD,
+    });
     assert.equal(res.status, 422);
     assert.match(res.text, /List at least one domain/);
     assert.equal(gateSettings(p)['subscriptions.mode'], 'paused', 'unchanged');
@@ -147,7 +157,9 @@ describe('the registration gate: open, restricted, paused, and closing by itself
     // A confirmation being retried (greylisted) 40 minutes from now keeps its own time: it does not
     // push the paced ones back, nor close the gate.
     await subscribe('greylisted@example.com', '203.0.113.77');
-    p.ctx.db.prepare("UPDATE deliveries SET state = 'queued', attempts = 1, next_attempt_at = ? WHERE recipient = 'greylisted@example.com'").run(now + 40 * 60_000);
+    p.ctx.db
+      .prepare("UPDATE deliveries SET state = 'queued', attempts = 1, next_attempt_at = ? WHERE recipient = 'greylisted@example.com'")
+      .run(now + 40 * 60_000);
     // A minute on, the sign-up above is out of the rate's window.
     await advanceActive(p, [admin, operator], 61_000);
     // Two a minute go out at once; the next ones are paced 30 s apart.
@@ -293,7 +305,10 @@ describe('the per-IP sign-up limit', () => {
 
   it('answers 429 to the 11th sign-up from one address within 10 minutes, and creates nothing', async () => {
     for (let i = 1; i <= 10; i++) {
-      const res = await request(p.app).post('/subscribe').type('form').send({ email: `ip${i}@example.com`, scope: 'all' });
+      const res = await request(p.app)
+        .post('/subscribe')
+        .type('form')
+        .send({ email: `ip${i}@example.com`, scope: 'all' });
       assert.equal(res.status, 200, `sign-up ${i}`);
       assert.match(res.text, SENT);
     }

@@ -65,7 +65,10 @@ describe('live delivery progress for operators', () => {
     socket.close();
     assert.ok(seen.length >= 1 && seen.every((s) => s.source === source));
     assert.deepEqual(seen.at(-1)?.stats.total, 300);
-    assert.ok(seen.map((s) => s.stats.sent).every((n, i, all) => i === 0 || n >= (all[i - 1] ?? 0)), 'counts only grow');
+    assert.ok(
+      seen.map((s) => s.stats.sent).every((n, i, all) => i === 0 || n >= (all[i - 1] ?? 0)),
+      'counts only grow',
+    );
 
     const page = await fetch(`${p.url}/admin/incidents/${incident.id}`, { headers: { Cookie: cookie } });
     assert.match(await page.text(), new RegExp(`data-delivery-source="${source}"[\\s\\S]*300 of 300 sent · 0 failed · 0 waiting to retry`));
@@ -90,7 +93,12 @@ describe('admin sockets live no longer than their session', () => {
 
   /** An /admin socket opened with this cookie; resolves once connected. */
   async function open(cookie: string, origin?: string) {
-    const socket = connect(`${p.url}/admin`, { transports: ['websocket'], extraHeaders: { Cookie: cookie, ...(origin ? { Origin: origin } : {}) }, forceNew: true, reconnection: false });
+    const socket = connect(`${p.url}/admin`, {
+      transports: ['websocket'],
+      extraHeaders: { Cookie: cookie, ...(origin ? { Origin: origin } : {}) },
+      forceNew: true,
+      reconnection: false,
+    });
     const progress: string[] = [];
     socket.on('delivery.progress', (m: { source: string }) => progress.push(m.source));
     const closed = new Promise<string>((resolve) => socket.on('disconnect', (reason) => resolve(reason)));
@@ -136,7 +144,7 @@ describe('admin sockets live no longer than their session', () => {
     const admin = await sessionCookie(p.url, 'admin@example.com');
     // Signed out from another session of the same user.
     const other = await open(await sessionCookie(p.url, 'admin@example.com'));
-    assert.equal((await post(admin, '/admin/account', '/admin/account/sign-out-others', {})), 200);
+    assert.equal(await post(admin, '/admin/account', '/admin/account/sign-out-others', {}), 200);
     assert.equal(await other.closed, 'io server disconnect');
     // A role change.
     const ops = await open(await sessionCookie(p.url, 'ops@example.com'));

@@ -56,7 +56,9 @@ describe("subscribers' links", () => {
   it('after a one-click unsubscribe, the manage and unsubscribe links of earlier mail are no longer valid, with a way back', async () => {
     await subscribe('leaver@example.com');
     await smtp.until(() => smtp.to('leaver@example.com').length === 1);
-    await request(p.app).post(path(linkIn(smtp.to('leaver@example.com')[0]!, /\/subscriptions\/confirm\//))).expect(200);
+    await request(p.app)
+      .post(path(linkIn(smtp.to('leaver@example.com')[0]!, /\/subscriptions\/confirm\//)))
+      .expect(200);
     createIncident(p.ctx, system, { name: 'Outage', body: 'Down.' });
     await smtp.until(() => smtp.to('leaver@example.com').length === 2);
     const update = smtp.to('leaver@example.com')[1]!;

@@ -38,7 +38,9 @@ describe('subscription edge cases', () => {
     assert.ok(mail);
     const unsubscribe = linkIn(mail, /\/unsubscribe\//);
     await request(p.app).post(path(unsubscribe)).expect(200);
-    await request(p.app).get(path(linkIn(mail, /\/subscriptions\/confirm\//))).expect(404);
+    await request(p.app)
+      .get(path(linkIn(mail, /\/subscriptions\/confirm\//)))
+      .expect(404);
     assert.equal(p.ctx.db.prepare("SELECT state FROM subscribers WHERE email = 'undo@example.com'").pluck().get(), 'unsubscribed');
 
     // Subscribing again at once works: a fresh confirmation, though the last one was minutes ago.
@@ -61,11 +63,18 @@ describe('subscription edge cases', () => {
     const sub = findSubscriber(p.ctx.db, id);
     assert.ok(sub);
     const manage = `/subscriptions/manage/${manageToken(p.ctx.secret, sub)}`;
-    const res = await request(p.app).post(manage).type('form').send({ scope: 'some', components: ['zzz'] });
+    const res = await request(p.app)
+      .post(manage)
+      .type('form')
+      .send({ scope: 'some', components: ['zzz'] });
     assert.equal(res.status, 422);
     assert.match(res.text, /Choose components from the list/);
     assert.match(res.text, /undo@example\.com/);
-    await request(p.app).post(manage).type('form').send({ scope: 'some', components: [api] }).expect(200);
+    await request(p.app)
+      .post(manage)
+      .type('form')
+      .send({ scope: 'some', components: [api] })
+      .expect(200);
   });
 });
 

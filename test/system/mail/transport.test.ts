@@ -44,7 +44,11 @@ function verifyDkim(raw: string, publicKey: KeyObject): string {
     const i = h.indexOf(':');
     return { name: h.slice(0, i).toLowerCase().trim(), raw: h, value: h.slice(i + 1) };
   });
-  const relaxedHeader = (h: { name: string; value: string }) => `${h.name}:${h.value.replace(/\r\n/g, '').replace(/[ \t]+/g, ' ').trim()}`;
+  const relaxedHeader = (h: { name: string; value: string }) =>
+    `${h.name}:${h.value
+      .replace(/\r\n/g, '')
+      .replace(/[ \t]+/g, ' ')
+      .trim()}`;
 
   const signature = headers.find((h) => h.name === 'dkim-signature');
   if (!signature) return 'no DKIM-Signature';
@@ -99,7 +103,9 @@ describe('without SMTP_URL: mail is written as .eml files, listed and shown in t
     await subscribe(p, 'other@example.com');
     await settle(p);
     assert.ok(existsSync(mailDir), `${mailDir} exists`);
-    files = readdirSync(mailDir).filter((f) => f.endsWith('.eml')).sort();
+    files = readdirSync(mailDir)
+      .filter((f) => f.endsWith('.eml'))
+      .sort();
     assert.equal(files.length, 2);
     const contents = files.map((f) => readFileSync(join(mailDir, f), 'utf8'));
     const reader = contents.find((c) => /^To: reader@example\.com$/m.test(c));
@@ -107,11 +113,7 @@ describe('without SMTP_URL: mail is written as .eml files, listed and shown in t
     assert.match(reader, /^Subject: Confirm your subscription to Acme Status$/m);
     assert.match(reader, /^List-Unsubscribe:\s+<http:\/\/localhost:3000\/unsubscribe\/[^>]+>/m);
     assert.match(reader, /^Content-Type: multipart\/alternative/m);
-    assert.deepEqual(
-      p.ctx.db.prepare("SELECT DISTINCT state FROM deliveries").pluck().all(),
-      ['sent'],
-      'the deliveries count as sent',
-    );
+    assert.deepEqual(p.ctx.db.prepare('SELECT DISTINCT state FROM deliveries').pluck().all(), ['sent'], 'the deliveries count as sent');
   });
 
   it('lists the files on the admin Mail page and shows one', async () => {

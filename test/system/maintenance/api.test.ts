@@ -124,12 +124,18 @@ describe('scheduled maintenance in the v2 API and on the status page', () => {
     checkWindow(m, { ...expected(), status: 'scheduled' }, 'scheduled-maintenances.json');
 
     const upcoming = await windows(p, '/api/v2/scheduled-maintenances/upcoming.json');
-    assert.deepEqual(upcoming.map((w) => w.id), [id]);
+    assert.deepEqual(
+      upcoming.map((w) => w.id),
+      [id],
+    );
     checkWindow(upcoming[0] as Json, { ...expected(), status: 'scheduled' }, 'upcoming.json');
     assert.deepEqual(await windows(p, '/api/v2/scheduled-maintenances/active.json'), []);
 
     const summary = await windows(p, '/api/v2/summary.json');
-    assert.deepEqual(summary.map((w) => w.id), [id]);
+    assert.deepEqual(
+      summary.map((w) => w.id),
+      [id],
+    );
     checkWindow(summary[0] as Json, { ...expected(), status: 'scheduled' }, 'summary.json');
     await neverAnIncident('scheduled');
 
@@ -147,11 +153,17 @@ describe('scheduled maintenance in the v2 API and on the status page', () => {
     assert.equal(run?.result, 'ok', run?.error ?? '');
 
     const active = await windows(p, '/api/v2/scheduled-maintenances/active.json');
-    assert.deepEqual(active.map((w) => w.id), [id]);
+    assert.deepEqual(
+      active.map((w) => w.id),
+      [id],
+    );
     checkWindow(active[0] as Json, { ...expected(), status: 'in_progress' }, 'active.json');
     assert.deepEqual(await windows(p, '/api/v2/scheduled-maintenances/upcoming.json'), []);
     const summaryWindows = await windows(p, '/api/v2/summary.json');
-    assert.deepEqual(summaryWindows.map((w) => w.id), [id]);
+    assert.deepEqual(
+      summaryWindows.map((w) => w.id),
+      [id],
+    );
     checkWindow(summaryWindows[0] as Json, { ...expected(), status: 'in_progress' }, 'summary.json');
     const listed = (await windows(p, '/api/v2/scheduled-maintenances.json')).find((w) => w.id === id);
     checkWindow(obj(listed, 'listed'), { ...expected(), status: 'in_progress' }, 'scheduled-maintenances.json');
@@ -176,7 +188,11 @@ describe('scheduled maintenance in the v2 API and on the status page', () => {
     assert.equal(verifying.status, 200, verifying.text);
     assert.equal((verifying.body as Json).status, 'verifying');
     const active = await windows(p, '/api/v2/scheduled-maintenances/active.json');
-    assert.deepEqual(active.map((w) => w.id), [id], 'verifying is still active');
+    assert.deepEqual(
+      active.map((w) => w.id),
+      [id],
+      'verifying is still active',
+    );
     checkWindow(active[0] as Json, { ...expected(), status: 'verifying' }, 'active.json');
     await neverAnIncident('verifying');
 
@@ -217,7 +233,9 @@ describe('scheduled maintenance in the management API (v1)', () => {
   after(() => p.close());
 
   const call = (method: 'get' | 'post' | 'patch', path: string, body?: unknown) => {
-    const req = request(p.app)[method](base + path).set('Authorization', `OAuth ${key}`);
+    const req = request(p.app)
+      [method](base + path)
+      .set('Authorization', `OAuth ${key}`);
     return body === undefined ? req : req.send(body as object);
   };
   const count = () => p.ctx.db.prepare('SELECT COUNT(*) FROM incidents').pluck().get() as number;
@@ -259,9 +277,16 @@ describe('scheduled maintenance in the management API (v1)', () => {
     const fetched = obj((await call('get', `/incidents/${id}`).expect(200)).body as unknown, 'fetched');
     assert.equal(fetched.scheduled_for, m.scheduled_for);
     const list = arr((await call('get', '/incidents').expect(200)).body as unknown, 'list');
-    assert.ok(list.some((i) => obj(i, 'incident').id === id), 'listed by the management API');
+    assert.ok(
+      list.some((i) => obj(i, 'incident').id === id),
+      'listed by the management API',
+    );
     const upcoming = await windows(p, '/api/v2/scheduled-maintenances/upcoming.json');
-    assert.deepEqual(upcoming.map((w) => w.id), [id], 'and upcoming in v2');
+    assert.deepEqual(
+      upcoming.map((w) => w.id),
+      [id],
+      'and upcoming in v2',
+    );
     assert.ok(!(await incidentIds(p, '/api/v2/incidents.json')).includes(id));
     assert.equal(await componentStatus(api), 'operational', 'nothing changes before the window');
   });
@@ -294,7 +319,10 @@ describe('scheduled maintenance in the management API (v1)', () => {
     assert.equal(obj(started.body as unknown, 'started').status, 'in_progress');
     assert.equal(await componentStatus(api), 'under_maintenance');
     assert.equal(await componentStatus(web), 'under_maintenance');
-    assert.deepEqual((await windows(p, '/api/v2/scheduled-maintenances/active.json')).map((w) => w.id), [id]);
+    assert.deepEqual(
+      (await windows(p, '/api/v2/scheduled-maintenances/active.json')).map((w) => w.id),
+      [id],
+    );
 
     p.clock.set('2026-12-10T02:00:00.000Z');
     const done = await call('patch', `/incidents/${id}`, { incident: { status: 'completed', body: 'All done.' } });
@@ -359,11 +387,14 @@ describe('the iCalendar feed and per-window files', () => {
   after(() => p.close());
 
   async function fetchCalendar(path: string): Promise<{ raw: string; events: InstanceType<typeof ICAL.Component>[] }> {
-    const res = await request(p.app).get(path).buffer(true).parse((r, done) => {
-      const chunks: Buffer[] = [];
-      r.on('data', (c: Buffer) => chunks.push(c));
-      r.on('end', () => done(null, Buffer.concat(chunks).toString('utf8')));
-    });
+    const res = await request(p.app)
+      .get(path)
+      .buffer(true)
+      .parse((r, done) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => done(null, Buffer.concat(chunks).toString('utf8')));
+      });
     assert.equal(res.status, 200, `${path}: ${String(res.body).slice(0, 300)}`);
     assert.match(String(res.headers['content-type']), /^text\/calendar\b/, `${path} is text/calendar`);
     const raw = String(res.body);

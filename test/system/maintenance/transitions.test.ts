@@ -123,7 +123,11 @@ async function tick(w: World, at?: string): Promise<JobRun> {
 
 const statusOf = (w: World, id: string) => getIncident(w.p.ctx.db, id).status;
 const componentStatus = (w: World, id: string) => findComponent(w.p.ctx.db, id)?.status;
-const count = (w: World, sql: string, ...args: unknown[]) => w.p.ctx.db.prepare(sql).pluck().get(...args) as number;
+const count = (w: World, sql: string, ...args: unknown[]) =>
+  w.p.ctx.db
+    .prepare(sql)
+    .pluck()
+    .get(...args) as number;
 const remindersQueued = (w: World, id: string) => count(w, "SELECT COUNT(*) FROM deliveries WHERE kind = 'maintenance_reminder' AND subject_id = ?", id);
 
 /** Schedules through the admin form as an operator types it: local times in the page's zone (Europe/Paris). */
@@ -258,11 +262,7 @@ describe('a maintenance window from scheduling to completion', () => {
     const again = w.smtp.received.length;
     assert.equal((await tick(w, '2026-12-01T05:00:00.000Z')).detail, '');
     await expectMail(w, again, [], 'nothing more after the end');
-    assert.deepEqual(
-      m.incident_updates.map((u) => u.status).reverse(),
-      ['scheduled', 'in_progress', 'completed'],
-      'one update per transition',
-    );
+    assert.deepEqual(m.incident_updates.map((u) => u.status).reverse(), ['scheduled', 'in_progress', 'completed'], 'one update per transition');
   });
 
   it('reads summer times with the summer offset, and refuses a local time the clocks skip', async () => {

@@ -71,7 +71,10 @@ describe('the data-folder lock', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'pharos-lock-'));
     dirs.push(dataDir);
     const release = lockDataDir(dataDir);
-    assert.throws(() => lockDataDir(dataDir), (err: unknown) => err instanceof LockError && err.message.includes(`Another Pharos server (pid ${process.pid})`));
+    assert.throws(
+      () => lockDataDir(dataDir),
+      (err: unknown) => err instanceof LockError && err.message.includes(`Another Pharos server (pid ${process.pid})`),
+    );
     release();
     assert.ok(!existsSync(join(dataDir, 'pharos.pid')), 'the holder note goes with the lock');
     lockDataDir(dataDir)();

@@ -113,22 +113,16 @@ describe('migrating a populated database forward from 002', () => {
   it('keeps every row (incident_updates are not cascade-deleted by the rebuild)', () => {
     for (const t of TABLES) assert.equal(count(t), counts[t], t);
     assert.deepEqual(db.prepare('SELECT id FROM incident_updates ORDER BY id').pluck().all(), ['u1', 'u2', 'u3']);
-    assert.deepEqual(
-      db.prepare("SELECT id, body FROM incident_updates WHERE incident_id = 'inc1' ORDER BY created_at").all(),
-      [
-        { id: 'u1', body: 'The database is failing over.' },
-        { id: 'u2', body: 'Back to normal.' },
-      ],
-    );
+    assert.deepEqual(db.prepare("SELECT id, body FROM incident_updates WHERE incident_id = 'inc1' ORDER BY created_at").all(), [
+      { id: 'u1', body: 'The database is failing over.' },
+      { id: 'u2', body: 'Back to normal.' },
+    ]);
     assert.equal(db.prepare("SELECT incident_id FROM communications WHERE id = 'n1'").pluck().get(), 'inc1', 'the notice still names its incident');
-    assert.deepEqual(
-      db.prepare('SELECT source, kind, state, attempts FROM deliveries ORDER BY id').all(),
-      [
-        { source: 'update:u1', kind: 'incident_update', state: 'sent', attempts: 1 },
-        { source: 'update:u2', kind: 'incident_update', state: 'queued', attempts: 0 },
-        { source: 'confirm:s2', kind: 'confirmation', state: 'dead', attempts: 5 },
-      ],
-    );
+    assert.deepEqual(db.prepare('SELECT source, kind, state, attempts FROM deliveries ORDER BY id').all(), [
+      { source: 'update:u1', kind: 'incident_update', state: 'sent', attempts: 1 },
+      { source: 'update:u2', kind: 'incident_update', state: 'queued', attempts: 0 },
+      { source: 'confirm:s2', kind: 'confirmation', state: 'dead', attempts: 5 },
+    ]);
     const inc2 = db.prepare("SELECT name, status, impact, impact_override, started_at, resolved_at FROM incidents WHERE id = 'inc2'").get();
     assert.deepEqual(inc2, {
       name: 'Slow pages',
@@ -151,24 +145,18 @@ describe('migrating a populated database forward from 002', () => {
   });
 
   it('makes the old incidents of kind "incident", with the new columns at their defaults', () => {
-    assert.deepEqual(
-      db.prepare('SELECT id, kind, personal_data_at_risk, scheduled_for, cancelled_at, dp_reminders_sent FROM incidents ORDER BY id').all(),
-      [
-        { id: 'inc1', kind: 'incident', personal_data_at_risk: 0, scheduled_for: null, cancelled_at: null, dp_reminders_sent: '' },
-        { id: 'inc2', kind: 'incident', personal_data_at_risk: 0, scheduled_for: null, cancelled_at: null, dp_reminders_sent: '' },
-      ],
-    );
+    assert.deepEqual(db.prepare('SELECT id, kind, personal_data_at_risk, scheduled_for, cancelled_at, dp_reminders_sent FROM incidents ORDER BY id').all(), [
+      { id: 'inc1', kind: 'incident', personal_data_at_risk: 0, scheduled_for: null, cancelled_at: null, dp_reminders_sent: '' },
+      { id: 'inc2', kind: 'incident', personal_data_at_risk: 0, scheduled_for: null, cancelled_at: null, dp_reminders_sent: '' },
+    ]);
   });
 
   it('opens one status interval per component at its current status, an outage starting when the component last changed', () => {
-    assert.deepEqual(
-      db.prepare('SELECT component_id, status, ended_at FROM component_status_log WHERE ended_at IS NULL ORDER BY component_id').all(),
-      [
-        { component_id: 'api', status: 'operational', ended_at: null },
-        { component_id: 'db', status: 'major_outage', ended_at: null },
-        { component_id: 'web', status: 'degraded_performance', ended_at: null },
-      ],
-    );
+    assert.deepEqual(db.prepare('SELECT component_id, status, ended_at FROM component_status_log WHERE ended_at IS NULL ORDER BY component_id').all(), [
+      { component_id: 'api', status: 'operational', ended_at: null },
+      { component_id: 'db', status: 'major_outage', ended_at: null },
+      { component_id: 'web', status: 'degraded_performance', ended_at: null },
+    ]);
     // Not stretched back to the component's creation: operational until its last change, then the outage.
     const db1 = db.prepare("SELECT status, started_at, ended_at FROM component_status_log WHERE component_id = 'db' ORDER BY started_at").all() as {
       status: string;
@@ -178,7 +166,10 @@ describe('migrating a populated database forward from 002', () => {
     assert.equal(db1[0]?.status, 'operational');
     assert.equal(db1[0]?.ended_at, db1[1]?.started_at);
     const starts = db.prepare('SELECT started_at FROM component_status_log').pluck().all() as string[];
-    assert.ok(starts.every((s) => !Number.isNaN(Date.parse(s))), 'each interval has a start');
+    assert.ok(
+      starts.every((s) => !Number.isNaN(Date.parse(s))),
+      'each interval has a start',
+    );
   });
 
   it('still cascades and nulls as declared after the rebuild', () => {

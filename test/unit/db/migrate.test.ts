@@ -28,7 +28,9 @@ describe('database and migrations', () => {
   });
 
   it('applies every migration once, in order, and records it', () => {
-    const files = readdirSync(join(projectRoot(), 'migrations')).filter((f) => f.endsWith('.sql')).sort();
+    const files = readdirSync(join(projectRoot(), 'migrations'))
+      .filter((f) => f.endsWith('.sql'))
+      .sort();
     assert.deepEqual(migrate(db, join(projectRoot(), 'migrations')), files);
     assert.deepEqual(migrate(db, join(projectRoot(), 'migrations')), [], 'nothing to do the second time');
     assert.deepEqual(db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all(), files);

@@ -241,7 +241,10 @@ describe('uptime from a constructed history (UTC)', () => {
     assert.equal(api.figure, '99.70 % uptime · 11 days');
 
     const storage = barsOnPage(html, 'Storage');
-    assert.ok(storage.tips.some((t) => /^28 November 2026: Partial outage, 4 h( 0 min)? of partial outage; Slow uploads$/.test(t)), storage.tips.join('\n'));
+    assert.ok(
+      storage.tips.some((t) => /^28 November 2026: Partial outage, 4 h( 0 min)? of partial outage; Slow uploads$/.test(t)),
+      storage.tips.join('\n'),
+    );
     assert.equal(storage.figure, '99.52 % uptime · 11 days');
 
     const search = barsOnPage(html, 'Search');
@@ -274,7 +277,11 @@ describe('uptime from a constructed history (UTC)', () => {
     assert.doesNotMatch(row, /class="uptime/);
     assert.doesNotMatch(row, /class="bar /);
     assert.doesNotMatch(row, /uptime__figure/);
-    assert.equal(uptimeBars(p.ctx.db, 'Etc/UTC', p.clock.now(), [ids.internal as string]).get(ids.internal as string)?.days.length, 11, 'the history is still kept');
+    assert.equal(
+      uptimeBars(p.ctx.db, 'Etc/UTC', p.clock.now(), [ids.internal as string]).get(ids.internal as string)?.days.length,
+      11,
+      'the history is still kept',
+    );
   });
 
   it('never labels a bar with "60 min": 119.67 minutes read as 2 h, not 1 h 60 min', async () => {
@@ -314,8 +321,14 @@ describe('uptime day boundaries in TIME_ZONE=America/New_York', () => {
     assert.equal(d29.major, 60, '05:00Z–06:00Z is 00:00–01:00 on the 29th');
     assert.equal(d28.worst, 'major_outage');
     assert.equal(d29.worst, 'major_outage');
-    assert.deepEqual(d28.incidents.map((i) => i.name), ['Overnight outage']);
-    assert.deepEqual(d29.incidents.map((i) => i.name), ['Overnight outage']);
+    assert.deepEqual(
+      d28.incidents.map((i) => i.name),
+      ['Overnight outage'],
+    );
+    assert.deepEqual(
+      d29.incidents.map((i) => i.name),
+      ['Overnight outage'],
+    );
     assert.equal(d28.label, '28 November 2026');
     assert.equal(u.days[0]?.key, '2026-11-20');
     assert.equal(u.days[0]?.observed, 1440, 'created at local midnight: a whole first day');
@@ -333,8 +346,14 @@ describe('uptime day boundaries in TIME_ZONE=America/New_York', () => {
   it('labels the bars with the local days on the status page', async () => {
     const html = await statusPage(p);
     const bars = barsOnPage(html, 'Edge');
-    assert.ok(bars.tips.some((t) => /^28 November 2026: Major outage, 2 h( 0 min)? of major outage; Overnight outage$/.test(t)), bars.tips.join('\n'));
-    assert.ok(bars.tips.some((t) => /^29 November 2026: Major outage, 1 h( 0 min)? of major outage; Overnight outage$/.test(t)), bars.tips.join('\n'));
+    assert.ok(
+      bars.tips.some((t) => /^28 November 2026: Major outage, 2 h( 0 min)? of major outage; Overnight outage$/.test(t)),
+      bars.tips.join('\n'),
+    );
+    assert.ok(
+      bars.tips.some((t) => /^29 November 2026: Major outage, 1 h( 0 min)? of major outage; Overnight outage$/.test(t)),
+      bars.tips.join('\n'),
+    );
   });
 });
 
@@ -450,4 +469,3 @@ describe('bar spans', () => {
     );
   });
 });
-
