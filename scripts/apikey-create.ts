@@ -3,7 +3,7 @@
 import { createApiKey } from '../server/domain/access/api-keys.js';
 import { CliError, option, runCli } from './cli.js';
 
-await runCli(async (ctx) => {
+await runCli((ctx) => {
   const name = option(process.argv, 'name');
   if (!name) throw new CliError('Usage: npm run apikey:create -- --name NAME');
   const { key } = createApiKey(ctx.db, { name }, 'command line', ctx.clock.now());

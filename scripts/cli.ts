@@ -17,7 +17,7 @@ export function option(argv: string[], name: string): string | undefined {
 }
 
 /** Runs a command-line task against the configured database; one clear line on failure. */
-export async function runCli(task: (ctx: Context) => Promise<void>): Promise<void> {
+export async function runCli(task: (ctx: Context) => Promise<void> | void): Promise<void> {
   let ctx: Context | undefined;
   try {
     ctx = createContext(loadConfig(environmentWithDotEnv(process.env)), { log: createLog('warn') });

@@ -8,7 +8,7 @@ import { CliError, runCli } from './cli.js';
 
 const demo = { type: 'system' } as const;
 
-await runCli(async (ctx) => {
+await runCli((ctx) => {
   if (listComponents(ctx.db).length > 0) throw new CliError('This page already has components; the demo only fills an empty one.');
   const api = createComponent(ctx, demo, { name: 'API', description: 'REST and GraphQL endpoints' });
   const web = createComponent(ctx, demo, { name: 'Web app' });

@@ -64,6 +64,12 @@ export function field(body: Record<string, string | string[]>, name: string): st
   return Array.isArray(v) ? v[v.length - 1] : v;
 }
 
+/** A whole number from a query string (?page=3), clamped to [min, max]; the fallback when absent, 0 or not a number. */
+export function queryInt(value: unknown, fallback: number, min: number, max: number): number {
+  const n = typeof value === 'string' ? Number.parseInt(value, 10) : Number.NaN;
+  return Math.min(Math.max(n || fallback, min), max);
+}
+
 /** A local redirect target: only paths on this site. */
 export function safeNext(next: unknown, fallback = '/admin'): string {
   return typeof next === 'string' && /^\/(?!\/|\\)/.test(next) ? next : fallback;

@@ -45,7 +45,7 @@ export async function startServer(ctx: Context, port = ctx.config.port, host = c
         realtime.stop();
         stopTally();
         // io.close() closes the HTTP server too, and calls back once every connection has ended.
-        realtime.io.close(() => resolve());
+        void realtime.io.close(() => resolve());
         http.closeIdleConnections();
         setTimeout(() => http.closeAllConnections(), 5000).unref();
       }),

@@ -4,7 +4,7 @@ import { Invalid } from '../errors.js';
 /** Parses input with a zod schema; bad input becomes Invalid with a message per field (dotted path). */
 export function parseInput<S extends z.ZodTypeAny>(schema: S, input: unknown, prefix = ''): z.output<S> {
   const result = schema.safeParse(input);
-  if (result.success) return result.data;
+  if (result.success) return result.data as z.output<S>;
   const fields: Record<string, string> = {};
   for (const issue of result.error.issues) {
     const key = prefix + (issue.path.length ? issue.path.join('.') : 'body');

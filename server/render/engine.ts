@@ -128,7 +128,7 @@ export class Views {
     const valueOf = (options: Handlebars.HelperOptions, name: string): string => {
       const values = rootOf(options).values as Record<string, unknown> | undefined;
       const v = values?.[name];
-      return typeof v === 'string' ? v : Array.isArray(v) ? String(v[v.length - 1] ?? '') : v == null ? '' : String(v);
+      return typeof v === 'string' ? v : Array.isArray(v) ? String(v[v.length - 1] ?? '') : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
     };
     h.registerHelper('typed', (name: string, options: Handlebars.HelperOptions) => valueOf(options, name));
     h.registerHelper('selected', (name: string, option: string, options: Handlebars.HelperOptions) => (valueOf(options, name) === option ? 'selected' : ''));

@@ -98,7 +98,9 @@ describe('logs of a full run', () => {
     await request(base)
       .post(`/api/v1/pages/${pageId}/incidents`)
       .set('Authorization', `Bearer ${key}`)
-      .send({ incident: { name: 'Attack', status: 'investigating', body: 'Filtering.', components: { [component.body.id]: 'major_outage' } } })
+      .send({
+        incident: { name: 'Attack', status: 'investigating', body: 'Filtering.', components: { [(component.body as { id: string }).id]: 'major_outage' } },
+      })
       .expect(201);
     await request(base).get(`/api/v1/pages/${pageId}/incidents`).set('Authorization', 'OAuth pharos_not-a-real-key-but-secret-looking').expect(401);
     secrets.set('wrong API key', 'pharos_not-a-real-key-but-secret-looking');

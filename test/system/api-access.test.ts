@@ -77,9 +77,9 @@ describe('management API access', () => {
         const client = auth === 'cookie' ? admin : request(p.app);
         let req = client[r.method](r.path).set('Accept', 'application/json');
         if (auth && auth !== 'cookie') req = req.set('Authorization', `OAuth ${auth === 'revoked' ? revoked : auth}`);
-        const res = await (r.body ? req.send(r.body as object) : req);
+        const res = await (r.body ? req.send(r.body) : req);
         assert.equal(res.status, 401, `${who}: ${r.pattern}`);
-        assert.equal(res.body?.error?.code, 'unauthorized', `${who}: ${r.pattern}`);
+        assert.equal((res.body as { error?: { code?: string } } | undefined)?.error?.code, 'unauthorized', `${who}: ${r.pattern}`);
         assert.equal(fingerprint(p), before, `${who}: ${r.pattern} changed the database`);
       }
     });
@@ -90,7 +90,7 @@ describe('management API access', () => {
       const req = request(p.app)
         [r.method](r.path)
         .set('Authorization', `${i % 2 ? 'Bearer' : 'OAuth'} ${key}`);
-      const res = await (r.body ? req.send(r.body as object) : req);
+      const res = await (r.body ? req.send(r.body) : req);
       assert.ok(res.status >= 200 && res.status < 300, `${r.pattern}: ${res.status} ${res.text.slice(0, 200)}`);
     }
   });

@@ -54,7 +54,7 @@ function checkIncident(value: unknown, pageId: string, where: string): Json {
   const i = obj(value, where);
   // v1 incidents carry the v2 fields plus impact_override, as Statuspage's management API does.
   exactKeys(i, [...INCIDENT_KEYS, 'impact_override'], where);
-  assert.ok(i.impact_override === null || IMPACTS.includes(String(i.impact_override)), `${where}.impact_override`);
+  assert.ok(i.impact_override === null || (typeof i.impact_override === 'string' && IMPACTS.includes(i.impact_override)), `${where}.impact_override`);
   assert.ok(typeof i.id === 'string' && i.id.length > 0, `${where}.id is an opaque string`);
   assert.equal(typeof i.name, 'string');
   oneOf(i.status, INCIDENT_STATUSES, `${where}.status`);
@@ -434,7 +434,9 @@ describe('management API v1 (Statuspage compatible)', () => {
           { code: web, name: 'Web app', old_status: 'partial_outage', new_status: 'degraded_performance' },
         ].sort((a, b) => a.code.localeCompare(b.code)),
       );
-      const statuses = Object.fromEntries(arr((await call('get', '/components')).body, 'components').map((c) => [obj(c, 'c').id, obj(c, 'c').status]));
+      const statuses: Record<string, unknown> = Object.fromEntries(
+        arr((await call('get', '/components')).body as unknown, 'components').map((c): [string, unknown] => [String(obj(c, 'c').id), obj(c, 'c').status]),
+      );
       assert.deepEqual(statuses, { [api]: 'operational', [web]: 'degraded_performance', [db]: 'operational' });
       const s = await summary();
       assert.deepEqual(s.incidents, [], 'a resolved incident leaves the summary');

@@ -138,7 +138,7 @@ describe('the audit log records every operator action', () => {
       .send({ incident: { name: 'Attack', status: 'investigating' } })
       .expect(201);
     await request(p.app)
-      .patch(`/api/v1/pages/${p.ctx.pageId}/incidents/${posted.body.id}`)
+      .patch(`/api/v1/pages/${p.ctx.pageId}/incidents/${(posted.body as { id: string }).id}`)
       .set('Authorization', `OAuth ${key}`)
       .send({ incident: { status: 'identified' } })
       .expect(200);
@@ -148,9 +148,9 @@ describe('the audit log records every operator action', () => {
     const detail = JSON.parse(patched?.detail ?? '{}') as { before: { status: string }; after: { status: string } };
     assert.deepEqual([detail.before.status, detail.after.status], ['investigating', 'identified']);
 
-    const confirm = await admin.get(`/admin/incidents/${posted.body.id}/delete`).expect(200);
+    const confirm = await admin.get(`/admin/incidents/${(posted.body as { id: string }).id}/delete`).expect(200);
     await admin
-      .post(`/admin/incidents/${posted.body.id}/delete`)
+      .post(`/admin/incidents/${(posted.body as { id: string }).id}/delete`)
       .type('form')
       .send({ _csrf: csrfOf(confirm.text), confirm_password: PASSWORD })
       .expect(303);

@@ -112,7 +112,7 @@ describe('hardening: requests', () => {
       .set('Authorization', `Bearer ${key}`)
       .send({ incident: { name: 'X', deliver_notifications: 'true' } });
     assert.equal(bad.status, 422);
-    assert.equal(bad.body.error.fields['incident.deliver_notifications'], 'Must be true or false');
+    assert.equal((bad.body as { error: { fields: Record<string, string> } }).error.fields['incident.deliver_notifications'], 'Must be true or false');
 
     const created = await request(p.app)
       .post(base)
@@ -120,13 +120,14 @@ describe('hardening: requests', () => {
       .send({ incident: { name: 'Slow API' } });
     assert.equal(created.status, 201);
     const patched = await request(p.app)
-      .patch(`${base}/${created.body.id}`)
+      .patch(`${base}/${(created.body as { id: string }).id}`)
       .set('Authorization', `Bearer ${key}`)
       .send({ incident: { components: { [api.id]: 'partial_outage' } } });
     assert.equal(patched.status, 200);
-    assert.equal(patched.body.incident_updates.length, 1, 'no update added');
-    assert.equal(patched.body.components[0].status, 'partial_outage');
-    assert.equal(patched.body.impact, 'major', 'the impact follows the components while the incident is open');
+    const incident = patched.body as { incident_updates: unknown[]; components: { status: string }[]; impact: string };
+    assert.equal(incident.incident_updates.length, 1, 'no update added');
+    assert.equal(incident.components[0]?.status, 'partial_outage');
+    assert.equal(incident.impact, 'major', 'the impact follows the components while the incident is open');
   });
 
   it('shows changes committed by another process on the same database', async () => {

@@ -9,6 +9,16 @@ import { freePort } from '../helpers/process.js';
 
 const system = { type: 'system' } as const;
 
+/** What /readyz answers. */
+interface Readiness {
+  status: string;
+  checks: {
+    database: { ok: boolean; error?: string };
+    migrations: { ok: boolean; pending: string[] };
+    mail: { transport: string; state?: string; lastErrorAt?: string };
+  };
+}
+
 describe('health and readiness for load balancers', () => {
   let p: TestPharos;
   before(async () => {
@@ -24,10 +34,10 @@ describe('health and readiness for load balancers', () => {
 
   it('/readyz is ready with a writable database and every migration applied, and says how mail goes', async () => {
     const res = await request(p.app).get('/readyz').expect(200);
-    assert.equal(res.body.status, 'ready');
-    assert.equal(res.body.checks.database.ok, true);
-    assert.deepEqual(res.body.checks.migrations, { ok: true, pending: [] });
-    assert.equal(res.body.checks.mail.transport, 'file');
+    assert.equal((res.body as Readiness).status, 'ready');
+    assert.equal((res.body as Readiness).checks.database.ok, true);
+    assert.deepEqual((res.body as Readiness).checks.migrations, { ok: true, pending: [] });
+    assert.equal((res.body as Readiness).checks.mail.transport, 'file');
     assert.equal(res.headers['cache-control'], 'no-store');
     assert.doesNotMatch(JSON.stringify(res.body), new RegExp(p.dataDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'no path of the machine');
   });
@@ -37,9 +47,9 @@ describe('health and readiness for load balancers', () => {
     p.ctx.db.pragma('query_only = ON');
     try {
       const res = await request(p.app).get('/readyz').expect(503);
-      assert.equal(res.body.status, 'not ready');
-      assert.equal(res.body.checks.database.ok, false);
-      assert.match(res.body.checks.database.error, /readonly/);
+      assert.equal((res.body as Readiness).status, 'not ready');
+      assert.equal((res.body as Readiness).checks.database.ok, false);
+      assert.match((res.body as Readiness).checks.database.error ?? '', /readonly/);
       // The page itself is still served from memory.
       await request(p.app).get('/').expect(200);
     } finally {
@@ -57,7 +67,7 @@ describe('health and readiness for load balancers', () => {
     p.ctx.db.prepare('DELETE FROM schema_migrations WHERE version = ?').run(last.version);
     try {
       const res = await request(p.app).get('/readyz').expect(503);
-      assert.deepEqual(res.body.checks.migrations, { ok: false, pending: [last.version] });
+      assert.deepEqual((res.body as Readiness).checks.migrations, { ok: false, pending: [last.version] });
     } finally {
       p.ctx.db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(last.version, last.applied_at);
     }
@@ -79,9 +89,9 @@ describe('readiness while the SMTP server is down', () => {
     createIncident(p.ctx, system, { name: 'API outage', components: { [api.id]: 'major_outage' } });
     await settleMail(p);
     const res = await request(p.app).get('/readyz').expect(200);
-    assert.equal(res.body.checks.mail.transport, 'smtp');
-    assert.equal(res.body.checks.mail.state, 'waiting for the SMTP server');
-    assert.ok(res.body.checks.mail.lastErrorAt, 'when the last attempt failed');
+    assert.equal((res.body as Readiness).checks.mail.transport, 'smtp');
+    assert.equal((res.body as Readiness).checks.mail.state, 'waiting for the SMTP server');
+    assert.ok((res.body as Readiness).checks.mail.lastErrorAt, 'when the last attempt failed');
     assert.doesNotMatch(JSON.stringify(res.body), /127\.0\.0\.1/, 'no host named');
   });
 });

@@ -71,8 +71,8 @@ function assertInert(html: string, where: string): void {
       assert.ok(!attrName.startsWith('on'), `${where}: an event handler attribute ${attr} in ${tag}`);
       if (attrName === 'srcdoc') assert.fail(`${where}: srcdoc in ${tag}`);
       if (URL_ATTRIBUTES.has(attrName)) {
-        // eslint-disable-next-line no-control-regex
         const url = decodeEntities(dq ?? sq ?? bare ?? '')
+          // eslint-disable-next-line no-control-regex
           .replace(/[\u0000-\u0020]/g, '')
           .toLowerCase();
         assert.doesNotMatch(url, /^(javascript|vbscript|data):/, `${where}: ${attr}=${url} in ${tag}`);

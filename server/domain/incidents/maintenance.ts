@@ -9,7 +9,7 @@ import { addUpdate, affectedIds, checkComponents, heldElsewhere } from './writes
 import { getIncident, type Incident } from './queries.js';
 import { maintenanceInput, maintenancePatchInput } from './schemas.js';
 import { enqueueForIncident } from '../subscribers/outbox.js';
-import type { ComponentStatus, MaintenanceStatus } from '../page/status.js';
+import type { ComponentStatus } from '../page/status.js';
 import { mailHost } from '../subscribers/subscribers.js';
 import { parseInput } from '../../lib/validate.js';
 
@@ -140,7 +140,7 @@ export function patchMaintenance(ctx: Context, actor: Actor, id: string, raw: un
       else if (status === 'completed' && before.status !== 'completed') changes = leaveWindow(ctx, id, now);
       else ctx.db.prepare('UPDATE incidents SET status = ? WHERE id = ?').run(status, id);
       const body = input.body || (moved && status === before.status ? rescheduledText(from, until) : '');
-      addUpdate(ctx, actor, id, { status: status as MaintenanceStatus, body, deliver_notifications: input.deliver_notifications, changes });
+      addUpdate(ctx, actor, id, { status: status, body, deliver_notifications: input.deliver_notifications, changes });
     }
     return { result: getIncident(ctx.db, id), ids: [id] };
   });

@@ -17,7 +17,7 @@ export function buildLayout(groups: ComponentGroup[], components: Component[]): 
   for (const component of components) {
     if (component.group_id === null) items.push({ kind: 'component', component, position: component.position });
   }
-  return items.sort((a, b) => a.position - b.position).map(({ position: _position, ...item }) => item as LayoutItem);
+  return items.sort((a, b) => a.position - b.position).map(({ position: _position, ...item }) => item);
 }
 
 export function pageLayout(db: Db): LayoutItem[] {

@@ -2,7 +2,7 @@ import { Router, type Request } from 'express';
 import type { Context } from '../../context.js';
 import { auditActions, auditCsv, searchAudit, type AuditFilter } from '../../domain/access/audit.js';
 import { fromZonedInput } from '../../lib/time.js';
-import { renderPage } from '../respond.js';
+import { queryInt, renderPage } from '../respond.js';
 import { requireRecentConfirmation } from './reauth.js';
 
 const PAGE_SIZE = 100;
@@ -40,7 +40,7 @@ export function auditRoutes(ctx: Context): Router {
     // Refusals still being tallied are written first, so the log shows them up to this moment.
     ctx.refusals.flush();
     const { filter, values } = filterOf(ctx, req);
-    const page = Math.min(Math.max(Number.parseInt(String(req.query.page ?? '1'), 10) || 1, 1), 100_000);
+    const page = queryInt(req.query.page, 1, 1, 100_000);
     const entries = searchAudit(ctx.db, filter, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE);
     const query = new URLSearchParams(Object.entries(values).filter(([, v]) => v)).toString();
     renderPage(ctx, res, 'admin/audit', {

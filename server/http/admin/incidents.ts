@@ -167,7 +167,7 @@ export function incidentRoutes(ctx: Context): Router {
     '/admin/incidents/:id/updates/:updateId/edit',
     (req, res, next) => form('admin/update-edit', updateEditData(String(req.params.id), String(req.params.updateId)))(req, res, next),
     (req, res) => {
-      const { id, updateId } = req.params as { id: string; updateId: string };
+      const { id, updateId } = req.params;
       updateOf(id, updateId);
       editUpdate(ctx, actorOf(res), id, updateId, { body: formBody(req).body ?? '' });
       res.redirect(303, `/admin/incidents/${id}`);
@@ -189,7 +189,7 @@ export function incidentRoutes(ctx: Context): Router {
     '/admin/incidents/:id/updates/:updateId/delete',
     (req, res, next) => form('admin/incident', showData(String(req.params.id)))(req, res, next),
     (req, res) => {
-      const { id, updateId } = req.params as { id: string; updateId: string };
+      const { id, updateId } = req.params;
       updateOf(id, updateId);
       deleteUpdate(ctx, actorOf(res), id, updateId);
       res.redirect(303, `/admin/incidents/${id}`);

@@ -7,7 +7,7 @@ import type { Context } from '../../context.js';
 import { allStats, listDeliveries, retryDead, sourceStats, type DeliveryState } from '../../domain/subscribers/outbox.js';
 import { NotFound } from '../../errors.js';
 import { mailDir } from '../../mail/transport.js';
-import { field, formBody, renderPage } from '../respond.js';
+import { field, formBody, queryInt, renderPage } from '../respond.js';
 import { requireRecentConfirmation } from './reauth.js';
 
 const STATES: DeliveryState[] = ['queued', 'sending', 'sent', 'failed', 'dead'];
@@ -62,7 +62,7 @@ export function mailRoutes(ctx: Context): Router {
   router.get('/admin/deliveries', requireRecentConfirmation(ctx), (req, res) => {
     const source = typeof req.query.source === 'string' && req.query.source ? req.query.source.slice(0, 200) : undefined;
     const state = STATES.includes(req.query.state as DeliveryState) ? (req.query.state as DeliveryState) : undefined;
-    const page = Math.min(Math.max(Number.parseInt(String(req.query.page ?? '1'), 10) || 1, 1), 10_000);
+    const page = queryInt(req.query.page, 1, 1, 10_000);
     const rows = listDeliveries(ctx.db, { source, state }, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE);
     renderPage(ctx, res, 'admin/deliveries', {
       title: 'Delivery log',

@@ -15,7 +15,7 @@ import { HttpError, Invalid, NotFound, Unauthorized } from '../../errors.js';
 import { actorOf, userActor } from '../locals.js';
 import { requireAdmin, requireUser } from '../middleware/auth.js';
 import { requireCsrf } from '../middleware/csrf.js';
-import { field, formBody, renderPage } from '../respond.js';
+import { field, formBody, queryInt, renderPage } from '../respond.js';
 import { form } from '../middleware/form.js';
 import { confirmPassword, requireRecentConfirmation } from './reauth.js';
 
@@ -65,7 +65,7 @@ export function subscriberRoutes(ctx: Context): Router {
   router.get('/admin/subscribers', requireRecentConfirmation(ctx), (req, res) => {
     const q = typeof req.query.q === 'string' ? req.query.q.slice(0, 254) : '';
     const state = SUBSCRIBER_STATES.includes(req.query.state as SubscriberState) ? (req.query.state as SubscriberState) : undefined;
-    const page = Math.min(Math.max(Number.parseInt(String(req.query.page ?? '1'), 10) || 1, 1), 10_000);
+    const page = queryInt(req.query.page, 1, 1, 10_000);
     const subscribers = searchSubscribers(ctx.db, { q: q || undefined, state, limit: PAGE_SIZE + 1, offset: (page - 1) * PAGE_SIZE });
     renderPage(ctx, res, 'admin/subscribers', {
       title: 'Subscribers',

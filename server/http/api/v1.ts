@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { jsonParser } from '../middleware/body.js';
+import { queryInt } from '../respond.js';
 import type { Context } from '../../context.js';
 import type { Actor } from '../../domain/access/actors.js';
 import { pageLayout } from '../../domain/page/order.js';
@@ -42,7 +43,7 @@ export function v1Routes(ctx: Context): Router {
   const incident = (id: string) => shape(getIncident(ctx.db, id));
 
   page.get('/incidents', (req, res) => {
-    const limit = Math.min(Math.max(Number.parseInt(String(req.query.limit ?? '100'), 10) || 100, 1), 100);
+    const limit = queryInt(req.query.limit, 100, 1, 100);
     const positions = pagePositions(pageLayout(ctx.db));
     res.json(listRecent(ctx.db, limit, ['incident', 'maintenance']).map((i) => shape(i, positions)));
   });

@@ -10,7 +10,7 @@ export function csrfTokenFor(secret: string, subject: string): string {
 export const requireCsrf: RequestHandler = (req, res, next) => {
   if (req.method === 'GET' || req.method === 'HEAD') return next();
   const body: unknown = req.body;
-  const sent = body && typeof body === 'object' && '_csrf' in body ? (body as { _csrf: unknown })._csrf : undefined;
+  const sent = body && typeof body === 'object' && '_csrf' in body ? body._csrf : undefined;
   const expected = res.locals.csrfToken;
   if (typeof sent !== 'string' || !expected || sent.length !== expected.length || !timingSafeEqual(Buffer.from(sent), Buffer.from(expected))) {
     return next(new Forbidden('This form has expired or was not sent from Pharos. Reload the page and try again.'));

@@ -6,7 +6,7 @@ import { resolutionFigures } from '../../domain/incidents/metrics.js';
 import { NotFound } from '../../errors.js';
 import { formatDuration, formatMonth } from '../../render/format.js';
 import { monthStart } from '../../lib/time.js';
-import { renderPage, sendBody } from '../respond.js';
+import { queryInt, renderPage, sendBody } from '../respond.js';
 
 const MONTHS_PER_PAGE = 3;
 
@@ -38,7 +38,7 @@ export function publicRoutes(ctx: Context): Router {
   });
 
   router.get('/history', (req, res) => {
-    const pageNumber = Math.min(Math.max(Number.parseInt(String(req.query.page ?? '1'), 10) || 1, 1), 1000);
+    const pageNumber = queryInt(req.query.page, 1, 1, 1000);
     const now = ctx.clock.now();
     const tz = ctx.config.timeZone;
     const months = [];

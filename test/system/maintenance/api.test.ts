@@ -407,7 +407,7 @@ describe('the iCalendar feed and per-window files', () => {
     }
     // Folding never cuts a UTF-8 sequence: each physical line is valid UTF-8 on its own.
     for (const line of lines) assert.ok(!line.includes('\uFFFD'), `${path}: no broken character in ${line}`);
-    const cal = new ICAL.Component(ICAL.parse(raw));
+    const cal = new ICAL.Component(ICAL.parse(raw) as unknown[]);
     assert.equal(cal.name, 'vcalendar');
     assert.equal(cal.getFirstPropertyValue('version'), '2.0');
     assert.ok(String(cal.getFirstPropertyValue('prodid')).length > 0, 'a PRODID');

@@ -129,13 +129,13 @@ describe('uptime from a constructed history (UTC)', () => {
     p.clock.set('2026-11-29T10:00:00.000Z');
     const failover = createIncident(p.ctx, system, {
       name: 'Database failover',
-      components: { [ids.API as string]: 'major_outage', [ids.internal as string]: 'major_outage' },
+      components: { [ids.API as string]: 'major_outage', [ids.internal]: 'major_outage' },
     });
     p.clock.set('2026-11-29T10:45:00.000Z');
     patchIncident(p.ctx, system, failover.id, { status: 'resolved' });
 
     // Young: a major outage of 1 h 59 min 40 s (119.67 min), 29 November 20:00:00–21:59:40.
-    outage(p, 'Young outage', ids.young as string, 'major_outage', '2026-11-29T20:00:00.000Z', '2026-11-29T21:59:40.000Z');
+    outage(p, 'Young outage', ids.young, 'major_outage', '2026-11-29T20:00:00.000Z', '2026-11-29T21:59:40.000Z');
 
     p.clock.set(NOW);
   });
