@@ -16,7 +16,9 @@ import { createTransport } from './mail/transport.js';
 import { MailWorker } from './mail/worker.js';
 import { Views } from './render/engine.js';
 import { createMarkdown } from './render/markdown.js';
+import type { LiveHub } from './realtime/hub.js';
 import { Snapshot } from './snapshot/snapshot.js';
+import type { StaticMirror } from './snapshot/static-mirror.js';
 
 export const systemClock: Clock = { now: () => new Date() };
 
@@ -31,7 +33,7 @@ function sessionSecret(config: Config): string {
   return secret;
 }
 
-/** Opens and migrates the database and wires the consumers of 'page.changed'. */
+/** Opens and migrates the database and builds the app's parts; wire() then connects them. */
 export function createContext(config: Config, opts: { clock?: Clock; log?: Log } = {}): Context {
   const root = projectRoot();
   const log = opts.log ?? createLog(config.logLevel);
@@ -53,7 +55,6 @@ export function createContext(config: Config, opts: { clock?: Clock; log?: Log }
     createMarkdown({ imageOrigins: [new URL(config.publicUrl).origin, ...config.markdownImageHosts] }),
   );
   const snapshot = new Snapshot({ db, views, config, pageId, clock, log });
-  snapshot.attach(bus);
   const refusals = new RefusalTally(db, clock, (err) => log.error({ err }, 'could not write tallied refusals to the audit log'));
   const core: CoreContext = {
     config,
@@ -71,4 +72,43 @@ export function createContext(config: Config, opts: { clock?: Clock; log?: Log }
     root,
   };
   return { ...core, mail: new MailWorker(core, createTransport(config)) };
+}
+
+/** The parts of a serving process besides the core: its live viewers and operators, and the static mirror. */
+export interface Consumers {
+  live?: LiveHub;
+  mirror?: StaticMirror;
+}
+
+/**
+ * Every consumer of a committed change, in one place. A change is committed through the one write path
+ * (domain/write-path.ts) and announced once, after the commit, as 'page.changed'; from there:
+ * - the snapshot (the public read model) rebuilds, once for changes committed together;
+ * - the outbox worker wakes and sends what the change queued (and what 'mail.queued' says was queued);
+ * - every new state of the snapshot goes to the live viewers (realtime/hub.ts) and the static mirror;
+ * - delivery progress and ended sessions go to the admin namespace.
+ * A serving process also watches the database for changes committed by another process (a script, a
+ * restore). Returns the function that undoes it all. Nothing subscribes itself anywhere else.
+ */
+export function wire(ctx: Context, { live, mirror }: Consumers = {}): () => void {
+  const { bus, snapshot, mail } = ctx;
+  const off = [
+    bus.on('page.changed', (change) => snapshot.changed(change.eventId)),
+    bus.on('page.recomputed', () => snapshot.recomputed()),
+    bus.on('page.changed', () => mail.wake()),
+    bus.on('mail.queued', () => mail.wake()),
+  ];
+  if (live) {
+    off.push(
+      snapshot.onChange((state) => live.broadcast(state)),
+      bus.on('mail.progress', (sources) => live.admin.progress(sources)),
+      bus.on('sessions.ended', (ended) => live.admin.endSessions(ended)),
+      snapshot.watch(),
+    );
+  }
+  if (mirror) off.push(snapshot.onChange((state) => mirror.write(state)));
+  return () => {
+    for (const undo of off) undo();
+    snapshot.close();
+  };
 }

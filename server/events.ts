@@ -10,6 +10,8 @@ export interface PageChanged {
 
 export interface BusEvents {
   'page.changed': [PageChanged];
+  /** What the page shows was recomputed without a public change (the daily uptime rollup). */
+  'page.recomputed': [];
   /** Outbox rows were committed outside a page change (confirmations, imports, retries). */
   'mail.queued': [];
   /** The worker recorded outcomes for these delivery sources. */

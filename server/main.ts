@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from './config.js';
 import { type Context } from './context.js';
-import { createContext } from './compose.js';
+import { createContext, wire } from './compose.js';
 import { mkdirSync } from 'node:fs';
 import { lockDataDir, LockError } from './db/lock.js';
 import { MigrationError } from './db/migrate.js';
@@ -12,7 +12,7 @@ import { CATCH_UP, JOBS } from './jobs/registry.js';
 import { startJobs } from './jobs/schedule.js';
 import { mailDir } from './mail/transport.js';
 
-/** Process entry: config → database → migrations → app → http + socket.io; SIGTERM/SIGINT drain. */
+/** Process entry: config → compose → listen → wire → jobs → signals (SIGTERM/SIGINT drain). */
 async function main(): Promise<void> {
   let ctx: Context;
   let unlock: () => void;
@@ -29,9 +29,11 @@ async function main(): Promise<void> {
     throw err;
   }
   const setupUrl = await ensureFirstAdmin(ctx);
-  const running = await startServer(ctx);
-  const stopMirror = startStaticMirror(ctx);
+  const mirror = startStaticMirror(ctx);
   ctx.mail.start();
+  const running = await startServer(ctx);
+  // Before any request is read: the continuation runs before the first connection is handled.
+  const unwire = wire(ctx, { live: running.live, mirror });
   const jobs = startJobs(ctx, JOBS, CATCH_UP);
   const shown = ctx.config.publicUrl;
   ctx.log.info({ host: ctx.config.host, port: running.port }, `Pharos listening on ${shown} (status page ${shown}/, admin ${shown}/admin)`);
@@ -57,8 +59,12 @@ async function main(): Promise<void> {
     jobs.stop();
     running
       .close()
-      .then(() => ctx.mail.stop())
-      .then(() => stopMirror())
+      .then(() => {
+        // The requests in flight were answered and their changes consumed; then nothing more listens.
+        unwire();
+        return ctx.mail.stop();
+      })
+      .then(() => mirror.stop())
       .then(() => {
         ctx.db.close();
         unlock();

@@ -3,12 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import { snapshotFastPath } from './fast-path.js';
 import type { Context } from '../context.js';
-import { startRealtime } from '../realtime/hub.js';
-import { type Io } from '../realtime/types.js';
+import { startRealtime, type LiveHub } from '../realtime/hub.js';
+import type { Io } from '../realtime/types.js';
 
 export interface Running {
   http: Server;
   io: Io;
+  /** The live viewers and operators of this server: compose.ts's wire() hands them each change. */
+  live: LiveHub;
   port: number;
   close(): Promise<void>;
 }
@@ -22,7 +24,6 @@ export async function startServer(ctx: Context, port = ctx.config.port, host = c
   });
   http.keepAliveTimeout = 65_000;
   const realtime = startRealtime(ctx, http);
-  const stopWatching = ctx.snapshot.watch();
   const stopTally = ctx.refusals.start();
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -37,11 +38,11 @@ export async function startServer(ctx: Context, port = ctx.config.port, host = c
   return {
     http,
     io: realtime.io,
+    live: realtime,
     port: (http.address() as AddressInfo).port,
     // Stops accepting, lets requests in flight finish (at most 5 s), then closes what is left.
     close: () =>
       new Promise<void>((resolve) => {
-        stopWatching();
         realtime.stop();
         stopTally();
         // io.close() closes the HTTP server too, and calls back once every connection has ended.

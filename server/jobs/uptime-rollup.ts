@@ -8,7 +8,7 @@ export const uptimeJob: Job = {
   description: 'Rolls up the finished days of every component for the 90-day uptime bars',
   run: (ctx: Context, now) => {
     const written = rollupUptime(ctx.db, ctx.config.timeZone, now);
-    if (written) ctx.snapshot.rebuild(ctx.snapshot.current().version);
+    if (written) ctx.bus.emit('page.recomputed');
     return `${written} component-days rolled up`;
   },
 };

@@ -64,7 +64,7 @@ export class MailWorker {
   private flushScheduled = false;
   private loopDone: Promise<void> = Promise.resolve();
   private readonly concurrency: number;
-  private readonly unsubscribe: (() => void)[] = [];
+  private started = false;
 
   constructor(
     private readonly ctx: Context,
@@ -73,12 +73,15 @@ export class MailWorker {
     this.concurrency = transport.kind === 'smtp' ? ctx.config.mail.maxConnections * 4 : 8;
   }
 
-  /** Recovers rows a dead process left "sending", listens for new mail, and sends what is due. */
+  /**
+   * Recovers rows a dead process left "sending", then sends what is due. Until then wake() does nothing:
+   * a row leased before the recovery would be taken for an abandoned one. compose.ts's wire() wakes it
+   * after every commit.
+   */
   start(): void {
     const recovered = recoverAbandoned(this.ctx.db);
     if (recovered) this.ctx.log.warn({ recovered }, 'deliveries left in flight by a previous process are queued again');
-    this.unsubscribe.push(this.ctx.bus.on('page.changed', () => this.wake()));
-    this.unsubscribe.push(this.ctx.bus.on('mail.queued', () => this.wake()));
+    this.started = true;
     this.wake();
   }
 
@@ -94,7 +97,7 @@ export class MailWorker {
 
   /** Runs the loop now, or once more right after the current run. */
   wake(): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.started) return;
     this.again = true;
     if (this.running) return;
     this.running = true;
@@ -109,7 +112,6 @@ export class MailWorker {
   /** Stops taking rows, lets sends in flight finish (within the SMTP timeouts) and records them. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const off of this.unsubscribe) off();
     await this.loopDone;
     this.flush();
     this.transport.close();

@@ -2,6 +2,7 @@ import type { Context } from '../context.js';
 import { sourceStats } from '../domain/subscribers/outbox.js';
 import { resumeSession, sessionAlive, sessionKey } from '../domain/access/sessions.js';
 import { cookieName, readCookie } from '../lib/cookies.js';
+import type { SessionsEnded } from '../events.js';
 import type { Io } from './types.js';
 
 const THROTTLE_MS = 250;
@@ -14,7 +15,15 @@ const RECHECK_MS = 15_000;
  * goes out. A socket lives no longer than its session: signing out, being signed out elsewhere, a role
  * change or the account's deletion disconnect it at once, and expiry within RECHECK_MS.
  */
-export function startAdminProgress(ctx: Context, io: Io): () => void {
+export interface AdminProgress {
+  /** Delivery sources whose outcomes were recorded (sent to signed-in operators, at most every 250 ms). */
+  progress(sources: string[]): void;
+  /** Sessions that ended: their sockets are disconnected. */
+  endSessions(ended: SessionsEnded): void;
+  stop(): void;
+}
+
+export function startAdminProgress(ctx: Context, io: Io): AdminProgress {
   const admin = io.of('/admin');
   admin.use((socket, next) => {
     try {
@@ -32,12 +41,12 @@ export function startAdminProgress(ctx: Context, io: Io): () => void {
       next(new Error('unauthorized'));
     }
   });
-  const offEnded = ctx.bus.on('sessions.ended', ({ sessionKeys = [], userId }) => {
+  const endSessions = ({ sessionKeys = [], userId }: SessionsEnded) => {
     const keys = new Set(sessionKeys);
     for (const socket of admin.sockets.values()) {
       if ((socket.data.sessionKey && keys.has(socket.data.sessionKey)) || (userId && socket.data.userId === userId)) socket.disconnect(true);
     }
-  });
+  };
   /** Disconnects the sockets whose session has ended; returns the others. */
   const live = () => {
     const now = ctx.clock.now();
@@ -72,14 +81,15 @@ export function startAdminProgress(ctx: Context, io: Io): () => void {
     }
     pending.clear();
   };
-  const off = ctx.bus.on('mail.progress', (sources) => {
-    for (const s of sources) pending.add(s);
-    timer ??= setTimeout(flush, THROTTLE_MS);
-  });
-  return () => {
-    off();
-    offEnded();
-    clearInterval(recheck);
-    if (timer) clearTimeout(timer);
+  return {
+    progress: (sources) => {
+      for (const s of sources) pending.add(s);
+      timer ??= setTimeout(flush, THROTTLE_MS);
+    },
+    endSessions,
+    stop: () => {
+      clearInterval(recheck);
+      if (timer) clearTimeout(timer);
+    },
   };
 }

@@ -1,8 +1,8 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import type { Context } from '../context.js';
-import type { LiveState } from '../snapshot/snapshot.js';
-import { startAdminProgress } from './admin.js';
+import type { LiveState, SnapshotState } from '../snapshot/snapshot.js';
+import { startAdminProgress, type AdminProgress } from './admin.js';
 import { limitConnections } from './connection-limit.js';
 import { changesBetween, forViewer, patchesRows } from './payload.js';
 import type { Io } from './types.js';
@@ -16,7 +16,16 @@ const REGIONS_ONLY = 'regions';
  * connects (so a reconnect after a drop or a restart shows no stale state) and what changed after every
  * committed change.
  */
-export function startRealtime(ctx: Context, http: HttpServer): { io: Io; stop: () => void } {
+export interface LiveHub {
+  io: Io;
+  /** A new state of the page: each viewer is sent what changed (compose.ts's wire() calls it). */
+  broadcast(state: SnapshotState): void;
+  /** The admin namespace: delivery progress, and sessions that ended. */
+  admin: AdminProgress;
+  stop(): void;
+}
+
+export function startRealtime(ctx: Context, http: HttpServer): LiveHub {
   const io: Io = new Server(http, {
     serveClient: true,
     maxHttpBufferSize: 4096,
@@ -40,7 +49,7 @@ export function startRealtime(ctx: Context, http: HttpServer): { io: Io; stop: (
   // One payload per change and kind of client, serialized once by socket.io for all of them: only what
   // changed. A rebuild that changed nothing viewers see (the periodic refresh) is not sent.
   let last: LiveState | undefined = ctx.snapshot.current().live;
-  const unsubscribe = ctx.snapshot.onChange((s) => {
+  const broadcast = (s: SnapshotState) => {
     const update = changesBetween(last, s.live);
     const whole = changesBetween(last, s.live, { rows: false });
     last = s.live;
@@ -52,15 +61,14 @@ export function startRealtime(ctx: Context, http: HttpServer): { io: Io; stop: (
       { viewers: io.engine.clientsCount, bytes: JSON.stringify(update).length, ms: Math.round(performance.now() - started) },
       'change sent to live viewers',
     );
-  });
-  const stopAdmin = startAdminProgress(ctx, io);
+  };
+  const admin = startAdminProgress(ctx, io);
   return {
     io,
+    broadcast,
+    admin,
     // No disconnectSockets() here: a server-side disconnect tells clients not to reconnect, while a closed
     // transport makes them come back (to this process's successor) and receive the current state.
-    stop: () => {
-      unsubscribe();
-      stopAdmin();
-    },
+    stop: () => admin.stop(),
   };
 }

@@ -3,7 +3,6 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/open.js';
 import { lastEventId } from '../domain/write-path.js';
 import type { Clock } from '../context.js';
-import type { Bus } from '../events.js';
 import type { Log } from '../log.js';
 import type { Views } from '../render/engine.js';
 import { dayKey, daysBefore } from '../lib/time.js';
@@ -81,23 +80,28 @@ export class Snapshot {
   private scheduled: NodeJS.Immediate | undefined;
 
   /**
-   * Rebuild after committed changes: once the code that committed has finished (so an operator's
-   * response is written before thousands of viewers are sent the change), and once for changes
-   * committed together. A read in between rebuilds at once: nobody reads a state older than a commit.
+   * A change was committed (compose.ts's wire() calls this for every 'page.changed'). Rebuilt once the
+   * code that committed has finished (so an operator's response is written before thousands of viewers
+   * are sent the change), and once for changes committed together. A read in between rebuilds at once:
+   * nobody reads a state older than a commit.
    */
-  attach(bus: Bus): () => void {
-    const off = bus.on('page.changed', (change) => {
-      this.pending = Math.max(this.pending, change.eventId);
-      this.scheduled ??= setImmediate(() => {
-        this.scheduled = undefined;
-        this.catchUp();
-      });
-    });
-    return () => {
-      off();
-      if (this.scheduled) clearImmediate(this.scheduled);
+  changed(eventId: number): void {
+    this.pending = Math.max(this.pending, eventId);
+    this.scheduled ??= setImmediate(() => {
       this.scheduled = undefined;
-    };
+      this.catchUp();
+    });
+  }
+
+  /** Data the page shows changed without a public change (the uptime rollup): rebuilt as it stands. */
+  recomputed(): void {
+    this.rebuild(Math.max(this.snapshot?.version ?? 0, this.pending));
+  }
+
+  /** No rebuild left scheduled (the process is stopping). */
+  close(): void {
+    if (this.scheduled) clearImmediate(this.scheduled);
+    this.scheduled = undefined;
   }
 
   private catchUp(): void {

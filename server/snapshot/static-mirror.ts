@@ -18,9 +18,15 @@ async function writeAtomically(file: string, bytes: Buffer | string): Promise<vo
  * The static fallback: after every change, the current status page, its CSS and scripts and the v2 JSON
  * are written to DATA_DIR/static, so that a web server in front (docs/nginx/pharos.conf) can keep
  * serving the last state when Pharos does not answer. Writes are coalesced (the newest state wins) and
- * skipped for unchanged bodies. Returns a stop function that waits for a write in progress.
+ * skipped for unchanged bodies. compose.ts's wire() hands it every new state.
  */
-export function startStaticMirror(ctx: Context, dir = join(ctx.config.dataDir, 'static')): () => Promise<void> {
+export interface StaticMirror {
+  write(state: SnapshotState): void;
+  /** Writes the state of the last commit and waits for the writes in progress. */
+  stop(): Promise<void>;
+}
+
+export function startStaticMirror(ctx: Context, dir = join(ctx.config.dataDir, 'static')): StaticMirror {
   const written = new Map<string, string>();
   let latest: SnapshotState | undefined;
   let writing: Promise<void> | undefined;
@@ -60,17 +66,18 @@ export function startStaticMirror(ctx: Context, dir = join(ctx.config.dataDir, '
       });
   };
 
-  const off = ctx.snapshot.onChange(schedule);
   schedule(ctx.snapshot.current());
-  // At stop, the state of the last commit is written too (its rebuild may still be pending).
-  return async () => {
-    off();
-    try {
-      schedule(ctx.snapshot.current());
-    } catch {
-      // Nothing newer to write.
-    }
-    await assets.catch(() => undefined);
-    while (writing) await writing;
+  return {
+    write: schedule,
+    // At stop, the state of the last commit is written too (its rebuild may still be pending).
+    stop: async () => {
+      try {
+        schedule(ctx.snapshot.current());
+      } catch {
+        // Nothing newer to write.
+      }
+      await assets.catch(() => undefined);
+      while (writing) await writing;
+    },
   };
 }

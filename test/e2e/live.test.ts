@@ -3,7 +3,6 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { createComponent } from '../../server/domain/page/components.js';
 import { createIncident } from '../../server/domain/incidents/writes.js';
-import { startServer } from '../../server/http/server.js';
 import { addUser, startPharos, systemClockPharos, type TestPharos } from '../helpers/pharos.js';
 import { launch, screenshot, signInAs } from './browser.js';
 
@@ -91,9 +90,9 @@ describe('in a real browser: live status page', () => {
     await viewer.goto(`${p.url}/`);
     await viewer.getByText('All Systems Operational').waitFor();
     const port = p.running?.port ?? 0;
-    await p.running?.close();
+    await p.stopServer();
     createIncident(p.ctx, system, { name: 'Happened while restarting', components: { [api]: 'partial_outage' } });
-    p.running = await startServer(p.ctx, port, '127.0.0.1');
+    await p.listen(port);
     await viewer.locator('#incidents').getByText('Happened while restarting').waitFor({ timeout: 15_000 });
     await viewer.locator('#banner').getByText('Partial System Outage').waitFor({ timeout: 2000 });
   });

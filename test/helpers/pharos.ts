@@ -6,11 +6,12 @@ import request from 'supertest';
 import { createApp } from '../../server/http/app.js';
 import { loadConfig } from '../../server/config.js';
 import { type Clock, type Context } from '../../server/context.js';
-import { createContext } from '../../server/compose.js';
+import { createContext, wire } from '../../server/compose.js';
 import { createApiKey } from '../../server/domain/access/api-keys.js';
 import { createUser, type Role } from '../../server/domain/access/users.js';
 import { createLog } from '../../server/log.js';
 import { startServer, type Running } from '../../server/http/server.js';
+import type { StaticMirror } from '../../server/snapshot/static-mirror.js';
 
 /** A clock tests move by hand. */
 export class FakeClock implements Clock {
@@ -37,6 +38,12 @@ export interface TestPharos {
   /** Set when started with listen: true. */
   url: string;
   running: Running | undefined;
+  /** Starts the HTTP + socket.io server (on `port`, or a free one) and wires its live viewers. */
+  listen(port?: number): Promise<void>;
+  /** Stops the server (the process stays: its database, worker and snapshot go on). */
+  stopServer(): Promise<void>;
+  /** Adds the static mirror to what is wired (compose.ts's wire()). */
+  mirror(mirror: StaticMirror): void;
   close(): Promise<void>;
 }
 
@@ -48,28 +55,48 @@ export async function startPharos(opts: { env?: Record<string, string>; listen?:
   const ctx = createContext(config, { clock, log: createLog('silent') });
   const app = createApp(ctx);
   ctx.mail.start();
-  let running: Running | undefined;
-  let url = '';
-  if (opts.listen) {
-    running = await startServer(ctx, 0, '127.0.0.1');
-    url = `http://127.0.0.1:${running.port}`;
-    ctx.config.publicUrl = url;
-  }
+  // Wired as main.ts wires a process: what is there (the server's live hub, a mirror) is connected.
+  let staticMirror: StaticMirror | undefined;
+  let unwire = wire(ctx);
+  const rewire = () => {
+    unwire();
+    unwire = wire(ctx, { ...(pharos.running ? { live: pharos.running.live } : {}), ...(staticMirror ? { mirror: staticMirror } : {}) });
+  };
   const pharos: TestPharos = {
     ctx,
     app,
     clock,
     dataDir,
-    url,
-    running,
+    url: '',
+    running: undefined,
+    listen: async (port = 0) => {
+      pharos.running = await startServer(ctx, port, '127.0.0.1');
+      rewire();
+    },
+    stopServer: async () => {
+      const running = pharos.running;
+      pharos.running = undefined;
+      rewire();
+      await running?.close();
+    },
+    mirror: (mirror) => {
+      staticMirror = mirror;
+      rewire();
+    },
     close: async () => {
-      // The server a test restarted, if any, is the one to close.
       await pharos.running?.close();
+      unwire();
       await ctx.mail.stop();
+      await staticMirror?.stop();
       ctx.db.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  if (opts.listen) {
+    await pharos.listen();
+    pharos.url = `http://127.0.0.1:${pharos.running?.port ?? 0}`;
+    ctx.config.publicUrl = pharos.url;
+  }
   return pharos;
 }
 

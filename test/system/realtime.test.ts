@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createComponent } from '../../server/domain/page/components.js';
 import { createIncident, patchIncident } from '../../server/domain/incidents/writes.js';
-import { startServer } from '../../server/http/server.js';
 import { addApiKey, startPharos, type TestPharos } from '../helpers/pharos.js';
 import { viewer } from '../helpers/viewer.js';
 
@@ -87,10 +86,10 @@ describe('live updates over socket.io', () => {
     const v = viewer(p.url);
     const first = await v.next(() => true);
     const port = p.running?.port ?? 0;
-    await p.running?.close();
+    await p.stopServer();
     // A change lands while the server is down (another process, or a restore); the restarted server has it.
     createComponent(p.ctx, system, { name: 'Changed during restart', status: 'degraded_performance' });
-    p.running = await startServer(p.ctx, port, '127.0.0.1');
+    await p.listen(port);
     const back = await v.next((u) => u.version > first.version && /Changed during restart/.test(u.html.components), 5000);
     assert.match(back.html.components, /Degraded performance/);
     v.socket.close();

@@ -27,7 +27,6 @@ async function until(test: () => boolean, ms = 5000): Promise<void> {
  */
 describe('static fallback behind nginx', () => {
   let p: TestPharos;
-  let stopMirror: () => Promise<void>;
   let nginx: ChildProcess | undefined;
   let nginxDir: string;
   let base: string;
@@ -38,7 +37,7 @@ describe('static fallback behind nginx', () => {
     // nginx's workers run as another user: they read DATA_DIR/static, as they must in production.
     chmodSync(p.dataDir, 0o755);
     staticDir = join(p.dataDir, 'static');
-    stopMirror = startStaticMirror(p.ctx);
+    p.mirror(startStaticMirror(p.ctx));
     const api = createComponent(p.ctx, system, { name: 'API' });
     createIncident(p.ctx, system, {
       name: 'Large-scale malicious attacks',
@@ -84,7 +83,6 @@ http { include /etc/nginx/mime.types; access_log off;
   });
   after(async () => {
     nginx?.kill('SIGTERM');
-    await stopMirror?.();
     await p?.close();
     if (nginxDir) rmSync(nginxDir, { recursive: true, force: true });
   });
@@ -113,9 +111,7 @@ http { include /etc/nginx/mime.types; access_log off;
   });
 
   it('keeps serving the last page and summary.json when Pharos stops', async () => {
-    await stopMirror();
-    await p.running?.close();
-    p.running = undefined;
+    await p.stopServer();
     await assert.rejects(fetch(`${p.url}/`), 'Pharos itself does not answer');
 
     const page = await fetch(`${base}/`);
