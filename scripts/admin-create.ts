@@ -44,10 +44,9 @@ await runCli(async (ctx) => {
   if (!email) throw new CliError('Usage: npm run admin:create -- --email EMAIL [--name NAME] [--role admin|operator] (password on stdin or at the prompt)');
   const password = await readPassword();
   const user = await createUser(
-    ctx.db,
-    ctx.passwords,
+    ctx,
+    { type: 'system' },
     { email, name: option(process.argv, 'name') ?? '', password, role: option(process.argv, 'role') ?? 'admin' },
-    ctx.clock.now(),
   );
   console.log(`Created ${user.role} ${user.email}. Sign in at ${ctx.config.publicUrl}/admin`);
 });

@@ -38,5 +38,8 @@ export interface Context {
   root: string;
 }
 
+/** Just what a function uses of the context: domain functions say which parts they need. */
+export type Deps<K extends keyof Context> = Pick<Context, K>;
+
 /** Everything but the workers built on it. */
 export type CoreContext = Omit<Context, 'mail'>;

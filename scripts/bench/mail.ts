@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const seed = createContext(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' }), { log: createLog('silent') });
   const component = createComponent(seed, system, { name: 'API' });
   const incident = createIncident(seed, system, { name: 'Benchmark incident', components: { [component.id]: 'major_outage' }, deliver_notifications: false });
-  const key = createApiKey(seed.db, { name: 'bench' }, null, new Date()).key;
+  const key = createApiKey(seed, { type: 'system' }, { name: 'bench' }).key;
   importCsv(seed, system, Array.from({ length: SUBSCRIBERS }, (_, i) => `reader${i}@bench.example`).join('\n'), true);
   const pageId = seed.pageId;
   seed.db.close();

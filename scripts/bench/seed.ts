@@ -56,7 +56,7 @@ export function seed(dataDir: string): Seeded {
     }
     openIncidentIds.push(incident.id);
   }
-  const { key } = createApiKey(ctx.db, { name: 'benchmark' }, null, new Date());
+  const { key } = createApiKey(ctx, { type: 'system' }, { name: 'benchmark' });
   const pageId = ctx.pageId;
   ctx.db.close();
   return { pageId, apiKey: key, openIncidentIds, componentIds: components };

@@ -1,4 +1,4 @@
-import type { Context } from '../context.js';
+import type { Deps } from '../context.js';
 import type { Actor } from './access/actors.js';
 import { actorLabel } from './access/actors.js';
 import { audit } from './access/audit.js';
@@ -9,7 +9,7 @@ import { audit } from './access/audit.js';
  * when the change names one); only after the commit is 'page.changed' emitted, once.
  */
 export function commitChange<T>(
-  ctx: Pick<Context, 'db' | 'bus' | 'clock'>,
+  ctx: Deps<'db' | 'bus' | 'clock'>,
   change: { cause: string; actor: Actor; subject?: () => unknown },
   /** `audit`: what the audit row says of the change, when the write knows better than its ids (and before/after). */
   write: () => { result: T; ids: string[]; audit?: { subject: string; detail: unknown } },
@@ -43,6 +43,25 @@ export function commitChange<T>(
 }
 
 /** The id of the last committed public change: the version of what viewers should see. */
-export function lastEventId(ctx: Pick<Context, 'db'>): number {
+export function lastEventId(ctx: Deps<'db'>): number {
   return (ctx.db.prepare('SELECT COALESCE(MAX(id), 0) FROM events').pluck().get() as number) ?? 0;
+}
+
+/**
+ * The write path for what the public does not see (accounts, roles, API keys, sessions ended, exports,
+ * imports, dead letters sent again): `write` and its audit row in one IMMEDIATE transaction, so that no
+ * such change is ever made without its record, nor recorded without being made. No page event follows.
+ */
+export function auditedWrite<T>(
+  ctx: Deps<'db' | 'clock'>,
+  change: { action: string; actor: Actor },
+  write: () => { result: T; subject: string; detail?: unknown },
+): T {
+  return ctx.db
+    .transaction(() => {
+      const out = write();
+      audit(ctx.db, change.actor, change.action, out.subject, out.detail ?? '', ctx.clock.now());
+      return out.result;
+    })
+    .immediate();
 }

@@ -13,7 +13,7 @@ import { addUser, PASSWORD, startPharos, systemClockPharos, type TestPharos } fr
 import { launch, seriousViolations, signInAs } from './browser.js';
 
 const system = { type: 'system' } as const;
-const addApiKeyId = (p: TestPharos) => createApiKey(p.ctx.db, { name: 'Alertmanager' }, null, p.clock.now()).apiKey.id;
+const addApiKeyId = (p: TestPharos) => createApiKey(p.ctx, { type: 'system' }, { name: 'Alertmanager' }).apiKey.id;
 
 /** axe-core on every public and admin page: no serious or critical violation, light and dark. */
 describe('accessibility (axe-core in chromium)', () => {

@@ -52,7 +52,7 @@ describe('kill -9 while 10,000 deliveries are going out', () => {
       body: 'We are seeing a flood of malicious requests.',
       components: { [component.id]: 'major_outage' },
     });
-    const { key } = createApiKey(ctx.db, { name: 'crash test' }, null, new Date());
+    const { key } = createApiKey(ctx, { type: 'system' }, { name: 'crash test' });
     const imported = importCsv(ctx, system, ['email', ...emails].join('\n'), true);
     assert.equal(imported.added, SUBSCRIBERS);
     const pageId = ctx.db.prepare("SELECT value FROM settings WHERE key = 'page_id'").pluck().get() as string;

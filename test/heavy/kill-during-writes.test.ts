@@ -38,7 +38,7 @@ describe('kill -9 during writes', () => {
     const dataDir = join(dir, 'posts');
     const ctx = createContext(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' }), { log: createLog('silent') });
     const api = createComponent(ctx, system, { name: 'API' }).id;
-    const key = createApiKey(ctx.db, { name: 'kill test' }, null, new Date()).key;
+    const key = createApiKey(ctx, { type: 'system' }, { name: 'kill test' }).key;
     importCsv(ctx, system, ['email', ...Array.from({ length: SUBSCRIBERS }, (_, i) => `reader${i}@example.com`)].join('\n'), true);
     const pageId = ctx.pageId;
     await ctx.mail.stop();

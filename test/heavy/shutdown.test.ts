@@ -37,7 +37,7 @@ describe('graceful shutdown', () => {
     const ctx = createContext(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' }), { log: createLog('silent') });
     const api = createComponent(ctx, system, { name: 'API' });
     incidentId = createIncident(ctx, system, { name: 'Attack', components: { [api.id]: 'major_outage' }, deliver_notifications: false }).id;
-    key = createApiKey(ctx.db, { name: 'shutdown test' }, null, new Date()).key;
+    key = createApiKey(ctx, { type: 'system' }, { name: 'shutdown test' }).key;
     importCsv(ctx, system, ['email', ...Array.from({ length: SUBSCRIBERS }, (_, i) => `reader${i}@example.com`)].join('\n'), true);
     pageId = ctx.pageId;
     await ctx.mail.stop();

@@ -103,11 +103,11 @@ export async function startPharos(opts: { env?: Record<string, string>; listen?:
 export const PASSWORD = 'correct horse battery staple';
 
 export async function addUser(p: TestPharos, email: string, role: Role = 'admin'): Promise<void> {
-  await createUser(p.ctx.db, p.ctx.passwords, { email, password: PASSWORD, role, name: email.split('@')[0] }, p.clock.now());
+  await createUser(p.ctx, { type: 'system' }, { email, password: PASSWORD, role, name: email.split('@')[0] });
 }
 
 export function addApiKey(p: TestPharos, name = 'automation'): string {
-  return createApiKey(p.ctx.db, { name }, null, p.clock.now()).key;
+  return createApiKey(p.ctx, { type: 'system' }, { name }).key;
 }
 
 /** The CSRF token in a page's form. */

@@ -257,7 +257,7 @@ describe('admin access control', () => {
     const patched = patchIncident(p.ctx, SYSTEM, incident.id, { status: 'identified', body: 'Found the cause.' });
     const update = patched.incident_updates[0];
     assert.ok(update && patched.incident_updates.length === 2);
-    const key = createApiKey(p.ctx.db, { name: 'automation' }, null, p.clock.now());
+    const key = createApiKey(p.ctx, { type: 'system' }, { name: 'automation' });
     // A subscriber, a published notice (mail to the subscriber, written as a file), all through the domain.
     importCsv(p.ctx, SYSTEM, 'reader@example.com', true);
     const notice = publishCommunication(p.ctx, SYSTEM, { category: 'general', title: 'Scheduled change', body: 'Read this.' });
@@ -362,9 +362,9 @@ describe('admin access control', () => {
   });
 
   it('gives an API key, valid or revoked, nothing on the admin side: every route as for an anonymous visitor', async () => {
-    const valid = createApiKey(p.ctx.db, { name: 'valid elsewhere' }, null, p.clock.now()).key;
-    const revoked = createApiKey(p.ctx.db, { name: 'revoked' }, null, p.clock.now());
-    revokeApiKey(p.ctx.db, revoked.apiKey.id, p.clock.now());
+    const valid = createApiKey(p.ctx, { type: 'system' }, { name: 'valid elsewhere' }).key;
+    const revoked = createApiKey(p.ctx, { type: 'system' }, { name: 'revoked' });
+    revokeApiKey(p.ctx, { type: 'system' }, revoked.apiKey.id);
     for (const key of [valid, revoked.key]) {
       for (const r of routes) {
         const before = fingerprint(p);

@@ -33,7 +33,7 @@ describe('management API access', () => {
     admin = await signIn(p, 'admin@example.com');
     key = addApiKey(p, 'automation');
     revoked = addApiKey(p, 'revoked');
-    revokeApiKey(p.ctx.db, listApiKeys(p.ctx.db).find((k) => k.name === 'revoked')?.id ?? '', p.clock.now());
+    revokeApiKey(p.ctx, { type: 'system' }, listApiKeys(p.ctx.db).find((k) => k.name === 'revoked')?.id ?? '');
     const component = createComponent(p.ctx, system, { name: 'API' });
     const spare = createComponent(p.ctx, system, { name: 'Spare' });
     const incident = createIncident(p.ctx, system, { name: 'Attack', components: { [component.id]: 'major_outage' }, deliver_notifications: false });

@@ -196,7 +196,7 @@ describe('management API v1 (Statuspage compatible)', () => {
       assert.equal((await call('get', '/incidents', undefined, `OAuth ${revocable}`)).status, 200, 'works before revocation');
       const id = listApiKeys(p.ctx.db).find((k) => k.name === 'to revoke')?.id;
       assert.ok(id);
-      revokeApiKey(p.ctx.db, id, p.clock.now());
+      revokeApiKey(p.ctx, { type: 'system' }, id);
       await rejected(() => call('get', '/incidents', undefined, `OAuth ${revocable}`), 401, 'revoked key (OAuth)');
       await rejected(() => call('get', '/incidents', undefined, `Bearer ${revocable}`), 401, 'revoked key (Bearer)');
       await rejected(() => call('post', '/incidents', { incident: { name: 'Revoked' } }, `OAuth ${revocable}`), 401, 'POST with a revoked key');

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
+import { createApiKey, revokeApiKey } from '../../server/domain/access/api-keys.js';
 import { RefusalTally } from '../../server/domain/access/refusal-tally.js';
+import { createUser, deleteUser, setRole } from '../../server/domain/access/users.js';
+import { importCsv } from '../../server/domain/subscribers/import-export.js';
 import { addApiKey, addUser, advanceActive, confirmAccess, csrfOf, PASSWORD, signIn, startPharos, type Agent, type TestPharos } from '../helpers/pharos.js';
 
 /** The audit log as admins read it: filtered, paged, exported. */
@@ -42,7 +45,8 @@ describe('the audit log viewer', () => {
     const res = await admin.get('/admin/audit').expect(200);
     const actions = [...res.text.matchAll(/<td><code>([\w.]+)<\/code><\/td>/g)].map((m) => m[1]);
     // The failed sign-ins, tallied for the minute, are written when the log is read: the newest row.
-    assert.deepEqual(actions, ['auth.login_failed', 'api_key.created', 'auth.refused', 'auth.signed_in', 'auth.signed_in']);
+    // Oldest: the two accounts the test set up, created (and audited) as any account is.
+    assert.deepEqual(actions, ['auth.login_failed', 'api_key.created', 'auth.refused', 'auth.signed_in', 'auth.signed_in', 'user.created', 'user.created']);
     assert.match(res.text, /&quot;count&quot;:2/);
     assert.match(res.text, /admin@example\.com&quot;:1/, 'the account attacked is named');
     assert.match(res.text, /unknown account [\w-]{12}&quot;:1/, 'what else was typed is not stored');
@@ -287,5 +291,51 @@ describe('the refusal tally', () => {
     assert.equal(errors.length, 1);
     failing.flush();
     assert.equal(p.ctx.db.prepare("SELECT COUNT(*) FROM audit_log WHERE subject = '198.51.100.1'").pluck().get(), 1);
+  });
+});
+
+describe('admin writes and their audit rows', () => {
+  let p: TestPharos;
+  before(async () => {
+    p = await startPharos();
+    await addUser(p, 'admin@example.com', 'admin');
+    await addUser(p, 'op@example.com', 'operator');
+  });
+  after(() => p.close());
+  const admin = { type: 'user', id: 'x', email: 'admin@example.com', name: 'Admin' } as const;
+  const count = (sql: string) => p.ctx.db.prepare(sql).pluck().get() as number;
+
+  it('are one transaction: when the audit row cannot be written, the write is not made either', async () => {
+    const opId = p.ctx.db.prepare("SELECT id FROM users WHERE email = 'op@example.com'").pluck().get() as string;
+    const key = createApiKey(p.ctx, admin, { name: 'Kept' }).apiKey.id;
+    // The audit log refuses every row from now on (as a full disk or a broken trigger would).
+    p.ctx.db.exec("CREATE TEMP TRIGGER audit_refused BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit log unavailable'); END");
+    const before = {
+      keys: count('SELECT COUNT(*) FROM api_keys'),
+      revoked: count('SELECT COUNT(*) FROM api_keys WHERE revoked_at IS NOT NULL'),
+      users: count('SELECT COUNT(*) FROM users'),
+      admins: count("SELECT COUNT(*) FROM users WHERE role = 'admin'"),
+      subscribers: count('SELECT COUNT(*) FROM subscribers'),
+    };
+    assert.throws(() => createApiKey(p.ctx, admin, { name: 'Unaudited' }), /audit log unavailable/);
+    assert.throws(() => revokeApiKey(p.ctx, admin, key), /audit log unavailable/);
+    assert.throws(() => setRole(p.ctx, admin, opId, 'admin'), /audit log unavailable/);
+    assert.throws(() => deleteUser(p.ctx, admin, opId), /audit log unavailable/);
+    assert.throws(() => importCsv(p.ctx, admin, 'new@example.com\n', true), /audit log unavailable/);
+    await assert.rejects(createUser(p.ctx, admin, { email: 'mallory@example.com', password: 'a long enough password' }), /audit log unavailable/);
+    assert.deepEqual(
+      {
+        keys: count('SELECT COUNT(*) FROM api_keys'),
+        revoked: count('SELECT COUNT(*) FROM api_keys WHERE revoked_at IS NOT NULL'),
+        users: count('SELECT COUNT(*) FROM users'),
+        admins: count("SELECT COUNT(*) FROM users WHERE role = 'admin'"),
+        subscribers: count('SELECT COUNT(*) FROM subscribers'),
+      },
+      before,
+      'nothing was changed without its record',
+    );
+    p.ctx.db.exec('DROP TRIGGER audit_refused');
+    revokeApiKey(p.ctx, admin, key);
+    assert.equal(count("SELECT COUNT(*) FROM audit_log WHERE action = 'api_key.revoked' AND actor = 'user:admin@example.com'"), 1);
   });
 });

@@ -148,7 +148,7 @@ describe('password confirmation before sensitive actions', () => {
     await addUser(p, 'operator@example.com', 'operator');
     ids.victim = p.ctx.db.prepare("SELECT id FROM users WHERE email = 'victim@example.com'").pluck().get() as string;
     ids.operator = p.ctx.db.prepare("SELECT id FROM users WHERE email = 'operator@example.com'").pluck().get() as string;
-    ids.key = createApiKey(p.ctx.db, { name: 'Alertmanager' }, null, p.clock.now()).apiKey.id;
+    ids.key = createApiKey(p.ctx, { type: 'system' }, { name: 'Alertmanager' }).apiKey.id;
     ids.incident = createIncident(p.ctx, system, { name: 'Attack' }).id;
     importCsv(p.ctx, system, 'reader@example.com\n', true);
     thief = await stealSession(p, ADMIN);

@@ -141,7 +141,7 @@ describe('hostile text is rendered inert', () => {
 
   before(async () => {
     p = await startPharos({ listen: true });
-    await createUser(p.ctx.db, p.ctx.passwords, { email: 'admin@example.com', password: PASSWORD, role: 'admin', name: ADMIN_NAME }, p.clock.now());
+    await createUser(p.ctx, { type: 'system' }, { email: 'admin@example.com', password: PASSWORD, role: 'admin', name: ADMIN_NAME });
     admin = await signIn(p, 'admin@example.com');
     v1 = `/api/v1/pages/${p.ctx.pageId}`;
 

@@ -1,5 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { Deps } from '../../context.js';
 import type { Db } from '../../db/open.js';
+import { auditedWrite } from '../write-path.js';
+import type { Actor } from './actors.js';
 import { NotFound } from '../../errors.js';
 import { newId } from '../../lib/ids.js';
 import { nameText, parseInput } from '../../lib/validate.js';
@@ -27,27 +30,26 @@ export function getApiKey(db: Db, id: string): ApiKey {
   return key;
 }
 
-/** Creates a key and returns it in clear this one time; only its hash is stored. */
-export function createApiKey(db: Db, raw: unknown, createdBy: string | null, now: Date): { apiKey: ApiKey; key: string } {
+/** Creates a key and returns it in clear this one time; only its hash is stored (and the key never audited). */
+export function createApiKey(ctx: Deps<'db' | 'clock'>, actor: Actor, raw: unknown): { apiKey: ApiKey; key: string } {
   const { name } = parseInput(z.object({ name: nameText(100) }), raw);
-  const key = `pharos_${randomBytes(32).toString('base64url')}`;
-  const id = newId();
-  db.prepare('INSERT INTO api_keys (id, name, key_hash, prefix, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
-    id,
-    name,
-    hashKey(key),
-    key.slice(0, 11),
-    createdBy,
-    now.toISOString(),
-  );
-  const apiKey = listApiKeys(db).find((k) => k.id === id);
-  if (!apiKey) throw new Error('API key vanished after insert');
-  return { apiKey, key };
+  return auditedWrite(ctx, { action: 'api_key.created', actor }, () => {
+    const key = `pharos_${randomBytes(32).toString('base64url')}`;
+    const id = newId();
+    ctx.db
+      .prepare('INSERT INTO api_keys (id, name, key_hash, prefix, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(id, name, hashKey(key), key.slice(0, 11), actor.type === 'user' ? actor.email : null, ctx.clock.now().toISOString());
+    const apiKey = getApiKey(ctx.db, id);
+    return { result: { apiKey, key }, subject: apiKey.name, detail: { id } };
+  });
 }
 
-export function revokeApiKey(db: Db, id: string, now: Date): void {
-  const result = db.prepare('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?').run(now.toISOString(), id);
-  if (result.changes === 0) throw new NotFound('No such API key');
+export function revokeApiKey(ctx: Deps<'db' | 'clock'>, actor: Actor, id: string): void {
+  auditedWrite(ctx, { action: 'api_key.revoked', actor }, () => {
+    const result = ctx.db.prepare('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?').run(ctx.clock.now().toISOString(), id);
+    if (result.changes === 0) throw new NotFound('No such API key');
+    return { result: undefined, subject: id };
+  });
 }
 
 /** The live key matching this secret, or undefined (unknown or revoked). */

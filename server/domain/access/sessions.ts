@@ -1,5 +1,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Db } from '../../db/open.js';
+import type { Deps } from '../../context.js';
+import { auditedWrite } from '../write-path.js';
+import type { Actor } from './actors.js';
 import { findUser, type User } from './users.js';
 
 /** OWASP ASVS level 2: 30 minutes idle, 12 hours at most. */
@@ -92,7 +95,15 @@ export function listSessions(db: Db, secret: string, userId: string, currentId: 
   ).map(({ id_hash, ...rest }) => ({ ...rest, current: id_hash === current }));
 }
 
-/** Ends every session of the user but `keepId`'s ("sign out my other sessions"); returns the keys ended. */
-export function endOtherSessions(db: Db, secret: string, userId: string, keepId: string): string[] {
-  return db.prepare('DELETE FROM sessions WHERE user_id = ? AND id_hash != ? RETURNING id_hash').pluck().all(userId, sessionKey(secret, keepId)) as string[];
+/** Ends every session of the user but `keepId`'s ("sign out my other sessions"), audited; returns how many. */
+export function endOtherSessions(ctx: Deps<'db' | 'clock' | 'bus' | 'secret'>, actor: Actor, user: User, keepId: string): number {
+  const keys = auditedWrite(ctx, { action: 'auth.other_sessions_ended', actor }, () => {
+    const ended = ctx.db
+      .prepare('DELETE FROM sessions WHERE user_id = ? AND id_hash != ? RETURNING id_hash')
+      .pluck()
+      .all(user.id, sessionKey(ctx.secret, keepId)) as string[];
+    return { result: ended, subject: user.email, detail: { ended: ended.length } };
+  });
+  ctx.bus.emit('sessions.ended', { sessionKeys: keys });
+  return keys.length;
 }

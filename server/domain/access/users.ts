@@ -2,7 +2,11 @@ import { z } from 'zod';
 import type { Db } from '../../db/open.js';
 import { Invalid, NotFound } from '../../errors.js';
 import { newId } from '../../lib/ids.js';
+import type { Deps } from '../../context.js';
+import { auditedWrite } from '../write-path.js';
+import type { Actor } from './actors.js';
 import type { PasswordHasher } from './passwords.js';
+import { endUserSessions } from './sessions.js';
 import { enumOf, parseInput } from '../../lib/validate.js';
 
 export const ROLES = ['admin', 'operator'] as const;
@@ -91,8 +95,13 @@ export function insertUser(db: Db, prepared: PreparedUser, now: Date): User {
   return getUser(db, id);
 }
 
-export async function createUser(db: Db, passwords: PasswordHasher, raw: unknown, now: Date): Promise<User> {
-  return insertUser(db, await prepareUser(db, passwords, raw), now);
+/** Creates an account (the password hashed first, outside the transaction), audited with who created it. */
+export async function createUser(ctx: Deps<'db' | 'clock' | 'passwords'>, actor: Actor, raw: unknown): Promise<User> {
+  const prepared = await prepareUser(ctx.db, ctx.passwords, raw);
+  return auditedWrite(ctx, { action: 'user.created', actor }, () => {
+    const user = insertUser(ctx.db, prepared, ctx.clock.now());
+    return { result: user, subject: user.email, detail: { role: user.role } };
+  });
 }
 
 /** The account with this address and its password hash, if any (device cookies are bound to both). */
@@ -121,18 +130,33 @@ function adminCount(db: Db): number {
   return db.prepare("SELECT COUNT(*) FROM users WHERE role = 'admin'").pluck().get() as number;
 }
 
-export function setRole(db: Db, id: string, role: unknown, now: Date): User {
+/**
+ * Changes a role. A change of privilege ends the user's sessions (OWASP): they sign in again, with the
+ * new role, and their live connections close.
+ */
+export function setRole(ctx: Deps<'db' | 'clock' | 'bus'>, actor: Actor, id: string, role: unknown): User {
   const parsed = parseInput(z.object({ role: enumOf(ROLES, 'Role') }), { role }).role;
-  const user = getUser(db, id);
-  if (user.role === 'admin' && parsed !== 'admin' && adminCount(db) === 1) {
-    throw new Invalid({ role: 'Pharos needs at least one admin' });
-  }
-  db.prepare('UPDATE users SET role = ?, updated_at = ? WHERE id = ?').run(parsed, now.toISOString(), id);
-  return getUser(db, id);
+  const { before, after } = auditedWrite(ctx, { action: 'user.role_changed', actor }, () => {
+    const before = getUser(ctx.db, id);
+    if (before.role === 'admin' && parsed !== 'admin' && adminCount(ctx.db) === 1) {
+      throw new Invalid({ role: 'Pharos needs at least one admin' });
+    }
+    ctx.db.prepare('UPDATE users SET role = ?, updated_at = ? WHERE id = ?').run(parsed, ctx.clock.now().toISOString(), id);
+    if (parsed !== before.role) endUserSessions(ctx.db, id);
+    const after = getUser(ctx.db, id);
+    return { result: { before, after }, subject: after.email, detail: { before: { role: before.role }, after: { role: after.role } } };
+  });
+  if (after.role !== before.role) ctx.bus.emit('sessions.ended', { userId: id });
+  return after;
 }
 
-export function deleteUser(db: Db, id: string): void {
-  const user = getUser(db, id);
-  if (user.role === 'admin' && adminCount(db) === 1) throw new Invalid({ form: 'Pharos needs at least one admin' });
-  db.prepare('DELETE FROM users WHERE id = ?').run(id);
+/** Deletes an account (its sessions go with it, and their live connections close). */
+export function deleteUser(ctx: Deps<'db' | 'clock' | 'bus'>, actor: Actor, id: string): void {
+  auditedWrite(ctx, { action: 'user.deleted', actor }, () => {
+    const user = getUser(ctx.db, id);
+    if (user.role === 'admin' && adminCount(ctx.db) === 1) throw new Invalid({ form: 'Pharos needs at least one admin' });
+    ctx.db.prepare('DELETE FROM users WHERE id = ?').run(id);
+    return { result: undefined, subject: user.email, detail: { before: { role: user.role, name: user.name } } };
+  });
+  ctx.bus.emit('sessions.ended', { userId: id });
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Context } from '../../context.js';
+import type { Deps } from '../../context.js';
 import { Invalid } from '../../errors.js';
 import type { Actor } from '../access/actors.js';
 import { audit } from '../access/audit.js';
@@ -40,7 +40,7 @@ export interface Clock {
 }
 
 /** Open clocks: flagged incidents whose notification is not recorded yet, soonest deadline first. */
-export function openClocks(ctx: Context, now: Date): Clock[] {
+export function openClocks(ctx: Deps<'db'>, now: Date): Clock[] {
   const ids = ctx.db
     .prepare('SELECT id FROM incidents WHERE personal_data_at_risk = 1 AND aware_at IS NOT NULL AND authority_notified_at IS NULL ORDER BY aware_at')
     .pluck()
@@ -54,7 +54,7 @@ export function openClocks(ctx: Context, now: Date): Clock[] {
 }
 
 /** Flags (or unflags) an incident; awareness defaults to now and is kept once set unless changed. */
-export function flagPersonalData(ctx: Context, actor: Actor, id: string, raw: unknown): Incident {
+export function flagPersonalData(ctx: Deps<'clock' | 'db'>, actor: Actor, id: string, raw: unknown): Incident {
   const input = parseInput(flagInput, raw);
   const incident = getIncident(ctx.db, id);
   if (incident.kind !== 'incident') throw new Invalid({ form: 'Only incidents carry the data-protection clock' });
@@ -79,7 +79,7 @@ export function flagPersonalData(ctx: Context, actor: Actor, id: string, raw: un
 }
 
 /** Records that the authority was notified (when, reference); after the deadline the reasons are required. */
-export function recordNotification(ctx: Context, actor: Actor, id: string, raw: unknown): Incident {
+export function recordNotification(ctx: Deps<'clock' | 'db'>, actor: Actor, id: string, raw: unknown): Incident {
   const input = parseInput(notificationInput, raw);
   const incident = getIncident(ctx.db, id);
   const deadline = deadlineOf(incident);
@@ -106,7 +106,7 @@ export function recordNotification(ctx: Context, actor: Actor, id: string, raw: 
  * Queues the 48 h and 66 h reminders to every admin while the notification is not recorded; each once.
  * After downtime only the latest due reminder goes out (the earlier one is marked done unsent).
  */
-export function sendClockReminders(ctx: Context, now: Date): number {
+export function sendClockReminders(ctx: Deps<'bus' | 'config' | 'db'>, now: Date): number {
   let queued = 0;
   const admins = ctx.db.prepare("SELECT id, email FROM users WHERE role = 'admin'").all() as { id: string; email: string }[];
   for (const clock of openClocks(ctx, now)) {

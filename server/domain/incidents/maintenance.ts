@@ -1,4 +1,4 @@
-import type { Context } from '../../context.js';
+import type { Deps } from '../../context.js';
 import type { Db } from '../../db/open.js';
 import { Invalid, NotFound } from '../../errors.js';
 import type { Actor } from '../access/actors.js';
@@ -20,7 +20,7 @@ export function getMaintenance(db: Db, id: string): Incident {
 }
 
 /** Schedules a window: its components, message and options; subscribers are told now unless asked not to. */
-export function scheduleMaintenance(ctx: Context, actor: Actor, raw: unknown, prefix = ''): Incident {
+export function scheduleMaintenance(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, actor: Actor, raw: unknown, prefix = ''): Incident {
   const input = parseInput(maintenanceInput, raw, prefix);
   return commitChange(ctx, { cause: 'maintenance.scheduled', actor }, () => {
     const ids = [...new Set([...input.component_ids, ...Object.keys(input.components)])];
@@ -67,7 +67,7 @@ function skipLateReminder(db: Db, id: string, now: string): void {
 }
 
 /** In the window: the affected components are under maintenance, except those an incident holds. */
-function enterWindow(ctx: Context, id: string, now: string): Map<string, ComponentStatus> {
+function enterWindow(ctx: Deps<'db'>, id: string, now: string): Map<string, ComponentStatus> {
   const held = heldElsewhere(ctx.db, id);
   const changes = new Map<string, ComponentStatus>();
   for (const c of affectedIds(ctx.db, id)) if (!held.has(c)) changes.set(c, 'under_maintenance');
@@ -76,7 +76,7 @@ function enterWindow(ctx: Context, id: string, now: string): Map<string, Compone
 }
 
 /** After the window: components still under maintenance go back to operational, unless another incident or window holds them. */
-function leaveWindow(ctx: Context, id: string, now: string): Map<string, ComponentStatus> {
+function leaveWindow(ctx: Deps<'db'>, id: string, now: string): Map<string, ComponentStatus> {
   const held = heldElsewhere(ctx.db, id);
   const changes = new Map<string, ComponentStatus>();
   for (const c of affectedIds(ctx.db, id)) {
@@ -90,7 +90,7 @@ function leaveWindow(ctx: Context, id: string, now: string): Map<string, Compone
  * Edits a window and/or moves it along: a new status (in progress, verifying, completed) posts an update;
  * moving the window posts one too and tells subscribers, as does a message.
  */
-export function patchMaintenance(ctx: Context, actor: Actor, id: string, raw: unknown, prefix = ''): Incident {
+export function patchMaintenance(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, actor: Actor, id: string, raw: unknown, prefix = ''): Incident {
   const input = parseInput(maintenancePatchInput, raw, prefix);
   getMaintenance(ctx.db, id);
   return commitChange(ctx, { cause: 'maintenance.updated', actor, subject: () => getMaintenance(ctx.db, id) }, () => {
@@ -151,7 +151,7 @@ function rescheduledText(from: string, until: string): string {
 }
 
 /** Cancels a window that has not finished: it completes with a cancellation message to subscribers. */
-export function cancelMaintenance(ctx: Context, actor: Actor, id: string, body = ''): Incident {
+export function cancelMaintenance(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, actor: Actor, id: string, body = ''): Incident {
   const before = getMaintenance(ctx.db, id);
   if (before.status === 'completed') throw new Invalid({ form: 'This maintenance has already finished' });
   return commitChange(ctx, { cause: 'maintenance.cancelled', actor, subject: () => getMaintenance(ctx.db, id) }, () => {
@@ -171,7 +171,7 @@ export function cancelMaintenance(ctx: Context, actor: Actor, id: string, body =
  * has come start (late if need be), windows whose end has come complete, and reminders go out before
  * the start; a reminder whose window has already begun is never sent. Idempotent.
  */
-export function runMaintenanceTransitions(ctx: Context, now: Date): { started: number; completed: number; reminded: number } {
+export function runMaintenanceTransitions(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, now: Date): { started: number; completed: number; reminded: number } {
   const system: Actor = { type: 'system' };
   const t = now.getTime();
   const result = { started: 0, completed: 0, reminded: 0 };

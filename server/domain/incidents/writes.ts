@@ -1,4 +1,4 @@
-import type { Context } from '../../context.js';
+import type { Deps } from '../../context.js';
 import type { Db } from '../../db/open.js';
 import { Invalid } from '../../errors.js';
 import { authorName, type Actor } from '../access/actors.js';
@@ -45,7 +45,7 @@ export function affectedIds(db: Db, incidentId: string): string[] {
 }
 
 export function addUpdate(
-  ctx: Context,
+  ctx: Deps<'clock' | 'config' | 'db'>,
   actor: Actor,
   incidentId: string,
   update: { status: IncidentStatus; body: string; deliver_notifications: boolean; changes: Map<string, ComponentStatus> },
@@ -102,7 +102,7 @@ export function refreshImpact(db: Db, incidentId: string): void {
   db.prepare('UPDATE incidents SET impact = ? WHERE id = ?').run(override ?? impactFromComponentStatuses(statuses), incidentId);
 }
 
-export function createIncident(ctx: Context, actor: Actor, raw: unknown, prefix = ''): Incident {
+export function createIncident(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, actor: Actor, raw: unknown, prefix = ''): Incident {
   const input = parseInput(newIncidentInput, raw, prefix);
   return commitChange(ctx, { cause: 'incident.created', actor }, () => {
     checkComponents(ctx.db, Object.keys(input.components), (id) => `${prefix}components.${id}`);
@@ -138,7 +138,7 @@ export function createIncident(ctx: Context, actor: Actor, raw: unknown, prefix 
   });
 }
 
-export function patchIncident(ctx: Context, actor: Actor, id: string, raw: unknown, prefix = ''): Incident {
+export function patchIncident(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, actor: Actor, id: string, raw: unknown, prefix = ''): Incident {
   const input = parseInput(incidentPatchInput, raw, prefix);
   getIncident(ctx.db, id);
   return commitChange(ctx, { cause: 'incident.updated', actor, subject: () => getIncident(ctx.db, id) }, () => {
@@ -198,7 +198,7 @@ export function patchIncident(ctx: Context, actor: Actor, id: string, raw: unkno
   });
 }
 
-export function deleteIncident(ctx: Context, actor: Actor, id: string): void {
+export function deleteIncident(ctx: Deps<'bus' | 'clock' | 'db'>, actor: Actor, id: string): void {
   const incident = getIncident(ctx.db, id);
   if (incident.kind === 'maintenance' && (incident.status === 'in_progress' || incident.status === 'verifying')) {
     // Deleting would leave its components under maintenance with nothing to end it.
@@ -216,7 +216,7 @@ function updateOf(incident: Incident, updateId: string) {
   return update;
 }
 
-export function editUpdate(ctx: Context, actor: Actor, incidentId: string, updateId: string, raw: unknown): Incident {
+export function editUpdate(ctx: Deps<'bus' | 'clock' | 'db'>, actor: Actor, incidentId: string, updateId: string, raw: unknown): Incident {
   const input = parseInput(updateEditInput, raw);
   const incident = getIncident(ctx.db, incidentId);
   const update = updateOf(incident, updateId);
@@ -229,7 +229,7 @@ export function editUpdate(ctx: Context, actor: Actor, incidentId: string, updat
 }
 
 /** Deletes one update; the incident takes the status of its newest remaining update. */
-export function deleteUpdate(ctx: Context, actor: Actor, incidentId: string, updateId: string): Incident {
+export function deleteUpdate(ctx: Deps<'bus' | 'clock' | 'db'>, actor: Actor, incidentId: string, updateId: string): Incident {
   const incident = getIncident(ctx.db, incidentId);
   updateOf(incident, updateId);
   if (incident.incident_updates.length === 1) {

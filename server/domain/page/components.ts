@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Context } from '../../context.js';
+import type { Deps } from '../../context.js';
 import type { Db } from '../../db/open.js';
 import { NotFound, Invalid } from '../../errors.js';
 import type { Actor } from '../access/actors.js';
@@ -82,7 +82,7 @@ export function nextPosition(db: Db, groupId: string | null): number {
   return max + 1;
 }
 
-export function createComponent(ctx: Context, actor: Actor, raw: unknown, prefix = ''): Component {
+export function createComponent(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, actor: Actor, raw: unknown, prefix = ''): Component {
   const input = parseInput(componentInput, raw, prefix);
   return commitChange(ctx, { cause: 'component.created', actor }, () => {
     checkGroup(ctx.db, input.group_id, prefix + 'group_id');
@@ -112,7 +112,7 @@ export function createComponent(ctx: Context, actor: Actor, raw: unknown, prefix
   });
 }
 
-export function updateComponent(ctx: Context, actor: Actor, id: string, raw: unknown, prefix = ''): Component {
+export function updateComponent(ctx: Deps<'bus' | 'clock' | 'db'>, actor: Actor, id: string, raw: unknown, prefix = ''): Component {
   const patch = parseInput(componentPatch, raw, prefix);
   const before = getComponent(ctx.db, id);
   return commitChange(ctx, { cause: 'component.updated', actor, subject: () => getComponent(ctx.db, id) }, () => {
@@ -140,7 +140,7 @@ export function updateComponent(ctx: Context, actor: Actor, id: string, raw: unk
   });
 }
 
-export function deleteComponent(ctx: Context, actor: Actor, id: string): void {
+export function deleteComponent(ctx: Deps<'bus' | 'clock' | 'db'>, actor: Actor, id: string): void {
   getComponent(ctx.db, id);
   commitChange(ctx, { cause: 'component.deleted', actor, subject: () => getComponent(ctx.db, id) }, () => {
     ctx.db.prepare('DELETE FROM components WHERE id = ?').run(id);

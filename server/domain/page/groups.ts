@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Context } from '../../context.js';
+import type { Deps } from '../../context.js';
 import type { Db } from '../../db/open.js';
 import { NotFound } from '../../errors.js';
 import type { Actor } from '../access/actors.js';
@@ -29,7 +29,7 @@ export function getGroup(db: Db, id: string): ComponentGroup {
   return g;
 }
 
-export function createGroup(ctx: Context, actor: Actor, raw: unknown): ComponentGroup {
+export function createGroup(ctx: Deps<'bus' | 'clock' | 'db'>, actor: Actor, raw: unknown): ComponentGroup {
   const input = parseInput(groupInput, raw);
   return commitChange(ctx, { cause: 'group.created', actor }, () => {
     const now = ctx.clock.now().toISOString();
@@ -41,7 +41,7 @@ export function createGroup(ctx: Context, actor: Actor, raw: unknown): Component
   });
 }
 
-export function updateGroup(ctx: Context, actor: Actor, id: string, raw: unknown): ComponentGroup {
+export function updateGroup(ctx: Deps<'bus' | 'clock' | 'db'>, actor: Actor, id: string, raw: unknown): ComponentGroup {
   const input = parseInput(groupInput, raw);
   getGroup(ctx.db, id);
   return commitChange(ctx, { cause: 'group.updated', actor, subject: () => getGroup(ctx.db, id) }, () => {
@@ -53,7 +53,7 @@ export function updateGroup(ctx: Context, actor: Actor, id: string, raw: unknown
 }
 
 /** Deleting a group keeps its components, placed after the top-level items. */
-export function deleteGroup(ctx: Context, actor: Actor, id: string): void {
+export function deleteGroup(ctx: Deps<'bus' | 'clock' | 'db'>, actor: Actor, id: string): void {
   getGroup(ctx.db, id);
   commitChange(ctx, { cause: 'group.deleted', actor, subject: () => getGroup(ctx.db, id) }, () => {
     const members = ctx.db.prepare('SELECT id FROM components WHERE group_id = ? ORDER BY position').pluck().all(id) as string[];

@@ -1,4 +1,4 @@
-import type { Context } from '../../context.js';
+import type { Deps } from '../../context.js';
 import type { Db } from '../../db/open.js';
 import type { Actor } from '../access/actors.js';
 import { commitChange } from '../write-path.js';
@@ -30,7 +30,7 @@ export function orderedComponents(layout: LayoutItem[]): Component[] {
 }
 
 /** Moves a component or a group one place up or down among its siblings. */
-export function move(ctx: Context, actor: Actor, kind: 'component' | 'group', id: string, direction: 'up' | 'down'): void {
+export function move(ctx: Deps<'bus' | 'clock' | 'db'>, actor: Actor, kind: 'component' | 'group', id: string, direction: 'up' | 'down'): void {
   commitChange(ctx, { cause: `${kind}.moved`, actor }, () => {
     const siblings = siblingsOf(ctx.db, kind, id);
     const index = siblings.findIndex((s) => s.id === id);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Context } from '../../context.js';
+import type { Deps } from '../../context.js';
 import type { Db } from '../../db/open.js';
 import { Invalid, NotFound } from '../../errors.js';
 import { authorName, type Actor } from '../access/actors.js';
@@ -105,7 +105,7 @@ export function latestCommunications(db: Db, since?: string, limit = 100): Commu
  * Publishes a notice (or, with `replacesId`, a correction as the next version of it) and queues it for
  * every confirmed subscriber, in one transaction. Published versions are never edited.
  */
-export function publishCommunication(ctx: Context, actor: Actor, raw: unknown, replacesId?: string): Communication {
+export function publishCommunication(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, actor: Actor, raw: unknown, replacesId?: string): Communication {
   const input = parseInput(communicationInput, raw);
   const previous = replacesId ? getCommunication(ctx.db, replacesId) : undefined;
   return commitChange(ctx, { cause: 'communication.published', actor }, () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Context } from '../../context.js';
+import type { Deps } from '../../context.js';
 import type { Db } from '../../db/open.js';
 import { commitChange } from '../write-path.js';
 import { Invalid } from '../../errors.js';
@@ -63,7 +63,7 @@ export function getGate(db: Db): Gate {
 }
 
 /** The gate shows on the public form, so a change goes through the one write path like any public change. */
-export function setGate(ctx: Context, actor: Actor, raw: unknown): Gate {
+export function setGate(ctx: Deps<'bus' | 'clock' | 'db'>, actor: Actor, raw: unknown): Gate {
   const { db } = ctx;
   const input = parseInput(gateInput, raw);
   if (input.mode === 'restricted' && input.domains.length === 0) {
@@ -83,7 +83,7 @@ export function setGate(ctx: Context, actor: Actor, raw: unknown): Gate {
 }
 
 /** Closes the gate after a burst of sign-ups; recorded in the audit log and shown in the admin until reopened. */
-export function closeGateAutomatically(ctx: Context, burst: { signupsLastMinute: number; queuedMinutes: number }): Gate {
+export function closeGateAutomatically(ctx: Deps<'bus' | 'clock' | 'db'>, burst: { signupsLastMinute: number; queuedMinutes: number }): Gate {
   const { db } = ctx;
   const now = ctx.clock.now();
   const gate = getGate(db);

@@ -1,16 +1,26 @@
-import type { Context } from '../../context.js';
+import type { Deps } from '../../context.js';
 import type { Db } from '../../db/open.js';
 import { Invalid } from '../../errors.js';
 import type { Actor } from '../access/actors.js';
-import { audit } from '../access/audit.js';
+import { auditedWrite } from '../write-path.js';
 import { csvCell } from '../../lib/csv.js';
 import { newId } from '../../lib/ids.js';
 import { emailAddress, queueConfirmation, subscriberComponents, type Subscriber } from './subscribers.js';
 
 /** Subscribers as CSV: the admin's export and import. */
 
-/** CSV of all subscribers (email, state, components, dates); cells that a spreadsheet would run as formulas are defused. */
-export function exportCsv(db: Db): string {
+/**
+ * Every subscriber as CSV (email, state, components, dates), cells that a spreadsheet would run as
+ * formulas defused; read in the transaction that records who exported them.
+ */
+export function exportCsv(ctx: Deps<'db' | 'clock'>, actor: Actor): string {
+  return auditedWrite(ctx, { action: 'subscribers.exported', actor }, () => {
+    const csv = subscribersCsv(ctx.db);
+    return { result: csv, subject: '', detail: { rows: csv.split('\r\n').length - 2 } };
+  });
+}
+
+function subscribersCsv(db: Db): string {
   const names = new Map((db.prepare('SELECT id, name FROM components').all() as { id: string; name: string }[]).map((c) => [c.id, c.name]));
   const rows = db.prepare('SELECT * FROM subscribers ORDER BY email').all() as Subscriber[];
   const lines = ['email,state,components,created_at,confirmed_at,unsubscribed_at'];
@@ -58,39 +68,37 @@ export interface ImportResult {
  * Imports addresses (the first column of each line; a header line is skipped). New addresses are
  * confirmed by email, unless the admin says they already confirmed elsewhere, which is audited.
  */
-export function importCsv(ctx: Context, actor: Actor, csv: string, alreadyConfirmed: boolean): ImportResult {
+export function importCsv(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, actor: Actor, csv: string, alreadyConfirmed: boolean): ImportResult {
   const result: ImportResult = { added: 0, skipped: 0, invalid: [] };
   const now = ctx.clock.now();
   const at = now.toISOString();
   const lines = csv.split(/\r?\n/);
   if (lines.length > 100_001) throw new Invalid({ file: 'Import at most 100,000 addresses at a time' });
-  ctx.db
-    .transaction(() => {
-      lines.forEach((line, index) => {
-        const value = firstCell(line);
-        if (!value || (index === 0 && /^e-?mail$/i.test(value))) return;
-        const parsed = emailAddress.safeParse(value);
-        if (!parsed.success) {
-          if (result.invalid.length < 100) result.invalid.push({ line: index + 1, value: value.slice(0, 100) });
-          return;
-        }
-        const id = newId();
-        const inserted = ctx.db
-          .prepare(
-            `INSERT OR IGNORE INTO subscribers (id, email, state, source, created_at, confirmed_at, updated_at)
+  auditedWrite(ctx, { action: 'subscribers.imported', actor }, () => {
+    lines.forEach((line, index) => {
+      const value = firstCell(line);
+      if (!value || (index === 0 && /^e-?mail$/i.test(value))) return;
+      const parsed = emailAddress.safeParse(value);
+      if (!parsed.success) {
+        if (result.invalid.length < 100) result.invalid.push({ line: index + 1, value: value.slice(0, 100) });
+        return;
+      }
+      const id = newId();
+      const inserted = ctx.db
+        .prepare(
+          `INSERT OR IGNORE INTO subscribers (id, email, state, source, created_at, confirmed_at, updated_at)
              VALUES (?, ?, ?, 'import', ?, ?, ?)`,
-          )
-          .run(id, parsed.data, alreadyConfirmed ? 'confirmed' : 'pending', at, alreadyConfirmed ? at : null, at).changes;
-        if (!inserted) {
-          result.skipped++;
-          return;
-        }
-        result.added++;
-        if (!alreadyConfirmed) queueConfirmation(ctx, { id, email: parsed.data }, now);
-      });
-      audit(ctx.db, actor, 'subscribers.imported', `${result.added} added`, { ...result, alreadyConfirmed }, now);
-    })
-    .immediate();
+        )
+        .run(id, parsed.data, alreadyConfirmed ? 'confirmed' : 'pending', at, alreadyConfirmed ? at : null, at).changes;
+      if (!inserted) {
+        result.skipped++;
+        return;
+      }
+      result.added++;
+      if (!alreadyConfirmed) queueConfirmation(ctx, { id, email: parsed.data }, now);
+    });
+    return { result: undefined, subject: `${result.added} added`, detail: { ...result, alreadyConfirmed } };
+  });
   if (result.added && !alreadyConfirmed) ctx.bus.emit('mail.queued');
   return result;
 }

@@ -1,4 +1,7 @@
+import type { Deps } from '../../context.js';
 import type { Db } from '../../db/open.js';
+import type { Actor } from '../access/actors.js';
+import { auditedWrite } from '../write-path.js';
 
 /** The delivery outbox: rows are written in the transaction that causes them and sent by server/mail/worker.ts. */
 
@@ -211,10 +214,19 @@ export function recoverAbandoned(db: Db): number {
 }
 
 /** Gives dead-lettered messages another round of attempts (from the admin's retry button). */
-export function retryDead(db: Db, ids: number[] | 'all', now: Date): number {
+/** Dead letters queued again (one, or all), audited; the worker is told. */
+export function retryDead(ctx: Deps<'db' | 'clock' | 'bus'>, actor: Actor, ids: number[] | 'all'): number {
+  const now = ctx.clock.now();
   const at = now.toISOString();
   const sql = `UPDATE deliveries SET state = 'queued', attempts = 0, next_attempt_at = ?, created_at = ?, updated_at = ?
                WHERE state = 'dead'`;
-  if (ids === 'all') return db.prepare(sql).run(now.getTime(), at, at).changes;
-  return db.prepare(`${sql} AND id IN (SELECT value FROM json_each(?))`).run(now.getTime(), at, at, JSON.stringify(ids)).changes;
+  const count = auditedWrite(ctx, { action: 'mail.dead_letters_retried', actor }, () => {
+    const n =
+      ids === 'all'
+        ? ctx.db.prepare(sql).run(now.getTime(), at, at).changes
+        : ctx.db.prepare(`${sql} AND id IN (SELECT value FROM json_each(?))`).run(now.getTime(), at, at, JSON.stringify(ids)).changes;
+    return { result: n, subject: ids === 'all' ? 'all' : ids.join(','), detail: { count: n } };
+  });
+  ctx.bus.emit('mail.queued');
+  return count;
 }

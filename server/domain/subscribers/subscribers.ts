@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { Context } from '../../context.js';
+import type { Deps } from '../../context.js';
 import type { Db } from '../../db/open.js';
 import { Invalid, NotFound } from '../../errors.js';
 import type { Actor } from '../access/actors.js';
-import { audit } from '../access/audit.js';
+import { auditedWrite } from '../write-path.js';
 import { newId } from '../../lib/ids.js';
 import { enqueueOne, lastSignupMailDue } from './outbox.js';
 import { confirmToken, manageToken, sameToken, tokenSubject } from './tokens.js';
@@ -78,7 +78,7 @@ function setChoice(db: Db, id: string, all: boolean, components: string[]): void
   }
 }
 
-export function queueConfirmation(ctx: Context, sub: { id: string; email: string }, now: Date, dueAt = now.getTime()): void {
+export function queueConfirmation(ctx: Deps<'config' | 'db'>, sub: { id: string; email: string }, now: Date, dueAt = now.getTime()): void {
   const nonce = randomBytes(12).toString('base64url');
   ctx.db
     .prepare('UPDATE subscribers SET confirm_nonce = ?, confirm_expires_at = ?, confirm_sent_at = ?, updated_at = ? WHERE id = ?')
@@ -112,7 +112,7 @@ export interface Subscribed {
  * With `spacingMs` (sign-ups are being slowed down), the message is due that long after the last one
  * waiting, so that sign-up mail goes out at a bounded rate however many arrive.
  */
-export function subscribe(ctx: Context, raw: unknown, opts: { spacingMs?: number } = {}): Subscribed {
+export function subscribe(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, raw: unknown, opts: { spacingMs?: number } = {}): Subscribed {
   const input = parseInput(subscribeInput, raw);
   const now = ctx.clock.now();
   const at = now.toISOString();
@@ -166,7 +166,7 @@ export function subscribe(ctx: Context, raw: unknown, opts: { spacingMs?: number
  * What a confirmation link stands for: 'pending' (it may confirm), 'confirmed' (it did already: a
  * second click), or undefined (unknown, forged, superseded, expired, or dead after an unsubscribe).
  */
-export function confirmationOf(ctx: Context, token: string): { sub: Subscriber; state: 'pending' | 'confirmed' } | undefined {
+export function confirmationOf(ctx: Deps<'clock' | 'db' | 'secret'>, token: string): { sub: Subscriber; state: 'pending' | 'confirmed' } | undefined {
   const id = tokenSubject(token);
   const sub = id ? findSubscriber(ctx.db, id) : undefined;
   if (!sub?.confirm_nonce || !sameToken(token, confirmToken(ctx.secret, sub.id, sub.confirm_nonce))) return undefined;
@@ -179,7 +179,7 @@ export function confirmationOf(ctx: Context, token: string): { sub: Subscriber; 
  * Confirms through a link valid 48 hours, on a POST (mail scanners follow links with GET). The nonce
  * is kept once confirmed, so a second click says "already confirmed"; an unsubscribe clears it.
  */
-export function confirmSubscription(ctx: Context, token: string): { sub: Subscriber; state: 'confirmed' | 'already' } | undefined {
+export function confirmSubscription(ctx: Deps<'clock' | 'db' | 'secret'>, token: string): { sub: Subscriber; state: 'confirmed' | 'already' } | undefined {
   const found = confirmationOf(ctx, token);
   if (!found) return undefined;
   if (found.state === 'confirmed') return { sub: found.sub, state: 'already' };
@@ -203,7 +203,7 @@ const STALE_VERSIONS_CHECKED = 50;
  * The subscriber a manage/unsubscribe token belongs to: 'current', or 'stale' when the token was
  * valid once (an unsubscribe since has revoked every link sent before); undefined when it never was.
  */
-export function linkOf(ctx: Context, token: string): { sub: Subscriber; state: 'current' | 'stale' } | undefined {
+export function linkOf(ctx: Deps<'db' | 'secret'>, token: string): { sub: Subscriber; state: 'current' | 'stale' } | undefined {
   const id = tokenSubject(token);
   const sub = id ? findSubscriber(ctx.db, id) : undefined;
   if (!sub) return undefined;
@@ -214,7 +214,7 @@ export function linkOf(ctx: Context, token: string): { sub: Subscriber; state: '
   return undefined;
 }
 
-export function updateChoice(ctx: Context, sub: Subscriber, raw: unknown): void {
+export function updateChoice(ctx: Deps<'clock' | 'db'>, sub: Subscriber, raw: unknown): void {
   const input = parseInput(choice, raw);
   ctx.db
     .transaction(() => {
@@ -229,7 +229,7 @@ export function updateChoice(ctx: Context, sub: Subscriber, raw: unknown): void 
  * Unsubscribes, and revokes every link sent so far (manage, unsubscribe, confirmation): a link in an old
  * mail, forwarded or leaked, can no longer change anything. Subscribing again sends new links.
  */
-export function unsubscribe(ctx: Context, sub: Subscriber): void {
+export function unsubscribe(ctx: Deps<'clock' | 'db'>, sub: Subscriber): void {
   const at = ctx.clock.now().toISOString();
   ctx.db
     .prepare(
@@ -272,13 +272,11 @@ export function subscriberCounts(db: Db): Record<SubscriberState | 'total', numb
   return counts;
 }
 
-export function removeSubscriber(ctx: Context, actor: Actor, id: string): void {
+export function removeSubscriber(ctx: Deps<'clock' | 'db'>, actor: Actor, id: string): void {
   const sub = findSubscriber(ctx.db, id);
   if (!sub) throw new NotFound('No such subscriber');
-  ctx.db
-    .transaction(() => {
-      ctx.db.prepare('DELETE FROM subscribers WHERE id = ?').run(id);
-      audit(ctx.db, actor, 'subscriber.removed', sub.email, '', ctx.clock.now());
-    })
-    .immediate();
+  auditedWrite(ctx, { action: 'subscriber.removed', actor }, () => {
+    ctx.db.prepare('DELETE FROM subscribers WHERE id = ?').run(id);
+    return { result: undefined, subject: sub.email };
+  });
 }

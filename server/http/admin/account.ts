@@ -1,5 +1,4 @@
 import { Router, type Response } from 'express';
-import { audit } from '../../domain/access/audit.js';
 import { actorOf } from '../locals.js';
 import type { Context } from '../../context.js';
 import { endOtherSessions, listSessions } from '../../domain/access/sessions.js';
@@ -23,10 +22,7 @@ export function accountRoutes(ctx: Context): Router {
   router.post('/admin/account/sign-out-others', (_req, res) => {
     const { user, sessionId } = res.locals;
     if (!user || !sessionId) throw new Unauthorized();
-    const keys = endOtherSessions(ctx.db, ctx.secret, user.id, sessionId);
-    ctx.bus.emit('sessions.ended', { sessionKeys: keys });
-    const ended = keys.length;
-    audit(ctx.db, actorOf(res), 'auth.other_sessions_ended', user.email, { ended }, ctx.clock.now());
+    const ended = endOtherSessions(ctx, actorOf(res), user, sessionId);
     (res.locals.log ?? ctx.log).info({ user: user.id, ended }, 'other sessions ended');
     page(res, ended);
   });

@@ -1,5 +1,4 @@
 import { Router } from 'express';
-import { audit } from '../../domain/access/audit.js';
 import { actorOf } from '../locals.js';
 import type { Context } from '../../context.js';
 import { createApiKey, getApiKey, listApiKeys, revokeApiKey } from '../../domain/access/api-keys.js';
@@ -18,8 +17,7 @@ export function apiKeyRoutes(ctx: Context): Router {
   router.post('/admin/api-keys', form('admin/api-keys', listData), async (req, res) => {
     const body = formBody(req);
     await confirmPassword(ctx, res, body);
-    const { apiKey, key } = createApiKey(ctx.db, { name: field(body, 'name') ?? '' }, res.locals.user?.email ?? null, ctx.clock.now());
-    audit(ctx.db, actorOf(res), 'api_key.created', apiKey.name, { id: apiKey.id }, ctx.clock.now());
+    const { apiKey, key } = createApiKey(ctx, actorOf(res), { name: field(body, 'name') ?? '' });
     (res.locals.log ?? ctx.log).info({ apiKey: apiKey.id }, 'API key created');
     res.set('Cache-Control', 'no-store');
     renderPage(ctx, res, 'admin/api-keys', { ...listData(), values: {}, created: { name: apiKey.name, key } }, { status: 201 });
@@ -47,8 +45,7 @@ export function apiKeyRoutes(ctx: Context): Router {
       const id = String(req.params.id);
       getApiKey(ctx.db, id);
       await confirmPassword(ctx, res, formBody(req));
-      revokeApiKey(ctx.db, id, ctx.clock.now());
-      audit(ctx.db, actorOf(res), 'api_key.revoked', id, '', ctx.clock.now());
+      revokeApiKey(ctx, actorOf(res), id);
       (res.locals.log ?? ctx.log).info({ apiKey: id }, 'API key revoked');
       res.redirect(303, '/admin/api-keys');
     },

@@ -3,6 +3,7 @@ import { Router, type Response } from 'express';
 import type { Context } from '../../context.js';
 import { checkSetupToken, deleteSetting } from '../../domain/page/settings.js';
 import { audit } from '../../domain/access/audit.js';
+import { auditedWrite } from '../../domain/write-path.js';
 import { countUsers, credentialOf, insertUser, prepareUser } from '../../domain/access/users.js';
 import { Invalid, NotFound } from '../../errors.js';
 import { requireCsrf } from '../middleware/csrf.js';
@@ -43,16 +44,15 @@ export function authRoutes(ctx: Context): Router {
         password: field(body, 'password'),
         role: 'admin',
       });
-      // Checked again and consumed in the same transaction as the insert: two submissions racing with
-      // one link cannot both create an admin.
-      const user = ctx.db
-        .transaction(() => {
-          if (!setupAllowed(field(body, 'token'))) throw new NotFound('This setup link is not valid (or Pharos already has an admin).');
-          deleteSetting(ctx.db, 'setup_token_hash');
-          return insertUser(ctx.db, prepared, ctx.clock.now());
-        })
-        .immediate();
-      audit(ctx.db, userActor(user), 'auth.first_admin_created', user.email, '', ctx.clock.now(), req.ip ?? '');
+      // Checked again and consumed in the same transaction as the insert and its audit row: two
+      // submissions racing with one link cannot both create an admin.
+      const someone = { type: 'anonymous' as const, ...(req.ip ? { ip: req.ip } : {}) };
+      const user = auditedWrite(ctx, { action: 'auth.first_admin_created', actor: someone }, () => {
+        if (!setupAllowed(field(body, 'token'))) throw new NotFound('This setup link is not valid (or Pharos already has an admin).');
+        deleteSetting(ctx.db, 'setup_token_hash');
+        const created = insertUser(ctx.db, prepared, ctx.clock.now());
+        return { result: created, subject: created.email, detail: { through: 'the setup link' } };
+      });
       ctx.log.info({ user: user.id }, 'first admin account created through the setup link');
       signIn(ctx, req, res, user.id);
       res.redirect(303, '/admin');

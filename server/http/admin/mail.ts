@@ -1,7 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Router } from 'express';
-import { audit } from '../../domain/access/audit.js';
 import { actorOf } from '../locals.js';
 import type { Context } from '../../context.js';
 import { allStats, listDeliveries, retryDead, sourceStats, type DeliveryState } from '../../domain/subscribers/outbox.js';
@@ -45,10 +44,8 @@ export function mailRoutes(ctx: Context): Router {
 
   router.post('/admin/mail/retry', (req, res) => {
     const id = Number(field(formBody(req), 'id'));
-    const count = retryDead(ctx.db, Number.isInteger(id) && id > 0 ? [id] : 'all', ctx.clock.now());
-    audit(ctx.db, actorOf(res), 'mail.dead_letters_retried', Number.isInteger(id) && id > 0 ? String(id) : 'all', { count }, ctx.clock.now());
+    const count = retryDead(ctx, actorOf(res), Number.isInteger(id) && id > 0 ? [id] : 'all');
     (res.locals.log ?? ctx.log).info({ count }, 'dead-lettered messages queued again');
-    ctx.bus.emit('mail.queued');
     res.redirect(303, '/admin/mail');
   });
 

@@ -1,5 +1,4 @@
 import { Router } from 'express';
-import { audit } from '../../domain/access/audit.js';
 import multer from 'multer';
 import type { Context } from '../../context.js';
 import {
@@ -87,14 +86,14 @@ export function subscriberRoutes(ctx: Context): Router {
   });
   router.post('/admin/subscribers/export.csv', form('admin/subscribers-export', exportData), async (req, res) => {
     await confirmPassword(ctx, res, formBody(req));
-    audit(ctx.db, actorOf(res), 'subscribers.exported', '', '', ctx.clock.now());
+    const csv = exportCsv(ctx, actorOf(res));
     (res.locals.log ?? ctx.log).info({ by: res.locals.user?.id }, 'subscribers exported');
     res.set({
       'Content-Type': 'text/csv; charset=utf-8',
       'Content-Disposition': `attachment; filename="subscribers-${ctx.clock.now().toISOString().slice(0, 10)}.csv"`,
       'Cache-Control': 'no-store',
     });
-    res.send(exportCsv(ctx.db));
+    res.send(csv);
   });
 
   router.get('/admin/subscribers/import', (_req, res) => {
