@@ -1,7 +1,8 @@
 // npm run admin:create -- --email EMAIL [--name NAME] [--role admin|operator]
 // The password is read from standard input (first line) or asked for at a hidden prompt: never from argv.
 import { createInterface } from 'node:readline';
-import { createUser } from '../server/domain/access/users.js';
+import { createUser, newUserInput } from '../server/domain/access/users.js';
+import { parseInput } from '../server/lib/validate.js';
 import { CliError, option, runCli } from './cli.js';
 
 async function readPassword(): Promise<string> {
@@ -43,10 +44,7 @@ await runCli(async (ctx) => {
   const email = option(process.argv, 'email');
   if (!email) throw new CliError('Usage: npm run admin:create -- --email EMAIL [--name NAME] [--role admin|operator] (password on stdin or at the prompt)');
   const password = await readPassword();
-  const user = await createUser(
-    ctx,
-    { type: 'system' },
-    { email, name: option(process.argv, 'name') ?? '', password, role: option(process.argv, 'role') ?? 'admin' },
-  );
+  const input = parseInput(newUserInput, { email, name: option(process.argv, 'name') ?? '', password, role: option(process.argv, 'role') ?? 'admin' });
+  const user = await createUser(ctx, { type: 'system' }, input);
   console.log(`Created ${user.role} ${user.email}. Sign in at ${ctx.config.publicUrl}/admin`);
 });

@@ -29,12 +29,21 @@ const NAMED_IN_MESSAGE = 5;
 
 /** Bad input: a message for each field, keyed by the field's name (dotted for nested JSON). */
 export class Invalid extends HttpError {
-  constructor(fields: Record<string, string>, message?: string) {
+  /** `omittedBefore`: fields already left out of `fields` (see within()). */
+  constructor(fields: Record<string, string>, message?: string, omittedBefore = 0) {
     const names = Object.keys(fields);
-    const omitted = Math.max(0, names.length - MAX_FIELDS);
-    const kept = omitted ? Object.fromEntries(names.slice(0, MAX_FIELDS).map((n) => [n, fields[n] ?? ''])) : fields;
-    const listed = names.slice(0, NAMED_IN_MESSAGE).join(', ') + (names.length > NAMED_IN_MESSAGE ? ` and ${names.length - NAMED_IN_MESSAGE} more` : '');
-    super(422, 'invalid', message ?? `Invalid ${names.length ? listed : 'input'}`, kept, omitted);
+    const total = names.length + omittedBefore;
+    const omitted = total - Math.min(names.length, MAX_FIELDS);
+    const kept = names.length > MAX_FIELDS ? Object.fromEntries(names.slice(0, MAX_FIELDS).map((n) => [n, fields[n] ?? ''])) : fields;
+    const listed =
+      names.slice(0, NAMED_IN_MESSAGE).join(', ') + (total > NAMED_IN_MESSAGE ? ` and ${total - Math.min(names.length, NAMED_IN_MESSAGE)} more` : '');
+    super(422, 'invalid', message ?? `Invalid ${total ? listed : 'input'}`, kept, omitted);
+  }
+
+  /** The same errors for fields inside an envelope: "name" becomes "incident.name" (Statuspage's v1 bodies). */
+  within(prefix: string): Invalid {
+    const fields = Object.fromEntries(Object.entries(this.fields).map(([k, v]) => [`${prefix}${k}`, v]));
+    return new Invalid(fields, undefined, this.fieldsOmitted);
   }
 }
 

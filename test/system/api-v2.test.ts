@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import type { Actor } from '../../server/domain/access/actors.js';
 import { createGroup, type ComponentGroup } from '../../server/domain/page/groups.js';
+import type { ComponentStatus } from '../../server/domain/page/status.js';
 import { createComponent, updateComponent, type Component } from '../../server/domain/page/components.js';
 import { createIncident, patchIncident } from '../../server/domain/incidents/writes.js';
 import { startPharos, type TestPharos } from '../helpers/pharos.js';
@@ -295,7 +296,7 @@ describe('public API v2 (Statuspage compatible)', () => {
   });
 
   it('derives the indicator and description from component statuses', async () => {
-    const cases: [string, string, string][] = [
+    const cases: [ComponentStatus, string, string][] = [
       ['degraded_performance', 'minor', 'Minor Service Outage'],
       ['partial_outage', 'major', 'Partial System Outage'],
       ['major_outage', 'critical', 'Major Service Outage'],

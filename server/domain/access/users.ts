@@ -39,6 +39,7 @@ export const newUserInput = z.object({
   password,
   role: enumOf(ROLES, 'Role').default('operator'),
 });
+export type NewUser = z.input<typeof newUserInput>;
 
 export function countUsers(db: Db): number {
   return db.prepare('SELECT COUNT(*) FROM users').pluck().get() as number;
@@ -64,8 +65,8 @@ export interface PreparedUser {
 }
 
 /** Validates and hashes (slow, asynchronous) before anything is written. */
-export async function prepareUser(db: Db, passwords: PasswordHasher, raw: unknown): Promise<PreparedUser> {
-  const input = parseInput(newUserInput, raw);
+export async function prepareUser(db: Db, passwords: PasswordHasher, given: NewUser): Promise<PreparedUser> {
+  const input = parseInput(newUserInput, given);
   if (db.prepare('SELECT 1 FROM users WHERE email = ?').get(input.email)) {
     throw new Invalid({ email: 'An account with this email already exists' });
   }
@@ -96,8 +97,8 @@ export function insertUser(db: Db, prepared: PreparedUser, now: Date): User {
 }
 
 /** Creates an account (the password hashed first, outside the transaction), audited with who created it. */
-export async function createUser(ctx: Deps<'db' | 'clock' | 'passwords'>, actor: Actor, raw: unknown): Promise<User> {
-  const prepared = await prepareUser(ctx.db, ctx.passwords, raw);
+export async function createUser(ctx: Deps<'db' | 'clock' | 'passwords'>, actor: Actor, given: NewUser): Promise<User> {
+  const prepared = await prepareUser(ctx.db, ctx.passwords, given);
   return auditedWrite(ctx, { action: 'user.created', actor }, () => {
     const user = insertUser(ctx.db, prepared, ctx.clock.now());
     return { result: user, subject: user.email, detail: { role: user.role } };

@@ -22,11 +22,13 @@ export const REMINDERS = [
 const HOUR = 3_600_000;
 
 export const flagInput = z.object({ personal_data_at_risk: flag, aware_at: isoTime.optional() });
+export type PersonalDataFlag = z.input<typeof flagInput>;
 export const notificationInput = z.object({
   notified_at: isoTime,
   reference: longText(500).default(''),
   delay_reasons: longText(10_000).default(''),
 });
+export type NotificationRecord = z.input<typeof notificationInput>;
 
 export function deadlineOf(incident: Incident): string | undefined {
   return incident.personal_data_at_risk && incident.aware_at ? new Date(Date.parse(incident.aware_at) + DEADLINE_HOURS * HOUR).toISOString() : undefined;
@@ -54,8 +56,8 @@ export function openClocks(ctx: Deps<'db'>, now: Date): Clock[] {
 }
 
 /** Flags (or unflags) an incident; awareness defaults to now and is kept once set unless changed. */
-export function flagPersonalData(ctx: Deps<'clock' | 'db'>, actor: Actor, id: string, raw: unknown): Incident {
-  const input = parseInput(flagInput, raw);
+export function flagPersonalData(ctx: Deps<'clock' | 'db'>, actor: Actor, id: string, given: PersonalDataFlag): Incident {
+  const input = parseInput(flagInput, given);
   const incident = getIncident(ctx.db, id);
   if (incident.kind !== 'incident') throw new Invalid({ form: 'Only incidents carry the data-protection clock' });
   const now = ctx.clock.now();
@@ -79,8 +81,8 @@ export function flagPersonalData(ctx: Deps<'clock' | 'db'>, actor: Actor, id: st
 }
 
 /** Records that the authority was notified (when, reference); after the deadline the reasons are required. */
-export function recordNotification(ctx: Deps<'clock' | 'db'>, actor: Actor, id: string, raw: unknown): Incident {
-  const input = parseInput(notificationInput, raw);
+export function recordNotification(ctx: Deps<'clock' | 'db'>, actor: Actor, id: string, given: NotificationRecord): Incident {
+  const input = parseInput(notificationInput, given);
   const incident = getIncident(ctx.db, id);
   const deadline = deadlineOf(incident);
   if (!deadline) throw new Invalid({ form: 'This incident is not flagged as affecting personal data' });

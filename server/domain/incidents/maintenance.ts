@@ -7,7 +7,7 @@ import { findComponent } from '../page/components.js';
 import { newId } from '../../lib/ids.js';
 import { addUpdate, affectedIds, checkComponents, heldElsewhere } from './writes.js';
 import { getIncident, type Incident } from './queries.js';
-import { maintenanceInput, maintenancePatchInput } from './schemas.js';
+import { maintenanceInput, maintenancePatchInput, type MaintenancePatch, type NewMaintenance } from './schemas.js';
 import { enqueueForIncident } from '../subscribers/outbox.js';
 import type { ComponentStatus } from '../page/status.js';
 import { mailHost } from '../subscribers/subscribers.js';
@@ -20,11 +20,11 @@ export function getMaintenance(db: Db, id: string): Incident {
 }
 
 /** Schedules a window: its components, message and options; subscribers are told now unless asked not to. */
-export function scheduleMaintenance(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, actor: Actor, raw: unknown, prefix = ''): Incident {
-  const input = parseInput(maintenanceInput, raw, prefix);
+export function scheduleMaintenance(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, actor: Actor, given: NewMaintenance): Incident {
+  const input = parseInput(maintenanceInput, given);
   return commitChange(ctx, { cause: 'maintenance.scheduled', actor }, () => {
     const ids = [...new Set([...input.component_ids, ...Object.keys(input.components)])];
-    checkComponents(ctx.db, ids, () => `${prefix}component_ids`);
+    checkComponents(ctx.db, ids, () => `component_ids`);
     const now = ctx.clock.now().toISOString();
     const id = newId();
     ctx.db
@@ -90,23 +90,23 @@ function leaveWindow(ctx: Deps<'db'>, id: string, now: string): Map<string, Comp
  * Edits a window and/or moves it along: a new status (in progress, verifying, completed) posts an update;
  * moving the window posts one too and tells subscribers, as does a message.
  */
-export function patchMaintenance(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, actor: Actor, id: string, raw: unknown, prefix = ''): Incident {
-  const input = parseInput(maintenancePatchInput, raw, prefix);
+export function patchMaintenance(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, actor: Actor, id: string, given: MaintenancePatch): Incident {
+  const input = parseInput(maintenancePatchInput, given);
   getMaintenance(ctx.db, id);
   return commitChange(ctx, { cause: 'maintenance.updated', actor, subject: () => getMaintenance(ctx.db, id) }, () => {
     const before = getMaintenance(ctx.db, id);
     const now = ctx.clock.now().toISOString();
     const from = input.scheduled_for ?? before.scheduled_for ?? now;
     const until = input.scheduled_until ?? before.scheduled_until ?? now;
-    if (Date.parse(until) <= Date.parse(from)) throw new Invalid({ [`${prefix}scheduled_until`]: 'The end must be after the start' });
+    if (Date.parse(until) <= Date.parse(from)) throw new Invalid({ [`scheduled_until`]: 'The end must be after the start' });
     if (input.component_ids) {
-      checkComponents(ctx.db, input.component_ids, () => `${prefix}component_ids`);
+      checkComponents(ctx.db, input.component_ids, () => `component_ids`);
       const link = ctx.db.prepare('INSERT OR IGNORE INTO incident_components (incident_id, component_id) VALUES (?, ?)');
       for (const c of input.component_ids) link.run(id, c);
     }
     const moved = from !== before.scheduled_for || until !== before.scheduled_until;
     if (before.status === 'completed' && (moved || (input.status !== undefined && input.status !== 'completed'))) {
-      throw new Invalid({ [`${prefix}status`]: 'This maintenance has finished; schedule a new window instead' });
+      throw new Invalid({ [`status`]: 'This maintenance has finished; schedule a new window instead' });
     }
     const flagValue = (v: boolean | undefined, old: number) => (v === undefined ? old : v ? 1 : 0);
     ctx.db

@@ -26,6 +26,7 @@ export const newIncidentInput = z.object({
   deliver_notifications: flag.default(true),
   started_at: isoTime.optional(),
 });
+export type NewIncident = z.input<typeof newIncidentInput>;
 
 /** Edits (name, impact override, start) and/or a new update (status, body, components), in one change. */
 export const incidentPatchInput = z.object({
@@ -38,8 +39,10 @@ export const incidentPatchInput = z.object({
   component_ids: componentIds.optional(),
   deliver_notifications: flag.default(true),
 });
+export type IncidentPatch = z.input<typeof incidentPatchInput>;
 
 export const updateEditInput = z.object({ body: longText(BODY_MAX) });
+export type UpdateEdit = z.input<typeof updateEditInput>;
 
 /** Statuspage sends its reminder an hour before; ours is configurable per window, in minutes. */
 export const DEFAULT_REMIND_PRIOR_MINUTES = 60;
@@ -86,6 +89,7 @@ export const maintenanceInput = z
       check.addIssue({ code: 'custom', path: ['scheduled_until'], message: 'The end must be after the start' });
     }
   });
+export type NewMaintenance = z.input<typeof maintenanceInput>;
 
 export const maintenancePatchInput = z.object({
   name: nameText(200).optional(),
@@ -101,3 +105,15 @@ export const maintenancePatchInput = z.object({
   auto_transition_deliver_notifications_at_start: flag.optional(),
   auto_transition_deliver_notifications_at_end: flag.optional(),
 });
+export type MaintenancePatch = z.input<typeof maintenancePatchInput>;
+
+/**
+ * What an update may carry, whichever its kind: the fields of both. The status is checked by the kind's
+ * own schema once the incident is known (postUpdate in writes.ts), so that its message names that kind's
+ * statuses.
+ */
+export const updateInput = incidentPatchInput
+  .omit({ status: true })
+  .merge(maintenancePatchInput.omit({ status: true }))
+  .extend({ status: z.string({ invalid_type_error: 'Must be text' }).optional() });
+export type UpdateInput = z.input<typeof updateInput>;

@@ -8,7 +8,7 @@ import { newId } from '../../lib/ids.js';
 import { enqueueIncidentUpdate } from '../subscribers/outbox.js';
 import { mailHost } from '../subscribers/subscribers.js';
 import { getIncident, type Incident } from './queries.js';
-import { incidentPatchInput, newIncidentInput, updateEditInput } from './schemas.js';
+import { incidentPatchInput, newIncidentInput, updateEditInput, type IncidentPatch, type NewIncident, type UpdateEdit } from './schemas.js';
 import { DEFAULT_UPDATE_BODIES, impactFromComponentStatuses, isResolved, type ComponentStatus, type IncidentStatus } from '../page/status.js';
 import { parseInput } from '../../lib/validate.js';
 
@@ -102,11 +102,11 @@ export function refreshImpact(db: Db, incidentId: string): void {
   db.prepare('UPDATE incidents SET impact = ? WHERE id = ?').run(override ?? impactFromComponentStatuses(statuses), incidentId);
 }
 
-export function createIncident(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, actor: Actor, raw: unknown, prefix = ''): Incident {
-  const input = parseInput(newIncidentInput, raw, prefix);
+export function createIncident(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, actor: Actor, given: NewIncident): Incident {
+  const input = parseInput(newIncidentInput, given);
   return commitChange(ctx, { cause: 'incident.created', actor }, () => {
-    checkComponents(ctx.db, Object.keys(input.components), (id) => `${prefix}components.${id}`);
-    checkComponents(ctx.db, input.component_ids, () => `${prefix}component_ids`);
+    checkComponents(ctx.db, Object.keys(input.components), (id) => `components.${id}`);
+    checkComponents(ctx.db, input.component_ids, () => `component_ids`);
     const now = ctx.clock.now().toISOString();
     const id = newId();
     ctx.db
@@ -138,8 +138,8 @@ export function createIncident(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, act
   });
 }
 
-export function patchIncident(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, actor: Actor, id: string, raw: unknown, prefix = ''): Incident {
-  const input = parseInput(incidentPatchInput, raw, prefix);
+export function patchIncident(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, actor: Actor, id: string, given: IncidentPatch): Incident {
+  const input = parseInput(incidentPatchInput, given);
   getIncident(ctx.db, id);
   return commitChange(ctx, { cause: 'incident.updated', actor, subject: () => getIncident(ctx.db, id) }, () => {
     // Read inside the write transaction: what this change builds on cannot move under it.
@@ -156,8 +156,8 @@ export function patchIncident(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, acto
         );
     }
     const explicit = input.components ?? {};
-    checkComponents(ctx.db, Object.keys(explicit), (c) => `${prefix}components.${c}`);
-    checkComponents(ctx.db, input.component_ids ?? [], () => `${prefix}component_ids`);
+    checkComponents(ctx.db, Object.keys(explicit), (c) => `components.${c}`);
+    checkComponents(ctx.db, input.component_ids ?? [], () => `component_ids`);
     const link = ctx.db.prepare('INSERT OR IGNORE INTO incident_components (incident_id, component_id) VALUES (?, ?)');
     for (const componentId of input.component_ids ?? []) link.run(id, componentId);
     // A status or a message makes an update; component statuses alone change the components (and are
@@ -216,8 +216,8 @@ function updateOf(incident: Incident, updateId: string) {
   return update;
 }
 
-export function editUpdate(ctx: Deps<'bus' | 'clock' | 'db'>, actor: Actor, incidentId: string, updateId: string, raw: unknown): Incident {
-  const input = parseInput(updateEditInput, raw);
+export function editUpdate(ctx: Deps<'bus' | 'clock' | 'db'>, actor: Actor, incidentId: string, updateId: string, given: UpdateEdit): Incident {
+  const input = parseInput(updateEditInput, given);
   const incident = getIncident(ctx.db, incidentId);
   const update = updateOf(incident, updateId);
   return commitChange(ctx, { cause: 'incident.update_edited', actor, subject: () => getIncident(ctx.db, incidentId) }, () => {

@@ -50,6 +50,7 @@ export const componentInput = z.object({
 export type ComponentInput = z.input<typeof componentInput>;
 
 export const componentPatch = componentInput.partial();
+export type ComponentPatch = z.input<typeof componentPatch>;
 
 export function listComponents(db: Db): Component[] {
   return (db.prepare('SELECT * FROM components ORDER BY position, created_at').all() as ComponentRow[]).map(componentFromRow);
@@ -82,10 +83,10 @@ export function nextPosition(db: Db, groupId: string | null): number {
   return max + 1;
 }
 
-export function createComponent(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, actor: Actor, raw: unknown, prefix = ''): Component {
-  const input = parseInput(componentInput, raw, prefix);
+export function createComponent(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, actor: Actor, given: ComponentInput): Component {
+  const input = parseInput(componentInput, given);
   return commitChange(ctx, { cause: 'component.created', actor }, () => {
-    checkGroup(ctx.db, input.group_id, prefix + 'group_id');
+    checkGroup(ctx.db, input.group_id, 'group_id');
     const now = ctx.clock.now().toISOString();
     const id = newId();
     ctx.db
@@ -112,12 +113,12 @@ export function createComponent(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, ac
   });
 }
 
-export function updateComponent(ctx: Deps<'bus' | 'clock' | 'db'>, actor: Actor, id: string, raw: unknown, prefix = ''): Component {
-  const patch = parseInput(componentPatch, raw, prefix);
+export function updateComponent(ctx: Deps<'bus' | 'clock' | 'db'>, actor: Actor, id: string, given: ComponentPatch): Component {
+  const patch = parseInput(componentPatch, given);
   const before = getComponent(ctx.db, id);
   return commitChange(ctx, { cause: 'component.updated', actor, subject: () => getComponent(ctx.db, id) }, () => {
     const next = { ...before, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) };
-    if (patch.group_id !== undefined) checkGroup(ctx.db, next.group_id, prefix + 'group_id');
+    if (patch.group_id !== undefined) checkGroup(ctx.db, next.group_id, 'group_id');
     const position = next.group_id === before.group_id ? before.position : nextPosition(ctx.db, next.group_id);
     ctx.db
       .prepare(

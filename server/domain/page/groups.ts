@@ -18,6 +18,7 @@ export interface ComponentGroup {
 }
 
 export const groupInput = z.object({ name: nameText(100), description: longText(500).default('') });
+export type GroupInput = z.input<typeof groupInput>;
 
 export function listGroups(db: Db): ComponentGroup[] {
   return db.prepare('SELECT * FROM component_groups ORDER BY position, created_at').all() as ComponentGroup[];
@@ -29,8 +30,8 @@ export function getGroup(db: Db, id: string): ComponentGroup {
   return g;
 }
 
-export function createGroup(ctx: Deps<'bus' | 'clock' | 'db'>, actor: Actor, raw: unknown): ComponentGroup {
-  const input = parseInput(groupInput, raw);
+export function createGroup(ctx: Deps<'bus' | 'clock' | 'db'>, actor: Actor, given: GroupInput): ComponentGroup {
+  const input = parseInput(groupInput, given);
   return commitChange(ctx, { cause: 'group.created', actor }, () => {
     const now = ctx.clock.now().toISOString();
     const id = newId();
@@ -41,8 +42,8 @@ export function createGroup(ctx: Deps<'bus' | 'clock' | 'db'>, actor: Actor, raw
   });
 }
 
-export function updateGroup(ctx: Deps<'bus' | 'clock' | 'db'>, actor: Actor, id: string, raw: unknown): ComponentGroup {
-  const input = parseInput(groupInput, raw);
+export function updateGroup(ctx: Deps<'bus' | 'clock' | 'db'>, actor: Actor, id: string, given: GroupInput): ComponentGroup {
+  const input = parseInput(groupInput, given);
   getGroup(ctx.db, id);
   return commitChange(ctx, { cause: 'group.updated', actor, subject: () => getGroup(ctx.db, id) }, () => {
     ctx.db

@@ -77,6 +77,7 @@ export const communicationInput = z
       check.addIssue({ code: 'custom', path: ['body'], message: 'Write the notice' });
     }
   });
+export type CommunicationInput = z.input<typeof communicationInput>;
 
 export function getCommunication(db: Db, id: string): Communication {
   const c = db.prepare('SELECT * FROM communications WHERE id = ?').get(id) as Communication | undefined;
@@ -105,8 +106,13 @@ export function latestCommunications(db: Db, since?: string, limit = 100): Commu
  * Publishes a notice (or, with `replacesId`, a correction as the next version of it) and queues it for
  * every confirmed subscriber, in one transaction. Published versions are never edited.
  */
-export function publishCommunication(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, actor: Actor, raw: unknown, replacesId?: string): Communication {
-  const input = parseInput(communicationInput, raw);
+export function publishCommunication(
+  ctx: Deps<'bus' | 'clock' | 'config' | 'db'>,
+  actor: Actor,
+  given: CommunicationInput,
+  replacesId?: string,
+): Communication {
+  const input = parseInput(communicationInput, given);
   const previous = replacesId ? getCommunication(ctx.db, replacesId) : undefined;
   return commitChange(ctx, { cause: 'communication.published', actor }, () => {
     if (input.incident_id && !ctx.db.prepare('SELECT 1 FROM incidents WHERE id = ?').get(input.incident_id)) {

@@ -29,19 +29,23 @@ const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,6
 
 export const gateInput = z.object({
   mode: enumOf(GATE_MODES, 'Mode'),
-  domains: z
-    .string({ invalid_type_error: 'List domains, one per line' })
-    .max(10_000)
-    .default('')
-    .transform((s) => [
-      ...new Set(
-        s
-          .split(/[\s,;]+/)
-          .map((d) => d.trim().toLowerCase().replace(/^@/, ''))
-          .filter(Boolean),
-      ),
-    ])
-    .refine((list) => list.every((d) => DOMAIN.test(d)), 'Each line must be a domain such as example.com'),
+  // A list is taken too: this schema's own output, parsed again by the domain.
+  domains: z.preprocess(
+    (v) => (Array.isArray(v) ? v.join('\n') : v),
+    z
+      .string({ invalid_type_error: 'List domains, one per line' })
+      .max(10_000)
+      .default('')
+      .transform((s) => [
+        ...new Set(
+          s
+            .split(/[\s,;]+/)
+            .map((d) => d.trim().toLowerCase().replace(/^@/, ''))
+            .filter(Boolean),
+        ),
+      ])
+      .refine((list) => list.every((d) => DOMAIN.test(d)), 'Each line must be a domain such as example.com'),
+  ),
   threshold: z.coerce
     .number({ invalid_type_error: 'Enter a whole number' })
     .int('Enter a whole number')
@@ -49,6 +53,7 @@ export const gateInput = z.object({
     .max(100_000, 'At most 100000'),
   auto_mode: enumOf(['restricted', 'paused'] as const, 'Automatic mode'),
 });
+export type GateInput = z.input<typeof gateInput>;
 
 export function getGate(db: Db): Gate {
   const mode = getSetting(db, 'subscriptions.mode');
@@ -63,9 +68,9 @@ export function getGate(db: Db): Gate {
 }
 
 /** The gate shows on the public form, so a change goes through the one write path like any public change. */
-export function setGate(ctx: Deps<'bus' | 'clock' | 'db'>, actor: Actor, raw: unknown): Gate {
+export function setGate(ctx: Deps<'bus' | 'clock' | 'db'>, actor: Actor, given: GateInput): Gate {
   const { db } = ctx;
-  const input = parseInput(gateInput, raw);
+  const input = parseInput(gateInput, given);
   if (input.mode === 'restricted' && input.domains.length === 0) {
     throw new Invalid({ domains: 'List at least one domain to restrict sign-ups to' });
   }

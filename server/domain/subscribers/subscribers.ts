@@ -50,7 +50,9 @@ const choice = z
       .default([]),
   })
   .refine((c) => c.all || c.components.length > 0, { path: ['components'], message: 'Choose at least one component, or everything' });
+export type ChoiceInput = z.input<typeof choice>;
 export const subscribeInput = z.intersection(choice, z.object({ email: emailAddress }));
+export type SubscribeInput = z.input<typeof subscribeInput>;
 
 export function mailHost(publicUrl: string): string {
   return new URL(publicUrl).hostname || 'localhost';
@@ -112,8 +114,8 @@ export interface Subscribed {
  * With `spacingMs` (sign-ups are being slowed down), the message is due that long after the last one
  * waiting, so that sign-up mail goes out at a bounded rate however many arrive.
  */
-export function subscribe(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, raw: unknown, opts: { spacingMs?: number } = {}): Subscribed {
-  const input = parseInput(subscribeInput, raw);
+export function subscribe(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, given: SubscribeInput, opts: { spacingMs?: number } = {}): Subscribed {
+  const input = parseInput(subscribeInput, given);
   const now = ctx.clock.now();
   const at = now.toISOString();
   const result = ctx.db
@@ -214,8 +216,8 @@ export function linkOf(ctx: Deps<'db' | 'secret'>, token: string): { sub: Subscr
   return undefined;
 }
 
-export function updateChoice(ctx: Deps<'clock' | 'db'>, sub: Subscriber, raw: unknown): void {
-  const input = parseInput(choice, raw);
+export function updateChoice(ctx: Deps<'clock' | 'db'>, sub: Subscriber, given: ChoiceInput): void {
+  const input = parseInput(choice, given);
   ctx.db
     .transaction(() => {
       checkComponents(ctx.db, input.components);

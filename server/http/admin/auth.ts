@@ -4,7 +4,7 @@ import type { Context } from '../../context.js';
 import { checkSetupToken, deleteSetting } from '../../domain/page/settings.js';
 import { audit } from '../../domain/access/audit.js';
 import { auditedWrite } from '../../domain/write-path.js';
-import { countUsers, credentialOf, insertUser, prepareUser } from '../../domain/access/users.js';
+import { countUsers, credentialOf, insertUser, newUserInput, prepareUser } from '../../domain/access/users.js';
 import { Invalid, NotFound } from '../../errors.js';
 import { requireCsrf } from '../middleware/csrf.js';
 import { issueDevice, signIn, signOut } from '../middleware/session.js';
@@ -12,6 +12,7 @@ import { checkPassword, refusalMessage } from './password-check.js';
 import { networkOf } from '../../lib/client-address.js';
 import { userActor } from '../locals.js';
 import { field, formBody, renderPage, safeNext } from '../respond.js';
+import { parseInput } from '../../lib/validate.js';
 
 /** Stands for an address typed at a failed sign-in, in the logs and the audit log: attempts on one can be told apart. */
 const accountTag = (secret: string, email: string) => createHmac('sha256', secret).update(`log:${email}`).digest('base64url').slice(0, 12);
@@ -38,12 +39,11 @@ export function authRoutes(ctx: Context): Router {
       const body = formBody(req);
       if (!setupAllowed(field(body, 'token'))) throw new NotFound('This setup link is not valid (or Pharos already has an admin).');
       if (field(body, 'password') !== field(body, 'password_confirm')) throw new Invalid({ password_confirm: 'The passwords do not match' });
-      const prepared = await prepareUser(ctx.db, ctx.passwords, {
-        email: field(body, 'email'),
-        name: field(body, 'name'),
-        password: field(body, 'password'),
-        role: 'admin',
-      });
+      const prepared = await prepareUser(
+        ctx.db,
+        ctx.passwords,
+        parseInput(newUserInput, { email: field(body, 'email'), name: field(body, 'name'), password: field(body, 'password'), role: 'admin' }),
+      );
       // Checked again and consumed in the same transaction as the insert and its audit row: two
       // submissions racing with one link cannot both create an admin.
       const someone = { type: 'anonymous' as const, ...(req.ip ? { ip: req.ip } : {}) };

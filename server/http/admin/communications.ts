@@ -9,7 +9,9 @@ import {
   publishCommunication,
   versionsOf,
   noticeSections,
+  communicationInput,
 } from '../../domain/subscribers/communications.js';
+import { parseInput } from '../../lib/validate.js';
 import { listRecent } from '../../domain/incidents/queries.js';
 import { sourceStats } from '../../domain/subscribers/outbox.js';
 import { Unauthorized } from '../../errors.js';
@@ -48,7 +50,7 @@ export function communicationRoutes(ctx: Context): Router {
   });
   router.post('/admin/communications', form('admin/communication-form', formData('New notice', '/admin/communications')), (req, res) => {
     if (!res.locals.user) throw new Unauthorized();
-    const notice = publishCommunication(ctx, userActor(res.locals.user, req.ip), communicationFields(formBody(req)));
+    const notice = publishCommunication(ctx, userActor(res.locals.user, req.ip), parseInput(communicationInput, communicationFields(formBody(req))));
     res.redirect(303, `/admin/communications/${notice.id}`);
   });
 
@@ -82,7 +84,12 @@ export function communicationRoutes(ctx: Context): Router {
     (req, res, next) => form('admin/communication-form', correctData(String(req.params.id)))(req, res, next),
     (req, res) => {
       if (!res.locals.user) throw new Unauthorized();
-      const notice = publishCommunication(ctx, userActor(res.locals.user, req.ip), communicationFields(formBody(req)), String(req.params.id));
+      const notice = publishCommunication(
+        ctx,
+        userActor(res.locals.user, req.ip),
+        parseInput(communicationInput, communicationFields(formBody(req))),
+        String(req.params.id),
+      );
       res.redirect(303, `/admin/communications/${notice.id}`);
     },
   );

@@ -2,12 +2,13 @@ import { Router } from 'express';
 import type { Context } from '../../context.js';
 import { createGroup, deleteGroup, getGroup, listGroups, updateGroup } from '../../domain/page/groups.js';
 import { move, pageLayout } from '../../domain/page/order.js';
-import { createComponent, deleteComponent, getComponent, updateComponent } from '../../domain/page/components.js';
+import { componentInput, componentPatch, createComponent, deleteComponent, getComponent, updateComponent } from '../../domain/page/components.js';
 import { COMPONENT_STATUSES, COMPONENT_STATUS_LABELS } from '../../domain/page/status.js';
 import { Invalid } from '../../errors.js';
 import { actorOf } from '../locals.js';
 import { field, formBody, renderPage } from '../respond.js';
 import { form } from '../middleware/form.js';
+import { parseInput } from '../../lib/validate.js';
 
 const statuses = COMPONENT_STATUSES.map((value) => ({ value, label: COMPONENT_STATUS_LABELS[value] }));
 
@@ -49,7 +50,7 @@ export function componentRoutes(ctx: Context): Router {
     '/admin/components',
     form('admin/component-form', () => ({ ...formData('New component')(), action: '/admin/components' })),
     (req, res) => {
-      createComponent(ctx, actorOf(res), componentFields(formBody(req)));
+      createComponent(ctx, actorOf(res), parseInput(componentInput, componentFields(formBody(req))));
       res.redirect(303, '/admin/components');
     },
   );
@@ -70,7 +71,7 @@ export function componentRoutes(ctx: Context): Router {
     (req, res) => {
       const id = String(req.params.id);
       getComponent(ctx.db, id);
-      updateComponent(ctx, actorOf(res), id, componentFields(formBody(req)));
+      updateComponent(ctx, actorOf(res), id, parseInput(componentPatch, componentFields(formBody(req))));
       res.redirect(303, '/admin/components');
     },
   );

@@ -3,7 +3,9 @@ import type { Context } from '../../context.js';
 import { createIncident, deleteIncident, deleteUpdate, editUpdate, patchIncident } from '../../domain/incidents/writes.js';
 import { getIncident, listMaintenance, listRecent, listUnresolved, type Incident } from '../../domain/incidents/queries.js';
 import { INCIDENT_STATUS_LABELS, isResolved, MAINTENANCE_STATUSES } from '../../domain/page/status.js';
-import { patchMaintenance } from '../../domain/incidents/maintenance.js';
+import { incidentPatchInput, newIncidentInput, updateEditInput, updateInput } from '../../domain/incidents/schemas.js';
+import { postUpdate } from '../../domain/incidents/updates.js';
+import { parseInput } from '../../lib/validate.js';
 import { sourceStats } from '../../domain/subscribers/outbox.js';
 import { NotFound } from '../../errors.js';
 import { formatDuration } from '../../render/format.js';
@@ -12,7 +14,7 @@ import { deadlineOf, openClocks } from '../../domain/incidents/data-protection.j
 import { dataProtectionRoutes } from './data-protection.js';
 import { recentFigures } from '../../domain/incidents/metrics.js';
 import { actorOf } from '../locals.js';
-import { formBody, renderPage } from '../respond.js';
+import { field, formBody, renderPage } from '../respond.js';
 import { form } from '../middleware/form.js';
 import { confirmPassword } from './reauth.js';
 import { componentRows, incidentChoices, incidentFormInput } from './incident-form.js';
@@ -49,7 +51,7 @@ export function incidentRoutes(ctx: Context): Router {
     renderPage(ctx, res, 'admin/incident-new', { ...newData({}), values: { status: 'investigating', deliver_notifications: 'on' } });
   });
   router.post('/admin/incidents', form('admin/incident-new', newData), (req, res) => {
-    const incident = createIncident(ctx, actorOf(res), incidentFormInput(ctx, formBody(req), { incident: true, update: true }));
+    const incident = createIncident(ctx, actorOf(res), parseInput(newIncidentInput, incidentFormInput(ctx, formBody(req), { incident: true, update: true })));
     res.redirect(303, `/admin/incidents/${incident.id}`);
   });
 
@@ -96,12 +98,7 @@ export function incidentRoutes(ctx: Context): Router {
     (req, res, next) => form('admin/incident', showData(String(req.params.id)))(req, res, next),
     (req, res) => {
       const id = String(req.params.id);
-      const input = incidentFormInput(ctx, formBody(req), { update: true });
-      if (getIncident(ctx.db, id).kind === 'maintenance') {
-        patchMaintenance(ctx, actorOf(res), id, { status: input.status, body: input.body, deliver_notifications: input.deliver_notifications });
-      } else {
-        patchIncident(ctx, actorOf(res), id, input);
-      }
+      postUpdate(ctx, actorOf(res), id, parseInput(updateInput, incidentFormInput(ctx, formBody(req), { update: true })));
       res.redirect(303, `/admin/incidents/${id}`);
     },
   );
@@ -121,7 +118,7 @@ export function incidentRoutes(ctx: Context): Router {
     (req, res) => {
       const id = String(req.params.id);
       const originalStart = getIncident(ctx.db, id).started_at;
-      patchIncident(ctx, actorOf(res), id, incidentFormInput(ctx, formBody(req), { incident: true, originalStart }));
+      patchIncident(ctx, actorOf(res), id, parseInput(incidentPatchInput, incidentFormInput(ctx, formBody(req), { incident: true, originalStart })));
       res.redirect(303, `/admin/incidents/${id}`);
     },
   );
@@ -169,7 +166,7 @@ export function incidentRoutes(ctx: Context): Router {
     (req, res) => {
       const { id, updateId } = req.params;
       updateOf(id, updateId);
-      editUpdate(ctx, actorOf(res), id, updateId, { body: formBody(req).body ?? '' });
+      editUpdate(ctx, actorOf(res), id, updateId, parseInput(updateEditInput, { body: field(formBody(req), 'body') ?? '' }));
       res.redirect(303, `/admin/incidents/${id}`);
     },
   );

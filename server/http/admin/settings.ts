@@ -1,11 +1,12 @@
 import { Router } from 'express';
 import type { Context } from '../../context.js';
-import { GATE_MODES, getGate, setGate, type Gate } from '../../domain/subscribers/gate.js';
+import { GATE_MODES, gateInput, getGate, setGate, type Gate } from '../../domain/subscribers/gate.js';
 import { Unauthorized } from '../../errors.js';
 import { userActor } from '../locals.js';
 import { field, formBody, renderPage } from '../respond.js';
 import { form } from '../middleware/form.js';
 import { confirmPassword } from './reauth.js';
+import { parseInput } from '../../lib/validate.js';
 
 /** The page's identity and configuration (from the environment), and who may subscribe (admins only). */
 export function settingsRoutes(ctx: Context): Router {
@@ -20,12 +21,16 @@ export function settingsRoutes(ctx: Context): Router {
     if (!res.locals.user) throw new Unauthorized();
     const body = formBody(req);
     await confirmPassword(ctx, res, body);
-    setGate(ctx, userActor(res.locals.user, req.ip), {
-      mode: field(body, 'mode'),
-      domains: field(body, 'domains') ?? '',
-      threshold: field(body, 'threshold') ?? '',
-      auto_mode: field(body, 'auto_mode'),
-    });
+    setGate(
+      ctx,
+      userActor(res.locals.user, req.ip),
+      parseInput(gateInput, {
+        mode: field(body, 'mode'),
+        domains: field(body, 'domains') ?? '',
+        threshold: field(body, 'threshold') ?? '',
+        auto_mode: field(body, 'auto_mode'),
+      }),
+    );
     res.redirect(303, '/admin/settings');
   });
   return router;

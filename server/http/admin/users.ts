@@ -1,11 +1,12 @@
 import { Router } from 'express';
 import { actorOf } from '../locals.js';
 import type { Context } from '../../context.js';
-import { deleteUser, getUser, listUsers, createUser, setRole, ROLES } from '../../domain/access/users.js';
+import { createUser, deleteUser, getUser, listUsers, newUserInput, ROLES, setRole } from '../../domain/access/users.js';
 import { Invalid } from '../../errors.js';
 import { field, formBody, renderPage } from '../respond.js';
 import { form } from '../middleware/form.js';
 import { confirmPassword } from './reauth.js';
+import { parseInput } from '../../lib/validate.js';
 
 /** Operator accounts (admins only). */
 export function userRoutes(ctx: Context): Router {
@@ -19,12 +20,11 @@ export function userRoutes(ctx: Context): Router {
     const body = formBody(req);
     // First: a stolen session learns nothing, not even which addresses have accounts.
     await confirmPassword(ctx, res, body);
-    await createUser(ctx, actorOf(res), {
-      email: field(body, 'email'),
-      name: field(body, 'name') ?? '',
-      password: field(body, 'password'),
-      role: field(body, 'role'),
-    });
+    await createUser(
+      ctx,
+      actorOf(res),
+      parseInput(newUserInput, { email: field(body, 'email'), name: field(body, 'name') ?? '', password: field(body, 'password'), role: field(body, 'role') }),
+    );
     res.redirect(303, '/admin/users');
   });
   router.post('/admin/users/:id/role', form('admin/users', listData), async (req, res) => {

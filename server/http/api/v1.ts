@@ -4,10 +4,13 @@ import { queryInt } from '../respond.js';
 import type { Context } from '../../context.js';
 import type { Actor } from '../../domain/access/actors.js';
 import { pageLayout } from '../../domain/page/order.js';
-import { createComponent, deleteComponent, getComponent, updateComponent } from '../../domain/page/components.js';
-import { createIncident, deleteIncident, patchIncident } from '../../domain/incidents/writes.js';
+import { componentInput, componentPatch, createComponent, deleteComponent, getComponent, updateComponent } from '../../domain/page/components.js';
+import { createIncident, deleteIncident } from '../../domain/incidents/writes.js';
 import { getIncident, listRecent, type Incident } from '../../domain/incidents/queries.js';
-import { patchMaintenance, scheduleMaintenance } from '../../domain/incidents/maintenance.js';
+import { scheduleMaintenance } from '../../domain/incidents/maintenance.js';
+import { maintenanceInput, newIncidentInput, updateInput } from '../../domain/incidents/schemas.js';
+import { postUpdate } from '../../domain/incidents/updates.js';
+import { parseInput } from '../../lib/validate.js';
 import { Invalid, Unauthorized } from '../../errors.js';
 import { componentsShape, incidentShape, maintenanceShape, pagePositions } from '../../snapshot/shapes.js';
 import { requireApiKey } from '../middleware/auth.js';
@@ -20,6 +23,15 @@ function envelope(req: Request, key: string): Record<string, unknown> {
     throw new Invalid({ [key]: `Send a JSON object as {"${key}": {...}} with Content-Type: application/json` });
   }
   return inner as Record<string, unknown>;
+}
+
+/** Runs a write on an envelope's content: its field errors name fields inside it ("name" is "incident.name"). */
+function inEnvelope<T>(key: string, write: () => T): T {
+  try {
+    return write();
+  } catch (err) {
+    throw err instanceof Invalid ? err.within(`${key}.`) : err;
+  }
 }
 
 function actor(res: Response): Actor {
@@ -50,10 +62,11 @@ export function v1Routes(ctx: Context): Router {
   page.post('/incidents', (req, res) => {
     const body = envelope(req, 'incident');
     // As on Statuspage, an incident with a window is scheduled maintenance.
-    const created =
+    const created = inEnvelope('incident', () =>
       (body.scheduled_for ?? null) !== null || (body.scheduled_until ?? null) !== null
-        ? scheduleMaintenance(ctx, actor(res), body, 'incident.')
-        : createIncident(ctx, actor(res), body, 'incident.');
+        ? scheduleMaintenance(ctx, actor(res), parseInput(maintenanceInput, body))
+        : createIncident(ctx, actor(res), parseInput(newIncidentInput, body)),
+    );
     res.status(201).json(incident(created.id));
   });
   page.get('/incidents/:incident_id', (req, res) => {
@@ -61,9 +74,9 @@ export function v1Routes(ctx: Context): Router {
   });
   const patch = (req: Request, res: Response) => {
     const id = String(req.params.incident_id);
-    const existing = getIncident(ctx.db, id);
-    if (existing.kind === 'maintenance') patchMaintenance(ctx, actor(res), id, envelope(req, 'incident'), 'incident.');
-    else patchIncident(ctx, actor(res), id, envelope(req, 'incident'), 'incident.');
+    getIncident(ctx.db, id);
+    const body = envelope(req, 'incident');
+    inEnvelope('incident', () => postUpdate(ctx, actor(res), id, parseInput(updateInput, body)));
     res.json(incident(id));
   };
   page.patch('/incidents/:incident_id', patch);
@@ -84,7 +97,8 @@ export function v1Routes(ctx: Context): Router {
     res.json(componentsShape(pageLayout(ctx.db), ctx.pageId));
   });
   page.post('/components', (req, res) => {
-    const created = createComponent(ctx, actor(res), envelope(req, 'component'), 'component.');
+    const body = envelope(req, 'component');
+    const created = inEnvelope('component', () => createComponent(ctx, actor(res), parseInput(componentInput, body)));
     res.status(201).json(component(created.id));
   });
   page.get('/components/:component_id', (req, res) => {
@@ -93,7 +107,8 @@ export function v1Routes(ctx: Context): Router {
   const patchComponent = (req: Request, res: Response) => {
     const id = String(req.params.component_id);
     getComponent(ctx.db, id);
-    updateComponent(ctx, actor(res), id, envelope(req, 'component'), 'component.');
+    const body = envelope(req, 'component');
+    inEnvelope('component', () => updateComponent(ctx, actor(res), id, parseInput(componentPatch, body)));
     res.json(component(id));
   };
   page.patch('/components/:component_id', patchComponent);

@@ -98,7 +98,7 @@ describe('uptime from a constructed history (UTC)', () => {
     p.clock.set('2026-11-25T12:00:00.000Z');
     scheduleMaintenance(p.ctx, system, {
       name: 'Backup storage upgrade',
-      component_ids: [ids.Backups],
+      component_ids: [ids.Backups ?? ''],
       scheduled_for: '2026-11-26T02:00:00Z',
       scheduled_until: '2026-11-26T04:00:00Z',
       scheduled_remind_prior: 0,
