@@ -30,9 +30,12 @@ export function getApiKey(db: Db, id: string): ApiKey {
   return key;
 }
 
+export const apiKeyInput = z.object({ name: nameText(100) });
+export type ApiKeyInput = z.input<typeof apiKeyInput>;
+
 /** Creates a key and returns it in clear this one time; only its hash is stored (and the key never audited). */
-export function createApiKey(ctx: Deps<'db' | 'clock'>, actor: Actor, raw: unknown): { apiKey: ApiKey; key: string } {
-  const { name } = parseInput(z.object({ name: nameText(100) }), raw);
+export function createApiKey(ctx: Deps<'db' | 'clock'>, actor: Actor, given: ApiKeyInput): { apiKey: ApiKey; key: string } {
+  const { name } = parseInput(apiKeyInput, given);
   return auditedWrite(ctx, { action: 'api_key.created', actor }, () => {
     const key = `pharos_${randomBytes(32).toString('base64url')}`;
     const id = newId();
