@@ -5,42 +5,13 @@ import { findSubscriber, updateChoice } from '../../../server/domain/subscribers
 import { importCsv } from '../../../server/domain/subscribers/import-export.js';
 import { confirmAccess, csrfOf, type Agent, type TestPharos, settleMail as settle, PASSWORD, submit } from '../../helpers/pharos.js';
 import { startMailWorld } from '../../helpers/mail-world.js';
+import { parseCsv } from '../../helpers/csv.js';
 import { TestSmtp } from '../../helpers/smtp.js';
 
 const system = { type: 'system' } as const;
 
 /** The addresses listed in the subscribers table of the admin page. */
 const listed = (html: string) => [...html.matchAll(/<tr>\s*<td>([^<]+)<\/td><td>/g)].map((m) => m[1]).sort();
-
-/** RFC 4180 CSV, enough for what we export: quoted cells, doubled quotes, CRLF lines. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-      i++;
-    } else cell += c;
-  }
-  if (cell || row.length) rows.push([...row, cell]);
-  return rows;
-}
 
 const stateOf = (p: TestPharos, email: string) => p.ctx.db.prepare('SELECT state FROM subscribers WHERE email = ?').pluck().get(email) as string | undefined;
 const auditRows = (p: TestPharos, action: string) =>
