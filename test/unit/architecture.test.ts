@@ -71,7 +71,11 @@ describe('the layout of server/', () => {
   it('has nothing import http/ but main.ts (and http/ itself)', () => {
     const against = files
       .filter((f) => f !== 'main.ts' && top(f) !== 'http')
-      .flatMap((f) => importsOf(join(server, f)).filter((i) => top(i) === 'http').map((i) => `${f} → ${i}`));
+      .flatMap((f) =>
+        importsOf(join(server, f))
+          .filter((i) => top(i) === 'http')
+          .map((i) => `${f} → ${i}`),
+      );
     assert.deepEqual(against, []);
   });
 
