@@ -1,0 +1,278 @@
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import type { Actor } from '../../server/domain/access/actors.js';
+import { createApiKey } from '../../server/domain/access/api-keys.js';
+import { createGroup } from '../../server/domain/page/groups.js';
+import { createComponent } from '../../server/domain/page/components.js';
+import { createIncident, patchIncident } from '../../server/domain/incidents/writes.js';
+import { publishCommunication } from '../../server/domain/subscribers/communications.js';
+import { importCsv } from '../../server/domain/subscribers/import-export.js';
+import { scheduleMaintenance } from '../../server/domain/incidents/maintenance.js';
+import { mailDir } from '../../server/mail/transport.js';
+import { addUser, PASSWORD, signIn, startPharos, type Agent, type TestPharos } from '../helpers/pharos.js';
+
+/**
+ * The world the admin access tests (admin-access-*.test.ts, admin-login.test.ts) share: who signs in,
+ * the route table of every admin route with real ids, a seeded Pharos to run it against, and a
+ * fingerprint of the database to show that a refused request changed nothing.
+ */
+
+export const SYSTEM: Actor = { type: 'system' };
+export const ADMIN = 'admin@example.com';
+export const OPERATOR = 'operator@example.com';
+export const VICTIM = 'victim@example.com';
+
+export type Method = 'GET' | 'POST';
+export interface Route {
+  method: Method;
+  /** As the router declares it, e.g. /admin/incidents/:id. */
+  pattern: string;
+  /** With real ids. */
+  path: string;
+  /** Under /admin/components, /admin/groups, /admin/users, /admin/api-keys or /admin/settings. */
+  adminOnly: boolean;
+  /** A plausible form for a POST: accepted, it would change something. */
+  fields?: Record<string, string>;
+}
+
+export interface Seeded {
+  incident: string;
+  update: string;
+  component: string;
+  groupedComponent: string;
+  group: string;
+  operatorId: string;
+  victimId: string;
+  apiKey: string;
+  subscriber: string;
+  maintenance: string;
+  communication: string;
+  mailFile: string;
+}
+
+const ADMIN_ONLY_PREFIXES = [
+  '/admin/components',
+  '/admin/groups',
+  '/admin/users',
+  '/admin/api-keys',
+  '/admin/settings',
+  '/admin/subscribers',
+  '/admin/communications',
+  '/admin/mail',
+  '/admin/deliveries',
+  '/admin/system',
+  '/admin/data-protection',
+  '/admin/audit',
+  '/admin/audit.csv',
+];
+
+/** Login, logout and setup are open to anonymous visitors by design. */
+export const AUTH_PATTERNS = ['/setup', '/admin/login', '/admin/logout'];
+
+/** A POST under an admin-only prefix that no router declares: refused all the same. */
+export const UNDECLARED = 'POST /admin/settings';
+
+/** Every route the routers in server/http/admin/ declare behind a session, with real ids. */
+function adminRouteTable(s: Seeded): Route[] {
+  const table: [Method, string, Record<string, string>?][] = [
+    // incidents.ts: operators' pages
+    ['GET', '/admin'],
+    ['GET', '/admin/incidents/new'],
+    ['POST', '/admin/incidents', { name: 'Injected incident', status: 'investigating', body: 'injected' }],
+    ['GET', '/admin/incidents/:id'],
+    ['POST', '/admin/incidents/:id/updates', { status: 'resolved', body: 'injected update' }],
+    ['GET', '/admin/incidents/:id/edit'],
+    ['POST', '/admin/incidents/:id/edit', { name: 'Renamed by someone else' }],
+    ['GET', '/admin/incidents/:id/delete'],
+    ['POST', '/admin/incidents/:id/delete', { confirm_password: PASSWORD }],
+    ['GET', '/admin/incidents/:id/updates/:updateId/edit'],
+    ['POST', '/admin/incidents/:id/updates/:updateId/edit', { body: 'Edited by someone else' }],
+    ['GET', '/admin/incidents/:id/updates/:updateId/delete'],
+    ['POST', '/admin/incidents/:id/updates/:updateId/delete', {}],
+    // data-protection.ts: operators flag, admins record the notification
+    ['POST', '/admin/incidents/:id/personal-data', { personal_data_at_risk: 'on', aware_at: '2026-11-30T09:00' }],
+    ['POST', '/admin/data-protection/:id/notified', { notified_at: '2026-11-30T09:30', reference: 'X' }],
+    // maintenance.ts: operators' pages too
+    ['GET', '/admin/maintenance/new'],
+    ['POST', '/admin/maintenance', { name: 'Injected window', scheduled_for: '2026-12-01T02:00', scheduled_until: '2026-12-01T03:00' }],
+    ['GET', '/admin/maintenance/:id/reschedule'],
+    ['POST', '/admin/maintenance/:id/reschedule', { scheduled_for: '2026-12-02T02:00', scheduled_until: '2026-12-02T03:00' }],
+    ['GET', '/admin/maintenance/:id/cancel'],
+    ['POST', '/admin/maintenance/:id/cancel', {}],
+    // components.ts: admins only
+    ['GET', '/admin/components'],
+    ['GET', '/admin/components/new'],
+    ['POST', '/admin/components', { name: 'Injected component', status: 'operational' }],
+    ['GET', '/admin/components/:id/edit'],
+    ['POST', '/admin/components/:id/edit', { name: 'Renamed component', status: 'major_outage' }],
+    ['POST', '/admin/components/:id/move', { direction: 'down' }],
+    ['GET', '/admin/components/:id/delete'],
+    ['POST', '/admin/components/:id/delete', {}],
+    ['GET', '/admin/groups/new'],
+    ['POST', '/admin/groups', { name: 'Injected group' }],
+    ['GET', '/admin/groups/:id/edit'],
+    ['POST', '/admin/groups/:id/edit', { name: 'Renamed group' }],
+    ['POST', '/admin/groups/:id/move', { direction: 'up' }],
+    ['GET', '/admin/groups/:id/delete'],
+    ['POST', '/admin/groups/:id/delete', {}],
+    // audit.ts
+    ['GET', '/admin/audit'],
+    ['GET', '/admin/audit.csv'],
+    // account.ts
+    ['GET', '/admin/account'],
+    // reauth.ts: the password again, before lists of personal data
+    ['POST', '/admin/confirm', { confirm_password: PASSWORD, next: '/admin/subscribers' }],
+    ['POST', '/admin/account/sign-out-others', {}],
+    // users.ts (the user id: the victim's, except for the role, where the operator promoting themselves is the attack)
+    ['GET', '/admin/users'],
+    ['POST', '/admin/users', { email: 'mallory@example.com', password: 'a long enough password', role: 'admin', confirm_password: PASSWORD }],
+    ['POST', '/admin/users/:id/role', { role: 'admin', confirm_password: PASSWORD }],
+    ['GET', '/admin/users/:id/delete'],
+    ['POST', '/admin/users/:id/delete', { confirm_password: PASSWORD }],
+    // api-keys.ts
+    ['GET', '/admin/api-keys'],
+    ['POST', '/admin/api-keys', { name: 'Injected key', confirm_password: PASSWORD }],
+    ['GET', '/admin/api-keys/:id/revoke'],
+    ['POST', '/admin/api-keys/:id/revoke', { confirm_password: PASSWORD }],
+    // settings.ts
+    ['GET', '/admin/settings'],
+    ['POST', '/admin/settings', { PAGE_NAME: 'Hijacked' }],
+    ['POST', '/admin/settings/subscriptions', { mode: 'paused', domains: '', threshold: '0', auto_mode: 'paused', confirm_password: PASSWORD }],
+    // subscribers.ts
+    ['GET', '/admin/subscribers'],
+    ['GET', '/admin/subscribers/export'],
+    ['POST', '/admin/subscribers/export.csv', { confirm_password: PASSWORD }],
+    ['GET', '/admin/subscribers/import'],
+    ['POST', '/admin/subscribers/import', { csv: 'mallory@example.com', already_confirmed: 'on' }],
+    ['GET', '/admin/subscribers/:id/delete'],
+    ['POST', '/admin/subscribers/:id/delete', {}],
+    // communications.ts
+    ['GET', '/admin/communications'],
+    ['GET', '/admin/communications/new'],
+    ['POST', '/admin/communications', { category: 'general', title: 'Injected notice', body: 'injected' }],
+    ['GET', '/admin/communications/:id'],
+    ['GET', '/admin/communications/:id/correct'],
+    ['POST', '/admin/communications/:id/correct', { category: 'general', title: 'Injected correction', body: 'injected' }],
+    // mail.ts
+    ['GET', '/admin/mail'],
+    ['POST', '/admin/mail/retry', {}],
+    ['GET', '/admin/mail/files/:name'],
+    ['GET', '/admin/deliveries'],
+    // system.ts
+    ['GET', '/admin/system'],
+  ];
+  const idFor = (pattern: string): string => {
+    if (pattern.startsWith('/admin/incidents/')) return s.incident;
+    if (pattern.startsWith('/admin/components/')) return s.component;
+    if (pattern.startsWith('/admin/groups/')) return s.group;
+    if (pattern.endsWith('/role')) return s.operatorId;
+    if (pattern.startsWith('/admin/users/')) return s.victimId;
+    if (pattern.startsWith('/admin/api-keys/')) return s.apiKey;
+    if (pattern.startsWith('/admin/subscribers/')) return s.subscriber;
+    if (pattern.startsWith('/admin/maintenance/')) return s.maintenance;
+    if (pattern.startsWith('/admin/data-protection/')) return s.incident;
+    if (pattern.startsWith('/admin/communications/')) return s.communication;
+    throw new Error(`no id for ${pattern}`);
+  };
+  return table.map(([method, pattern, fields]) => {
+    const path = pattern.includes(':name')
+      ? pattern.replace(':name', s.mailFile)
+      : pattern.includes(':')
+        ? pattern.replace(':id', idFor(pattern)).replace(':updateId', s.update)
+        : pattern;
+    const adminOnly = ADMIN_ONLY_PREFIXES.some((p) => pattern === p || pattern.startsWith(`${p}/`));
+    return { method, pattern, path, adminOnly, ...(method === 'POST' ? { fields: fields ?? {} } : {}) };
+  });
+}
+
+const TABLES = [
+  'settings',
+  'users',
+  'sessions',
+  'api_keys',
+  'component_groups',
+  'components',
+  'incidents',
+  'incident_components',
+  'incident_updates',
+  'incident_update_components',
+  'events',
+  'subscribers',
+  'subscriber_components',
+  'deliveries',
+  'communications',
+];
+
+/** Every row of every table, to show that a refused request changed nothing (but the audit log, which records the refusal). */
+export function fingerprint(p: TestPharos): string {
+  return JSON.stringify(TABLES.map((t) => p.ctx.db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all()));
+}
+
+export interface AdminWorld {
+  p: TestPharos;
+  /** Signed in as ADMIN. */
+  admin: Agent;
+  /** Signed in as OPERATOR. */
+  operator: Agent;
+  s: Seeded;
+  routes: Route[];
+}
+
+/**
+ * A Pharos with an admin, an operator and a victim (an operator too), and one of everything an admin
+ * route can name: an incident with two updates, components (one in a group), an API key, a subscriber,
+ * a published notice and the mail file it was written to, a maintenance window.
+ */
+export async function startAdminWorld(): Promise<AdminWorld> {
+  const p = await startPharos();
+  await addUser(p, ADMIN, 'admin');
+  await addUser(p, OPERATOR, 'operator');
+  await addUser(p, VICTIM, 'operator');
+  const idOf = (email: string) => p.ctx.db.prepare('SELECT id FROM users WHERE email = ?').pluck().get(email) as string;
+
+  const component = createComponent(p.ctx, SYSTEM, { name: 'API', status: 'operational' });
+  const group = createGroup(p.ctx, SYSTEM, { name: 'Messaging', description: 'Outbound mail' });
+  const grouped = createComponent(p.ctx, SYSTEM, { name: 'Email delivery', group_id: group.id });
+  createComponent(p.ctx, SYSTEM, { name: 'Web app' });
+  const incident = createIncident(p.ctx, SYSTEM, {
+    name: 'Elevated error rates',
+    status: 'investigating',
+    body: 'We are looking into it.',
+    components: { [component.id]: 'partial_outage' },
+  });
+  p.clock.advance(60_000);
+  const patched = patchIncident(p.ctx, SYSTEM, incident.id, { status: 'identified', body: 'Found the cause.' });
+  const update = patched.incident_updates[0];
+  assert.ok(update && patched.incident_updates.length === 2);
+  const key = createApiKey(p.ctx, { type: 'system' }, { name: 'automation' });
+  // A subscriber, a published notice (mail to the subscriber, written as a file), all through the domain.
+  importCsv(p.ctx, SYSTEM, 'reader@example.com', true);
+  const notice = publishCommunication(p.ctx, SYSTEM, { category: 'general', title: 'Scheduled change', body: 'Read this.' });
+  await p.ctx.mail.idle();
+  await new Promise((r) => setTimeout(r, 50));
+  const mailFile = readdirSync(mailDir(p.ctx.config)).find((f) => f.endsWith('.eml'));
+  assert.ok(mailFile, 'a message was written');
+  const s: Seeded = {
+    incident: incident.id,
+    update: update.id,
+    component: component.id,
+    groupedComponent: grouped.id,
+    group: group.id,
+    operatorId: idOf(OPERATOR),
+    victimId: idOf(VICTIM),
+    apiKey: key.apiKey.id,
+    subscriber: p.ctx.db.prepare('SELECT id FROM subscribers').pluck().get() as string,
+    communication: notice.id,
+    maintenance: scheduleMaintenance(p.ctx, SYSTEM, {
+      name: 'Database upgrade',
+      scheduled_for: '2026-12-01T02:00:00Z',
+      scheduled_until: '2026-12-01T03:00:00Z',
+      component_ids: [component.id],
+    }).id,
+    mailFile,
+  };
+  const routes = adminRouteTable(s);
+  const admin = await signIn(p, ADMIN);
+  const operator = await signIn(p, OPERATOR);
+  return { p, admin, operator, s, routes };
+}
