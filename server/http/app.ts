@@ -12,7 +12,7 @@ export function createApp(ctx: Context): express.Express {
   app.set('etag', false);
   app.set('trust proxy', ctx.config.trustProxy);
   app.use(requestLog(ctx));
-  app.use(securityHeaders(ctx));
+  app.use(securityHeaders(ctx.config));
   app.use(routes(ctx));
   app.use(notFound);
   app.use(errorHandler(ctx));

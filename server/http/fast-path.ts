@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { securityHeaders } from './security-headers.js';
-import type { Context } from '../context.js';
+import type { Config } from '../config.js';
+import { documentKey } from '../snapshot/documents.js';
+import type { ReadModel } from '../snapshot/snapshot.js';
 import { writeBody } from '../snapshot/body.js';
 
 /** The headers helmet sets, computed once by running it against a recorder. */
-function helmetHeaders(ctx: Context): Record<string, string> {
+function helmetHeaders(config: Config): Record<string, string> {
   const headers: Record<string, string> = {};
   const recorder = {
     setHeader: (name: string, value: string | number | string[]) => {
@@ -14,33 +16,35 @@ function helmetHeaders(ctx: Context): Record<string, string> {
       delete headers[name];
     },
   };
-  securityHeaders(ctx)({} as IncomingMessage, recorder as unknown as ServerResponse, () => undefined);
+  securityHeaders(config)({} as IncomingMessage, recorder as unknown as ServerResponse, () => undefined);
   return headers;
 }
 
 /**
- * The hottest reads (the status page and the v2 JSON) answered before the Express stack: the snapshot's
- * prebuilt bytes with precomputed headers, the same headers Express would send. Anything else, and any
- * method but GET and HEAD, goes to Express. Returns whether it answered.
+ * Every public document (the status page, the v2 JSON, incident pages, the history, notices, calendars,
+ * the subscribe form) answered before the Express stack: the read model's prebuilt bytes with
+ * precomputed headers, the same headers Express would send. Anything else, and any method but GET and
+ * HEAD, goes on (to Express, or on an edge to the primary). Returns whether it answered. The read model
+ * is the snapshot on the primary, and the replica of it on an edge.
  */
-export function snapshotFastPath(ctx: Context): (req: IncomingMessage, res: ServerResponse) => boolean {
-  const security = helmetHeaders(ctx);
+export function snapshotFastPath(deps: { config: Config; snapshot: ReadModel }): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const security = helmetHeaders(deps.config);
   const withCors = { ...security, 'Access-Control-Allow-Origin': '*' };
   return (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     const url = req.url ?? '';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
-    if (path !== '/' && !path.startsWith('/api/v2/')) return false;
     let body;
     try {
-      body = ctx.snapshot.current().bodies.get(path);
+      const page = path === '/history' && q !== -1 ? new URLSearchParams(url.slice(q + 1)).get('page') : undefined;
+      body = deps.snapshot.current().bodies.get(documentKey(path, page ?? undefined));
     } catch {
       // No state could ever be built: Express answers (and logs) the error; the process stays up.
       return false;
     }
     if (!body) return false;
-    writeBody(req, res, body, path === '/' ? security : withCors);
+    writeBody(req, res, body, path.startsWith('/api/v2/') ? withCors : security);
     return true;
   };
 }

@@ -22,9 +22,7 @@ import { userRoutes } from './admin/users.js';
 import { healthRoutes } from './health.js';
 import { v1Routes } from './api/v1.js';
 import { v2Routes } from './api/v2.js';
-import { calendarRoutes } from './public/calendar.js';
-import { noticeRoutes } from './public/notices.js';
-import { publicRoutes } from './public/pages.js';
+import { documentRoutes } from './public/documents.js';
 import { subscriptionRoutes } from './public/subscriptions.js';
 
 /**
@@ -35,12 +33,10 @@ export function routes(ctx: Context): Router {
   const router = Router();
   // Static files under their own prefixes only: other paths (the hot ones) never cost a filesystem stat.
   for (const dir of ['css', 'js']) router.use(`/${dir}`, express.static(join(ctx.root, 'public', dir), { index: false, maxAge: '1h' }));
-  // Public: health, calendars, the pages, subscriptions, notices; then the APIs; then the admin.
+  // Public: health, every document of the snapshot, the subscription forms and links; then the APIs; then the admin.
   router.use(healthRoutes(ctx));
-  router.use(calendarRoutes(ctx));
-  router.use(publicRoutes(ctx));
+  router.use(documentRoutes(ctx));
   router.use(subscriptionRoutes(ctx));
-  router.use(noticeRoutes(ctx));
   router.use('/api/v2', v2Routes(ctx));
   router.use('/api/v1', v1Routes(ctx));
   router.use(adminRoutes(ctx));

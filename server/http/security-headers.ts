@@ -1,9 +1,9 @@
 import helmet from 'helmet';
-import type { Context } from '../context.js';
+import type { Config } from '../config.js';
 
 /** helmet with our Content-Security-Policy: every response carries these headers. */
-export function securityHeaders(ctx: Context): ReturnType<typeof helmet> {
-  const origin = new URL(ctx.config.publicUrl);
+export function securityHeaders(config: Pick<Config, 'publicUrl' | 'markdownImageHosts'>): ReturnType<typeof helmet> {
+  const origin = new URL(config.publicUrl);
   const wsOrigin = `${origin.protocol === 'https:' ? 'wss' : 'ws'}://${origin.host}`;
   return helmet({
     contentSecurityPolicy: {
@@ -12,7 +12,7 @@ export function securityHeaders(ctx: Context): ReturnType<typeof helmet> {
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
         styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:', ...ctx.config.markdownImageHosts],
+        imgSrc: ["'self'", 'data:', ...config.markdownImageHosts],
         connectSrc: ["'self'", wsOrigin],
         fontSrc: ["'self'"],
         objectSrc: ["'none'"],

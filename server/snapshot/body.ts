@@ -10,6 +10,8 @@ export interface Body {
   /** The identity form's strong ETag; the compressed forms' tags carry a suffix ("…-br", "…-gz"). */
   etag: string;
   type: string;
+  /** Headers of its own (a calendar file's Content-Disposition). */
+  headers: Record<string, string>;
   /** The bytes in an encoding (identity when compressing does not make them smaller). */
   encoded(encoding: Encoding): { bytes: Buffer; encoding: Encoding; etag: string };
 }
@@ -34,7 +36,7 @@ const compressors = {
 } as const;
 const SUFFIX = { br: '-br', gzip: '-gz' } as const;
 
-export function makeBody(content: string, type: string): Body {
+export function makeBody(content: string, type: string, headers: Record<string, string> = {}): Body {
   const bytes = Buffer.from(content);
   const tag = createHash('sha256').update(bytes).digest('base64url').slice(0, 27);
   const etag = `"${tag}"`;
@@ -44,6 +46,7 @@ export function makeBody(content: string, type: string): Body {
     bytes,
     etag,
     type,
+    headers,
     encoded(encoding) {
       let form = memo.get(encoding);
       if (!form) {
@@ -90,6 +93,7 @@ export function writeBody(req: IncomingMessage, res: ServerResponse, body: Body,
   const form = body.encoded(chooseEncoding(req.headers['accept-encoding']));
   const out: Record<string, string | number> = {
     ...headers,
+    ...body.headers,
     'Content-Type': body.type,
     ...SNAPSHOT_CACHE_HEADERS,
     Vary: 'Accept-Encoding',

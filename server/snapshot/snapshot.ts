@@ -8,6 +8,7 @@ import type { Views } from '../render/engine.js';
 import { dayKey, daysBefore } from '../lib/time.js';
 import { dayStart } from '../domain/page/uptime.js';
 import { makeBody, type Body } from './body.js';
+import { PublicDocuments } from './documents.js';
 import { buildPageState, type PageState } from './build.js';
 
 export type { Body } from './body.js';
@@ -47,10 +48,19 @@ export interface SnapshotState {
   /** The start of the next day in the page's zone: the page's "past days" move on then. */
   validUntil: number;
   state: PageState;
-  /** Rendered bodies by path: "/", "/api/v2/summary.json", ... */
+  /** Every public document by its key (documents.ts documentKey): "/", "/api/v2/summary.json", "/incidents/…", ... */
   bodies: Map<string, Body>;
   /** What live viewers are sent from (see realtime/payload.ts). */
   live: LiveState;
+}
+
+/**
+ * What serves public reads and live viewers: this snapshot on the primary, a replica of it on an edge
+ * (cluster/replication). Each state holds every public document and the live payload, at a version.
+ */
+export interface ReadModel {
+  current(): Pick<SnapshotState, 'version' | 'bodies' | 'live'>;
+  onChange(listener: (s: Pick<SnapshotState, 'version' | 'bodies' | 'live'>) => void): () => void;
 }
 
 const REFRESH_MS = 5 * 60_000;
@@ -66,12 +76,13 @@ function layoutKey(layout: PageState['layout']): string {
  * What the public sees, rebuilt once after each committed change (and when the day turns), so that
  * reads never query the domain tables: the page's HTML, the v2 JSON bodies and the live payload.
  */
-export class Snapshot {
+export class Snapshot implements ReadModel {
   private snapshot: SnapshotState | undefined;
   /** Set when a rebuild failed: the next read tries again instead of serving the old state forever. */
   private stale = false;
   private failedAt = 0;
   private readonly listeners = new Set<(s: SnapshotState) => void>();
+  private readonly documents = new PublicDocuments();
 
   constructor(private readonly deps: { db: Db; views: Views; config: Config; pageId: string; clock: Clock; log: Log }) {}
 
@@ -219,6 +230,8 @@ export class Snapshot {
       ['/api/v2/scheduled-maintenances/upcoming.json', json({ page: v2.page, scheduled_maintenances: v2.maintenance.upcoming })],
       ['/api/v2/scheduled-maintenances/active.json', json({ page: v2.page, scheduled_maintenances: v2.maintenance.active })],
     ]);
+    // Every other public document (incident pages, history, notices, calendars, the subscribe form).
+    for (const [key, body] of this.documents.build(db, views, config, now)) bodies.set(key, body);
     this.stale = false;
     this.snapshot = {
       version,

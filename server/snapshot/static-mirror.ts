@@ -3,8 +3,13 @@ import { dirname, join } from 'node:path';
 import type { Context } from '../context.js';
 import type { SnapshotState } from './snapshot.js';
 
-/** Where a snapshot path lives in the mirror: "/" is index.html, "/api/v2/x.json" keeps its path. */
-const fileOf = (path: string) => (path === '/' ? 'index.html' : path.slice(1));
+/**
+ * Where a document lives in the mirror: "/" is index.html, an HTML page gets ".html" (nginx finds it
+ * with try_files $uri.html and serves it as HTML), "/api/v2/x.json" and calendars keep their path.
+ * Pages of the history past the first are not mirrored (nginx does not look at query strings).
+ */
+const fileOf = (path: string, type: string) =>
+  path.includes('?') ? undefined : path === '/' ? 'index.html' : type.startsWith('text/html') ? `${path.slice(1)}.html` : path.slice(1);
 
 /** Writes `bytes` so that a reader (nginx) sees the old file or the new one, never half of one. */
 async function writeAtomically(file: string, bytes: Buffer | string): Promise<void> {
@@ -49,8 +54,9 @@ export function startStaticMirror(ctx: Context, dir = join(ctx.config.dataDir, '
       const state = latest;
       latest = undefined;
       for (const [path, body] of state.bodies) {
-        if (written.get(path) === body.etag) continue;
-        await writeAtomically(join(dir, fileOf(path)), body.bytes);
+        const file = fileOf(path, body.type);
+        if (!file || written.get(path) === body.etag) continue;
+        await writeAtomically(join(dir, file), body.bytes);
         written.set(path, body.etag);
       }
     }

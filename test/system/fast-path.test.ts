@@ -3,7 +3,10 @@ import { after, before, describe, it } from 'node:test';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { scheduleMaintenance } from '../../server/domain/incidents/maintenance.js';
+import { createIncident } from '../../server/domain/incidents/writes.js';
 import { createComponent } from '../../server/domain/page/components.js';
+import { publishCommunication } from '../../server/domain/subscribers/communications.js';
 import { startPharos, type TestPharos } from '../helpers/pharos.js';
 
 const system = { type: 'system' } as const;
@@ -44,9 +47,28 @@ describe('the snapshot fast path', () => {
   // The same app without the fast path in front: Express alone, on its own port.
   let express: Server;
   let expressUrl: string;
+  const docs: string[] = [];
   before(async () => {
     p = await startPharos({ listen: true });
-    createComponent(p.ctx, system, { name: 'API' });
+    const api = createComponent(p.ctx, system, { name: 'API' });
+    const incident = createIncident(p.ctx, system, { name: 'Elevated errors', body: 'Looking.', components: { [api.id]: 'partial_outage' } });
+    const window = scheduleMaintenance(p.ctx, system, {
+      name: 'Database upgrade',
+      scheduled_for: '2026-12-02T02:00:00Z',
+      scheduled_until: '2026-12-02T03:00:00Z',
+      component_ids: [api.id],
+    });
+    const notice = publishCommunication(p.ctx, system, { category: 'general', title: 'Planned work', body: 'On Wednesday.' });
+    docs.push(
+      `/incidents/${incident.id}`,
+      `/incidents/${window.id}`,
+      `/incidents/${window.id}.ics`,
+      '/maintenance.ics',
+      '/history',
+      '/notices',
+      `/notices/${notice.id}`,
+      '/subscribe',
+    );
     express = createServer(p.app);
     await new Promise<void>((resolve) => express.listen(0, '127.0.0.1', resolve));
     expressUrl = `http://127.0.0.1:${(express.address() as AddressInfo).port}`;
@@ -135,6 +157,26 @@ describe('the snapshot fast path', () => {
       assert.equal(res.status, 200);
       assert.equal(res.headers['content-encoding'], expected, accept);
     }
+  });
+
+  it('serves every other public document the same way: incident and window pages, calendars, history, notices, the subscribe form', async () => {
+    assert.equal(docs.length, 8);
+    for (const path of docs) {
+      for (const encoding of ['identity', 'br']) {
+        const fast = await raw(`${p.url}${path}`, { 'Accept-Encoding': encoding });
+        const slow = await raw(`${expressUrl}${path}`, { 'Accept-Encoding': encoding });
+        assert.equal(fast.status, 200, path);
+        assert.equal(slow.status, 200, path);
+        assert.ok(fast.body.equals(slow.body), `${path}: the same bytes`);
+        for (const h of [...HEADERS, 'content-disposition']) assert.equal(fast.headers[h], slow.headers[h], `${path} ${h}`);
+      }
+    }
+    const ics = await raw(`${p.url}${docs[2] ?? ''}`, {});
+    assert.match(String(ics.headers['content-type']), /^text\/calendar/);
+    assert.match(String(ics.headers['content-disposition']), /attachment; filename="maintenance-/);
+    // Not documents: a page of the history past the last, and anything unknown, are Express's.
+    assert.equal((await raw(`${p.url}/history?page=5`, {})).status, 200);
+    assert.equal((await raw(`${p.url}/incidents/nosuchincident`, {})).status, 404);
   });
 
   it('leaves everything else to Express: unknown v2 paths, other methods', async () => {

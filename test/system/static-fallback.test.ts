@@ -98,11 +98,14 @@ http { include /etc/nginx/mime.types; access_log off;
 
   it('mirrors every change: the page, the JSON, the CSS and scripts', async () => {
     // Written in the background, each file replaced atomically: wait until the folder holds the current state.
+    // HTML pages as .html files (nginx finds them with $uri.html); history pages past the first are not mirrored.
     const mirrored = () =>
-      [...p.ctx.snapshot.current().bodies].every(([path, body]) => {
-        const file = join(staticDir, path === '/' ? 'index.html' : path.slice(1));
-        return existsSync(file) && readFileSync(file).equals(body.bytes);
-      });
+      [...p.ctx.snapshot.current().bodies]
+        .filter(([path]) => !path.includes('?'))
+        .every(([path, body]) => {
+          const file = join(staticDir, path === '/' ? 'index.html' : body.type.startsWith('text/html') ? `${path.slice(1)}.html` : path.slice(1));
+          return existsSync(file) && readFileSync(file).equals(body.bytes);
+        });
     await until(mirrored);
     assert.ok(existsSync(join(staticDir, 'css', 'pharos.css')));
     assert.ok(existsSync(join(staticDir, 'js', 'status.js')));
@@ -135,6 +138,12 @@ http { include /etc/nginx/mime.types; access_log off;
     const css = await fetch(`${base}/css/pharos.css`);
     assert.equal(css.status, 200);
     assert.match(css.headers.get('content-type') ?? '', /text\/css/);
+    // Every mirrored page, the incident's own included, is there as HTML.
+    const id = p.ctx.db.prepare("SELECT id FROM incidents WHERE name = 'Large-scale malicious attacks'").pluck().get() as string;
+    const incidentPage = await fetch(`${base}/incidents/${id}`);
+    assert.equal(incidentPage.status, 200);
+    assert.match(incidentPage.headers.get('content-type') ?? '', /text\/html/);
+    assert.match(await incidentPage.text(), /We are filtering the traffic/);
     const elsewhere = await fetch(`${base}/incidents/some-id`);
     assert.equal(elsewhere.status, 200, 'any page path gets the last status page');
     assert.match(await elsewhere.text(), /Large-scale malicious attacks/);

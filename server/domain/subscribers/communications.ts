@@ -85,6 +85,11 @@ export function getCommunication(db: Db, id: string): Communication {
   return c;
 }
 
+/** Every version of every notice, the newest version of each series first (for the public pages). */
+export function allCommunications(db: Db): Communication[] {
+  return db.prepare('SELECT * FROM communications ORDER BY version DESC, published_at DESC').all() as Communication[];
+}
+
 /** Every version in a series, newest first. */
 export function versionsOf(db: Db, seriesId: string): Communication[] {
   return db.prepare('SELECT * FROM communications WHERE series_id = ? ORDER BY version DESC').all(seriesId) as Communication[];

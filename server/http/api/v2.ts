@@ -1,19 +1,16 @@
 import { Router } from 'express';
 import type { Context } from '../../context.js';
 import { NotFound } from '../../errors.js';
-import { sendBody } from '../respond.js';
 
-/** Statuspage-compatible public read API, served from the snapshot's prebuilt bodies. */
-export function v2Routes(ctx: Context): Router {
+/**
+ * Statuspage-compatible public read API. Its documents are the snapshot's (http/public/documents.ts and
+ * the fast path serve them); what reaches here is no endpoint of it: a JSON 404, with CORS as the rest.
+ */
+export function v2Routes(_ctx: Context): Router {
   const router = Router();
-  router.use((_req, res, next) => {
+  router.use((_req, res) => {
     res.set('Access-Control-Allow-Origin', '*');
-    next();
-  });
-  router.get(/.*\.json$/, (req, res) => {
-    const body = ctx.snapshot.current().bodies.get(`/api/v2${req.path}`);
-    if (!body) throw new NotFound('No such endpoint');
-    sendBody(req, res, body);
+    throw new NotFound('No such endpoint');
   });
   return router;
 }

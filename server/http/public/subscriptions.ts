@@ -74,10 +74,6 @@ export function subscriptionRoutes(ctx: Context): Router {
   const components = () => orderedComponents(pageLayout(ctx.db));
   const formData = () => ({ title: 'Subscribe to updates', components: components(), gate: getGate(ctx.db) });
 
-  router.get('/subscribe', (_req, res) => {
-    renderPage(ctx, res, 'public/subscribe', { ...formData(), values: { scope: 'all' } }, { layout: 'public' });
-  });
-
   router.post('/subscribe', parse, form('public/subscribe', formData, 'public'), (req, res) => {
     const now = ctx.clock.now().getTime();
     if (perIp.hit(networkOf(req.ip), now) > PER_IP_LIMIT) {

@@ -1,7 +1,5 @@
-import { Router } from 'express';
-import type { Context } from '../../context.js';
-import { getIncident, listMaintenance, type Incident } from '../../domain/incidents/queries.js';
-import { NotFound } from '../../errors.js';
+import type { Config } from '../config.js';
+import type { Incident } from '../domain/incidents/queries.js';
 
 /**
  * RFC 5545 TEXT: backslash, semicolon and comma escaped, every line ending (CRLF, a CR or an LF alone)
@@ -40,9 +38,9 @@ function fold(line: string): string {
 
 const stamp = (iso: string) => iso.replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 
-function event(ctx: Context, m: Incident, host: string): string[] {
+function event(config: Config, m: Incident, host: string): string[] {
   const latest = m.incident_updates[0]?.body ?? '';
-  const url = `${ctx.config.publicUrl}/incidents/${m.id}`;
+  const url = `${config.publicUrl}/incidents/${m.id}`;
   const affects = m.components.length ? `Affects: ${m.components.map((c) => c.name).join(', ')}\n\n` : '';
   return [
     'BEGIN:VEVENT',
@@ -53,7 +51,7 @@ function event(ctx: Context, m: Incident, host: string): string[] {
     `SEQUENCE:${m.incident_updates.length}`,
     `DTSTART:${stamp(m.scheduled_for ?? m.started_at)}`,
     `DTEND:${stamp(m.scheduled_until ?? m.scheduled_for ?? m.started_at)}`,
-    `SUMMARY:${text(`[${ctx.config.pageName}] ${m.name}`)}`,
+    `SUMMARY:${text(`[${config.pageName}] ${m.name}`)}`,
     `DESCRIPTION:${text(`${affects}${latest}\n\n${url}`)}`,
     `URL:${url}`,
     `STATUS:${m.cancelled_at ? 'CANCELLED' : 'CONFIRMED'}`,
@@ -62,37 +60,18 @@ function event(ctx: Context, m: Incident, host: string): string[] {
   ];
 }
 
-function calendar(ctx: Context, events: Incident[], name: string): string {
-  const host = new URL(ctx.config.publicUrl).hostname;
+/** An iCalendar (RFC 5545) of maintenance windows: a feed, or one window's file. */
+export function renderCalendar(config: Config, events: Incident[], name: string): string {
+  const host = new URL(config.publicUrl).hostname;
   const lines = [
     'BEGIN:VCALENDAR',
     'VERSION:2.0',
-    `PRODID:-//Pharos//${text(ctx.config.pageName)}//EN`,
+    `PRODID:-//Pharos//${text(config.pageName)}//EN`,
     'CALSCALE:GREGORIAN',
     'METHOD:PUBLISH',
     `X-WR-CALNAME:${text(name)}`,
-    ...events.flatMap((m) => event(ctx, m, host)),
+    ...events.flatMap((m) => event(config, m, host)),
     'END:VCALENDAR',
   ];
   return lines.map(fold).join('\r\n') + '\r\n';
-}
-
-/** Maintenance windows for calendar apps: a feed of all of them and one file per window. */
-export function calendarRoutes(ctx: Context): Router {
-  const router = Router();
-  router.get('/maintenance.ics', (_req, res) => {
-    const all = [...listMaintenance(ctx.db, 'open'), ...listMaintenance(ctx.db, 'all').filter((m) => m.status === 'completed')];
-    res.set({ 'Content-Type': 'text/calendar; charset=utf-8', 'Cache-Control': 'no-cache' });
-    res.send(calendar(ctx, all, `${ctx.config.pageName} maintenance`));
-  });
-  router.get('/incidents/:id.ics', (req, res) => {
-    const m = getIncident(ctx.db, req.params.id);
-    if (m.kind !== 'maintenance') throw new NotFound('Only maintenance windows have a calendar file');
-    res.set({
-      'Content-Type': 'text/calendar; charset=utf-8',
-      'Content-Disposition': `attachment; filename="maintenance-${m.id}.ics"`,
-    });
-    res.send(calendar(ctx, [m], m.name));
-  });
-  return router;
 }
