@@ -9,7 +9,7 @@ import { PasswordHasher } from './domain/access/passwords.js';
 import { RefusalTally } from './domain/access/refusal-tally.js';
 import { ensurePageId } from './domain/page/settings.js';
 import { Bus } from './events.js';
-import { LoginThrottle } from './lib/login-throttle.js';
+import { LocalLimits, type SharedLimits } from './lib/limits.js';
 import { projectRoot } from './lib/paths.js';
 import { createLog, type Log } from './log.js';
 import { createTransport } from './mail/transport.js';
@@ -34,13 +34,17 @@ function sessionSecret(config: Config): string {
 }
 
 /** Opens and migrates the database and builds the app's parts; wire() then connects them. */
-export function createContext(config: Config, opts: { clock?: Clock; log?: Log } = {}): Context {
+/**
+ * `migrate: false`: an HTTP worker of a cluster, whose primary process has migrated the database;
+ * `limits`: the shared limits, when another process keeps them (cluster/remote-limits.ts).
+ */
+export function createContext(config: Config, opts: { clock?: Clock; log?: Log; migrate?: boolean; limits?: SharedLimits } = {}): Context {
   const root = projectRoot();
   const log = opts.log ?? createLog(config.logLevel);
   const db = openDatabase(config.databaseFile);
-  let applied: string[];
+  let applied: string[] = [];
   try {
-    applied = migrate(db, join(root, 'migrations'));
+    if (opts.migrate !== false) applied = migrate(db, join(root, 'migrations'));
   } catch (err) {
     db.close();
     throw err;
@@ -66,7 +70,7 @@ export function createContext(config: Config, opts: { clock?: Clock; log?: Log }
     snapshot,
     pageId,
     passwords: new PasswordHasher(),
-    passwordAttempts: new LoginThrottle(),
+    limits: opts.limits ?? new LocalLimits(),
     refusals,
     secret: sessionSecret(config),
     root,

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 /** The typed, validated configuration. Only main.ts and scripts read process.env and pass it here. */
@@ -20,6 +21,16 @@ export interface Config {
   liveMaxPerAddress: number;
   /** Origins (https://grafana.example.com) whose images Markdown may show; the CSP's img-src lists them. */
   markdownImageHosts: string[];
+  /** HTTP worker processes on this machine (node:cluster); 1: everything in one process. */
+  webConcurrency: number;
+  /** primary: owns the database (the default); edge: serves the replicated read model, forwards the rest. */
+  role: 'primary' | 'edge';
+  /** Redis, where a primary publishes its read model and edges read it; undefined: no replication. */
+  redisUrl: string | undefined;
+  /** An edge's primary, where it forwards what it does not serve. */
+  primaryUrl: string | undefined;
+  /** The page an edge serves, when Redis holds more than one (its page id). */
+  pageIdToServe: string | undefined;
   /** How many daily backups to keep in DATA_DIR/backups. */
   backupKeep: number;
   mail: MailConfig;
@@ -59,7 +70,7 @@ function isTimeZone(value: string): boolean {
   }
 }
 
-const SECRET_VARIABLES = new Set(['ADMIN_PASSWORD', 'SESSION_SECRET', 'SMTP_URL', 'DKIM_PRIVATE_KEY']);
+const SECRET_VARIABLES = new Set(['ADMIN_PASSWORD', 'SESSION_SECRET', 'SMTP_URL', 'DKIM_PRIVATE_KEY', 'REDIS_URL']);
 
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
@@ -110,6 +121,39 @@ const schema = z.object({
       .default(''),
   ),
   BACKUP_KEEP: z.preprocess(blankToUndefined, wholeNumber(1, 365).default('7')),
+  WEB_CONCURRENCY: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .regex(/^(auto|\d+)$/, 'must be a whole number from 1 to 64, or auto (one per core)')
+      .transform((s) => (s === 'auto' ? Math.max(1, Math.min(64, availableParallelism())) : Number(s)))
+      .refine((n) => n >= 1 && n <= 64, 'must be a whole number from 1 to 64, or auto (one per core)')
+      .default('1'),
+  ),
+  PHAROS_ROLE: z.preprocess(blankToUndefined, z.enum(['primary', 'edge'], { message: 'must be primary or edge' }).default('primary')),
+  REDIS_URL: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .url('must be a URL such as redis://127.0.0.1:6379')
+      .refine((u) => /^rediss?:\/\//.test(u), 'must start with redis:// or rediss://')
+      .optional(),
+  ),
+  PRIMARY_URL: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .url('must be an absolute http:// or https:// URL, such as http://primary:3000')
+      .refine((u) => /^https?:\/\//.test(u), 'must be an absolute http:// or https:// URL, such as http://primary:3000')
+      .optional(),
+  ),
+  PAGE_ID: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .regex(/^[a-z0-9]{1,64}$/, 'must be a page id (Admin → Settings)')
+      .optional(),
+  ),
   LIVE_MAX_PER_ADDRESS: z.preprocess(blankToUndefined, wholeNumber(1, 1_000_000).default('1000')),
   SMTP_URL: z.preprocess(
     blankToUndefined,
@@ -147,6 +191,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     const missing = v.ADMIN_EMAIL === undefined ? 'ADMIN_EMAIL' : 'ADMIN_PASSWORD';
     throw new ConfigError(missing, 'must be set together with ' + (missing === 'ADMIN_EMAIL' ? 'ADMIN_PASSWORD' : 'ADMIN_EMAIL'));
   }
+  if (v.PHAROS_ROLE === 'edge') {
+    if (!v.REDIS_URL) throw new ConfigError('REDIS_URL', 'must be set on an edge (PHAROS_ROLE=edge): the read model comes from Redis');
+    if (!v.PRIMARY_URL) throw new ConfigError('PRIMARY_URL', 'must be set on an edge (PHAROS_ROLE=edge): the admin, the API and forms go there');
+  }
   const publicUrl = (v.PUBLIC_URL ?? `http://localhost:${v.PORT}`).replace(/\/+$/, '');
   const host = new URL(publicUrl).hostname;
   const from = v.MAIL_FROM ?? `${v.PAGE_NAME} <status@${host.includes('.') ? host : `${host}.invalid`}>`;
@@ -180,6 +228,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     sessionSecret: v.SESSION_SECRET,
     logLevel: v.LOG_LEVEL,
     backupKeep: v.BACKUP_KEEP,
+    webConcurrency: v.WEB_CONCURRENCY,
+    role: v.PHAROS_ROLE,
+    redisUrl: v.REDIS_URL,
+    primaryUrl: v.PRIMARY_URL?.replace(/\/+$/, ''),
+    pageIdToServe: v.PAGE_ID,
     markdownImageHosts: v.MARKDOWN_IMAGE_HOSTS,
     liveMaxPerAddress: v.LIVE_MAX_PER_ADDRESS,
     trustProxy:

@@ -3,7 +3,7 @@ import type { Db } from './db/open.js';
 import type { PasswordHasher } from './domain/access/passwords.js';
 import type { RefusalTally } from './domain/access/refusal-tally.js';
 import type { Bus } from './events.js';
-import type { LoginThrottle } from './lib/login-throttle.js';
+import type { SharedLimits } from './lib/limits.js';
 import type { Log } from './log.js';
 import type { MailWorker } from './mail/worker.js';
 import type { Views } from './render/engine.js';
@@ -29,8 +29,8 @@ export interface Context {
   mail: MailWorker;
   /** Hashes and checks passwords, a bounded number at a time. */
   passwords: PasswordHasher;
-  /** Password attempts (sign-in, re-confirmation) per account, device and network. */
-  passwordAttempts: LoginThrottle;
+  /** What every HTTP process counts together: password attempts, sign-ups and wrong links per network... */
+  limits: SharedLimits;
   /** Anonymous refusals, counted per network and minute and written as one audit row each. */
   refusals: RefusalTally;
   /** Signs session ids and CSRF tokens. */

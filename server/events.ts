@@ -26,20 +26,40 @@ export interface SessionsEnded {
   userId?: string;
 }
 
-/** Typed in-process event bus: one event, many consumers. */
+export type BusEvent = keyof BusEvents;
+export const BUS_EVENTS: readonly BusEvent[] = ['page.changed', 'page.recomputed', 'mail.queued', 'mail.progress', 'sessions.ended'];
+
+/**
+ * Typed event bus: one event, many consumers. In one process that is all; in a cluster every event
+ * emitted here also goes to the other processes (`forward`, cluster/relay.ts), which `deliver` it to
+ * their own consumers, so that a change committed by any worker reaches every worker's viewers.
+ */
 export class Bus {
   private readonly emitter = new EventEmitter();
+  private forwarder: ((name: BusEvent, args: unknown[]) => void) | undefined;
 
   constructor() {
     this.emitter.setMaxListeners(50);
   }
 
-  on<K extends keyof BusEvents>(name: K, listener: (...args: BusEvents[K]) => void): () => void {
+  on<K extends BusEvent>(name: K, listener: (...args: BusEvents[K]) => void): () => void {
     this.emitter.on(name, listener as (...args: unknown[]) => void);
     return () => this.emitter.off(name, listener as (...args: unknown[]) => void);
   }
 
-  emit<K extends keyof BusEvents>(name: K, ...args: BusEvents[K]): void {
+  /** An event of this process: its own consumers, then the other processes'. */
+  emit<K extends BusEvent>(name: K, ...args: BusEvents[K]): void {
     this.emitter.emit(name, ...args);
+    this.forwarder?.(name, args);
+  }
+
+  /** An event from another process: this process's consumers only (it is not sent on again). */
+  deliver(name: BusEvent, args: unknown[]): void {
+    this.emitter.emit(name, ...args);
+  }
+
+  /** Where this process's events also go (at most one relay). */
+  forwardTo(forwarder: (name: BusEvent, args: unknown[]) => void): void {
+    this.forwarder = forwarder;
   }
 }

@@ -1,26 +1,36 @@
-import { ConfigError, loadConfig } from './config.js';
-import { type Context } from './context.js';
-import { createContext, wire } from './compose.js';
-import { mkdirSync } from 'node:fs';
-import { lockDataDir, LockError } from './db/lock.js';
+import cluster from 'node:cluster';
+import { runHttpWorker } from './cluster/http-worker.js';
+import { startPrimary, type Primary } from './cluster/primary.js';
+import { serveWithWorkers } from './cluster/workers.js';
+import { wire } from './compose.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { LockError } from './db/lock.js';
 import { MigrationError } from './db/migrate.js';
-import { ensureFirstAdmin } from './domain/access/first-admin.js';
-import { environmentWithDotEnv } from './lib/env-file.js';
 import { startServer } from './http/server.js';
-import { startStaticMirror } from './snapshot/static-mirror.js';
-import { CATCH_UP, JOBS } from './jobs/registry.js';
-import { startJobs } from './jobs/schedule.js';
-import { mailDir } from './mail/transport.js';
+import { environmentWithDotEnv } from './lib/env-file.js';
 
-/** Process entry: config → compose → listen → wire → jobs → signals (SIGTERM/SIGINT drain). */
+/** One process serving it all (WEB_CONCURRENCY=1, the default): HTTP, socket.io, and the primary's parts. */
+async function serveInProcess(primary: Primary): Promise<{ stop(): Promise<void> }> {
+  const running = await startServer(primary.ctx);
+  // Before any request is read: the continuation runs before the first connection is handled.
+  const unwire = wire(primary.ctx, { live: running.live, mirror: primary.mirror });
+  return {
+    stop: async () => {
+      await running.close();
+      // The requests in flight were answered and their changes consumed; then nothing more listens.
+      unwire();
+    },
+  };
+}
+
+/** Process entry: config → the primary's parts (lock, compose, jobs, mail) → HTTP, in process or in workers → signals. */
 async function main(): Promise<void> {
-  let ctx: Context;
-  let unlock: () => void;
+  let config: Config;
+  let primary: Primary;
   try {
-    const config = loadConfig(environmentWithDotEnv(process.env));
-    mkdirSync(config.dataDir, { recursive: true });
-    unlock = lockDataDir(config.dataDir);
-    ctx = createContext(config);
+    config = loadConfig(environmentWithDotEnv(process.env));
+    if (cluster.isWorker) return await runHttpWorker(config);
+    primary = await startPrimary(config);
   } catch (err) {
     if (err instanceof ConfigError || err instanceof MigrationError || err instanceof LockError) {
       console.error(err.message);
@@ -28,22 +38,19 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const setupUrl = await ensureFirstAdmin(ctx);
-  const mirror = startStaticMirror(ctx);
-  ctx.mail.start();
-  const running = await startServer(ctx);
-  // Before any request is read: the continuation runs before the first connection is handled.
-  const unwire = wire(ctx, { live: running.live, mirror });
-  const jobs = startJobs(ctx, JOBS, CATCH_UP);
-  const shown = ctx.config.publicUrl;
-  ctx.log.info({ host: ctx.config.host, port: running.port }, `Pharos listening on ${shown} (status page ${shown}/, admin ${shown}/admin)`);
-  if (ctx.mail.transport.kind === 'file') {
-    ctx.log.warn(`SMTP is not configured (SMTP_URL): mail is written as .eml files to ${mailDir(ctx.config)} (Admin → Mail)`);
-  } else {
-    ctx.log.info(`mail goes through ${ctx.mail.transport.description}`);
-  }
-  if (setupUrl) {
-    ctx.log.info({ setup: true }, `No operator account yet. Create the first admin here (one-time link): ${setupUrl}`);
+  const { ctx } = primary;
+  const workers = config.webConcurrency;
+  const serving = workers > 1 ? serveWithWorkers(primary) : await serveInProcess(primary);
+  const shown = config.publicUrl;
+  const listening = () =>
+    ctx.log.info(
+      { host: config.host, port: config.port, workers },
+      `Pharos listening on ${shown} (status page ${shown}/, admin ${shown}/admin)${workers > 1 ? ` with ${workers} HTTP workers` : ''}`,
+    );
+  if (workers > 1) cluster.once('listening', listening);
+  else listening();
+  if (primary.setupUrl) {
+    ctx.log.info({ setup: true }, `No operator account yet. Create the first admin here (one-time link): ${primary.setupUrl}`);
   }
 
   let stopping = false;
@@ -54,22 +61,13 @@ async function main(): Promise<void> {
     const force = setTimeout(() => {
       ctx.log.warn('shutdown took too long; exiting');
       process.exit(1);
-    }, 10_000);
+    }, 12_000);
     force.unref();
-    jobs.stop();
-    running
-      .close()
-      .then(() => {
-        // The requests in flight were answered and their changes consumed; then nothing more listens.
-        unwire();
-        return ctx.mail.stop();
-      })
-      .then(() => mirror.stop())
-      .then(() => {
-        ctx.db.close();
-        unlock();
-        process.exit(0);
-      })
+    primary.stopJobs();
+    serving
+      .stop()
+      .then(() => primary.stop())
+      .then(() => process.exit(0))
       .catch((err: unknown) => {
         ctx.log.error({ err }, 'error while shutting down');
         process.exit(1);

@@ -3,7 +3,7 @@
   'use strict';
   if (typeof io !== 'function' || !document.querySelector('[data-delivery-source]')) return;
   var number = new Intl.NumberFormat();
-  var socket = io('/admin');
+  var socket = io('/admin', { transports: ['websocket', 'polling'], tryAllTransports: true });
   socket.on('delivery.progress', function (p) {
     var nodes = document.querySelectorAll('[data-delivery-source]');
     for (var i = 0; i < nodes.length; i++) {

@@ -14,10 +14,12 @@
     }
     return hashes;
   }
-  // socket.io starts with HTTP long-polling and upgrades to a websocket, so the page stays live where
-  // websockets are blocked. auth is asked for again at every reconnection.
+  // A websocket first; where websockets are blocked, HTTP long-polling (a server of one process takes
+  // it; one with several workers takes websockets only). auth is asked for again at every reconnection.
   // v: 2 says this page patches component rows (server/realtime/payload.ts).
   var socket = io({
+    transports: ['websocket', 'polling'],
+    tryAllTransports: true,
     auth: function (send) {
       send({ v: 2, hashes: shown() });
     },

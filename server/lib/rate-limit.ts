@@ -1,6 +1,6 @@
 /**
- * Counts events per key over a sliding window, in memory. Pharos runs as one process per database, so
- * one process sees every request; a restart forgets the counts, which errs on the side of letting people in.
+ * Counts events per key over a sliding window, in memory (a restart forgets the counts, which errs on the
+ * side of letting people in). lib/limits.ts keeps one per name, in one process for the whole cluster.
  */
 export class SlidingWindow {
   private readonly hits = new Map<string, number[]>();

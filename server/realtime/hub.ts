@@ -28,6 +28,9 @@ export interface LiveHub {
 export function startRealtime(ctx: Context, http: HttpServer): LiveHub {
   const io: Io = new Server(http, {
     serveClient: true,
+    // HTTP long-polling needs every request of a session on one process: with several HTTP workers behind
+    // one port (round robin), live viewers use websockets only. The page asks for a websocket first anyway.
+    transports: ctx.config.webConcurrency > 1 ? ['websocket'] : ['polling', 'websocket'],
     maxHttpBufferSize: 4096,
     perMessageDeflate: false,
     cors: { origin: false },

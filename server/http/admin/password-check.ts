@@ -32,7 +32,7 @@ export async function checkPassword(ctx: Context, req: Request, email: string, p
         [`account:${email}`, ACCOUNT_POLICY],
         [`network:${networkOf(req.ip)}`, NETWORK_POLICY],
       ];
-  const reserved = ctx.passwordAttempts.reserve(keys, ctx.clock.now().getTime());
+  const reserved = await ctx.limits.reserve(keys, ctx.clock.now().getTime());
   if ('waitMs' in reserved) {
     return { outcome: 'refused', retryAfterSeconds: Math.ceil(reserved.waitMs / 1000), reason: reserved.why === 'failures' ? 'throttled' : 'checking' };
   }
@@ -40,11 +40,11 @@ export async function checkPassword(ctx: Context, req: Request, email: string, p
   try {
     user = await authenticate(ctx.db, ctx.passwords, email, password.slice(0, 200), { priority: device !== undefined });
   } catch (err) {
-    ctx.passwordAttempts.settle(reserved.reservation, 'cancelled');
+    ctx.limits.settle(reserved.reservation, 'cancelled');
     if (err instanceof HashingBusy) return { outcome: 'refused', retryAfterSeconds: 2, reason: 'busy' };
     throw err;
   }
-  ctx.passwordAttempts.settle(reserved.reservation, user ? 'succeeded' : 'failed');
+  ctx.limits.settle(reserved.reservation, user ? 'succeeded' : 'failed');
   return user && account ? { outcome: 'ok', user, account } : { outcome: 'wrong' };
 }
 

@@ -14,12 +14,10 @@ import {
 } from '../../domain/subscribers/subscribers.js';
 import { HttpError } from '../../errors.js';
 import { form } from '../middleware/form.js';
-import { SlidingWindow } from '../../lib/rate-limit.js';
 import { networkOf } from '../../lib/client-address.js';
 import { field, formBody, renderPage } from '../respond.js';
 
 const PER_IP_LIMIT = 10;
-const PER_IP_WINDOW_MS = 10 * 60_000;
 /** Wrong subscriber-link tokens from one network in 10 minutes before its token requests get a 429. */
 const WRONG_TOKEN_LIMIT = 30;
 /** Changes through one subscriber's manage link in 10 minutes. */
@@ -55,28 +53,24 @@ export function subscriptionRoutes(ctx: Context): Router {
   const router = Router();
   // Subscriber links carry unguessable tokens; a network that keeps presenting wrong ones is guessing.
   // Only wrong tokens count: one-click unsubscribes from a mail provider's few addresses must all work.
-  const wrongTokens = new SlidingWindow(PER_IP_WINDOW_MS);
-  router.use(['/subscriptions/confirm/:token', '/subscriptions/manage/:token', '/unsubscribe/:token'], (req, res, next) => {
+  // (The counts are shared by every process of a cluster: lib/limits.ts.)
+  router.use(['/subscriptions/confirm/:token', '/subscriptions/manage/:token', '/unsubscribe/:token'], async (req, res, next) => {
     const network = networkOf(req.ip);
-    if (wrongTokens.count(network, ctx.clock.now().getTime()) >= WRONG_TOKEN_LIMIT) {
+    if ((await ctx.limits.count('wrong-tokens', network, ctx.clock.now().getTime())) >= WRONG_TOKEN_LIMIT) {
       throw new HttpError(429, 'too_many_requests', 'Too many invalid links from your network. Please try again in a few minutes.');
     }
     res.on('finish', () => {
-      if (res.statusCode === 404) wrongTokens.hit(network, ctx.clock.now().getTime());
+      if (res.statusCode === 404) void ctx.limits.hit('wrong-tokens', network, ctx.clock.now().getTime());
     });
     next();
   });
-  const perIp = new SlidingWindow(PER_IP_WINDOW_MS);
-  const manageChanges = new SlidingWindow(PER_IP_WINDOW_MS);
-  // Public sign-ups that queued mail, in the last minute (the gate's threshold counts these).
-  const mailed = new SlidingWindow(60_000);
   const parse = formParser(64 * 1024, 1000);
   const components = () => orderedComponents(pageLayout(ctx.db));
   const formData = () => ({ title: 'Subscribe to updates', components: components(), gate: getGate(ctx.db) });
 
-  router.post('/subscribe', parse, form('public/subscribe', formData, 'public'), (req, res) => {
+  router.post('/subscribe', parse, form('public/subscribe', formData, 'public'), async (req, res) => {
     const now = ctx.clock.now().getTime();
-    if (perIp.hit(networkOf(req.ip), now) > PER_IP_LIMIT) {
+    if ((await ctx.limits.hit('signups', networkOf(req.ip), now)) > PER_IP_LIMIT) {
       throw new HttpError(429, 'too_many_requests', 'Too many sign-ups from your network. Please try again in a few minutes.');
     }
     const body = formBody(req);
@@ -90,10 +84,11 @@ export function subscriptionRoutes(ctx: Context): Router {
     // Past the threshold of sign-ups a minute, sign-up mail is paced at the threshold's rate (a queue in
     // the outbox) rather than stopped; only once that queue is 10 minutes long does the gate close.
     // Only sign-ups that queue mail count: repeating a known address costs nothing and proves nothing.
-    const rate = mailed.count('all', now);
+    // Public sign-ups that queued mail, in the last minute (the gate's threshold counts these).
+    const rate = await ctx.limits.count('mailed-signups', 'all', now);
     const slowed = gate.threshold > 0 && rate >= gate.threshold;
     const result = subscribe(ctx, { email, ...choiceFrom(body) }, slowed ? { spacingMs: 60_000 / gate.threshold } : {});
-    if (result.queued) mailed.hit('all', now);
+    if (result.queued) await ctx.limits.hit('mailed-signups', 'all', now);
     if (slowed && result.dueAt - now > STOP_AFTER_MS) {
       closeGateAutomatically(ctx, { signupsLastMinute: rate + 1, queuedMinutes: Math.round((result.dueAt - now) / 60_000) });
       ctx.log.warn({ rate, threshold: gate.threshold }, 'sign-up mail queued for more than 10 minutes; new subscriptions closed automatically');
@@ -160,10 +155,10 @@ export function subscriptionRoutes(ctx: Context): Router {
     '/subscriptions/manage/:token',
     parse,
     (req, res, next) => form('public/manage', manageData(String(req.params.token)), 'public')(req, res, next),
-    (req, res) => {
+    async (req, res) => {
       const data = manageData(String(req.params.token))();
       // A valid link too: a person changes their choice a few times, a script hammering it does not.
-      if (manageChanges.hit(data.subscriber.id, ctx.clock.now().getTime()) > MANAGE_LIMIT) {
+      if ((await ctx.limits.hit('manage-changes', data.subscriber.id, ctx.clock.now().getTime())) > MANAGE_LIMIT) {
         throw new HttpError(429, 'too_many_requests', 'Too many changes in a short time. Please try again in a few minutes.');
       }
       updateChoice(ctx, data.subscriber, choiceFrom(formBody(req)));

@@ -1,0 +1,81 @@
+import type { Worker } from 'node:cluster';
+import type { LocalLimits, SharedLimits, WindowName } from '../lib/limits.js';
+import type { Reservation, Reserved, ThrottleKeys } from '../lib/login-throttle.js';
+import type { Log } from '../log.js';
+import type { IpcMessage } from './messages.js';
+
+/** An answer from the primary not back in this long: the worker acts as if refused (never as if allowed). */
+const TIMEOUT_MS = 5_000;
+
+/**
+ * The shared limits as an HTTP worker sees them: each call asks the machine's primary process, which
+ * keeps the one copy (so that N workers do not give an attacker N times the attempts).
+ */
+export class RemoteLimits implements SharedLimits {
+  private next = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+
+  constructor(private readonly send: (m: IpcMessage) => void) {}
+
+  /** An answer from the primary (wired by http-worker.ts). */
+  answered(m: Extract<IpcMessage, { pharos: 'limits-result' }>): void {
+    const waiting = this.pending.get(m.id);
+    if (!waiting) return;
+    this.pending.delete(m.id);
+    clearTimeout(waiting.timer);
+    if (m.error !== undefined) waiting.reject(new Error(m.error));
+    else waiting.resolve(m.result);
+  }
+
+  private call(method: 'reserve' | 'hit' | 'count', args: unknown[]): Promise<unknown> {
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`the primary process did not answer ${method} within ${TIMEOUT_MS} ms`));
+      }, TIMEOUT_MS);
+      this.pending.set(id, { resolve, reject, timer });
+      this.send({ pharos: 'limits', id, method, args });
+    });
+  }
+
+  async reserve(keys: ThrottleKeys, now: number): Promise<Reserved> {
+    return (await this.call('reserve', [keys, now])) as Reserved;
+  }
+
+  settle(reservation: Reservation, outcome: 'failed' | 'succeeded' | 'cancelled'): void {
+    this.send({ pharos: 'limits', id: 0, method: 'settle', args: [reservation, outcome] });
+  }
+
+  async hit(window: WindowName, key: string, now: number): Promise<number> {
+    return (await this.call('hit', [window, key, now])) as number;
+  }
+
+  async count(window: WindowName, key: string, now: number): Promise<number> {
+    return (await this.call('count', [window, key, now])) as number;
+  }
+}
+
+/** The primary's side: answers a worker's request from the one copy of the limits. */
+export function answerLimits(limits: LocalLimits, worker: Worker, m: Extract<IpcMessage, { pharos: 'limits' }>, log: Log): void {
+  const reply = (result: unknown) => {
+    if (m.id) worker.send({ pharos: 'limits-result', id: m.id, result } satisfies IpcMessage);
+  };
+  try {
+    const [a, b, c] = m.args;
+    switch (m.method) {
+      case 'reserve':
+        return reply(limits.attempts.reserve(a as ThrottleKeys, Number(b)));
+      case 'settle':
+        limits.settle(a as Reservation, b as 'failed' | 'succeeded' | 'cancelled');
+        return;
+      case 'hit':
+        return void limits.hit(a as WindowName, String(b), Number(c)).then(reply);
+      case 'count':
+        return void limits.count(a as WindowName, String(b), Number(c)).then(reply);
+    }
+  } catch (err) {
+    log.error({ err, method: m.method }, 'a shared-limits request from a worker failed');
+    if (m.id) worker.send({ pharos: 'limits-result', id: m.id, error: 'failed' } satisfies IpcMessage);
+  }
+}
