@@ -35,6 +35,9 @@ export function serveWithWorkers(primary: Primary): { stop(): Promise<void> } {
       else if (m?.pharos === 'limits') answerLimits(ctx.limits as LocalLimits, worker, m, ctx.log);
     });
     worker.on('online', () => ctx.log.info({ worker: worker.id, pid: worker.process.pid }, 'HTTP worker started'));
+    // A message sent as the worker dies fails with EPIPE: without a listener, that error would end
+    // this process (and with it every worker). The worker's 'exit' follows and replaces it.
+    worker.on('error', (err) => ctx.log.warn({ err, worker: worker.id, pid: worker.process.pid }, 'message to an HTTP worker not delivered'));
     worker.once('exit', (code, signal) => {
       if (stopping) return;
       const now = Date.now();
