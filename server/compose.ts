@@ -16,6 +16,9 @@ import { createTransport } from './mail/transport.js';
 import { MailWorker } from './mail/worker.js';
 import { Views } from './render/engine.js';
 import { createMarkdown } from './render/markdown.js';
+import type { AdminProgress } from './realtime/admin.js';
+import type { Publisher } from './cluster/replication/publisher.js';
+import type { Replica } from './cluster/replication/replica.js';
 import type { LiveHub } from './realtime/hub.js';
 import { Snapshot } from './snapshot/snapshot.js';
 import type { StaticMirror } from './snapshot/static-mirror.js';
@@ -33,8 +36,13 @@ function sessionSecret(config: Config): string {
   return secret;
 }
 
-/** Opens and migrates the database and builds the app's parts; wire() then connects them. */
+/** The templates, with the page's zone and the Markdown renderer allowed its image hosts. */
+export function createViews(config: Config, root = projectRoot()): Views {
+  return new Views(join(root, 'views'), config.timeZone, createMarkdown({ imageOrigins: [new URL(config.publicUrl).origin, ...config.markdownImageHosts] }));
+}
+
 /**
+ * Opens and migrates the database and builds the app's parts; wire() then connects them.
  * `migrate: false`: an HTTP worker of a cluster, whose primary process has migrated the database;
  * `limits`: the shared limits, when another process keeps them (cluster/remote-limits.ts).
  */
@@ -53,11 +61,7 @@ export function createContext(config: Config, opts: { clock?: Clock; log?: Log; 
   const clock = opts.clock ?? systemClock;
   const pageId = ensurePageId(db);
   const bus = new Bus();
-  const views = new Views(
-    join(root, 'views'),
-    config.timeZone,
-    createMarkdown({ imageOrigins: [new URL(config.publicUrl).origin, ...config.markdownImageHosts] }),
-  );
+  const views = createViews(config, root);
   const snapshot = new Snapshot({ db, views, config, pageId, clock, log });
   const refusals = new RefusalTally(db, clock, (err) => log.error({ err }, 'could not write tallied refusals to the audit log'));
   const core: CoreContext = {
@@ -78,10 +82,15 @@ export function createContext(config: Config, opts: { clock?: Clock; log?: Log; 
   return { ...core, mail: new MailWorker(core, createTransport(config)) };
 }
 
-/** The parts of a serving process besides the core: its live viewers and operators, and the static mirror. */
+/**
+ * The parts of a process besides the core that consume changes: its live viewers and operators, the
+ * static mirror, and the publisher of the read model to Redis (the primary's, when REDIS_URL is set).
+ */
 export interface Consumers {
   live?: LiveHub;
+  admin?: AdminProgress;
   mirror?: StaticMirror;
+  publisher?: Publisher;
 }
 
 /**
@@ -90,11 +99,12 @@ export interface Consumers {
  * - the snapshot (the public read model) rebuilds, once for changes committed together;
  * - the outbox worker wakes and sends what the change queued (and what 'mail.queued' says was queued);
  * - every new state of the snapshot goes to the live viewers (realtime/hub.ts) and the static mirror;
- * - delivery progress and ended sessions go to the admin namespace.
+ * - delivery progress and ended sessions go to the operators' live connections;
+ * - with REDIS_URL, every new state is published to Redis for the edges (wireEdge below).
  * A serving process also watches the database for changes committed by another process (a script, a
  * restore). Returns the function that undoes it all. Nothing subscribes itself anywhere else.
  */
-export function wire(ctx: Context, { live, mirror }: Consumers = {}): () => void {
+export function wire(ctx: Context, { live, admin, mirror, publisher }: Consumers = {}): () => void {
   const { bus, snapshot, mail } = ctx;
   const off = [
     bus.on('page.changed', (change) => snapshot.changed(change.eventId)),
@@ -102,17 +112,37 @@ export function wire(ctx: Context, { live, mirror }: Consumers = {}): () => void
     bus.on('page.changed', () => mail.wake()),
     bus.on('mail.queued', () => mail.wake()),
   ];
-  if (live) {
+  if (live)
     off.push(
       snapshot.onChange((state) => live.broadcast(state)),
-      bus.on('mail.progress', (sources) => live.admin.progress(sources)),
-      bus.on('sessions.ended', (ended) => live.admin.endSessions(ended)),
       snapshot.watch(),
+    );
+  if (admin) {
+    off.push(
+      bus.on('mail.progress', (sources) => admin.progress(sources)),
+      bus.on('sessions.ended', (ended) => admin.endSessions(ended)),
     );
   }
   if (mirror) off.push(snapshot.onChange((state) => mirror.write(state)));
+  if (publisher) {
+    off.push(snapshot.onChange((state) => publisher.publish(state)));
+    // Redis gets the state as it is now, then every new one.
+    try {
+      publisher.publish(snapshot.current());
+    } catch (err) {
+      ctx.log.error({ err }, 'no state to publish to Redis yet');
+    }
+  }
   return () => {
     for (const undo of off) undo();
     snapshot.close();
   };
+}
+
+/**
+ * An edge's one consumer (PHAROS_ROLE=edge): every state replicated from Redis goes to its live viewers.
+ * Everything else an edge does not serve is forwarded to its primary, where wire() above applies.
+ */
+export function wireEdge(replica: Replica, live: LiveHub): () => void {
+  return replica.onChange((state) => live.broadcast(state));
 }

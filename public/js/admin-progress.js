@@ -3,7 +3,8 @@
   'use strict';
   if (typeof io !== 'function' || !document.querySelector('[data-delivery-source]')) return;
   var number = new Intl.NumberFormat();
-  var socket = io('/admin', { transports: ['websocket', 'polling'], tryAllTransports: true });
+  // The operators' own socket.io server, under /admin (an edge forwards it to the primary with the admin).
+  var socket = io({ path: '/admin/live/', transports: ['websocket', 'polling'], tryAllTransports: true });
   socket.on('delivery.progress', function (p) {
     var nodes = document.querySelectorAll('[data-delivery-source]');
     for (var i = 0; i < nodes.length; i++) {

@@ -17,7 +17,7 @@ export async function runHttpWorker(config: Config): Promise<void> {
   const ctx = createContext(config, { migrate: false, limits });
   const delivered = relayFromWorker(ctx.bus, send);
   const running = await startServer(ctx);
-  const unwire = wire(ctx, { live: running.live });
+  const unwire = wire(ctx, { live: running.live, admin: running.admin });
   let stopping = false;
   const stop = () => {
     if (stopping) return;

@@ -1,18 +1,26 @@
 import { mkdirSync } from 'node:fs';
 import type { Config } from '../config.js';
 import type { Context } from '../context.js';
-import { createContext } from '../compose.js';
+import { createContext, type Consumers } from '../compose.js';
 import { lockDataDir } from '../db/lock.js';
 import { ensureFirstAdmin } from '../domain/access/first-admin.js';
 import { CATCH_UP, JOBS } from '../jobs/registry.js';
 import { startJobs } from '../jobs/schedule.js';
 import { mailDir } from '../mail/transport.js';
 import { startStaticMirror, type StaticMirror } from '../snapshot/static-mirror.js';
+import { Publisher } from './replication/publisher.js';
 
-/** The process that owns a data folder: the lock, the database, the jobs, the outbox worker and the mirror. */
+/**
+ * The process that owns a data folder: the lock, the database, the jobs, the outbox worker, the mirror,
+ * and with REDIS_URL the publication of the read model to Redis.
+ */
 export interface Primary {
   ctx: Context;
   mirror: StaticMirror;
+  /** With REDIS_URL: the publication of the public read model for edges. */
+  publisher: Publisher | undefined;
+  /** What the primary process consumes changes with, besides a server's live viewers (compose.ts's wire()). */
+  consumers: Pick<Consumers, 'mirror' | 'publisher'>;
   /** The one-time setup link, while no operator exists. */
   setupUrl: string | undefined;
   /** First thing at shutdown: no job starts any more. */
@@ -38,6 +46,7 @@ export async function startPrimary(config: Config): Promise<Primary> {
   }
   const setupUrl = await ensureFirstAdmin(ctx);
   const mirror = startStaticMirror(ctx);
+  const publisher = config.redisUrl ? new Publisher({ config, log: ctx.log, pageId: ctx.pageId }) : undefined;
   ctx.mail.start();
   const jobs = startJobs(ctx, JOBS, CATCH_UP);
   if (ctx.mail.transport.kind === 'file') {
@@ -48,12 +57,15 @@ export async function startPrimary(config: Config): Promise<Primary> {
   return {
     ctx,
     mirror,
+    publisher,
+    consumers: { mirror, ...(publisher ? { publisher } : {}) },
     setupUrl,
     stopJobs: () => jobs.stop(),
     stop: async () => {
       jobs.stop();
       await ctx.mail.stop();
       await mirror.stop();
+      await publisher?.stop();
       ctx.db.close();
       unlock();
     },

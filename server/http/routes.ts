@@ -1,5 +1,4 @@
-import express, { Router } from 'express';
-import { join } from 'node:path';
+import { Router } from 'express';
 import { formParser } from './middleware/body.js';
 import type { Context } from '../context.js';
 import { requireAdmin, requireUser } from './middleware/auth.js';
@@ -20,6 +19,7 @@ import { systemRoutes } from './admin/system.js';
 import { subscriberImportRoute, subscriberRoutes } from './admin/subscribers.js';
 import { userRoutes } from './admin/users.js';
 import { healthRoutes } from './health.js';
+import { staticAssets } from './static-assets.js';
 import { v1Routes } from './api/v1.js';
 import { v2Routes } from './api/v2.js';
 import { documentRoutes } from './public/documents.js';
@@ -31,8 +31,7 @@ import { subscriptionRoutes } from './public/subscriptions.js';
  */
 export function routes(ctx: Context): Router {
   const router = Router();
-  // Static files under their own prefixes only: other paths (the hot ones) never cost a filesystem stat.
-  for (const dir of ['css', 'js']) router.use(`/${dir}`, express.static(join(ctx.root, 'public', dir), { index: false, maxAge: '1h' }));
+  router.use(staticAssets(ctx.root));
   // Public: health, every document of the snapshot, the subscription forms and links; then the APIs; then the admin.
   router.use(healthRoutes(ctx));
   router.use(documentRoutes(ctx));

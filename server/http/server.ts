@@ -1,18 +1,54 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import { snapshotFastPath } from './fast-path.js';
 import type { Context } from '../context.js';
+import { startAdminProgress, type AdminProgress } from '../realtime/admin.js';
 import { startRealtime, type LiveHub } from '../realtime/hub.js';
-import type { Io } from '../realtime/types.js';
+import { ADMIN_LIVE_PATH, type Io } from '../realtime/types.js';
 
 export interface Running {
   http: Server;
   io: Io;
-  /** The live viewers and operators of this server: compose.ts's wire() hands them each change. */
+  /** The live viewers of this server: compose.ts's wire() hands them each change. */
   live: LiveHub;
+  /** Its signed-in operators' socket.io server: delivery progress, ended sessions. */
+  admin: AdminProgress;
   port: number;
   close(): Promise<void>;
+}
+
+/**
+ * Listens with a deep accept queue: after a restart thousands of viewers reconnect within a second, and
+ * a full queue drops their SYNs (each then waits for TCP's retransmission, 1 s, 3 s, 7 s...). The
+ * kernel caps it at net.core.somaxconn.
+ */
+export function listen(http: Server, port: number, host: string): Promise<void> {
+  http.keepAliveTimeout = 65_000;
+  return new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen({ port, host, backlog: 4096 }, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** The paths of the two socket.io servers: public viewers, and operators under /admin. */
+export const LIVE_PATH = '/socket.io/';
+
+/**
+ * WebSocket upgrades: the public socket.io server takes its own, the operators' go to the admin's
+ * socket.io server here or, on an edge, `forwardAdmin` (to the primary); any other is closed at once.
+ */
+export function routeUpgrades(http: Server, forwardAdmin?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void): void {
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = req.url ?? '';
+    if (url.startsWith(LIVE_PATH)) return;
+    if (url.startsWith(ADMIN_LIVE_PATH)) return forwardAdmin?.(req, socket, head);
+    socket.destroy();
+  });
 }
 
 /** HTTP + socket.io, listening. Used by main.ts and by tests that need a real server. */
@@ -22,31 +58,26 @@ export async function startServer(ctx: Context, port = ctx.config.port, host = c
   const http = createServer((req, res) => {
     if (!fast(req, res)) app(req, res);
   });
-  http.keepAliveTimeout = 65_000;
   const realtime = startRealtime(ctx, http);
+  const admin = startAdminProgress(ctx, http);
+  routeUpgrades(http);
   const stopTally = ctx.refusals.start();
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    // A deep accept queue: after a restart thousands of viewers reconnect within a second, and a full
-    // queue drops their SYNs (each then waits for TCP's retransmission, 1 s, 3 s, 7 s...). The kernel
-    // caps it at net.core.somaxconn.
-    http.listen({ port, host, backlog: 4096 }, () => {
-      http.off('error', reject);
-      resolve();
-    });
-  });
+  await listen(http, port, host);
   return {
     http,
     io: realtime.io,
     live: realtime,
+    admin,
     port: (http.address() as AddressInfo).port,
     // Stops accepting, lets requests in flight finish (at most 5 s), then closes what is left.
     close: () =>
       new Promise<void>((resolve) => {
-        realtime.stop();
+        admin.stop();
         stopTally();
-        // io.close() closes the HTTP server too, and calls back once every connection has ended.
+        // io.close() closes the HTTP server too, and calls back once every connection has ended (the
+        // admin's server then finds it closed already).
         void realtime.io.close(() => resolve());
+        void admin.io.close();
         http.closeIdleConnections();
         setTimeout(() => http.closeAllConnections(), 5000).unref();
       }),

@@ -1,21 +1,25 @@
+import type { Server as HttpServer } from 'node:http';
+import { Server } from 'socket.io';
 import type { Context } from '../context.js';
 import { sourceStats } from '../domain/subscribers/outbox.js';
 import { resumeSession, sessionAlive, sessionKey } from '../domain/access/sessions.js';
 import { cookieName, readCookie } from '../lib/cookies.js';
 import type { SessionsEnded } from '../events.js';
-import type { Io } from './types.js';
+import { ADMIN_LIVE_PATH, type AdminIo } from './types.js';
 
 const THROTTLE_MS = 250;
 /** How often open admin sockets are checked against their session (expiry; other endings are told at once). */
 const RECHECK_MS = 15_000;
 
 /**
- * The /admin namespace: only signed-in operators (their session cookie comes with the handshake, from
+ * The operators' socket.io server (ADMIN_LIVE_PATH, under /admin: an edge forwards it to the primary
+ * with the rest of the admin): only signed-in operators (their session cookie comes with the handshake, from
  * a page of PUBLIC_URL's origin) receive delivery progress, at most every 250 ms per source while mail
  * goes out. A socket lives no longer than its session: signing out, being signed out elsewhere, a role
  * change or the account's deletion disconnect it at once, and expiry within RECHECK_MS.
  */
 export interface AdminProgress {
+  io: AdminIo;
   /** Delivery sources whose outcomes were recorded (sent to signed-in operators, at most every 250 ms). */
   progress(sources: string[]): void;
   /** Sessions that ended: their sockets are disconnected. */
@@ -23,8 +27,17 @@ export interface AdminProgress {
   stop(): void;
 }
 
-export function startAdminProgress(ctx: Context, io: Io): AdminProgress {
-  const admin = io.of('/admin');
+export function startAdminProgress(ctx: Context, http: HttpServer): AdminProgress {
+  const io: AdminIo = new Server(http, {
+    path: ADMIN_LIVE_PATH,
+    serveClient: false,
+    transports: ctx.config.webConcurrency > 1 ? ['websocket'] : ['polling', 'websocket'],
+    maxHttpBufferSize: 1024,
+    perMessageDeflate: false,
+    cors: { origin: false },
+    destroyUpgrade: false,
+  });
+  const admin = io.of('/');
   admin.use((socket, next) => {
     try {
       // A browser sends Origin with every cross-origin request and every WebSocket: a page elsewhere
@@ -82,6 +95,7 @@ export function startAdminProgress(ctx: Context, io: Io): AdminProgress {
     pending.clear();
   };
   return {
+    io,
     progress: (sources) => {
       for (const s of sources) pending.add(s);
       timer ??= setTimeout(flush, THROTTLE_MS);

@@ -1,12 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import proxyaddr from 'proxy-addr';
 import type { Socket } from 'socket.io';
-import type { Context } from '../context.js';
+import type { Config } from '../config.js';
+import type { Log } from '../log.js';
 import { networkOf } from '../lib/client-address.js';
 
 /** The client's address as Express sees it (TRUST_PROXY honoured), for socket.io handshakes. */
-function addressOf(ctx: Context): (req: IncomingMessage) => string {
-  const trust = ctx.config.trustProxy;
+function addressOf(config: Pick<Config, 'trustProxy'>): (req: IncomingMessage) => string {
+  const trust = config.trustProxy;
   if (typeof trust === 'number') return (req) => proxyaddr(req, (_addr, i) => i < trust);
   const trusted = trust === false ? () => false : trust === true ? () => true : proxyaddr.compile(trust.split(',').map((s) => s.trim()));
   return (req) => proxyaddr(req, trusted);
@@ -17,14 +18,17 @@ function addressOf(ctx: Context): (req: IncomingMessage) => string {
  * viewers only receive, so a client holding thousands is an attack on the server's memory. A refused
  * client gets a connect_error and retries later, with socket.io's backoff.
  */
-export function limitConnections(ctx: Context): (socket: Socket, next: (err?: Error) => void) => void {
+export function limitConnections(deps: {
+  config: Pick<Config, 'trustProxy' | 'liveMaxPerAddress'>;
+  log: Log;
+}): (socket: Socket, next: (err?: Error) => void) => void {
   const open = new Map<string, number>();
-  const clientAddress = addressOf(ctx);
+  const clientAddress = addressOf(deps.config);
   return (socket, next) => {
     const network = networkOf(clientAddress(socket.request));
     const count = open.get(network) ?? 0;
-    if (count >= ctx.config.liveMaxPerAddress) {
-      ctx.log.warn({ network, open: count }, 'live connection refused: too many from one network');
+    if (count >= deps.config.liveMaxPerAddress) {
+      deps.log.warn({ network, open: count }, 'live connection refused: too many from one network');
       next(new Error('Too many live connections from your network'));
       return;
     }

@@ -11,16 +11,23 @@ export interface ServerToClientEvents {
 // Public viewers only receive.
 export type ClientToServerEvents = Record<string, never>;
 
-/** The admin namespace (/admin): signed-in operators see mail going out. */
+/** The admin's socket.io server (path /admin/live/): signed-in operators see mail going out. */
 export interface AdminServerToClientEvents {
   'delivery.progress': (progress: { source: string; stats: DeliveryStats }) => void;
 }
 
-/** What a socket carries: on /admin, the session it was opened with (the key stored for it) and its user. */
+/** What an admin socket carries: the session it was opened with (the key stored for it) and its user. */
 export interface SocketData {
   sessionKey?: string;
   userId?: string;
 }
 
-// One server-side event map for both namespaces: public viewers only ever get 'page', /admin 'delivery.progress'.
-export type Io = Server<ClientToServerEvents, ServerToClientEvents & AdminServerToClientEvents, Record<string, never>, SocketData>;
+/** The public viewers' server (path /socket.io/): they only ever get 'page'. */
+export type Io = Server<ClientToServerEvents, ServerToClientEvents>;
+
+/**
+ * The operators' server, on its own path under /admin so that an edge forwards it to the primary with
+ * the rest of the admin (its public server holds the edge's own viewers).
+ */
+export type AdminIo = Server<Record<string, never>, AdminServerToClientEvents, Record<string, never>, SocketData>;
+export const ADMIN_LIVE_PATH = '/admin/live/';

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { brotliCompress, brotliCompressSync, constants, gzip, gzipSync } from 'node:zlib';
 
 export type Encoding = 'br' | 'gzip' | 'identity';
 
@@ -30,33 +31,69 @@ export const SNAPSHOT_CACHE_HEADERS = {
 } as const;
 
 // Brotli 6 and gzip 9: a few milliseconds for the seeded page, within 10 % of brotli's best size.
+const BROTLI = { params: { [constants.BROTLI_PARAM_QUALITY]: 6 } };
 const compressors = {
-  br: (b: Buffer) => brotliCompressSync(b, { params: { [constants.BROTLI_PARAM_QUALITY]: 6, [constants.BROTLI_PARAM_SIZE_HINT]: b.length } }),
+  br: (b: Buffer) => brotliCompressSync(b, { params: { ...BROTLI.params, [constants.BROTLI_PARAM_SIZE_HINT]: b.length } }),
   gzip: (b: Buffer) => gzipSync(b, { level: 9 }),
 } as const;
+const brotliAsync = promisify(brotliCompress);
+const gzipAsync = promisify(gzip);
 const SUFFIX = { br: '-br', gzip: '-gz' } as const;
 
-export function makeBody(content: string, type: string, headers: Record<string, string> = {}): Body {
-  const bytes = Buffer.from(content);
-  const tag = createHash('sha256').update(bytes).digest('base64url').slice(0, 27);
+/** The compressed forms of a body that are smaller than it (a missing one is sent as identity). */
+export interface CompressedForms {
+  br?: Buffer;
+  gzip?: Buffer;
+}
+
+function assemble(bytes: Buffer, tag: string, type: string, headers: Record<string, string>, known?: CompressedForms): Body {
   const etag = `"${tag}"`;
   const identity = { bytes, encoding: 'identity' as const, etag };
   const memo = new Map<Encoding, { bytes: Buffer; encoding: Encoding; etag: string }>([['identity', identity]]);
+  const form = (encoding: 'br' | 'gzip', compressed: Buffer | undefined) =>
+    compressed && compressed.length < bytes.length ? { bytes: compressed, encoding, etag: `"${tag}${SUFFIX[encoding]}"` } : identity;
+  if (known) for (const encoding of ['br', 'gzip'] as const) memo.set(encoding, form(encoding, known[encoding]));
   return {
     bytes,
     etag,
     type,
     headers,
     encoded(encoding) {
-      let form = memo.get(encoding);
-      if (!form) {
-        const compressed = encoding === 'identity' ? bytes : compressors[encoding](bytes);
-        form = encoding !== 'identity' && compressed.length < bytes.length ? { bytes: compressed, encoding, etag: `"${tag}${SUFFIX[encoding]}"` } : identity;
-        memo.set(encoding, form);
+      let found = memo.get(encoding);
+      if (!found) {
+        found = encoding === 'identity' ? identity : form(encoding, compressors[encoding](bytes));
+        memo.set(encoding, found);
       }
-      return form;
+      return found;
     },
   };
+}
+
+/** The strong ETag's value of these bytes (without quotes). */
+export function tagOf(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('base64url').slice(0, 27);
+}
+
+export function makeBody(content: string, type: string, headers: Record<string, string> = {}): Body {
+  const bytes = Buffer.from(content);
+  return assemble(bytes, tagOf(bytes), type, headers);
+}
+
+/**
+ * A body whose compressed forms were made elsewhere (an edge, from what the primary replicated): `tag`
+ * is checked against the bytes by the caller. Forms not given are sent as identity.
+ */
+export function bodyFromForms(bytes: Buffer, tag: string, type: string, headers: Record<string, string>, forms: CompressedForms): Body {
+  return assemble(bytes, tag, type, headers, forms);
+}
+
+/** Both compressed forms of a body, made on libuv's thread pool: the primary's event loop keeps serving. */
+export async function compressedForms(body: Body): Promise<CompressedForms> {
+  const [br, gz] = await Promise.all([
+    brotliAsync(body.bytes, { params: { ...BROTLI.params, [constants.BROTLI_PARAM_SIZE_HINT]: body.bytes.length } }),
+    gzipAsync(body.bytes, { level: 9 }),
+  ]);
+  return { ...(br.length < body.bytes.length ? { br } : {}), ...(gz.length < body.bytes.length ? { gzip: gz } : {}) };
 }
 
 /** The encoding the client prefers by q-value among brotli and gzip (brotli on a tie), honouring q=0 and "*". */

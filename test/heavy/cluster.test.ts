@@ -161,7 +161,7 @@ describe('WEB_CONCURRENCY=2: one primary process and two HTTP workers', () => {
     // Two operators' pages, likely on both workers.
     const seen: string[][] = [[], []];
     for (const list of seen) {
-      const socket = connect(`${base}/admin`, { transports: ['websocket'], extraHeaders: { Cookie: cookie }, forceNew: true });
+      const socket = connect(base, { path: '/admin/live/', transports: ['websocket'], extraHeaders: { Cookie: cookie }, forceNew: true });
       sockets.push(socket);
       socket.on('delivery.progress', (m: { source: string }) => list.push(m.source));
       await new Promise<void>((resolve, reject) => {

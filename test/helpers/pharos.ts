@@ -60,7 +60,10 @@ export async function startPharos(opts: { env?: Record<string, string>; listen?:
   let unwire = wire(ctx);
   const rewire = () => {
     unwire();
-    unwire = wire(ctx, { ...(pharos.running ? { live: pharos.running.live } : {}), ...(staticMirror ? { mirror: staticMirror } : {}) });
+    unwire = wire(ctx, {
+      ...(pharos.running ? { live: pharos.running.live, admin: pharos.running.admin } : {}),
+      ...(staticMirror ? { mirror: staticMirror } : {}),
+    });
   };
   const pharos: TestPharos = {
     ctx,

@@ -45,6 +45,8 @@ describe('the layout of server/', () => {
     // render/ may read the domain's vocabulary (status and category labels).
     ['render/', (f) => f.startsWith('render/'), ['http', 'realtime', 'snapshot', 'mail', 'jobs', 'compose.ts', 'main.ts']],
     ['db/', (f) => f.startsWith('db/'), ['http', 'realtime', 'render', 'snapshot', 'mail', 'jobs', 'domain', 'compose.ts', 'main.ts']],
+    // Replication is data in and out of Redis: it serves nothing and reads no database.
+    ['cluster/replication/', (f) => f.startsWith('cluster/replication/'), ['http', 'realtime', 'mail', 'jobs', 'db', 'compose.ts', 'main.ts']],
     ['context.ts (types only)', (f) => f === 'context.ts', []],
   ];
   for (const [what, applies, forbidden] of rules) {

@@ -47,6 +47,12 @@ describe('configuration', () => {
     [{ ADMIN_EMAIL: 'ops@example.com', ADMIN_PASSWORD: 'short' }, 'ADMIN_PASSWORD', /at least 12 characters/],
     [{ MARKDOWN_IMAGE_HOSTS: 'grafana.example.com' }, 'MARKDOWN_IMAGE_HOSTS', /origins such as https:\/\/grafana\.example\.com/],
     [{ MARKDOWN_IMAGE_HOSTS: 'https://grafana.example.com/render/x.png' }, 'MARKDOWN_IMAGE_HOSTS', /origins such as/],
+    [{ WEB_CONCURRENCY: 'many' }, 'WEB_CONCURRENCY', /auto/],
+    [{ PHAROS_ROLE: 'replica' }, 'PHAROS_ROLE', /primary or edge/],
+    [{ REDIS_URL: 'http://127.0.0.1:6379' }, 'REDIS_URL', /redis:\/\//],
+    [{ PHAROS_ROLE: 'edge', PRIMARY_URL: 'http://primary:3000' }, 'REDIS_URL', /must be set on an edge/],
+    [{ PHAROS_ROLE: 'edge', REDIS_URL: 'redis://127.0.0.1:6379' }, 'PRIMARY_URL', /must be set on an edge/],
+    [{ PHAROS_ROLE: 'edge', REDIS_URL: 'redis://127.0.0.1:6379', PRIMARY_URL: 'primary:3000' }, 'PRIMARY_URL', /http/],
   ];
   for (const [env, variable, message] of bad) {
     it(`refuses ${JSON.stringify(env)} naming ${variable}`, () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
-import type { Context } from '../../context.js';
+import type { Log } from '../../log.js';
 
 const INCOMING_ID = /^[\w.-]{1,64}$/;
 // Subscriber links (/confirm/, /manage/, /unsubscribe/) and the setup link carry tokens in their path
@@ -22,12 +22,12 @@ export function loggablePath(req: Request): string {
  * not logged: they are the hot path) with a request id, taken from X-Request-Id when a proxy sent a
  * sane one, and sent back in X-Request-Id. Never a query string, a body, a cookie or a header's value.
  */
-export function requestLog(ctx: Context): RequestHandler {
+export function requestLog(deps: { log: Log }): RequestHandler {
   return (req, res, next) => {
     const header = req.get('x-request-id');
     const id = header && INCOMING_ID.test(header) ? header : randomUUID();
     res.setHeader('X-Request-Id', id);
-    const log = ctx.log.child({ req_id: id });
+    const log = deps.log.child({ req_id: id });
     res.locals.log = log;
     const started = performance.now();
     res.on('finish', () => {

@@ -39,7 +39,7 @@ describe('live delivery progress for operators', () => {
   });
 
   it('refuses the admin namespace to a visitor without a session', async () => {
-    const socket = connect(`${p.url}/admin`, { transports: ['websocket'], reconnection: false, forceNew: true });
+    const socket = connect(p.url, { path: '/admin/live/', transports: ['websocket'], reconnection: false, forceNew: true });
     const error = await new Promise<Error>((resolve) => socket.on('connect_error', resolve));
     assert.match(error.message, /unauthorized/);
     socket.close();
@@ -47,7 +47,7 @@ describe('live delivery progress for operators', () => {
 
   it('streams "N of M sent" to a signed-in operator until every message is out, and the page shows the counts', async () => {
     const cookie = await sessionCookie(p.url, 'ops@example.com');
-    const socket = connect(`${p.url}/admin`, { transports: ['websocket'], extraHeaders: { Cookie: cookie }, forceNew: true });
+    const socket = connect(p.url, { path: '/admin/live/', transports: ['websocket'], extraHeaders: { Cookie: cookie }, forceNew: true });
     await new Promise<void>((resolve, reject) => {
       socket.on('connect', () => resolve());
       socket.on('connect_error', reject);
@@ -93,7 +93,8 @@ describe('admin sockets live no longer than their session', () => {
 
   /** An /admin socket opened with this cookie; resolves once connected. */
   async function open(cookie: string, origin?: string) {
-    const socket = connect(`${p.url}/admin`, {
+    const socket = connect(p.url, {
+      path: '/admin/live/',
       transports: ['websocket'],
       extraHeaders: { Cookie: cookie, ...(origin ? { Origin: origin } : {}) },
       forceNew: true,

@@ -1,0 +1,70 @@
+import express from 'express';
+import type { Config } from '../../config.js';
+import type { Replica } from '../../cluster/replication/replica.js';
+import type { Log } from '../../log.js';
+import type { Views } from '../../render/engine.js';
+import { requestLog } from '../middleware/request-log.js';
+import { securityHeaders } from '../security-headers.js';
+import { staticAssets } from '../static-assets.js';
+import type { Forward } from './forward.js';
+
+export interface EdgeDeps {
+  config: Config;
+  log: Log;
+  replica: Replica;
+  views: Views;
+  root: string;
+  forward: Forward;
+}
+
+const UNAVAILABLE =
+  'This status page is up, but the server that takes sign-ins, subscriptions and API calls cannot be reached from here right now. Please try again in a minute.';
+
+/**
+ * What an edge answers behind the fast path (which serves every public document from the replica):
+ * its own health, the static files, and everything else forwarded to the primary, with a clear 503
+ * (JSON for the APIs) while the primary cannot be reached.
+ */
+export function createEdgeApp(deps: EdgeDeps): express.Express {
+  const { config, replica, views } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('trust proxy', config.trustProxy);
+  app.use(requestLog(deps));
+  const headers = securityHeaders(config);
+  app.get('/healthz', headers, (_req, res) => {
+    res.set('Cache-Control', 'no-store').json({ status: 'ok', role: 'edge' });
+  });
+  // Ready once it holds a state: with Redis or the primary away it keeps serving that state (and says so).
+  app.get('/readyz', headers, (_req, res) => {
+    const s = replica.status();
+    res
+      .status(s.ready ? 200 : 503)
+      .set('Cache-Control', 'no-store')
+      .json({
+        status: s.ready ? 'ready' : 'not ready',
+        role: 'edge',
+        checks: {
+          replica: { ok: s.ready, page: s.page ?? null, version: s.version ?? null, changedAt: s.changedAt ?? null },
+          redis: { ok: s.redis === 'connected' },
+        },
+      });
+  });
+  app.use(headers, staticAssets(deps.root));
+  app.use((req, res) => {
+    deps.forward.web(req, res, (out) => {
+      out.setHeader('Retry-After', '30');
+      out.setHeader('Cache-Control', 'no-store');
+      if (req.path.startsWith('/api/') || !req.accepts('html')) {
+        res.status(503).json({ error: { code: 'primary_unavailable', message: UNAVAILABLE, fields: {} } });
+        return;
+      }
+      headers(req, res, () => {
+        const html = views.render('public/error', { pageName: config.pageName, title: 'Temporarily unavailable', status: 503, message: UNAVAILABLE }, 'public');
+        res.status(503).type('html').send(html);
+      });
+    });
+  });
+  return app;
+}
