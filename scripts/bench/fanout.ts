@@ -2,65 +2,19 @@
 // over several client processes), one update posted through the management API: each viewer's delivery
 // latency from the POST, how many received it, the server's RSS and CPU; then a server restart and the
 // time until every viewer is back and current. Everything on 127.0.0.1, bounded in time.
-import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { setPriority, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { projectRoot } from '../../server/lib/paths.js';
-import type { FromClient, ToClient } from './fanout-client.js';
-import { buildProduction, processStats, startProduction, type RunningPharos } from './pharos-process.js';
+import { ClientProcess, gather, now, pageHashes, WAIT_MS } from './crowd.js';
+import type { FromClient } from './fanout-client.js';
+import { buildProduction, startProduction, treeStats, type RunningPharos } from './pharos-process.js';
 import { percentile, report } from './report.js';
 import { SEEDED_PAGE, seed } from './seed.js';
 
 const VIEWERS = Number(process.env.BENCH_VIEWERS ?? 10_000);
+/** HTTP workers of the server (its WEB_CONCURRENCY). */
+const WORKERS = Number(process.env.BENCH_WEB_CONCURRENCY ?? 1);
 const PROCESSES = Number(process.env.BENCH_CLIENT_PROCESSES ?? 4);
-const WAIT_MS = 30_000;
-const now = () => performance.timeOrigin + performance.now();
-
-/** The data-hash of every region of the page as served: what a browser that loaded it would send. */
-async function pageHashes(url: string): Promise<Record<string, string>> {
-  const html = await (await fetch(`${url}/`)).text();
-  return Object.fromEntries([...html.matchAll(/<section id="([a-z]+)" data-hash="([^"]+)"/g)].map((m) => [m[1] ?? '', m[2] ?? '']));
-}
-
-class ClientProcess {
-  readonly child: ChildProcess;
-  private readonly waiting = new Map<string, (m: FromClient) => void>();
-  constructor() {
-    this.child = fork(join(projectRoot(), 'scripts/bench/fanout-client.ts'), {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    // In production the viewers are other machines; here they share the server's 2 cores. At a lower
-    // priority they take what the server leaves, rather than slowing the server that sends to them.
-    if (this.child.pid) setPriority(this.child.pid, 10);
-    this.child.on('message', (m: FromClient) => {
-      const key = m.type === 'times' ? `times:${m.phase}` : m.type;
-      this.waiting.get(key)?.(m);
-      this.waiting.delete(key);
-    });
-  }
-  send(m: ToClient): void {
-    this.child.send(m);
-  }
-  next<T extends FromClient>(key: string, ms: number): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${key} from a client process within ${ms} ms`)), ms);
-      this.waiting.set(key, (m) => (clearTimeout(timer), resolve(m as T)));
-    });
-  }
-}
-
-/** Arms every client for a phase, runs `act`, and gathers the receipt times (missing ones counted). */
-async function gather(clients: ClientProcess[], phase: 'update' | 'restart', act: () => Promise<void>): Promise<{ times: number[]; missing: number }> {
-  for (const c of clients) c.send({ type: 'arm', phase });
-  const results = clients.map((c) => c.next<Extract<FromClient, { type: 'times' }>>(`times:${phase}`, WAIT_MS + 10_000));
-  await act();
-  const late = setTimeout(() => clients.forEach((c) => c.send({ type: 'report' })), WAIT_MS);
-  const all = await Promise.all(results);
-  clearTimeout(late);
-  return { times: all.flatMap((r) => r.times).sort((a, b) => a - b), missing: all.reduce((s, r) => s + r.missing, 0) };
-}
 
 const ms = (v: number) => `${Math.round(v)} ms`;
 
@@ -69,13 +23,13 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'pharos-bench-fanout-'));
   const seeded = seed(dir);
   // Every viewer comes from 127.0.0.1 here: lift the per-network cap on live connections.
-  const env = { LIVE_MAX_PER_ADDRESS: String(VIEWERS * 2) };
+  const env = { LIVE_MAX_PER_ADDRESS: String(VIEWERS * 2), WEB_CONCURRENCY: String(WORKERS) };
   let pharos: RunningPharos | undefined = await startProduction(dir, env);
   const clients = Array.from({ length: PROCESSES }, () => new ClientProcess());
   try {
     const url = pharos.url;
     const hashes = await pageHashes(url);
-    const idle = processStats(pharos.child.pid ?? 0);
+    const idle = treeStats(pharos.child.pid ?? 0);
 
     // Connect everyone, spread over the client processes.
     const t0 = now();
@@ -86,14 +40,14 @@ async function main(): Promise<void> {
     const connectMs = now() - t0;
     const viewers = counts.reduce((s, c) => s + c.count, 0);
     await new Promise((r) => setTimeout(r, 2000));
-    const settled = processStats(pharos.child.pid ?? 0);
+    const settled = treeStats(pharos.child.pid ?? 0);
 
     // One update, through the management API, changing an incident and a component.
     const incidentId = seeded.openIncidentIds[0] ?? '';
     const componentId = seeded.componentIds[1] ?? '';
     let postedAt = 0;
     let answeredMs = 0;
-    const before = processStats(pharos.child.pid ?? 0);
+    const before = treeStats(pharos.child.pid ?? 0);
     const update = await gather(clients, 'update', async () => {
       postedAt = now();
       const res = await fetch(`${url}/api/v1/pages/${seeded.pageId}/incidents/${incidentId}`, {
@@ -106,7 +60,7 @@ async function main(): Promise<void> {
       answeredMs = now() - postedAt;
       if (!res.ok) throw new Error(`update refused: ${res.status} ${await res.text()}`);
     });
-    const after = processStats(pharos.child.pid ?? 0);
+    const after = treeStats(pharos.child.pid ?? 0);
     const latencies = update.times.map((t) => t - postedAt);
 
     // A restart: SIGTERM, a new process on the same port; every viewer reconnects by itself.
@@ -122,7 +76,7 @@ async function main(): Promise<void> {
     const back = restart.times.map((t) => t - stoppedAt);
 
     report(
-      `fanout: ${VIEWERS.toLocaleString('en')} live viewers, one update`,
+      `fanout: ${VIEWERS.toLocaleString('en')} live viewers, one update${WORKERS > 1 ? `, WEB_CONCURRENCY=${WORKERS}` : ''}`,
       'npm run bench:fanout',
       [
         [
@@ -138,9 +92,9 @@ async function main(): Promise<void> {
           'p99 < 500 ms',
         ],
         [
-          'server RSS: idle / with the viewers connected / after the update',
+          `server RSS (${settled.processes} process${settled.processes > 1 ? 'es' : ''}): idle / with the viewers connected / after the update`,
           `${idle.rssMiB.toFixed(0)} / ${settled.rssMiB.toFixed(0)} / ${after.rssMiB.toFixed(0)} MiB`,
-          '< 400 MiB',
+          WORKERS > 1 ? '' : '< 400 MiB',
         ],
         [
           'server CPU: connecting everyone / sending the update',
@@ -155,7 +109,7 @@ async function main(): Promise<void> {
         ],
       ],
       [
-        `Seeded page: ${SEEDED_PAGE}. ${PROCESSES} client processes of socket.io-client (websocket only, default reconnection delays 1–5 s with jitter, as the page's script), each viewer connecting with the page's region hashes as a browser does. Pharos from the production build, one process; clients and server share the machine's 2 cores, the client processes at nice 10 (in production the viewers are elsewhere). Latency is from just before the PATCH is sent to each viewer's receipt, wall clock across processes.`,
+        `Seeded page: ${SEEDED_PAGE}. ${PROCESSES} client processes of socket.io-client (websocket only, default reconnection delays 1–5 s with jitter, as the page's script), each viewer connecting with the page's region hashes as a browser does. Pharos from the production build, ${WORKERS > 1 ? `WEB_CONCURRENCY=${WORKERS} (HTTP workers and the primary process; RSS and CPU summed over them)` : 'one process'}; clients and server share the machine's 2 cores, the client processes at nice 10 (in production the viewers are elsewhere). Latency is from just before the PATCH is sent to each viewer's receipt, wall clock across processes.`,
       ],
     );
   } finally {

@@ -17,6 +17,8 @@ import { SEEDED_PAGE, seed } from './seed.js';
 import { needTools, wrk } from './wrk.js';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 6);
+/** Pharos with each of these WEB_CONCURRENCY values, one after the other, each against nginx in the same run. */
+const WORKERS = (process.env.BENCH_WEB_CONCURRENCY ?? '1,2').split(',').map(Number);
 const PATHS = ['/', '/api/v2/summary.json'] as const;
 const ENCODINGS = { br: '.br', gzip: '.gz' } as const;
 
@@ -88,7 +90,7 @@ async function main(): Promise<void> {
   seed(dataDir);
   const times = rebuildTimes(dataDir);
 
-  const pharos = await startProduction(dataDir);
+  let pharos = await startProduction(dataDir, { WEB_CONCURRENCY: String(WORKERS[0] ?? 1) });
   let nginx: ReturnType<typeof spawn> | undefined;
   try {
     // nginx serves the very bytes Pharos returns, in each encoding, from its own config in a temporary folder.
@@ -114,19 +116,22 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 500));
     const nginxUrl = `http://127.0.0.1:${nginxPort}`;
     // Before measuring anything: nginx answers with Pharos's very bytes, in every encoding.
-    for (const path of PATHS) {
-      for (const encoding of ['identity', ...Object.keys(ENCODINGS)]) {
-        const [ours, theirs] = await Promise.all([
-          raw(`${pharos.url}${path}`, { 'Accept-Encoding': encoding }),
-          raw(`${nginxUrl}${path}`, { 'Accept-Encoding': encoding }),
-        ]);
-        if (theirs.status !== 200 || theirs.encoding !== ours.encoding || !theirs.body.equals(ours.body)) {
-          throw new Error(
-            `nginx does not serve ${path} (${encoding}) as Pharos does: ${theirs.status}, ${theirs.encoding}, ${theirs.body.length} bytes\n${readFileSync(join(dir, 'nginx.conf'), 'utf8')}`,
-          );
+    const sameBytes = async () => {
+      for (const path of PATHS) {
+        for (const encoding of ['identity', ...Object.keys(ENCODINGS)]) {
+          const [ours, theirs] = await Promise.all([
+            raw(`${pharos.url}${path}`, { 'Accept-Encoding': encoding }),
+            raw(`${nginxUrl}${path}`, { 'Accept-Encoding': encoding }),
+          ]);
+          if (theirs.status !== 200 || theirs.encoding !== ours.encoding || !theirs.body.equals(ours.body)) {
+            throw new Error(
+              `nginx does not serve ${path} (${encoding}) as Pharos does: ${theirs.status}, ${theirs.encoding}, ${theirs.body.length} bytes\n${readFileSync(join(dir, 'nginx.conf'), 'utf8')}`,
+            );
+          }
         }
       }
-    }
+    };
+    await sameBytes();
 
     const rows: [string, string, string?][] = [
       [
@@ -137,32 +142,47 @@ async function main(): Promise<void> {
       ['compressing the new page once (brotli + gzip, on its first request) · p50', `${percentile(times.compress, 50).toFixed(1)} ms`, ''],
     ];
     // wrk runs to its end before the next starts (spawnSync): the pairs are measured one after the other.
+    let who = '';
     const pair = (path: string, label: string, connections: number, headers: string[], target: boolean) => {
       const a = wrk(`${pharos.url}${path}`, connections, DURATION, headers);
       const b = wrk(`${nginxUrl}${path}`, connections, DURATION, headers);
       rows.push([
-        `${path} · ${label} · ${connections} conn · Pharos / nginx req/s`,
+        `${path} · ${label} · ${connections} conn · ${who} / nginx req/s`,
         `${Math.round(a.rps)} / ${Math.round(b.rps)} (${((100 * a.rps) / b.rps).toFixed(0)} %)`,
         target ? '≥ 50 %' : '',
       ]);
       rows.push([
-        `${path} · ${label} · ${connections} conn · Pharos p50 / p99 (nginx p50 / p99)`,
+        `${path} · ${label} · ${connections} conn · ${who} p50 / p99 (nginx p50 / p99)`,
         `${a.p50.toFixed(1)} / ${a.p99.toFixed(1)} ms (${b.p50.toFixed(1)} / ${b.p99.toFixed(1)} ms)${a.errors ? ` · Pharos: ${a.errors}` : ''}${b.errors ? ` · nginx: ${b.errors}` : ''}`,
         target && connections === 1000 ? 'p99 < 50 ms' : '',
       ]);
     };
-    for (const path of PATHS) {
-      for (const connections of [100, 1000]) pair(path, 'plain', connections, [], true);
-      for (const connections of [100, 1000]) pair(path, 'brotli', connections, ['Accept-Encoding: br'], true);
-      pair(path, 'gzip', 100, ['Accept-Encoding: gzip'], false);
-      // 304s: each server's own ETag for its plain form.
-      const a = wrk(`${pharos.url}${path}`, 100, DURATION, [`If-None-Match: ${(await raw(`${pharos.url}${path}`)).etag}`]);
-      const b = wrk(`${nginxUrl}${path}`, 100, DURATION, [`If-None-Match: ${(await raw(`${nginxUrl}${path}`)).etag}`]);
-      rows.push([
-        `${path} · 304 · 100 conn · Pharos / nginx req/s`,
-        `${Math.round(a.rps)} / ${Math.round(b.rps)} (${((100 * a.rps) / b.rps).toFixed(0)} %)`,
-        '',
-      ]);
+    for (const [i, workers] of WORKERS.entries()) {
+      if (i > 0) {
+        // One server per data folder: the next configuration replaces the last.
+        await pharos.stop();
+        pharos = await startProduction(dataDir, { WEB_CONCURRENCY: String(workers) });
+        await sameBytes();
+      }
+      who = workers === 1 ? 'Pharos (1 process)' : `Pharos (WEB_CONCURRENCY=${workers})`;
+      for (const path of PATHS) {
+        for (const connections of [100, 1000]) pair(path, 'plain', connections, [], true);
+        for (const connections of [100, 1000]) pair(path, 'brotli', connections, ['Accept-Encoding: br'], true);
+        pair(path, 'gzip', 100, ['Accept-Encoding: gzip'], false);
+        // 304s: each server's own ETag for its plain form.
+        const a = wrk(`${pharos.url}${path}`, 100, DURATION, [`If-None-Match: ${(await raw(`${pharos.url}${path}`)).etag}`]);
+        const b = wrk(`${nginxUrl}${path}`, 100, DURATION, [`If-None-Match: ${(await raw(`${nginxUrl}${path}`)).etag}`]);
+        rows.push([
+          `${path} · 304 · 100 conn · ${who} / nginx req/s`,
+          `${Math.round(a.rps)} / ${Math.round(b.rps)} (${((100 * a.rps) / b.rps).toFixed(0)} %)`,
+          '',
+        ]);
+      }
+    }
+    // The bare server below is one process: it is compared with one Pharos process.
+    if (WORKERS.at(-1) !== 1) {
+      await pharos.stop();
+      pharos = await startProduction(dataDir, { WEB_CONCURRENCY: '1' });
     }
     // What one Node process does with no logic at all, in the same run: the ceiling for a single process.
     const barePort = await freePort();
@@ -184,7 +204,7 @@ async function main(): Promise<void> {
       bare.kill('SIGKILL');
     }
     report('http: the status page and summary.json against nginx serving the same bytes', 'npm run bench:http', rows, [
-      `Seeded page: ${SEEDED_PAGE}. Bodies: ${sizes.join('; ')}. wrk -t2, ${DURATION} s per run, Pharos (production build, one process) and nginx (worker_processes auto, the same files precompressed) in turn on the same 2 cores as wrk. The rebuild is timed in-process on the same data, after 5 warm-up rounds.`,
+      `Seeded page: ${SEEDED_PAGE}. Bodies: ${sizes.join('; ')}. wrk -t2, ${DURATION} s per run, Pharos (production build; one process, then with WEB_CONCURRENCY HTTP workers: ${WORKERS.join(', ')}) and nginx (worker_processes auto, the same files precompressed) in turn on the same 2 cores as wrk. The rebuild is timed in-process on the same data, after 5 warm-up rounds.`,
     ]);
   } finally {
     nginx?.kill('SIGTERM');

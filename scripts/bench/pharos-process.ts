@@ -1,7 +1,7 @@
 // Pharos from the production build, as the benchmarks run it: its own port on 127.0.0.1, a data folder,
 // many open files allowed; and what the operating system says of it (RSS, CPU time).
 import { execSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { projectRoot } from '../../server/lib/paths.js';
 
@@ -83,4 +83,44 @@ export function processStats(pid: number): { rssMiB: number; cpuSeconds: number 
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]);
   return { rssMiB: rssKb / 1024, cpuSeconds: ticks / 100 };
+}
+
+/** The parent pid of a process (undefined once it is gone). */
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** processStats summed over a process and all its descendants (a Pharos with WEB_CONCURRENCY workers). */
+export function treeStats(pid: number): { rssMiB: number; cpuSeconds: number; processes: number } {
+  const all = readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number);
+  const tree = new Set([pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const p of all) {
+      const parent = parentOf(p);
+      if (!tree.has(p) && parent !== undefined && tree.has(parent)) {
+        tree.add(p);
+        grew = true;
+      }
+    }
+  }
+  let rssMiB = 0;
+  let cpuSeconds = 0;
+  for (const p of tree) {
+    try {
+      const s = processStats(p);
+      rssMiB += s.rssMiB;
+      cpuSeconds += s.cpuSeconds;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return { rssMiB, cpuSeconds, processes: tree.size };
 }
