@@ -93,6 +93,7 @@ export class Views {
       return new h.SafeString(v ? `${path}?v=${v}` : path);
     });
     h.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+    h.registerHelper('gt', (a: unknown, b: unknown) => typeof a === 'number' && typeof b === 'number' && a > b);
     h.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).map(String).join(''));
     h.registerHelper('not', (a: unknown) => !a);
     h.registerHelper('or', (...args: unknown[]) => args.slice(0, -1).some(Boolean));

@@ -5,7 +5,9 @@ import type { ComponentStatus } from './status.js';
 /**
  * Uptime from the component status history. As on Statuspage, a major outage counts fully as downtime
  * and a partial outage partly (30 % of its minutes); degraded performance and maintenance are not
- * downtime. Days are calendar days in the page's time zone.
+ * downtime. Days are calendar days in the page's time zone, and a day is the whole day (today too, and
+ * the day a component was created): 4 s of outage on a component created an hour ago is 99.99 %, not
+ * the 99.9 % of its first hour. Days before a component existed are "no data", shown but not counted.
  */
 export const DOWNTIME_WEIGHT = { major_outage: 1, partial_outage: 0.3 } as const;
 export const UPTIME_DAYS = 90;
@@ -22,6 +24,10 @@ export interface DayMinutes {
 export interface DayBar extends DayMinutes {
   key: string;
   label: string;
+  /** Minutes in the calendar day (1,380 or 1,500 where the clocks change). */
+  length: number;
+  /** The component did not exist yet that day. */
+  noData: boolean;
   worst: ComponentStatus;
   incidents: { id: string; name: string }[];
 }
@@ -36,7 +42,7 @@ export interface BarSpan {
 export interface ComponentUptime {
   days: DayBar[];
   spans: BarSpan[];
-  /** Percent over the days shown, or null before any minute was observed. */
+  /** Percent over the days with data (whole days), or null before any. */
   uptime: number | null;
 }
 
@@ -79,11 +85,13 @@ export function worstOf(m: DayMinutes): ComponentStatus {
   return 'operational';
 }
 
-export function uptimePercent(days: DayMinutes[]): number | null {
-  const observed = days.reduce((s, d) => s + d.observed, 0);
-  if (observed <= 0) return null;
-  const down = days.reduce((s, d) => s + d.major * DOWNTIME_WEIGHT.major_outage + d.partial * DOWNTIME_WEIGHT.partial_outage, 0);
-  return Math.max(0, 100 * (1 - down / observed));
+/** Downtime over the whole days with data (as Statuspage: a day is a day, however young the component). */
+export function uptimePercent(days: (DayMinutes & { length: number; noData: boolean })[]): number | null {
+  const counted = days.filter((d) => !d.noData);
+  const minutes = counted.reduce((s, d) => s + d.length, 0);
+  if (minutes <= 0) return null;
+  const down = counted.reduce((s, d) => s + d.major * DOWNTIME_WEIGHT.major_outage + d.partial * DOWNTIME_WEIGHT.partial_outage, 0);
+  return Math.max(0, 100 * (1 - down / minutes));
 }
 
 /** Each component's status spans overlapping [from, now], sorted by start, times parsed once. */
@@ -160,8 +168,8 @@ export function rollupUptime(db: Db, timeZone: string, now: Date): number {
 }
 
 /**
- * The bars for the last 90 days (from each component's first day if younger): rolled-up days from
- * uptime_days, days not rolled up yet and today computed from the history.
+ * The bars for the last 90 days, always 90 (days before a component existed are "no data"): rolled-up
+ * days from uptime_days, days not rolled up yet and today computed from the history.
  */
 export function uptimeBars(db: Db, timeZone: string, now: Date, componentIds: string[]): Map<string, ComponentUptime> {
   const today = dayKey(now.toISOString(), timeZone);
@@ -213,9 +221,8 @@ export function uptimeBars(db: Db, timeZone: string, now: Date, componentIds: st
     for (const day of frame) {
       const { n, key, from, label } = day;
       const to = n === 0 ? now.getTime() : day.to;
-      // Today is shown from the component's first minute (as "no data yet"); earlier days once it existed.
-      if (n === 0 ? born > to : to <= born) continue;
-      const m = (n > 0 ? stored.get(id + key) : undefined) ?? minutesIn(own, from, to);
+      const noData = n === 0 ? born > to : to <= born;
+      const m = noData ? minutesIn([], from, to) : ((n > 0 ? stored.get(id + key) : undefined) ?? minutesIn(own, from, to));
       const incidents: { id: string; name: string }[] = [];
       for (const r of mine) if (r.start < to && r.end > from) incidents.push({ id: r.id, name: r.name });
       days.push({
@@ -226,6 +233,8 @@ export function uptimeBars(db: Db, timeZone: string, now: Date, componentIds: st
         observed: m.observed,
         key,
         label,
+        length: (day.to - from) / 60_000,
+        noData,
         worst: worstOf(m),
         incidents,
       });
@@ -235,17 +244,19 @@ export function uptimeBars(db: Db, timeZone: string, now: Date, componentIds: st
   return result;
 }
 
-const quiet = (d: DayBar) => d.worst === 'operational' && d.incidents.length === 0;
+const quiet = (d: DayBar) => !d.noData && d.worst === 'operational' && d.incidents.length === 0;
+const alike = (a: DayBar, b: DayBar) => (a.noData && b.noData) || (quiet(a) && quiet(b));
 
 /**
- * Consecutive quiet days merged into one span: the page carries a few dozen bars per component instead
- * of 90 (and screen readers read "1 – 20 September: no downtime" once, not twenty times).
+ * Consecutive quiet days (or days without data) merged into one span: the page carries a few dozen bars
+ * per component instead of 90 (and screen readers read "1 – 20 September: no downtime" once, not twenty
+ * times).
  */
 export function barSpans(days: DayBar[]): BarSpan[] {
   const spans: BarSpan[] = [];
   for (const day of days) {
     const open = spans[spans.length - 1];
-    if (open && quiet(day) && quiet(open.last)) {
+    if (open && alike(day, open.last)) {
       open.last = day;
       open.days++;
     } else spans.push({ days: 1, first: day, last: day });

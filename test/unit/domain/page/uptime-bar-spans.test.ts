@@ -18,6 +18,8 @@ describe('bar spans', () => {
     degraded: 0,
     maintenance: 0,
     observed: 1440,
+    length: 1440,
+    noData: false,
   });
 
   it('merges only quiet days: operational and without incidents', () => {
@@ -39,6 +41,19 @@ describe('bar spans', () => {
         ['d4', 'd4', 1],
         ['d5', 'd5', 1],
         ['d6', 'd8', 3],
+      ],
+    );
+  });
+
+  it('merges the days without data into one span, apart from the quiet days after them', () => {
+    const none = (key: string): DayBar => ({ ...day(key, 'operational'), observed: 0, noData: true });
+    const spans = barSpans([none('d1'), none('d2'), none('d3'), day('d4', 'operational'), day('d5', 'operational'), day('d6', 'major_outage')]);
+    assert.deepEqual(
+      spans.map((s) => [s.first.key, s.last.key, s.days, s.first.noData]),
+      [
+        ['d1', 'd3', 3, true],
+        ['d4', 'd5', 2, false],
+        ['d6', 'd6', 1, false],
       ],
     );
   });

@@ -60,8 +60,7 @@ export function barsOnPage(html: string, name: string): { label: string; tips: s
   const inner = ol[2] ?? '';
   const tips = [...inner.matchAll(/<span class="tip">([^<]*)<\/span>/g)].map((m) => m[1] ?? '');
   const figure = /<p class="uptime__figure[^"]*">([^<]*)<\/p>/.exec(row)?.[1] ?? '';
-  // A run of quiet days is one bar spanning n days ("bar span nN"); any other day is a bar of its own.
-  const spans = [...inner.matchAll(/<li class="bar span n(\d+)"/g)].map((m) => Number(m[1]));
-  const singles = (inner.match(/<li class="bar bar--/g) ?? []).length;
-  return { label: ol[1] ?? '', tips, barCount: singles + spans.length, dayCount: singles + spans.reduce((a, b) => a + b, 0), figure };
+  // A run of quiet days (or of days without data) is one bar spanning n days ("span nN"); any other day is a bar of its own.
+  const bars = [...inner.matchAll(/<li class="bar( [^"]*)"/g)].map((m) => Number(/ span n(\d+)/.exec(m[1] ?? '')?.[1] ?? 1));
+  return { label: ol[1] ?? '', tips, barCount: bars.length, dayCount: bars.reduce((a, b) => a + b, 0), figure };
 }

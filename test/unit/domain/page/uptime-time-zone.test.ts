@@ -10,9 +10,9 @@ import { barsOf, barsOnPage, dayOf, outage, statusPage, system } from './uptime-
  *
  * The arithmetic the expectations follow (server/domain/page/uptime.ts, as on Statuspage):
  *   downtime = major-outage minutes × 1 + partial-outage minutes × 0.3
- *   uptime % = 100 × (1 − downtime / minutes observed)
- * where the minutes observed run from the component's creation (or the first day of the 90-day
- * window) up to now; degraded performance and maintenance are not downtime.
+ *   uptime % = 100 × (1 − downtime / minutes of the days with data)
+ * where a day is the whole local calendar day (23 or 25 hours where the clocks change), today and the
+ * component's first day included; degraded performance and maintenance are not downtime.
  */
 
 describe('uptime day boundaries in TIME_ZONE=America/New_York', () => {
@@ -52,8 +52,9 @@ describe('uptime day boundaries in TIME_ZONE=America/New_York', () => {
       ['Overnight outage'],
     );
     assert.equal(d28.label, '28 November 2026');
-    assert.equal(u.days[0]?.key, '2026-11-20');
-    assert.equal(u.days[0]?.observed, 1440, 'created at local midnight: a whole first day');
+    const first = u.days.find((d) => !d.noData);
+    assert.equal(first?.key, '2026-11-20');
+    assert.equal(first?.observed, 1440, 'created at local midnight: a whole first day');
     assert.equal(dayOf(u, '2026-11-30').observed, 10 * 60 + 7, 'today up to 10:07 local');
   });
 
@@ -63,6 +64,8 @@ describe('uptime day boundaries in TIME_ZONE=America/New_York', () => {
     assert.equal(u.days[0]?.key, '2026-09-02');
     assert.equal(dayOf(u, '2026-11-01').observed, 25 * 60);
     assert.equal(dayOf(u, '2026-11-02').observed, 24 * 60);
+    assert.equal(dayOf(u, '2026-11-01').length, 25 * 60, 'and counts as 25 hours');
+    assert.equal(dayOf(u, '2026-11-30').length, 24 * 60, 'today counts whole');
   });
 
   it('labels the bars with the local days on the status page', async () => {

@@ -13,20 +13,21 @@ import { barsOf, barsOnPage, dayOf, outage, rowOf, statusPage, system } from './
  *
  * The arithmetic the expectations follow (server/domain/page/uptime.ts, as on Statuspage):
  *   downtime = major-outage minutes × 1 + partial-outage minutes × 0.3
- *   uptime % = 100 × (1 − downtime / minutes observed)
- * where the minutes observed run from the component's creation (or the first day of the 90-day
- * window) up to now; degraded performance and maintenance are not downtime.
+ *   uptime % = 100 × (1 − downtime / minutes of the days with data)
+ * where a day is the whole calendar day, today and the component's first day included, and the days
+ * before a component existed are "no data" (shown, not counted); degraded performance and maintenance
+ * are not downtime.
  */
 
-const expectedPercent = (down: number, observed: number) => 100 * (1 - down / observed);
+const expectedPercent = (down: number, minutes: number) => 100 * (1 - down / minutes);
 
 describe('uptime from a constructed history (UTC)', () => {
   let p: TestPharos;
   const ids: Record<string, string> = {};
   // Now: 10:07 on 30 November, so that no expected percentage falls exactly on a 0.01 boundary.
   const NOW = '2026-11-30T10:07:00.000Z';
-  // Components created at 2026-11-20T00:00Z: 10 whole days (14,400 min) and 607 min of today.
-  const OBSERVED_SINCE_20TH = 10 * 1440 + 607;
+  // Components created at 2026-11-20T00:00Z: 11 days with data, today whole (15,840 min).
+  const DAYS_SINCE_20TH = 11 * 1440;
 
   before(async () => {
     p = await startPharos();
@@ -102,9 +103,9 @@ describe('uptime from a constructed history (UTC)', () => {
       assert.deepEqual(other.incidents, [], other.key);
     }
     assert.equal(dayOf(u, '2026-11-30').observed, 607, 'today counts up to now');
-    // 45 min down out of 15,007 observed: 100 × (1 − 45 / 15007) = 99.7001 %.
+    // 45 min down out of 15,840: 100 × (1 − 45 / 15840) = 99.7159 %.
     assert.ok(u.uptime !== null, 'an uptime figure');
-    assert.ok(Math.abs(u.uptime - expectedPercent(45, OBSERVED_SINCE_20TH)) < 1e-9, String(u.uptime));
+    assert.ok(Math.abs(u.uptime - expectedPercent(45, DAYS_SINCE_20TH)) < 1e-9, String(u.uptime));
   });
 
   it('a partial outage counts 30 % of its minutes as downtime', () => {
@@ -113,9 +114,9 @@ describe('uptime from a constructed history (UTC)', () => {
     assert.equal(day.partial, 240);
     assert.equal(day.major, 0);
     assert.equal(day.worst, 'partial_outage');
-    // 240 min of partial outage × 0.3 = 72 min of downtime; 100 × (1 − 72 / 15007) = 99.5202 %.
+    // 240 min of partial outage × 0.3 = 72 min of downtime; 100 × (1 − 72 / 15840) = 99.5454 %.
     assert.ok(u.uptime !== null, 'an uptime figure');
-    assert.ok(Math.abs(u.uptime - expectedPercent(72, OBSERVED_SINCE_20TH)) < 1e-9, String(u.uptime));
+    assert.ok(Math.abs(u.uptime - expectedPercent(72, DAYS_SINCE_20TH)) < 1e-9, String(u.uptime));
   });
 
   it('overlapping incidents on one component: each minute counted once, at the status it had', () => {
@@ -130,9 +131,9 @@ describe('uptime from a constructed history (UTC)', () => {
       day.incidents.map((i) => i.name),
       ['Index corruption', 'Search cluster down'],
     );
-    // 60 × 1 + 30 × 0.3 = 69 min of downtime; 100 × (1 − 69 / 15007) = 99.5402 %.
+    // 60 × 1 + 30 × 0.3 = 69 min of downtime; 100 × (1 − 69 / 15840) = 99.5643 %.
     assert.ok(u.uptime !== null, 'an uptime figure');
-    assert.ok(Math.abs(u.uptime - expectedPercent(69, OBSERVED_SINCE_20TH)) < 1e-9, String(u.uptime));
+    assert.ok(Math.abs(u.uptime - expectedPercent(69, DAYS_SINCE_20TH)) < 1e-9, String(u.uptime));
   });
 
   it('maintenance is shown but not counted as downtime', () => {
@@ -145,20 +146,22 @@ describe('uptime from a constructed history (UTC)', () => {
     assert.equal(u.uptime, 100);
   });
 
-  it('a component younger than 90 days has bars from its first day only; an older one has 90', () => {
+  it('every component has 90 days: those before a younger one existed are "no data", not counted', () => {
     const young = barsOf(p, ids.young as string);
+    assert.equal(young.days.length, 90);
     assert.deepEqual(
-      young.days.map((d) => d.key),
+      young.days.filter((d) => !d.noData).map((d) => d.key),
       ['2026-11-25', '2026-11-26', '2026-11-27', '2026-11-28', '2026-11-29', '2026-11-30'],
     );
-    assert.equal(young.days[0]?.observed, 9 * 60, 'created at 15:00: 9 hours of its first day');
-    // 119.67 min of major outage out of 540 + 4 × 1440 + 607 = 6,907 min observed.
+    assert.ok(young.days.filter((d) => d.noData).every((d) => d.key < '2026-11-25' && d.worst === 'operational' && d.observed === 0));
+    assert.equal(dayOf(young, '2026-11-25').observed, 9 * 60, 'created at 15:00: it existed 9 hours of its first day');
+    // 119.67 min of major outage out of 6 whole days (8,640 min): its first day and today count whole.
     assert.ok(young.uptime !== null, 'an uptime figure');
-    assert.ok(Math.abs(young.uptime - expectedPercent(119 + 40 / 60, 540 + 4 * 1440 + 607)) < 1e-9, String(young.uptime));
+    assert.ok(Math.abs(young.uptime - expectedPercent(119 + 40 / 60, 6 * 1440)) < 1e-9, String(young.uptime));
 
     const api = barsOf(p, ids.API as string);
-    assert.equal(api.days.length, 11, '20 to 30 November');
-    assert.equal(api.days[0]?.key, '2026-11-20');
+    assert.equal(api.days.length, 90);
+    assert.equal(api.days.find((d) => !d.noData)?.key, '2026-11-20');
 
     const veteran = barsOf(p, ids.veteran as string);
     assert.equal(veteran.days.length, 90);
@@ -171,23 +174,24 @@ describe('uptime from a constructed history (UTC)', () => {
     const html = await statusPage(p);
 
     const api = barsOnPage(html, 'API');
-    assert.equal(api.label, 'API: the last 11 days');
-    assert.equal(api.dayCount, 11);
-    assert.equal(api.barCount, 3, 'nine quiet days, the outage, today');
-    assert.equal(api.tips.length, 3, 'every bar has a text label');
+    assert.equal(api.label, 'API: the last 90 days');
+    assert.equal(api.dayCount, 90);
+    assert.equal(api.barCount, 4, 'the days before it existed, nine quiet days, the outage, today');
+    assert.equal(api.tips.length, 4, 'every bar has a text label');
     assert.deepEqual(api.tips, [
+      '2 September 2026 – 19 November 2026: no data (before this component was added)',
       '20 November 2026 – 28 November 2026: no downtime',
       '29 November 2026: Major outage, 45 min of major outage; Database failover',
       '30 November 2026: no downtime',
     ]);
-    assert.equal(api.figure, '99.70 % uptime · 11 days');
+    assert.equal(api.figure, '99.71 % uptime · 90 days');
 
     const storage = barsOnPage(html, 'Storage');
     assert.ok(
       storage.tips.some((t) => /^28 November 2026: Partial outage, 4 h( 0 min)? of partial outage; Slow uploads$/.test(t)),
       storage.tips.join('\n'),
     );
-    assert.equal(storage.figure, '99.52 % uptime · 11 days');
+    assert.equal(storage.figure, '99.54 % uptime · 90 days');
 
     const search = barsOnPage(html, 'Search');
     assert.ok(
@@ -196,11 +200,11 @@ describe('uptime from a constructed history (UTC)', () => {
       ),
       search.tips.join('\n'),
     );
-    assert.equal(search.figure, '99.54 % uptime · 11 days');
+    assert.equal(search.figure, '99.56 % uptime · 90 days');
 
     const backups = barsOnPage(html, 'Backups');
     assert.ok(backups.tips.includes('26 November 2026: Under maintenance'), backups.tips.join('\n'));
-    assert.equal(backups.figure, '100.00 % uptime · 11 days');
+    assert.equal(backups.figure, '100.00 % uptime · 90 days');
 
     const veteran = barsOnPage(html, 'Veteran');
     assert.equal(veteran.dayCount, 90);
@@ -208,9 +212,9 @@ describe('uptime from a constructed history (UTC)', () => {
     assert.equal(veteran.figure, '100.00 % uptime · 90 days');
 
     const young = barsOnPage(html, 'Young');
-    assert.equal(young.dayCount, 6);
-    assert.equal(young.barCount, 3);
-    assert.equal(young.figure, '98.26 % uptime · 6 days');
+    assert.equal(young.dayCount, 90);
+    assert.equal(young.barCount, 4, 'no data, four quiet days, the outage, today');
+    assert.equal(young.figure, '98.61 % uptime · 90 days');
   });
 
   it('shows no bars for a component with showcase off', async () => {
@@ -220,7 +224,9 @@ describe('uptime from a constructed history (UTC)', () => {
     assert.doesNotMatch(row, /class="bar /);
     assert.doesNotMatch(row, /uptime__figure/);
     assert.equal(
-      uptimeBars(p.ctx.db, 'Etc/UTC', p.clock.now(), [ids.internal as string]).get(ids.internal as string)?.days.length,
+      uptimeBars(p.ctx.db, 'Etc/UTC', p.clock.now(), [ids.internal as string])
+        .get(ids.internal as string)
+        ?.days.filter((d) => !d.noData).length,
       11,
       'the history is still kept',
     );
