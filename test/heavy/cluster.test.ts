@@ -120,6 +120,31 @@ describe('WEB_CONCURRENCY=2: one primary process and two HTTP workers', () => {
     }
   });
 
+  it(
+    'takes live viewers over websockets only: a long-polling handshake is refused, a client that tries it then websockets is live',
+    { timeout: 30_000 },
+    async () => {
+      const refused = await send(`${base}/socket.io/?EIO=4&transport=polling`);
+      assert.equal(refused.status, 400);
+      assert.match(refused.body, /Transport unknown/);
+      // Polling first on purpose (the page's script asks for a websocket first).
+      const socket = connect(base, {
+        transports: ['polling', 'websocket'],
+        tryAllTransports: true,
+        forceNew: true,
+        reconnection: false,
+        auth: { v: 2, hashes: {} },
+      });
+      sockets.push(socket);
+      const got = await new Promise<{ incidents: string }>((resolve, reject) => {
+        socket.once('page', (update: { html: { incidents: string } }) => resolve(update.html));
+        setTimeout(() => reject(new Error('no state over the fallback within 10 s')), 10_000);
+      });
+      assert.match(got.incidents, /Cluster incident/);
+      assert.equal(socket.io.engine.transport.name, 'websocket');
+    },
+  );
+
   it("brings a killed worker's viewers back, current, and replaces the worker", { timeout: 60_000 }, async () => {
     const viewers = Array.from({ length: 8 }, () => viewer(base, ['websocket']));
     sockets.push(...viewers.map((v) => v.socket));
