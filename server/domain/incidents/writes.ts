@@ -9,7 +9,15 @@ import { enqueueIncidentUpdate } from '../subscribers/outbox.js';
 import { mailHost } from '../subscribers/subscribers.js';
 import { getIncident, type Incident } from './queries.js';
 import { incidentPatchInput, newIncidentInput, updateEditInput, type IncidentPatch, type NewIncident, type UpdateEdit } from './schemas.js';
-import { DEFAULT_UPDATE_BODIES, impactFromComponentStatuses, isResolved, type ComponentStatus, type IncidentStatus } from '../page/status.js';
+import {
+  DEFAULT_UPDATE_BODIES,
+  IMPACTS,
+  impactFromComponentStatuses,
+  isResolved,
+  type ComponentStatus,
+  type Impact,
+  type IncidentStatus,
+} from '../page/status.js';
 import { parseInput } from '../../lib/validate.js';
 
 export function checkComponents(db: Db, ids: Iterable<string>, field: (id: string) => string): void {
@@ -79,10 +87,13 @@ export function addUpdate(
   if (update.deliver_notifications) enqueueIncidentUpdate(ctx.db, { id, incidentId }, mailHost(ctx.config.publicUrl), ctx.clock.now());
 }
 
-/** The impact: the operator's override, else the worst component status this incident ever set. */
+/**
+ * The impact: the operator's override, else the worst component status this incident ever set (and
+ * at least its floor: an admin-form incident affecting no component is minor, not none).
+ */
 export function refreshImpact(db: Db, incidentId: string): void {
-  const row = db.prepare('SELECT impact_override, kind FROM incidents WHERE id = ?').get(incidentId) as
-    { impact_override: string | null; kind: string } | undefined;
+  const row = db.prepare('SELECT impact_override, impact_floor, kind FROM incidents WHERE id = ?').get(incidentId) as
+    { impact_override: string | null; impact_floor: Impact | null; kind: string } | undefined;
   if (row?.kind === 'maintenance') {
     db.prepare("UPDATE incidents SET impact = 'maintenance' WHERE id = ?").run(incidentId);
     return;
@@ -99,10 +110,22 @@ export function refreshImpact(db: Db, incidentId: string): void {
     )
     .pluck()
     .all({ id: incidentId }) as ComponentStatus[];
-  db.prepare('UPDATE incidents SET impact = ? WHERE id = ?').run(override ?? impactFromComponentStatuses(statuses), incidentId);
+  const derived = impactFromComponentStatuses(statuses);
+  const floor = row?.impact_floor ?? 'none';
+  const rank = (impact: Impact) => (IMPACTS as readonly string[]).indexOf(impact);
+  db.prepare('UPDATE incidents SET impact = ? WHERE id = ?').run(override ?? (rank(floor) > rank(derived) ? floor : derived), incidentId);
 }
 
-export function createIncident(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, actor: Actor, given: NewIncident): Incident {
+/**
+ * `impactFloor`: the least impact derived while no affected component is down (the admin form's
+ * 'minor'); the API leaves it out and keeps Statuspage's rule (none).
+ */
+export function createIncident(
+  ctx: Deps<'bus' | 'clock' | 'config' | 'db'>,
+  actor: Actor,
+  given: NewIncident,
+  opts: { impactFloor?: Exclude<Impact, 'none' | 'maintenance'> } = {},
+): Incident {
   const input = parseInput(newIncidentInput, given);
   return commitChange(ctx, { cause: 'incident.created', actor }, () => {
     checkComponents(ctx.db, Object.keys(input.components), (id) => `components.${id}`);
@@ -111,14 +134,15 @@ export function createIncident(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, act
     const id = newId();
     ctx.db
       .prepare(
-        `INSERT INTO incidents (id, name, status, impact, impact_override, started_at, monitoring_at, resolved_at, created_at, updated_at)
-         VALUES (?, ?, ?, 'none', ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO incidents (id, name, status, impact, impact_override, impact_floor, started_at, monitoring_at, resolved_at, created_at, updated_at)
+         VALUES (?, ?, ?, 'none', ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         id,
         input.name,
         input.status,
         input.impact_override ?? null,
+        opts.impactFloor ?? null,
         input.started_at ?? now,
         input.status === 'monitoring' ? now : null,
         isResolved(input.status) ? now : null,

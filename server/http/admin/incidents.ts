@@ -51,7 +51,11 @@ export function incidentRoutes(ctx: Context): Router {
     renderPage(ctx, res, 'admin/incident-new', { ...newData({}), values: { status: 'investigating', deliver_notifications: 'on' } });
   });
   router.post('/admin/incidents', form('admin/incident-new', newData), (req, res) => {
-    const incident = createIncident(ctx, actorOf(res), parseInput(newIncidentInput, incidentFormInput(ctx, formBody(req), { incident: true, update: true })));
+    // An operator who leaves the impact to derive and picks no component still has an incident: minor,
+    // never an open incident under "All Systems Operational" (the API keeps Statuspage's rule).
+    const incident = createIncident(ctx, actorOf(res), parseInput(newIncidentInput, incidentFormInput(ctx, formBody(req), { incident: true, update: true })), {
+      impactFloor: 'minor',
+    });
     res.redirect(303, `/admin/incidents/${incident.id}`);
   });
 
