@@ -1,3 +1,4 @@
+import { getDisplay, type Display } from '../domain/page/display.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/open.js';
 import { resolutionFigures } from '../domain/incidents/metrics.js';
@@ -64,8 +65,9 @@ export class PublicDocuments {
     this.keep(out, '/maintenance.ics', { feed: windows, common }, () => makeBody(renderCalendar(config, windows, `${config.pageName} maintenance`), ICS));
 
     const incidents = all.filter((i) => i.kind === 'incident');
+    const display = getDisplay(db);
     for (let n = 1; ; n++) {
-      const history = historyPage(incidents, now, tz, n);
+      const history = historyPage(incidents, now, tz, n, display);
       page(documentKey('/history', String(n)), 'public/history', history);
       if (!history.older) break;
     }
@@ -115,7 +117,7 @@ export class PublicDocuments {
  * older months while there are older incidents. (Pages past the last are rendered on request, from the
  * same function: http/public/documents.ts.)
  */
-export function historyPage(incidents: Incident[], now: Date, tz: string, pageNumber: number) {
+export function historyPage(incidents: Incident[], now: Date, tz: string, pageNumber: number, display: Display) {
   const oldest = incidents.reduce<string | undefined>((min, i) => (min === undefined || i.started_at < min ? i.started_at : min), undefined);
   const months = [];
   for (let n = 0; n < MONTHS_PER_PAGE; n++) {
@@ -125,7 +127,13 @@ export function historyPage(incidents: Incident[], now: Date, tz: string, pageNu
     const inMonth = incidents
       .filter((i) => i.started_at >= from && i.started_at < to)
       .map((i) => ({ ...i, duration: i.resolved_at ? formatDuration(i.started_at, i.resolved_at) : undefined }));
-    months.push({ label: formatMonth(from, tz), incidents: inMonth, count: inMonth.length, figures: resolutionFigures(inMonth) });
+    // The resolution figures only where the page's owner chose to publish them (Admin → Settings).
+    months.push({
+      label: formatMonth(from, tz),
+      incidents: inMonth,
+      count: inMonth.length,
+      figures: display.showResolutionFigures ? resolutionFigures(inMonth) : undefined,
+    });
   }
   const lastShown = monthStart(now, tz, pageNumber * MONTHS_PER_PAGE - 1).toISOString();
   return {

@@ -137,6 +137,7 @@ function adminRouteTable(s: Seeded): Route[] {
     // settings.ts
     ['GET', '/admin/settings'],
     ['POST', '/admin/settings', { PAGE_NAME: 'Hijacked' }],
+    ['POST', '/admin/settings/display', { show_resolution_figures: 'on' }],
     ['POST', '/admin/settings/subscriptions', { mode: 'paused', domains: '', threshold: '0', auto_mode: 'paused', confirm_password: PASSWORD }],
     // subscribers.ts
     ['GET', '/admin/subscribers'],

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { createIncident, patchIncident } from '../../server/domain/incidents/writes.js';
 import { runMaintenanceTransitions, scheduleMaintenance } from '../../server/domain/incidents/maintenance.js';
-import { addUser, signIn, startPharos, type TestPharos } from '../helpers/pharos.js';
+import { addUser, signIn, startPharos, submit, type TestPharos } from '../helpers/pharos.js';
 
 const system = { type: 'system' } as const;
 
@@ -60,6 +60,17 @@ describe('resolution figures on the history page and the dashboard', () => {
     await p.close();
   });
 
+  it('publishes no resolution figures on the history page until an admin turns them on in Settings', async () => {
+    const page = await request(p.app).get('/history').expect(200);
+    assert.doesNotMatch(page.text, /class="figures"|time to resolve/);
+    assert.match(page.text, /One hour<\/a>[\s\S]*?resolved after 1 h</, 'the incidents and their durations stay');
+    const admin = await signIn(p, 'admin@example.com');
+    const settings = await admin.get('/admin/settings').expect(200);
+    assert.doesNotMatch(settings.text, /name="show_resolution_figures" checked/);
+    await submit(admin, '/admin/settings', '/admin/settings/display', { show_resolution_figures: 'on' }).then((r) => assert.equal(r.status, 303));
+    assert.match((await admin.get('/admin/settings').expect(200)).text, /name="show_resolution_figures" checked/);
+  });
+
   it("shows each month's incidents with their durations and the month's figures", async () => {
     const page = await request(p.app).get('/history').expect(200);
     // November: 5 incidents; resolved after 1 h, 2 h, 6 h and 3 h → mean 3 h, median (2 h + 3 h) / 2 = 2 h 30 min;
@@ -106,5 +117,12 @@ describe('resolution figures on the history page and the dashboard', () => {
       'Median time to resolve': '3 h',
       'Mean time to first update': '10 min',
     });
+  });
+
+  it('hides them again when turned off, on the page served from the snapshot too', async () => {
+    const admin = await signIn(p, 'admin@example.com');
+    await submit(admin, '/admin/settings', '/admin/settings/display', {}).then((r) => assert.equal(r.status, 303));
+    for (const path of ['/history', '/history?page=1']) assert.doesNotMatch((await request(p.app).get(path).expect(200)).text, /time to resolve/, path);
+    assert.match((await admin.get('/admin').expect(200)).text, /Mean time to resolve/, 'the dashboard keeps them');
   });
 });

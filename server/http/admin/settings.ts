@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { Context } from '../../context.js';
+import { getDisplay, setDisplay } from '../../domain/page/display.js';
 import { GATE_MODES, gateInput, getGate, setGate, type Gate } from '../../domain/subscribers/gate.js';
 import { Unauthorized } from '../../errors.js';
 import { userActor } from '../locals.js';
@@ -8,14 +9,19 @@ import { form } from '../middleware/form.js';
 import { confirmPassword } from './reauth.js';
 import { parseInput } from '../../lib/validate.js';
 
-/** The page's identity and configuration (from the environment), and who may subscribe (admins only). */
+/** The page's identity and configuration (from the environment), what the public pages show, and who may subscribe (admins only). */
 export function settingsRoutes(ctx: Context): Router {
   const router = Router();
   router.get('/admin/settings', (_req, res) => {
     renderPage(ctx, res, 'admin/settings', {
       ...settingsData(),
-      values: gateValues(getGate(ctx.db)),
+      values: { ...gateValues(getGate(ctx.db)), ...displayValues() },
     });
+  });
+  router.post('/admin/settings/display', form('admin/settings', settingsData), (req, res) => {
+    if (!res.locals.user) throw new Unauthorized();
+    setDisplay(ctx, userActor(res.locals.user, req.ip), { show_resolution_figures: field(formBody(req), 'show_resolution_figures') === 'on' });
+    res.redirect(303, '/admin/settings#display');
   });
   router.post('/admin/settings/subscriptions', form('admin/settings', settingsData), async (req, res) => {
     if (!res.locals.user) throw new Unauthorized();
@@ -52,6 +58,10 @@ export function settingsRoutes(ctx: Context): Router {
         { name: 'SMTP_URL', value: c.mail.smtpUrl ? ctx.mail.transport.description : 'not set: mail is written to files' },
       ],
     };
+  }
+
+  function displayValues() {
+    return getDisplay(ctx.db).showResolutionFigures ? { show_resolution_figures: 'on' } : {};
   }
 }
 

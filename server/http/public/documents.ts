@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { Context } from '../../context.js';
+import { getDisplay } from '../../domain/page/display.js';
 import { listRecent } from '../../domain/incidents/queries.js';
 import { documentKey, historyPage } from '../../snapshot/documents.js';
 import { queryInt, renderPage, sendBody } from '../respond.js';
@@ -21,7 +22,7 @@ export function documentRoutes(ctx: Context): Router {
   router.get('/history', (req, res) => {
     const n = queryInt(req.query.page, 1, 1, 1000);
     const incidents = listRecent(ctx.db, -1, ['incident']);
-    renderPage(ctx, res, 'public/history', historyPage(incidents, ctx.clock.now(), ctx.config.timeZone, n), { layout: 'public' });
+    renderPage(ctx, res, 'public/history', historyPage(incidents, ctx.clock.now(), ctx.config.timeZone, n, getDisplay(ctx.db)), { layout: 'public' });
   });
   return router;
 }
