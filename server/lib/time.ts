@@ -37,6 +37,15 @@ export function formatterFor(timeZone: string, kind: FormatterKind): Intl.DateTi
   return f;
 }
 
+/** "3 Dec 2026, 02:00 UTC+1": an instant in the zone, with its offset from UTC (as pages and mail show times). */
+export function formatDateTime(iso: string, timeZone: string): string {
+  // "GMT+2" reads as British time to many; the offset is from UTC, so say so.
+  return formatterFor(timeZone, 'datetime')
+    .format(new Date(iso))
+    .replace(/GMT(?=[+-]|$)/, 'UTC')
+    .replace(/UTC\+0$/, 'UTC');
+}
+
 /** "1 December 2026": the calendar day of an instant in the zone. */
 export function formatDate(iso: string, timeZone: string): string {
   return formatterFor(timeZone, 'date').format(new Date(iso));

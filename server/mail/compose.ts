@@ -101,6 +101,7 @@ function contentFor(ctx: Context, d: Delivery, sub: Subscriber): Content | { ski
           update,
           statusLabel: INCIDENT_STATUS_LABELS[update.status],
           incidentUrl: `${ctx.config.publicUrl}/incidents/${incident.id}`,
+          icsUrl: `${ctx.config.publicUrl}/incidents/${incident.id}.ics`,
           previous: incident.incident_updates.filter((u) => u.created_at < update.created_at).slice(0, 3),
         },
       };

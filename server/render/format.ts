@@ -1,13 +1,7 @@
 /** Dates and durations as people read them, in the page's time zone with an explicit offset. */
-import { formatterFor } from '../lib/time.js';
+import { formatDateTime, formatterFor } from '../lib/time.js';
 
-export function formatDateTime(iso: string, timeZone: string): string {
-  // "GMT+2" reads as British time to many; the offset is from UTC, so say so.
-  return formatterFor(timeZone, 'datetime')
-    .format(new Date(iso))
-    .replace(/GMT(?=[+-]|$)/, 'UTC')
-    .replace(/UTC\+0$/, 'UTC');
-}
+export { formatDateTime };
 
 export function formatMonth(iso: string, timeZone: string): string {
   return formatterFor(timeZone, 'month').format(new Date(iso));

@@ -18,9 +18,13 @@ const system = { type: 'system' } as const;
 describe('catching up at start', () => {
   it('npm start runs the due transitions at once and records them for the System page', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pharos-catchup-'));
-    const seed = createContext(loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent' }), { log: createLog('silent') });
-    const api = createComponent(seed, system, { name: 'API' });
     const now = Date.now();
+    // Scheduled 20 minutes ago, before its start; then Pharos was down while the start passed.
+    const seed = createContext(loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent' }), {
+      log: createLog('silent'),
+      clock: { now: () => new Date(now - 20 * 60_000) },
+    });
+    const api = createComponent(seed, system, { name: 'API' });
     const m = scheduleMaintenance(seed, system, {
       name: 'Missed start',
       component_ids: [api.id],

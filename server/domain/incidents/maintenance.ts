@@ -12,6 +12,9 @@ import { enqueueForIncident } from '../subscribers/outbox.js';
 import type { ComponentStatus } from '../page/status.js';
 import { mailHost } from '../subscribers/subscribers.js';
 import { parseInput } from '../../lib/validate.js';
+import { formatDateTime } from '../../lib/time.js';
+
+const ENDED = 'This window has already ended: the end must be in the future';
 
 export function getMaintenance(db: Db, id: string): Incident {
   const m = getIncident(db, id);
@@ -19,9 +22,16 @@ export function getMaintenance(db: Db, id: string): Incident {
   return m;
 }
 
-/** Schedules a window: its components, message and options; subscribers are told now unless asked not to. */
+/**
+ * Schedules a window: its components, message and options; subscribers are told now unless asked not to.
+ * A window that has already ended is refused; one that has begun starts in progress (one update, not
+ * "Scheduled" then "In progress" a minute later).
+ */
 export function scheduleMaintenance(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, actor: Actor, given: NewMaintenance): Incident {
   const input = parseInput(maintenanceInput, given);
+  const nowMs = ctx.clock.now().getTime();
+  if (Date.parse(input.scheduled_until) <= nowMs) throw new Invalid({ scheduled_until: ENDED });
+  const begun = Date.parse(input.scheduled_for) <= nowMs;
   return commitChange(ctx, { cause: 'maintenance.scheduled', actor }, () => {
     const ids = [...new Set([...input.component_ids, ...Object.keys(input.components)])];
     checkComponents(ctx.db, ids, () => `component_ids`);
@@ -49,7 +59,8 @@ export function scheduleMaintenance(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>
       );
     const link = ctx.db.prepare('INSERT OR IGNORE INTO incident_components (incident_id, component_id) VALUES (?, ?)');
     for (const c of ids) link.run(id, c);
-    addUpdate(ctx, actor, id, { status: 'scheduled', body: input.body, deliver_notifications: input.deliver_notifications, changes: new Map() });
+    const changes = begun ? enterWindow(ctx, id, now) : new Map<string, ComponentStatus>();
+    addUpdate(ctx, actor, id, { status: begun ? 'in_progress' : 'scheduled', body: input.body, deliver_notifications: input.deliver_notifications, changes });
     skipLateReminder(ctx.db, id, now);
     return { result: getIncident(ctx.db, id), ids: [id] };
   });
@@ -99,6 +110,7 @@ export function patchMaintenance(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, a
     const from = input.scheduled_for ?? before.scheduled_for ?? now;
     const until = input.scheduled_until ?? before.scheduled_until ?? now;
     if (Date.parse(until) <= Date.parse(from)) throw new Invalid({ [`scheduled_until`]: 'The end must be after the start' });
+    if (until !== before.scheduled_until && Date.parse(until) <= Date.parse(now)) throw new Invalid({ scheduled_until: ENDED });
     if (input.component_ids) {
       checkComponents(ctx.db, input.component_ids, () => `component_ids`);
       const link = ctx.db.prepare('INSERT OR IGNORE INTO incident_components (incident_id, component_id) VALUES (?, ?)');
@@ -139,15 +151,16 @@ export function patchMaintenance(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, a
       if (status === 'in_progress' && before.status === 'scheduled') changes = enterWindow(ctx, id, now);
       else if (status === 'completed' && before.status !== 'completed') changes = leaveWindow(ctx, id, now);
       else ctx.db.prepare('UPDATE incidents SET status = ? WHERE id = ?').run(status, id);
-      const body = input.body || (moved && status === before.status ? rescheduledText(from, until) : '');
+      const body = input.body || (moved && status === before.status ? rescheduledText(from, until, ctx.config.timeZone) : '');
       addUpdate(ctx, actor, id, { status: status, body, deliver_notifications: input.deliver_notifications, changes });
     }
     return { result: getIncident(ctx.db, id), ids: [id] };
   });
 }
 
-function rescheduledText(from: string, until: string): string {
-  return `This maintenance has been rescheduled: it now runs from ${from.replace('T', ' ').slice(0, 16)} UTC to ${until.replace('T', ' ').slice(0, 16)} UTC.`;
+/** In the page's zone, with its offset ("3 Dec 2026, 02:00 UTC+1"), as the page and the mail show times. */
+function rescheduledText(from: string, until: string, timeZone: string): string {
+  return `This maintenance has been rescheduled: it now runs from ${formatDateTime(from, timeZone)} to ${formatDateTime(until, timeZone)}.`;
 }
 
 /** Cancels a window that has not finished: it completes with a cancellation message to subscribers. */

@@ -69,7 +69,7 @@ describe('moving and cancelling a window', () => {
     await expectMail(w, mark, to('scheduled', ALL, API_ONLY), 'the move is announced');
     const moved = w.smtp.received.slice(mark).find((r) => isMaintenance(r) && r.to === API_ONLY);
     assert.match(moved?.mail.text ?? '', /rescheduled/i);
-    assert.match(moved?.mail.text ?? '', /2026-12-02 02:00/, 'the new start is said');
+    assert.match(moved?.mail.text ?? '', /rescheduled: it now runs from 2 Dec 2026, 03:00 UTC\+1/, 'the new start is said, in the page zone with its offset');
 
     const old = w.smtp.received.length;
     await tick(w, '2026-12-01T02:00:00.000Z');
