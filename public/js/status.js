@@ -3,8 +3,40 @@
 // changed, or only the component rows that changed. Everything is replaced in place with server-rendered HTML.
 (function () {
   'use strict';
+  if (typeof io !== 'function') return;
+  // An incident's page (/incidents/:id): one live region, replaced when the incident changes.
+  var incident = document.getElementById('incident');
+  if (incident && incident.getAttribute('data-incident')) {
+    var live = io({
+      transports: ['websocket', 'polling'],
+      tryAllTransports: true,
+      auth: function (send) {
+        send({ v: 2, incident: incident.getAttribute('data-incident'), hashes: { incident: incident.getAttribute('data-hash') } });
+      },
+    });
+    live.on('incident', function (update) {
+      if (typeof update.html === 'string' && update.hash !== incident.getAttribute('data-hash')) {
+        // Server-rendered from our own templates, every value escaped there.
+        incident.innerHTML = update.html;
+        incident.setAttribute('data-hash', update.hash);
+        if (window.pharosLocalize) window.pharosLocalize(incident);
+      }
+      if (update.title) document.title = update.title;
+    });
+    live.on('disconnect', function (reason) {
+      document.body.setAttribute('data-live', 'off');
+      if (reason === 'io server disconnect')
+        setTimeout(function () {
+          live.connect();
+        }, 1000);
+    });
+    live.on('connect', function () {
+      document.body.setAttribute('data-live', 'on');
+    });
+    return;
+  }
   var marker = document.getElementById('live');
-  if (!marker || typeof io !== 'function') return;
+  if (!marker) return;
   var regions = ['banner', 'notices', 'maintenance', 'incidents', 'components', 'past', 'subscribe'];
   function shown() {
     var hashes = {};

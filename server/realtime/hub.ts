@@ -2,8 +2,9 @@ import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import type { Config } from '../config.js';
 import type { Log } from '../log.js';
-import type { LiveState, ReadModel } from '../snapshot/snapshot.js';
+import type { Body, LiveState, ReadModel } from '../snapshot/snapshot.js';
 import { limitConnections } from './connection-limit.js';
+import { askedIncident, incidentBroadcaster, incidentFragment, incidentRoom } from './incident-rooms.js';
 import { changesBetween, forViewer, patchesRows } from './payload.js';
 import type { Io } from './types.js';
 
@@ -20,7 +21,7 @@ const REGIONS_ONLY = 'regions';
 export interface LiveHub {
   io: Io;
   /** A new state of the page: each viewer is sent what changed (compose.ts's wire() calls it). */
-  broadcast(state: { live: LiveState }): void;
+  broadcast(state: { version: number; live: LiveState; bodies: Map<string, Body> }): void;
 }
 
 export interface LiveDeps {
@@ -55,7 +56,26 @@ export function startRealtime(deps: LiveDeps, http: HttpServer): LiveHub {
   });
   // A viewer joins its room only once it has been sent the current state: a change broadcast while it
   // connects (current() may rebuild here) is already in that state and must not reach it as a patch.
+  const incidents = incidentBroadcaster(io);
   io.on('connection', (socket) => {
+    // The page of one incident (/incidents/:id): its live region, and then its changes only.
+    const incident = askedIncident(socket.handshake.auth);
+    if (incident) {
+      try {
+        const state = snapshot.current();
+        const fragment = incidentFragment(state.bodies, incident.id);
+        if (fragment) {
+          const { html, ...rest } = fragment;
+          socket.emit('incident', { version: state.version, id: incident.id, ...rest, ...(incident.hash === fragment.hash ? {} : { html }) });
+        }
+        void socket.join(incidentRoom(incident.id));
+        if (fragment) incidents.joined(incident.id, fragment.hash);
+      } catch (err) {
+        log.error({ err }, 'could not send the current state to a new viewer');
+        socket.disconnect(true);
+      }
+      return;
+    }
     const rows = patchesRows(socket.handshake.auth);
     try {
       socket.emit('page', forViewer(snapshot.current().live, socket.handshake.auth));
@@ -74,7 +94,8 @@ export function startRealtime(deps: LiveDeps, http: HttpServer): LiveHub {
   } catch {
     // No state yet (an edge starting): the first one is sent whole to whoever is connected by then.
   }
-  const broadcast = (s: { live: LiveState }) => {
+  const broadcast = (s: { version: number; live: LiveState; bodies: Map<string, Body> }) => {
+    incidents.broadcast(s);
     const update = changesBetween(last, s.live);
     const whole = changesBetween(last, s.live, { rows: false });
     last = s.live;

@@ -1,11 +1,14 @@
 import type { Server } from 'socket.io';
 import type { DeliveryStats } from '../domain/subscribers/outbox.js';
 import type { PageUpdate } from '../snapshot/snapshot.js';
+import type { IncidentUpdate } from './incident-rooms.js';
 
 /** Socket events, declared once for the server, the page's script and the tests. */
 export interface ServerToClientEvents {
   /** The whole public state, after every committed change and on every (re)connection. */
   page: (update: PageUpdate) => void;
+  /** An incident page's live region (realtime/incident-rooms.ts), to the viewers of that page only. */
+  incident: (update: IncidentUpdate) => void;
 }
 
 // Public viewers only receive.

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { getDisplay, type Display } from '../domain/page/display.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/open.js';
@@ -14,6 +15,9 @@ import { makeBody, type Body } from './body.js';
 import { renderCalendar } from './calendar.js';
 
 const MONTHS_PER_PAGE = 3;
+
+/** A short hash of a live fragment: what a page says it has when it (re)connects. */
+export const fragmentHash = (html: string) => createHash('sha256').update(html).digest('base64url').slice(0, 12);
 const HTML = 'text/html; charset=utf-8';
 const ICS = 'text/calendar; charset=utf-8';
 /** SQLite's "no limit". */
@@ -49,11 +53,16 @@ export class PublicDocuments {
     const all = listRecent(db, ALL, ['incident', 'maintenance']);
     for (const incident of all) {
       const resolved = incident.kind === 'incident' && isResolved(incident.status) && incident.resolved_at;
-      page(`/incidents/${incident.id}`, 'public/incident', {
+      const data = {
         title: incident.name,
         incident,
         resolvedAfter: resolved ? formatDuration(incident.started_at, incident.resolved_at ?? incident.started_at) : undefined,
         updates: incident.incident_updates,
+      };
+      // The page's live region, rendered first so that the page carries its hash (realtime/incident-rooms.ts).
+      this.keep(out, `/incidents/${incident.id}`, { view: 'public/incident', ...common, ...data }, () => {
+        const liveHtml = views.partial('public/incident-live', { ...common, ...data }).trim();
+        return makeBody(views.render('public/incident', { ...common, ...data, liveHtml, liveHash: fragmentHash(liveHtml), live: true }, 'public'), HTML);
       });
       if (incident.kind === 'maintenance') {
         this.keep(out, `/incidents/${incident.id}.ics`, { ics: incident, common }, () =>

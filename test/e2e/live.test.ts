@@ -124,4 +124,39 @@ describe('in a real browser: live status page', () => {
       await screenshot(page, name);
     }
   });
+
+  it('keeps an incident page (behind "Full timeline" and every mail) live, on a phone, and complete without JavaScript', async () => {
+    const incident = createIncident(p.ctx, system, {
+      name: 'Checkout errors',
+      body: 'Investigating failed payments.',
+      components: { [api]: 'partial_outage' },
+    });
+    const phone = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
+    await phone.goto(`${p.url}/`);
+    await phone
+      .locator('#incidents')
+      .getByRole('link', { name: /Full timeline/ })
+      .first()
+      .click();
+    await phone.waitForURL(new RegExp(`/incidents/${incident.id}$`));
+    await phone.locator('body[data-live="on"]').waitFor({ timeout: 5000 });
+    const marker = await phone.evaluate(() => ((window as unknown as { marker: number }).marker = 7));
+    const operator = await (await browser.newContext()).newPage();
+    await signInAs(operator, p.url, 'ops@example.com');
+    await operator.goto(`${p.url}/admin/incidents/${incident.id}`);
+    await operator.getByLabel('Status', { exact: true }).selectOption('identified');
+    await operator.getByLabel(/^Message/).fill('The payment provider rotated a key.');
+    await operator.getByRole('button', { name: 'Post update' }).click();
+    await phone.locator('#incident').getByText('The payment provider rotated a key.').waitFor({ timeout: 2000 });
+    await phone.locator('#incident .status', { hasText: 'Identified' }).waitFor({ timeout: 2000 });
+    assert.equal(await phone.evaluate(() => (window as unknown as { marker: number }).marker), marker, 'no reload');
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, 'no horizontal scrolling at 390 px');
+    await screenshot(phone, 'incident-page-live-390');
+
+    const noJs = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
+    await noJs.goto(`${p.url}/incidents/${incident.id}`);
+    await noJs.getByText('The payment provider rotated a key.').waitFor();
+    await noJs.getByText('Investigating failed payments.').waitFor();
+  });
 });

@@ -189,6 +189,12 @@ describe('edges: the read model through Redis, the rest forwarded to the primary
     const viewers = [viewer(a), viewer(a), ...Array.from({ length: 6 }, () => viewer(b))];
     sockets.push(...viewers.map((v) => v.socket));
     await Promise.all(viewers.map((v) => v.next((u) => u.html.incidents.includes('Elevated errors'), 10_000)));
+    // And a viewer of the incident's own page, on edge B.
+    const onIncident = connect(b, { transports: ['websocket'], forceNew: true, auth: { v: 2, incident: incidentId, hashes: {} } });
+    sockets.push(onIncident);
+    const incidentTexts: string[] = [];
+    onIncident.on('incident', (u: { html?: string }) => incidentTexts.push(u.html ?? ''));
+    await eventually(() => assert.equal(incidentTexts.length, 1));
     const answer = await post(
       primaryBase,
       { body: 'We found a bad deploy and are rolling it back.', status: 'identified' },
@@ -197,6 +203,7 @@ describe('edges: the read model through Redis, the rest forwarded to the primary
     );
     assert.equal(answer.status, 200);
     await Promise.all(viewers.map((v) => v.next((u) => u.html.incidents.includes('rolling it back'), 5000)));
+    await eventually(() => assert.match(incidentTexts.at(-1) ?? '', /rolling it back/), 5000);
   });
 
   it('forwards the admin (and its live connection), the management API and forms to the primary', { timeout: 30_000 }, async () => {
