@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { ConfigError, loadConfig } from '../server/config.js';
 import { type Context } from '../server/context.js';
 import { createContext } from '../server/compose.js';
@@ -16,11 +18,23 @@ export function option(argv: string[], name: string): string | undefined {
   return undefined;
 }
 
-/** Runs a command-line task against the configured database; one clear line on failure. */
-export async function runCli(task: (ctx: Context) => Promise<void> | void): Promise<void> {
+/**
+ * Runs a command-line task against the configured database (the same environment and .env as the
+ * server); one clear line on failure. It says which database and page it acts on, and does not create
+ * a database that is not there unless asked (`--create`, or `opts.create` for the demo seed): run
+ * without the server's DATA_DIR, it would otherwise make a new page nobody serves.
+ */
+export async function runCli(task: (ctx: Context) => Promise<void> | void, opts: { create?: boolean } = {}): Promise<void> {
   let ctx: Context | undefined;
   try {
-    ctx = createContext(loadConfig(environmentWithDotEnv(process.env)), { log: createLog('warn') });
+    const config = loadConfig(environmentWithDotEnv(process.env));
+    if (!existsSync(config.databaseFile) && !opts.create && !process.argv.includes('--create')) {
+      throw new CliError(
+        `No Pharos database at ${resolve(config.databaseFile)} (DATA_DIR=${config.dataDir}). Run this where the server runs, with its .env or DATA_DIR, or add --create to start a new page there.`,
+      );
+    }
+    ctx = createContext(config, { log: createLog('warn') });
+    console.error(`Pharos database ${resolve(config.databaseFile)} · page ${ctx.pageId} · ${config.publicUrl}`);
     await task(ctx);
   } catch (err) {
     if (err instanceof HttpError) {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -18,9 +18,27 @@ describe('command-line scripts', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
   const db = () => openDatabase(loadConfig({ DATA_DIR: dir }).databaseFile);
 
+  it('refuses to start a new database where there is none, naming the folder, unless --create is given', async () => {
+    for (const script of ['scripts/apikey-create.ts', 'scripts/admin-create.ts']) {
+      const ran = await runTs(script, ['--name', 'x', '--email', 'x@example.com'], { DATA_DIR: dir }, 'a long enough password\n');
+      assert.equal(ran.code, 1, script);
+      assert.match(ran.stderr, new RegExp(`No Pharos database at ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/pharos\\.db \\(DATA_DIR=`), ran.stderr);
+      assert.match(ran.stderr, /add --create/);
+      assert.ok(!existsSync(join(dir, 'pharos.db')), 'no database was made');
+    }
+  });
+
   it('admin:create takes the password from stdin, never from the command line', async () => {
-    const ran = await runTs('scripts/admin-create.ts', ['--email', 'Boss@Example.com'], { DATA_DIR: dir }, 'a long enough password\n');
+    const ran = await runTs('scripts/admin-create.ts', ['--email', 'Boss@Example.com', '--create'], { DATA_DIR: dir }, 'a long enough password\n');
     assert.equal(ran.code, 0, ran.stderr);
+    const conn = db();
+    const pageId = conn.prepare("SELECT value FROM settings WHERE key = 'page_id'").pluck().get();
+    conn.close();
+    assert.match(
+      ran.stderr,
+      new RegExp(`Pharos database .*pharos\\.db · page ${String(pageId)} · http://localhost:3000`),
+      'it says which database and page it acted on',
+    );
     assert.match(ran.stdout, /Created admin boss@example.com/);
     const d = db();
     try {
