@@ -10,6 +10,7 @@ import { LockError } from './db/lock.js';
 import { MigrationError } from './db/migrate.js';
 import { startServer } from './http/server.js';
 import { environmentWithDotEnv } from './lib/env-file.js';
+import { checkPort, PortError } from './lib/port.js';
 import { createLog, type Log } from './log.js';
 
 /** One process serving it all (WEB_CONCURRENCY=1, the default): HTTP, socket.io, and the primary's parts. */
@@ -26,9 +27,9 @@ async function serveInProcess(primary: Primary): Promise<{ stop(): Promise<void>
   };
 }
 
-/** The one-line errors of start-up: a setting, the data folder's lock, a migration. */
+/** The one-line errors of start-up: a setting, the port, the data folder's lock, a migration. */
 function startupError(err: unknown): never {
-  if (err instanceof ConfigError || err instanceof MigrationError || err instanceof LockError) {
+  if (err instanceof ConfigError || err instanceof MigrationError || err instanceof LockError || err instanceof PortError) {
     console.error(err.message);
     process.exit(1);
   }
@@ -93,6 +94,8 @@ async function main(): Promise<void> {
   let primary: Primary;
   try {
     config = loadConfig(environmentWithDotEnv(process.env));
+    // Before the data folder is touched (lock, migrations): a port in use is said in one line.
+    if (cluster.isPrimary) await checkPort(config.host, config.port);
     if (config.role === 'edge') return await mainEdge(config);
     if (cluster.isWorker) return await runHttpWorker(config);
     primary = await startPrimary(config);
@@ -101,7 +104,7 @@ async function main(): Promise<void> {
   }
   const { ctx } = primary;
   const workers = config.webConcurrency;
-  const serving = workers > 1 ? serveWithWorkers(primary) : await serveInProcess(primary);
+  const serving = workers > 1 ? serveWithWorkers(primary) : await serveInProcess(primary).catch(startupError);
   const shown = config.publicUrl;
   const listening = () =>
     ctx.log.info(

@@ -1,3 +1,4 @@
+import { portError } from '../lib/port.js';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
@@ -27,9 +28,9 @@ export interface Running {
 export function listen(http: Server, port: number, host: string): Promise<void> {
   http.keepAliveTimeout = 65_000;
   return new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
+    http.once('error', (err) => reject(portError(err, host, port) ?? err));
     http.listen({ port, host, backlog: 4096 }, () => {
-      http.off('error', reject);
+      http.removeAllListeners('error');
       resolve();
     });
   });
