@@ -44,12 +44,12 @@ const TEXT_MAX = 20_000;
  * What you can do · For more information).
  */
 export const DATA_PROTECTION_FIELDS = [
-  { name: 'what_happened', label: 'What happened', hint: 'The nature of the breach, in clear and plain language.' },
-  { name: 'data_involved', label: 'What information was involved', hint: 'The categories of personal data concerned.' },
-  { name: 'consequences', label: 'Likely consequences', hint: 'What could follow for the people affected.' },
-  { name: 'measures', label: 'What we are doing', hint: 'Measures taken or proposed, including those that limit harm.' },
-  { name: 'what_to_do', label: 'What you can do', hint: 'What readers should do to protect themselves.' },
-  { name: 'contact', label: 'For more information', hint: 'The contact point, such as the data protection officer.' },
+  { name: 'what_happened', max: TEXT_MAX, label: 'What happened', hint: 'The nature of the breach, in clear and plain language.' },
+  { name: 'data_involved', max: TEXT_MAX, label: 'What information was involved', hint: 'The categories of personal data concerned.' },
+  { name: 'consequences', max: TEXT_MAX, label: 'Likely consequences', hint: 'What could follow for the people affected.' },
+  { name: 'measures', max: TEXT_MAX, label: 'What we are doing', hint: 'Measures taken or proposed, including those that limit harm.' },
+  { name: 'what_to_do', max: TEXT_MAX, label: 'What you can do', hint: 'What readers should do to protect themselves.' },
+  { name: 'contact', max: 2_000, label: 'For more information', hint: 'The contact point, such as the data protection officer.' },
 ] as const;
 
 export const communicationInput = z

@@ -100,12 +100,20 @@ export function errorHandler(ctx: Context): ErrorRequestHandler {
       return;
     }
     try {
+      const admin = req.path.startsWith('/admin') && Boolean(res.locals.user);
       renderPage(
         ctx,
         res,
         'public/error',
-        { title: status === 404 ? 'Not found' : status === 410 ? 'No longer valid' : 'Error', status, message, nextStep: http?.nextStep },
-        { layout: req.path.startsWith('/admin') && res.locals.user ? 'admin' : 'public', status },
+        {
+          title: status === 404 ? 'Not found' : status === 410 ? 'No longer valid' : 'Error',
+          status,
+          message,
+          nextStep: http?.nextStep,
+          admin,
+          adminBack: admin && req.method === 'POST' ? adminReferer(ctx, req) : undefined,
+        },
+        { layout: admin ? 'admin' : 'public', status },
       );
     } catch (renderErr) {
       // Never Express's default handler, which would print a stack trace.
@@ -113,4 +121,17 @@ export function errorHandler(ctx: Context): ErrorRequestHandler {
       res.status(status).type('text').send(message);
     }
   };
+}
+
+/** The admin page a refused form was sent from (its Referer, when it is one of ours), to go back to. */
+function adminReferer(ctx: Context, req: Request): string | undefined {
+  const referer = req.get('referer');
+  if (!referer) return undefined;
+  try {
+    const url = new URL(referer, ctx.config.publicUrl);
+    const ours = new URL(ctx.config.publicUrl).origin === url.origin || url.host === req.get('host');
+    return ours && /^\/admin(\/|$)/.test(url.pathname) ? url.pathname + url.search : undefined;
+  } catch {
+    return undefined;
+  }
 }
