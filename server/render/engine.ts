@@ -150,6 +150,9 @@ export class Views {
       return errors?.[name] ? new h.SafeString(`aria-invalid="true" aria-describedby="${esc(name)}-error"`) : '';
     });
     // Markdown rendered by markdown-it with raw HTML disabled: HTML we produced, so emitted unescaped.
-    h.registerHelper('markdown', (text: unknown) => new h.SafeString(this.markdown(typeof text === 'string' ? text : '')));
+    // {{markdown body}} under an h3 (the default: `#` becomes h4), {{markdown body 3}} under an h2.
+    h.registerHelper('markdown', (text: unknown, top: unknown) =>
+      new h.SafeString(this.markdown(typeof text === 'string' ? text : '', typeof top === 'number' && top >= 2 && top <= 6 ? top : 4)),
+    );
   }
 }

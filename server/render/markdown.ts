@@ -1,6 +1,7 @@
 import MarkdownIt from 'markdown-it';
 
-export type RenderMarkdown = (text: string) => string;
+/** `top`: the level an operator's `#` heading becomes (the update or notice sits under the page's own headings). */
+export type RenderMarkdown = (text: string, top?: number) => string;
 
 /** Where an image may be shown from besides the page itself: origins such as https://grafana.example.com. */
 export interface MarkdownOptions {
@@ -43,5 +44,15 @@ export function createMarkdown(options: MarkdownOptions): RenderMarkdown {
     const label = md.utils.escapeHtml(alt.trim() || src);
     return `<a href="${md.utils.escapeHtml(src)}" rel="nofollow noopener noreferrer" class="image-link">${label}</a>`;
   };
-  return (text) => md.render(text);
+  // Headings shift under the heading the text sits below: `#` is h4 in an update on the status page
+  // (under its incident's h3), never a page-size h1; deeper ones follow, down to h6.
+  md.core.ruler.push('shift_headings', (state) => {
+    const env = state.env as { top?: number } | undefined;
+    const top = env?.top ?? 4;
+    for (const token of state.tokens) {
+      if (token.type !== 'heading_open' && token.type !== 'heading_close') continue;
+      token.tag = `h${Math.min(6, Number(token.tag.slice(1)) + top - 1)}`;
+    }
+  });
+  return (text, top = 4) => md.render(text, { top });
 }
