@@ -8,6 +8,13 @@ import { launch, screenshot, signInAs } from './browser.js';
 
 const system = { type: 'system' } as const;
 
+/** WCAG's relative luminance of a CSS rgb() colour. */
+function luminance(css: string): number {
+  const [r = 0, g = 0, b = 0] = (css.match(/\d+/g) ?? []).slice(0, 3).map(Number);
+  const f = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+  return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+}
+
 /** A viewer watches the status page while an operator works in the real admin form, in a real browser. */
 describe('in a real browser: live status page', () => {
   let p: TestPharos;
@@ -158,5 +165,26 @@ describe('in a real browser: live status page', () => {
     await noJs.goto(`${p.url}/incidents/${incident.id}`);
     await noJs.getByText('The payment provider rotated a key.').waitFor();
     await noJs.getByText('Investigating failed payments.').waitFor();
+  });
+
+  it('keeps the outage banner as alarming in the dark as in the light: white on deep red, at least 4.5:1', async () => {
+    const outage = createIncident(p.ctx, system, { name: 'Everything is down', body: 'Investigating.', components: { [api]: 'major_outage' } });
+    const seen: Record<string, { color: string; background: string; ratio: number }> = {};
+    for (const scheme of ['light', 'dark'] as const) {
+      const page = await (await browser.newContext({ colorScheme: scheme })).newPage();
+      await page.goto(`${p.url}/`);
+      const style = await page.locator('#banner .banner').evaluate((el) => {
+        const computed = getComputedStyle(el);
+        return { color: computed.color, background: computed.backgroundColor };
+      });
+      const [hi, lo] = [luminance(style.color), luminance(style.background)].sort((x, y) => y - x);
+      seen[scheme] = { ...style, ratio: ((hi ?? 0) + 0.05) / ((lo ?? 0) + 0.05) };
+      await screenshot(page, `status-major-outage-1280-${scheme}`);
+    }
+    assert.deepEqual(seen.dark, seen.light, 'the same banner in both schemes');
+    assert.equal(seen.dark?.color, 'rgb(255, 255, 255)');
+    assert.ok((seen.dark?.ratio ?? 0) >= 4.5, JSON.stringify(seen));
+    const { patchIncident } = await import('../../server/domain/incidents/writes.js');
+    patchIncident(p.ctx, system, outage.id, { status: 'resolved' });
   });
 });
