@@ -86,6 +86,8 @@
       components.setAttribute('data-hash', update.hashes.components);
     }
     document.title = update.title;
+    var icon = document.querySelector('link[rel="icon"]');
+    if (icon && update.status && update.status.indicator) icon.setAttribute('href', '/icons/status-' + update.status.indicator + '.svg');
     marker.setAttribute('data-live-version', String(update.version));
     if (window.pharosLocalize) window.pharosLocalize(document);
   });

@@ -1,3 +1,4 @@
+import { ABOUT } from '../lib/version.js';
 import type { Request, Response } from 'express';
 import type { Context } from '../context.js';
 import { pacedSignupMail } from '../domain/subscribers/outbox.js';
@@ -31,6 +32,7 @@ export function renderPage(
       csrfToken: res.locals.csrfToken,
       gateAlert,
       signupPace,
+      about: ABOUT,
       ...data,
     },
     layout,

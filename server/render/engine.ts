@@ -151,8 +151,10 @@ export class Views {
     });
     // Markdown rendered by markdown-it with raw HTML disabled: HTML we produced, so emitted unescaped.
     // {{markdown body}} under an h3 (the default: `#` becomes h4), {{markdown body 3}} under an h2.
-    h.registerHelper('markdown', (text: unknown, top: unknown) =>
-      new h.SafeString(this.markdown(typeof text === 'string' ? text : '', typeof top === 'number' && top >= 2 && top <= 6 ? top : 4)),
+    h.registerHelper(
+      'markdown',
+      (text: unknown, top: unknown) =>
+        new h.SafeString(this.markdown(typeof text === 'string' ? text : '', typeof top === 'number' && top >= 2 && top <= 6 ? top : 4)),
     );
   }
 }

@@ -37,7 +37,7 @@ export function startStaticMirror(ctx: Context, dir = join(ctx.config.dataDir, '
   let writing: Promise<void> | undefined;
 
   const assets = (async () => {
-    for (const sub of ['css', 'js']) {
+    for (const sub of ['css', 'js', 'icons']) {
       const from = join(ctx.root, 'public', sub);
       for (const name of await readdir(from)) {
         await mkdir(join(dir, sub), { recursive: true });

@@ -76,4 +76,29 @@ describe('page weight and self-hosting', () => {
       await browser.close();
     }
   });
+
+  it('no page makes the browser log a 404, the favicon included; the status page icon shows the status', async () => {
+    const incident = p.ctx.db.prepare("SELECT id FROM incidents WHERE kind = 'incident' LIMIT 1").pluck().get() as string;
+    const browser = await launch();
+    try {
+      const failed: string[] = [];
+      const page = await browser.newPage();
+      page.on('response', (r) => {
+        if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`);
+      });
+      for (const path of ['/', '/history', `/incidents/${incident}`, '/subscribe', '/notices', '/admin/login']) {
+        await page.goto(`${p.url}${path}`);
+        // The favicon is fetched after the load: give it the moment it takes.
+        await page.waitForLoadState('networkidle');
+      }
+      assert.deepEqual(failed, []);
+      await page.goto(`${p.url}/`);
+      assert.equal(await page.locator('link[rel="icon"]').getAttribute('href'), '/icons/status-critical.svg', 'a major outage: the critical icon');
+      const icon = await request(p.app).get('/icons/status-major.svg').expect(200);
+      assert.match(String(icon.headers['content-type']), /image\/svg\+xml/);
+      await request(p.app).get('/favicon.ico').expect(301).expect('Location', '/icons/pharos.svg');
+    } finally {
+      await browser.close();
+    }
+  });
 });

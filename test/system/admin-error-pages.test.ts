@@ -41,4 +41,12 @@ describe('error pages inside the admin', () => {
     assert.match(page, /up to 20,000 characters/);
     assert.match((await ops.get('/admin/incidents/new').expect(200)).text, /<input id="name" name="name" type="text" required maxlength="200"/);
   });
+
+  it('every admin page says which Pharos it is and links its licence; the System page has an About', async () => {
+    const page = (await ops.get('/admin').expect(200)).text;
+    assert.match(page, /Pharos \d+\.\d+\.\d+ · free software under the <a href="\/admin\/license">MIT License<\/a>/);
+    const license = await ops.get('/admin/license').expect(200);
+    assert.match(license.text, /<pre class="license">MIT License/);
+    assert.match(license.text, /<nav aria-label="Admin">/);
+  });
 });

@@ -161,6 +161,7 @@ function adminRouteTable(s: Seeded): Route[] {
     ['GET', '/admin/deliveries'],
     // system.ts
     ['GET', '/admin/system'],
+    ['GET', '/admin/license'],
   ];
   const idFor = (pattern: string): string => {
     if (pattern.startsWith('/admin/incidents/')) return s.incident;

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Router } from 'express';
 import type { Context } from '../../context.js';
 import { JOBS } from '../../jobs/registry.js';
@@ -15,6 +17,10 @@ export function systemRoutes(ctx: Context): Router {
       jobs: JOBS.map((job) => ({ id: job.id, schedule: job.schedule, description: job.description, run: runs.get(job.id) })),
       mail: ctx.mail.state(),
     });
+  });
+  // The licence Pharos is distributed under, from the LICENSE file it ships with.
+  router.get('/admin/license', (_req, res) => {
+    renderPage(ctx, res, 'admin/license', { title: 'Licence', text: readFileSync(join(ctx.root, 'LICENSE'), 'utf8') });
   });
   return router;
 }
