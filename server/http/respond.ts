@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { ABOUT } from '../lib/version.js';
 import type { Request, Response } from 'express';
 import type { Context } from '../context.js';
@@ -33,6 +34,8 @@ export function renderPage(
       gateAlert,
       signupPace,
       about: ABOUT,
+      // A fresh one-time token for the page's create forms (middleware/once.ts); a form shown again keeps its own.
+      onceToken: layout === 'admin' ? randomBytes(18).toString('base64url') : undefined,
       ...data,
     },
     layout,

@@ -4,6 +4,7 @@ import type { Context } from '../context.js';
 import { requireAdmin, requireUser } from './middleware/auth.js';
 import { requireCsrf } from './middleware/csrf.js';
 import { sessions } from './middleware/session.js';
+import { oncePerSubmission } from './middleware/once.js';
 import { accountRoutes } from './admin/account.js';
 import { confirmAccessRoutes } from './admin/reauth.js';
 import { apiKeyRoutes } from './admin/api-keys.js';
@@ -73,7 +74,7 @@ export function adminRoutes(ctx: Context): Router {
   router.use(subscriberImportRoute(ctx));
   router.use('/admin', requireUser);
   router.use(ADMIN_ONLY, requireAdmin);
-  router.use('/admin', form, requireCsrf);
+  router.use('/admin', form, requireCsrf, oncePerSubmission(ctx));
   router.use(accountRoutes(ctx));
   router.use(confirmAccessRoutes(ctx));
   router.use(incidentRoutes(ctx));
