@@ -27,15 +27,17 @@ export function oncePerSubmission(ctx: Context): RequestHandler {
       const first = ctx.db.prepare('SELECT user_id, location FROM form_submissions WHERE token = ?').get(token) as
         { user_id: string; location: string | null } | undefined;
       if (first?.user_id === userId && first.location) return res.redirect(303, first.location);
-      return next(new HttpError(409, 'already_submitted', 'This form was already sent and is still being handled. Open the dashboard to see its result.'));
+      return next(
+        new HttpError(409, 'already_submitted', 'This form was already sent once. Open the dashboard to see what it did, or reload the form to send it again.'),
+      );
     }
     const redirect = res.redirect.bind(res) as (status: number, url: string) => void;
     // Express's redirect(status, url) is what every admin handler answers a success with.
-    res.redirect = ((a: number | string, b?: number | string) => {
+    res.redirect = (a: number | string, b?: number | string) => {
       const [status, url] = typeof a === 'number' ? [a, String(b)] : [typeof b === 'number' ? b : 302, a];
       ctx.db.prepare('UPDATE form_submissions SET location = ? WHERE token = ?').run(url, token);
       redirect(status, url);
-    });
+    };
     res.on('finish', () => {
       if (res.statusCode >= 400) ctx.db.prepare('DELETE FROM form_submissions WHERE token = ? AND location IS NULL').run(token);
     });
