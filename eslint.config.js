@@ -30,7 +30,15 @@ export default tseslint.config(
     files: ['public/js/**/*.js'],
     languageOptions: {
       sourceType: 'script',
-      globals: { window: 'readonly', document: 'readonly', io: 'readonly', Intl: 'readonly', setTimeout: 'readonly' },
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        io: 'readonly',
+        Intl: 'readonly',
+        setTimeout: 'readonly',
+        setInterval: 'readonly',
+        fetch: 'readonly',
+      },
     },
   },
   // Formatting is Prettier's (npm run format): rules that would fight it are off.

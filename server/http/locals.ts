@@ -20,6 +20,10 @@ declare module 'express-serve-static-core' {
     csrfToken?: string;
     apiActor?: Actor;
     form?: FormContext;
+    /** The operator whose session just ended, and the CSRF token their forms carried. */
+    lapsed?: { userId: string; csrfToken: string };
+    /** What a saved form held, to show it again as typed (middleware/lapsed-form.ts). */
+    restored?: Record<string, string | string[]>;
     /** The request's logger, carrying its request id (middleware/request-log.ts). */
     log?: Log;
   }

@@ -37,6 +37,8 @@ export function renderPage(
       // A fresh one-time token for the page's create forms (middleware/once.ts); a form shown again keeps its own.
       onceToken: layout === 'admin' ? randomBytes(18).toString('base64url') : undefined,
       ...data,
+      // A form saved when the session ended, shown again as it was typed (middleware/lapsed-form.ts).
+      ...(res.locals.restored ? { values: { ...(data.values as Record<string, unknown> | undefined), ...res.locals.restored }, restoredForm: true } : {}),
     },
     layout,
   );

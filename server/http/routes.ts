@@ -5,6 +5,7 @@ import { requireAdmin, requireUser } from './middleware/auth.js';
 import { requireCsrf } from './middleware/csrf.js';
 import { sessions } from './middleware/session.js';
 import { oncePerSubmission } from './middleware/once.js';
+import { lapsedForms } from './middleware/lapsed-form.js';
 import { accountRoutes } from './admin/account.js';
 import { confirmAccessRoutes } from './admin/reauth.js';
 import { apiKeyRoutes } from './admin/api-keys.js';
@@ -71,6 +72,8 @@ export function adminRoutes(ctx: Context): Router {
   // session says who sends it and that they may, so nobody can make the server read a megabyte first.
   router.use(['/setup', '/admin/login', '/admin/logout'], formParser(16 * 1024, 20));
   router.use(authRoutes(ctx));
+  // A form sent just after its session ended is kept for its operator; back on it after signing in.
+  router.use(lapsedForms(ctx));
   router.use(subscriberImportRoute(ctx));
   router.use('/admin', requireUser);
   router.use(ADMIN_ONLY, requireAdmin);

@@ -154,6 +154,8 @@ function adminRouteTable(s: Seeded): Route[] {
     ['GET', '/admin/communications/:id'],
     ['GET', '/admin/communications/:id/correct'],
     ['POST', '/admin/communications/:id/correct', { category: 'general', title: 'Injected correction', body: 'injected' }],
+    // account.ts: the keepalive while typing
+    ['GET', '/admin/keepalive'],
     // mail.ts
     ['GET', '/admin/mail'],
     ['POST', '/admin/mail/retry', {}],

@@ -34,10 +34,13 @@ export function resumeSession(db: Db, secret: string, id: string, now: Date): Us
     { user_id: string; last_seen_at: string; expires_at: string } | undefined;
   if (!row) return undefined;
   const t = now.getTime();
-  if (t >= Date.parse(row.expires_at) || t - Date.parse(row.last_seen_at) >= SESSION_IDLE_MS) {
+  // Past its absolute end the row goes; idle, it stays (refused) until then or the daily purge, so
+  // that a form sent after the idle timeout can still be kept for its operator (http/middleware/lapsed-form.ts).
+  if (t >= Date.parse(row.expires_at)) {
     db.prepare('DELETE FROM sessions WHERE id_hash = ?').run(key);
     return undefined;
   }
+  if (t - Date.parse(row.last_seen_at) >= SESSION_IDLE_MS) return undefined;
   // Write the last-seen time at most once a minute: reads should not all turn into writes.
   if (t - Date.parse(row.last_seen_at) > 60_000) {
     db.prepare('UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?').run(now.toISOString(), key);

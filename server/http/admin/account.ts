@@ -19,6 +19,11 @@ export function accountRoutes(ctx: Context): Router {
     });
   };
   router.get('/admin/account', (_req, res) => page(res));
+  // Pinged by public/js/admin-keepalive.js while an operator types in a form: the request itself slides
+  // the session's idle timeout (middleware/session.ts), so a long message is not cut off at 30 minutes.
+  router.get('/admin/keepalive', (_req, res) => {
+    res.set('Cache-Control', 'no-store').status(204).end();
+  });
   router.post('/admin/account/sign-out-others', (_req, res) => {
     const { user, sessionId } = res.locals;
     if (!user || !sessionId) throw new Unauthorized();

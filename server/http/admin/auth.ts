@@ -1,3 +1,4 @@
+import { savedFormPath } from '../../domain/access/saved-forms.js';
 import { createHmac } from 'node:crypto';
 import { Router, type Response } from 'express';
 import type { Context } from '../../context.js';
@@ -61,7 +62,8 @@ export function authRoutes(ctx: Context): Router {
 
   router.get('/admin/login', (req, res) => {
     if (res.locals.user) return res.redirect(303, safeNext(req.query.next));
-    renderPage(ctx, res, 'admin/login', { title: 'Sign in', next: safeNext(req.query.next), values: {} }, { layout: 'public' });
+    const saved = typeof req.query.saved === 'string' ? req.query.saved.slice(0, 64) : undefined;
+    renderPage(ctx, res, 'admin/login', { title: 'Sign in', next: safeNext(req.query.next), saved, values: {} }, { layout: 'public' });
   });
 
   // Throttled per account typed and per client network, or per device cookie (password-check.ts); the
@@ -71,7 +73,7 @@ export function authRoutes(ctx: Context): Router {
       ctx,
       res,
       'admin/login',
-      { title: 'Sign in', next: safeNext(field(body, 'next')), values: { email: field(body, 'email') ?? '' }, formError },
+      { title: 'Sign in', next: safeNext(field(body, 'next')), saved: field(body, 'saved'), values: { email: field(body, 'email') ?? '' }, formError },
       { layout: 'public', status },
     );
 
@@ -103,7 +105,10 @@ export function authRoutes(ctx: Context): Router {
     issueDevice(ctx, res, check.account);
     audit(ctx.db, userActor(user), 'auth.signed_in', user.email, '', now, ip);
     (res.locals.log ?? ctx.log).info({ user: user.id }, 'signed in');
-    res.redirect(303, safeNext(field(body, 'next')));
+    // Back to a form kept when the session ended, if it is this user's; else where they were going.
+    const saved = field(body, 'saved');
+    const form = saved ? savedFormPath(ctx.db, saved, user.id) : undefined;
+    res.redirect(303, form ? `${form}${form.includes('?') ? '&' : '?'}restore=${encodeURIComponent(saved ?? '')}` : safeNext(field(body, 'next')));
   });
 
   router.post('/admin/logout', requireCsrf, (req, res) => {

@@ -5,6 +5,7 @@ import type { Context } from '../../context.js';
 import { endSession, resumeSession, SESSION_ABSOLUTE_MS, sessionKey, startSession } from '../../domain/access/sessions.js';
 import { cookieName, readCookie } from '../../lib/cookies.js';
 import { csrfTokenFor } from './csrf.js';
+import { sessionOwner } from '../../domain/access/saved-forms.js';
 
 function secure(ctx: Context): boolean {
   return ctx.config.publicUrl.startsWith('https://');
@@ -56,7 +57,11 @@ export function issueDevice(ctx: Context, res: Response, account: { id: string; 
 export function sessions(ctx: Context): RequestHandler {
   return (req, res, next) => {
     const sid = readCookie(req.headers.cookie, cookieName(ctx.config.publicUrl, 'pharos_session'));
+    // Whose session it was, read before resuming it (which deletes an ended one): a form sent just after
+    // it ended is kept for that operator (middleware/lapsed-form.ts).
+    const owner = sid ? sessionOwner(ctx.db, sessionKey(ctx.secret, sid)) : undefined;
     const user = sid ? resumeSession(ctx.db, ctx.secret, sid, ctx.clock.now()) : undefined;
+    if (sid && owner && !user) res.locals.lapsed = { userId: owner, csrfToken: csrfTokenFor(ctx.secret, `session:${sid}`) };
     if (sid && user) {
       res.locals.user = user;
       res.locals.sessionId = sid;

@@ -1,0 +1,54 @@
+import { timingSafeEqual } from 'node:crypto';
+import { Router, type Request } from 'express';
+import type { Context } from '../../context.js';
+import { saveForm, takeSavedForm } from '../../domain/access/saved-forms.js';
+import { formBody } from '../respond.js';
+import { formParser } from './body.js';
+
+/** The admin page a form was sent from (its Referer, when it is one of ours). */
+function formPage(ctx: Context, req: Request): string | undefined {
+  const referer = req.get('referer');
+  if (!referer) return undefined;
+  try {
+    const url = new URL(referer, ctx.config.publicUrl);
+    const ours = new URL(ctx.config.publicUrl).origin === url.origin || url.host === req.get('host');
+    if (!ours || !/^\/admin(\/|$)/.test(url.pathname) || url.pathname === '/admin/login') return undefined;
+    url.searchParams.delete('restore');
+    return url.pathname + url.search;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * An operator's session ended (30 minutes idle) while they typed: the form they then send is not lost.
+ * It is kept for them, server-side, when it carries the CSRF token of that very session (so no other
+ * site can plant a form); they are sent to sign in, and from there back to the form, shown again with
+ * everything typed (`?restore=`, once). Nothing the form asked for is done until they send it again.
+ */
+export function lapsedForms(ctx: Context): Router {
+  const router = Router();
+  const parse = formParser(1024 * 1024, 2000);
+  router.post(/^\/admin(\/.*)?$/, (req, res, next) => {
+    const lapsed = res.locals.lapsed;
+    if (res.locals.user || !lapsed || req.path === '/admin/login' || req.path === '/admin/logout') return next();
+    parse(req, res, (err?: unknown) => {
+      if (err) return next(err);
+      const values = formBody(req);
+      const sent = values._csrf;
+      const from = formPage(ctx, req);
+      if (typeof sent !== 'string' || sent.length !== lapsed.csrfToken.length || !timingSafeEqual(Buffer.from(sent), Buffer.from(lapsed.csrfToken)) || !from) {
+        return next();
+      }
+      const id = saveForm(ctx.db, lapsed.userId, from, values, ctx.clock.now());
+      res.redirect(303, `/admin/login?saved=${id}&next=${encodeURIComponent(from)}`);
+    });
+  });
+  // Back on the form after signing in: the saved values fill it, once.
+  router.get(/^\/admin(\/.*)?$/, (req, res, next) => {
+    const id = typeof req.query.restore === 'string' ? req.query.restore : undefined;
+    if (id && res.locals.user) res.locals.restored = takeSavedForm(ctx.db, id, res.locals.user.id);
+    next();
+  });
+  return router;
+}
