@@ -10,7 +10,7 @@ import { createComponent } from '../../server/domain/page/components.js';
 import { createIncident, patchIncident } from '../../server/domain/incidents/writes.js';
 import { scheduleMaintenance } from '../../server/domain/incidents/maintenance.js';
 import { addUser, PASSWORD, startPharos, systemClockPharos, type TestPharos } from '../helpers/pharos.js';
-import { launch, seriousViolations, signInAs } from './browser.js';
+import { launch, screenshot, seriousViolations, signInAs } from './browser.js';
 
 const system = { type: 'system' } as const;
 const addApiKeyId = (p: TestPharos) => createApiKey(p.ctx, { type: 'system' }, { name: 'Alertmanager' }).apiKey.id;
@@ -146,4 +146,27 @@ describe('accessibility (axe-core in chromium)', () => {
       assert.deepEqual(problems, []);
     });
   }
+
+  it('every admin page fits a 360 px phone without sideways scrolling', async () => {
+    // Long audit details and wide tables included: an audit row with a long unbroken value.
+    p.ctx.db
+      .prepare("INSERT INTO audit_log (at, actor, action, subject, detail, ip) VALUES (?, 'system', 'test.long', 'x', ?, '')")
+      .run(new Date().toISOString(), JSON.stringify({ before: { name: 'a'.repeat(300) }, after: { url: `https://example.com/${'b'.repeat(300)}` } }));
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+    const page = await context.newPage();
+    await signInAs(page, p.url, 'admin@example.com');
+    await page.goto(`${p.url}/admin/subscribers`);
+    await page.getByLabel('Your password, to confirm').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.waitForURL(`${p.url}/admin/subscribers`);
+    const wide: string[] = [];
+    for (const path of adminPages()) {
+      await page.goto(`${p.url}${path}`);
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      if (width > 360) wide.push(`${path}: ${width} px`);
+    }
+    await page.goto(`${p.url}/admin/incidents/new`);
+    await screenshot(page, 'admin-new-incident-360');
+    assert.deepEqual(wide, []);
+  });
 });
