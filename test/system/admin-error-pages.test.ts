@@ -24,14 +24,14 @@ describe('error pages inside the admin', () => {
       .type('form')
       .send({ _csrf: csrfOf(form.text), status: 'identified', body: 'x'.repeat(1_100_000) });
     assert.equal(res.status, 413);
-    assert.match(res.text, /<nav aria-label="Admin">/);
+    assert.match(res.text, /<nav aria-label="Admin"/);
     assert.match(res.text, new RegExp(`<a href="/admin/incidents/${id}">Back to the form</a>`));
     assert.doesNotMatch(res.text, /Back to the status page/);
   });
 
   it('a page that does not exist: the admin layout and a way to the dashboard', async () => {
     const res = await ops.get('/admin/incidents/nosuchthing').expect(404);
-    assert.match(res.text, /<nav aria-label="Admin">/);
+    assert.match(res.text, /<nav aria-label="Admin"/);
     assert.match(res.text, /<a href="\/admin">Back to the dashboard<\/a>/);
   });
 
@@ -47,6 +47,6 @@ describe('error pages inside the admin', () => {
     assert.match(page, /Pharos \d+\.\d+\.\d+ · free software under the <a href="\/admin\/license">MIT License<\/a>/);
     const license = await ops.get('/admin/license').expect(200);
     assert.match(license.text, /<pre class="license">MIT License/);
-    assert.match(license.text, /<nav aria-label="Admin">/);
+    assert.match(license.text, /<nav aria-label="Admin"/);
   });
 });

@@ -98,7 +98,7 @@ describe('login', () => {
     assert.notEqual(second, first);
     await request(p.app).get('/admin').set('Cookie', `pharos_session=${first}`).expect(303).expect('Location', '/admin/login?next=%2Fadmin');
     const dash = await request(p.app).get('/admin').set('Cookie', `pharos_session=${second}`).expect(200);
-    assert.match(dash.text, /Sign out admin@example\.com/);
+    assert.match(dash.text, /Sign out<span class="visually-hidden"> admin@example\.com<\/span>/);
   });
 
   it('redirects after login only to a path on this site', async () => {

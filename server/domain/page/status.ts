@@ -4,6 +4,14 @@ export const COMPONENT_STATUSES = ['operational', 'degraded_performance', 'parti
 export type ComponentStatus = (typeof COMPONENT_STATUSES)[number];
 
 export const INCIDENT_STATUSES = ['investigating', 'identified', 'monitoring', 'resolved', 'postmortem'] as const;
+
+/** The status an incident's next update most likely has: investigating → identified → monitoring → resolved. */
+export function nextIncidentStatus(status: string): (typeof INCIDENT_STATUSES)[number] {
+  if (status === 'investigating') return 'identified';
+  if (status === 'identified') return 'monitoring';
+  if (status === 'monitoring') return 'resolved';
+  return status === 'postmortem' ? 'postmortem' : 'resolved';
+}
 /** Scheduled maintenance goes through these instead (Statuspage's names). */
 export const MAINTENANCE_STATUSES = ['scheduled', 'in_progress', 'verifying', 'completed'] as const;
 export type MaintenanceStatus = (typeof MAINTENANCE_STATUSES)[number];

@@ -195,6 +195,17 @@ export function sourceStats(db: Db, source: string): DeliveryStats {
   return db.prepare(`${STATS_SQL} WHERE source = ?`).get(source) as DeliveryStats;
 }
 
+/** Mail not delivered yet, for the dashboard: waiting, being sent, being retried, given up on. */
+export function mailInFlight(db: Db): { queued: number; sending: number; retrying: number; dead: number } {
+  return db
+    .prepare(
+      `SELECT COALESCE(SUM(state = 'queued'), 0) AS queued, COALESCE(SUM(state = 'sending'), 0) AS sending,
+         COALESCE(SUM(state = 'queued' AND attempts > 0), 0) AS retrying, COALESCE(SUM(state = 'dead'), 0) AS dead
+       FROM deliveries WHERE state IN ('queued', 'sending', 'dead')`,
+    )
+    .get() as { queued: number; sending: number; retrying: number; dead: number };
+}
+
 export function allStats(db: Db): DeliveryStats {
   return db.prepare(STATS_SQL).get() as DeliveryStats;
 }

@@ -2,11 +2,12 @@ import { Router } from 'express';
 import type { Context } from '../../context.js';
 import { createIncident, deleteIncident, deleteUpdate, editUpdate, patchIncident } from '../../domain/incidents/writes.js';
 import { getIncident, listMaintenance, listRecent, listUnresolved, type Incident } from '../../domain/incidents/queries.js';
-import { INCIDENT_STATUS_LABELS, isResolved, MAINTENANCE_STATUSES } from '../../domain/page/status.js';
+import { INCIDENT_STATUS_LABELS, isResolved, MAINTENANCE_STATUSES, nextIncidentStatus } from '../../domain/page/status.js';
 import { incidentPatchInput, newIncidentInput, updateEditInput, updateInput } from '../../domain/incidents/schemas.js';
 import { postUpdate } from '../../domain/incidents/updates.js';
 import { parseInput } from '../../lib/validate.js';
-import { sourceStats } from '../../domain/subscribers/outbox.js';
+import { mailInFlight, sourceStats } from '../../domain/subscribers/outbox.js';
+import { getGate } from '../../domain/subscribers/gate.js';
 import { NotFound } from '../../errors.js';
 import { formatDuration } from '../../render/format.js';
 import { toZonedInput } from '../../lib/time.js';
@@ -31,7 +32,19 @@ export function incidentRoutes(ctx: Context): Router {
     renderPage(ctx, res, 'admin/dashboard', {
       title: 'Dashboard',
       nav: 'dashboard',
-      open,
+      // The cockpit: each open incident with how long subscribers have heard nothing, and its next step.
+      open: open.map((i) => {
+        const last = i.incident_updates[0]?.created_at ?? i.created_at;
+        const quietMs = now.getTime() - Date.parse(last);
+        return {
+          ...i,
+          lastUpdateAgo: formatDuration(last, now.toISOString()),
+          quiet: quietMs > 30 * 60_000,
+          next: INCIDENT_STATUS_LABELS[nextIncidentStatus(i.status)],
+        };
+      }),
+      mail: mailInFlight(ctx.db),
+      gate: getGate(ctx.db),
       maintenance,
       recent,
       status: ctx.snapshot.current().state.status,
@@ -63,7 +76,7 @@ export function incidentRoutes(ctx: Context): Router {
     const incident = getIncident(ctx.db, id);
     return {
       title: incident.name,
-      nav: 'incidents',
+      nav: incident.kind === 'maintenance' ? 'maintenance' : 'incidents',
       incident,
       // Each update's mail: counts now, then live over socket.io while it goes out.
       updates: incident.incident_updates.map((u) => ({ ...u, source: `update:${u.id}`, stats: sourceStats(ctx.db, `update:${u.id}`) })),
@@ -95,7 +108,9 @@ export function incidentRoutes(ctx: Context): Router {
 
   router.get('/admin/incidents/:id', (req, res) => {
     const data = showData(req.params.id)({});
-    renderPage(ctx, res, 'admin/incident', { ...data, values: { status: data.incident.status, deliver_notifications: 'on' } });
+    // The form offers the next status (investigating → identified → monitoring → resolved); maintenance its own.
+    const status = data.incident.kind === 'maintenance' ? data.incident.status : nextIncidentStatus(data.incident.status);
+    renderPage(ctx, res, 'admin/incident', { ...data, values: { status, deliver_notifications: 'on' } });
   });
   router.post(
     '/admin/incidents/:id/updates',

@@ -11,7 +11,7 @@ import { TestSmtp } from '../../helpers/smtp.js';
 const system = { type: 'system' } as const;
 
 /** The addresses listed in the subscribers table of the admin page. */
-const listed = (html: string) => [...html.matchAll(/<tr>\s*<td>([^<]+)<\/td><td>/g)].map((m) => m[1]).sort();
+const listed = (html: string) => [...html.matchAll(/<tr>\s*<td data-label="Email">([^<]+)<\/td><td data-label="State">/g)].map((m) => m[1]).sort();
 
 const stateOf = (p: TestPharos, email: string) => p.ctx.db.prepare('SELECT state FROM subscribers WHERE email = ?').pluck().get(email) as string | undefined;
 const auditRows = (p: TestPharos, action: string) =>
