@@ -8,6 +8,7 @@ import { confirmToken, manageToken } from '../domain/subscribers/tokens.js';
 import { findSubscriber, mailHost, type Subscriber } from '../domain/subscribers/subscribers.js';
 import { INCIDENT_STATUS_LABELS } from '../domain/page/status.js';
 import { NotFound } from '../errors.js';
+import { formatDuration } from '../render/format.js';
 
 export type Composed = { message: Mail.Options } | { skip: string };
 
@@ -91,15 +92,19 @@ function contentFor(ctx: Context, d: Delivery, sub: Subscriber): Content | { ski
       const incident = d.thread_id ? findIncident(ctx.db, d.thread_id) : undefined;
       const update = incident?.incident_updates.find((u) => u.id === d.subject_id);
       if (!incident || !update) return { skip: 'The incident or update was deleted before the message was sent' };
+      const resolved = incident.kind === 'incident' && (update.status === 'resolved' || update.status === 'postmortem') && incident.resolved_at;
       return {
         template: 'incident-update',
-        // One subject for the whole incident, so that every client threads its updates together.
-        subject: `[${incident.kind === 'maintenance' ? 'Maintenance' : 'Incident'}] ${incident.name} · ${page}`,
+        // The state in the subject ("[Resolved] …"): a reader knows from the inbox. The thread is carried
+        // by In-Reply-To and References (the same id for every message of the incident), not the subject.
+        subject: `[${subjectState(incident.kind, update.status, Boolean(incident.cancelled_at))}] ${incident.name} · ${page}`,
         thread: `<incident.${incident.id}@${host}>`,
         data: {
           incident,
           update,
           statusLabel: INCIDENT_STATUS_LABELS[update.status],
+          // The resolved mail says how long it lasted.
+          resolvedAfter: resolved ? formatDuration(incident.started_at, incident.resolved_at ?? incident.started_at) : undefined,
           incidentUrl: `${ctx.config.publicUrl}/incidents/${incident.id}`,
           icsUrl: `${ctx.config.publicUrl}/incidents/${incident.id}.ics`,
           previous: incident.incident_updates.filter((u) => u.created_at < update.created_at).slice(0, 3),
@@ -153,4 +158,11 @@ function composeAdminAlert(ctx: Context, d: Delivery): Composed {
       html: ctx.views.render('emails/admin-alert.html', data, null),
     },
   };
+}
+
+/** "[Identified]", "[Resolved]"; for a maintenance window "[Maintenance scheduled]", "[Maintenance completed]"… */
+function subjectState(kind: string, status: keyof typeof INCIDENT_STATUS_LABELS, cancelled: boolean): string {
+  if (kind !== 'maintenance') return INCIDENT_STATUS_LABELS[status];
+  if (cancelled && status === 'completed') return 'Maintenance cancelled';
+  return `Maintenance ${INCIDENT_STATUS_LABELS[status].toLowerCase()}`;
 }

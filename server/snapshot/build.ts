@@ -33,8 +33,9 @@ export interface PageState {
   activeMaintenance: Incident[];
   /** 90-day bars and uptime % of the components that showcase them, by component id. */
   uptime: Record<string, ComponentUptime>;
-  /** Whether the subscribe form takes new addresses. */
+  /** Whether the subscribe form takes new addresses: and from which domains, and whether it closed itself. */
   gateMode: GateMode;
+  gate: { domains: string[]; closedByItself: boolean };
   v2: {
     page: PageShape;
     status: StatusShape;
@@ -80,6 +81,7 @@ export function buildPageState(db: Db, opts: { config: Config; pageId: string; n
   const activeMaintenance = listMaintenance(db, 'active');
   const maint = (list: Incident[]) => list.map((i) => maintenanceShape(i, pageId, config.publicUrl, positions));
   const page: PageShape = { id: pageId, name: config.pageName, url: config.publicUrl, time_zone: tz, updated_at: updatedAt };
+  const gate = getGate(db);
   return {
     status,
     updatedAt,
@@ -89,7 +91,8 @@ export function buildPageState(db: Db, opts: { config: Config; pageId: string; n
     unresolved,
     pastDays,
     notices: latestCommunications(db, new Date(now.getTime() - NOTICE_DAYS * DAY_MS).toISOString(), 20),
-    gateMode: getGate(db).mode,
+    gateMode: gate.mode,
+    gate: { domains: gate.domains, closedByItself: Boolean(gate.autoSwitchedAt) },
     upcomingMaintenance,
     activeMaintenance,
     uptime: Object.fromEntries(

@@ -187,4 +187,22 @@ describe('in a real browser: live status page', () => {
     const { patchIncident } = await import('../../server/domain/incidents/writes.js');
     patchIncident(p.ctx, system, outage.id, { status: 'resolved' });
   });
+
+  it("shows times in the same format before and after the script, only in the viewer's own zone", async () => {
+    const incident = createIncident(p.ctx, system, { name: 'Clock check', body: 'Times.' });
+    const server = await (await fetch(`${p.url}/incidents/${incident.id}`)).text();
+    const shown = /<time datetime="[^"]+" data-local="datetime">([^<]+)<\/time>/.exec(server)?.[1] ?? '';
+    assert.match(shown, /^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} UTC$/, shown);
+    for (const [zone, pattern] of [
+      ['UTC', /^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} UTC$/],
+      ['America/New_York', /^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} UTC-[45]$/],
+      ['Asia/Kolkata', /^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} UTC\+5:30$/],
+    ] as const) {
+      const page = await (await browser.newContext({ timezoneId: zone, locale: 'en-US' })).newPage();
+      await page.goto(`${p.url}/incidents/${incident.id}`);
+      const text = (await page.locator('time[data-local]').first().textContent()) ?? '';
+      assert.match(text, pattern, `${zone}: ${text}`);
+      if (zone === 'UTC') assert.equal(text, shown, 'in the page zone, the very text the server wrote');
+    }
+  });
 });

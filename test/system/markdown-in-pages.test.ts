@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { createIncident } from '../../server/domain/incidents/writes.js';
+import { createComponent } from '../../server/domain/page/components.js';
+import { createGroup } from '../../server/domain/page/groups.js';
 import { startPharos, type TestPharos } from '../helpers/pharos.js';
 
 /** Where an update's `# Heading` lands: under the incident's own heading on every page that shows it. */
@@ -25,5 +27,27 @@ describe('Markdown headings in the pages', () => {
     const incident = (await request(p.app).get(`/incidents/${id}`).expect(200)).text;
     assert.match(incident, /<div class="update__body"><h3>Impact<\/h3>/);
     assert.match(incident, /<table>[\s\S]*<td>down<\/td>/);
+  });
+});
+
+describe('"Affects:" in page order', () => {
+  let p: TestPharos;
+  before(async () => {
+    p = await startPharos();
+  });
+  after(() => p.close());
+
+  it("lists the components as the page does: ungrouped ones and groups in their order, a group's own in theirs", async () => {
+    const web = createComponent(p.ctx, { type: 'system' }, { name: 'Web app' }).id;
+    const mobile = createComponent(p.ctx, { type: 'system' }, { name: 'Mobile app' }).id;
+    const backend = createGroup(p.ctx, { type: 'system' }, { name: 'Backend' });
+    const api = createComponent(p.ctx, { type: 'system' }, { name: 'API', group_id: backend.id }).id;
+    createIncident(
+      p.ctx,
+      { type: 'system' },
+      { name: 'Everything', components: { [api]: 'major_outage', [mobile]: 'partial_outage', [web]: 'partial_outage' } },
+    );
+    const page = (await request(p.app).get('/').expect(200)).text;
+    assert.match(page, /Affects: Web app, Mobile app, API</);
   });
 });

@@ -63,7 +63,7 @@ describe('resolution figures on the history page and the dashboard', () => {
   it('publishes no resolution figures on the history page until an admin turns them on in Settings', async () => {
     const page = await request(p.app).get('/history').expect(200);
     assert.doesNotMatch(page.text, /class="figures"|time to resolve/);
-    assert.match(page.text, /One hour<\/a>[\s\S]*?resolved after 1 h</, 'the incidents and their durations stay');
+    assert.match(page.text, /One hour<\/a>[\s\S]*?Resolved after 1 h</, 'the incidents and their durations stay');
     const admin = await signIn(p, 'admin@example.com');
     const settings = await admin.get('/admin/settings').expect(200);
     assert.doesNotMatch(settings.text, /name="show_resolution_figures" checked/);
@@ -82,11 +82,11 @@ describe('resolution figures on the history page and the dashboard', () => {
       'Mean time to first update': '12 min',
     });
     const november = page.text.slice(page.text.indexOf('<h2>November 2026</h2>'), page.text.indexOf('<h2>October 2026</h2>'));
-    assert.match(november, /One hour<\/a>[\s\S]*?resolved after 1 h</);
-    assert.match(november, /Two hours<\/a>[\s\S]*?resolved after 2 h</);
-    assert.match(november, /Six hours<\/a>[\s\S]*?resolved after 6 h</);
-    assert.match(november, /Backfilled<\/a>[\s\S]*?resolved after 3 h</);
-    assert.doesNotMatch(november, /Still open<\/a>[^\n]*resolved after/);
+    assert.match(november, /One hour<\/a>[\s\S]*?Resolved after 1 h</);
+    assert.match(november, /Two hours<\/a>[\s\S]*?Resolved after 2 h</);
+    assert.match(november, /Six hours<\/a>[\s\S]*?Resolved after 6 h</);
+    assert.match(november, /Backfilled<\/a>[\s\S]*?Resolved after 3 h</);
+    assert.doesNotMatch(november, /Still open<\/a>[^\n]*Resolved after/);
     assert.doesNotMatch(november, /November maintenance/);
     // October: one incident, 4 h, its first update at its start.
     assert.deepEqual(figuresAfter(page.text, '<h2>October 2026</h2>'), {

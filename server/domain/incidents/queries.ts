@@ -81,8 +81,10 @@ function hydrate(db: Db, rows: IncidentRow[]): Incident[] {
     .all(ids) as UpdateComponentRow[];
   const links = db
     .prepare(
+      // In page order: groups and ungrouped components share one order, a group's components their own.
       `SELECT ic.incident_id, c.* FROM incident_components ic JOIN components c ON c.id = ic.component_id
-       WHERE ic.incident_id IN (SELECT value FROM json_each(?)) ORDER BY c.position`,
+       LEFT JOIN component_groups g ON g.id = c.group_id
+       WHERE ic.incident_id IN (SELECT value FROM json_each(?)) ORDER BY COALESCE(g.position, c.position), c.position`,
     )
     .all(ids) as (ComponentRow & { incident_id: string })[];
 

@@ -98,8 +98,8 @@ describe('subscribers and notifications, end to end through a real SMTP server',
 
     const [first, second] = smtp.to('alice@example.com').slice(2);
     assert.ok(first && second);
-    assert.equal(first.mail.subject, '[Incident] Large-scale malicious attacks · ACME Status');
-    assert.equal(second.mail.subject, first.mail.subject, 'one subject for the whole incident');
+    assert.equal(first.mail.subject, '[Investigating] Large-scale malicious attacks · ACME Status');
+    assert.equal(second.mail.subject, '[Identified] Large-scale malicious attacks · ACME Status', 'the state in the subject');
     assert.notEqual(first.mail.messageId, second.mail.messageId);
     assert.equal(first.mail.inReplyTo, second.mail.inReplyTo);
     assert.match(String(first.mail.inReplyTo), new RegExp(`<incident\\.${incident.id}@status\\.acme\\.test>`));
@@ -113,6 +113,16 @@ describe('subscribers and notifications, end to end through a real SMTP server',
       assert.equal(header(m, 'list-unsubscribe-post'), 'List-Unsubscribe=One-Click');
       assert.match(m.mail.text ?? '', /Manage your subscription: https:\/\/status\.acme\.test\/subscriptions\/manage\//);
     }
+
+    // Resolved: the state in the subject, how long it lasted in the text, the same thread.
+    p.clock.advance(4 * 60_000);
+    patchIncident(p.ctx, system, incident.id, { status: 'resolved', body: 'Back to normal.' });
+    await smtp.until(() => smtp.to('alice@example.com').length === 5);
+    const resolved = smtp.to('alice@example.com')[4];
+    assert.equal(resolved?.mail.subject, '[Resolved] Large-scale malicious attacks · ACME Status');
+    assert.match(resolved?.mail.text ?? '', /^Resolved - .*\nResolved after 5 min$/m);
+    assert.match(String(resolved?.mail.html), /<strong>Resolved after 5 min<\/strong>/);
+    assert.equal(resolved?.mail.inReplyTo, first.mail.inReplyTo, 'the same thread');
 
     createIncident(p.ctx, system, { name: 'Web app slow', components: { [web]: 'degraded_performance' } });
     await smtp.until(() => smtp.to('bob@example.com').length === 2);

@@ -108,7 +108,11 @@ describe('the registration gate: slowing down and closing by itself under a burs
     assert.match(rows[0]?.detail ?? '', /"queuedMinutes":1[01]/);
 
     // The public side: paused, and a further sign-up creates nothing.
-    assert.match((await request(p.app).get('/').expect(200)).text, PAUSED);
+    assert.match(
+      (await request(p.app).get('/').expect(200)).text,
+      /New subscriptions are paused for the moment while we deal with unusual traffic/,
+      'closed by itself: it says why',
+    );
     assert.match((await request(p.app).get('/subscribe').expect(200)).text, PAUSED);
     const later = await subscribe('burst-after@example.com', '203.0.113.50');
     assert.match(later.text, PAUSED);

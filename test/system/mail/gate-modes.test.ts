@@ -37,6 +37,8 @@ describe('the registration gate: paused and restricted', () => {
     assert.match(form.text, PAUSED);
     assert.match(form.text, /Please come back later/);
     assert.doesNotMatch(form.text, FORM);
+    // Paused by an admin, not by a burst: no talk of unusual traffic.
+    assert.doesNotMatch(`${status.text}${form.text}`, /unusual traffic/);
 
     await settle(p);
     const [subscribers, deliveries, received] = [count(p, 'subscribers'), count(p, 'deliveries'), smtp.received.length];
@@ -75,6 +77,8 @@ describe('the registration gate: paused and restricted', () => {
     assert.match(form.text, FORM);
     const status = await request(p.app).get('/').expect(200);
     assert.doesNotMatch(status.text, PAUSED);
+    // Visitors are told which addresses are accepted before they type one.
+    for (const page of [form.text, status.text]) assert.match(page, /subscriptions are open to addresses at example\.com\./);
 
     await settle(p);
     const [subscribers, deliveries, received] = [count(p, 'subscribers'), count(p, 'deliveries'), smtp.received.length];

@@ -79,7 +79,7 @@ function what(r: Received): MailWhat {
   return LABELS[m[1]] as MailWhat;
 }
 
-export const isMaintenance = (r: Received) => (r.mail.subject ?? '').startsWith('[Maintenance]');
+export const isMaintenance = (r: Received) => /^\[Maintenance( scheduled| in progress| verifying| completed| cancelled)?\] /.test(r.mail.subject ?? '');
 
 /** Maintenance messages received since `mark`, as sorted "recipient what" strings. */
 function mailSince(w: World, mark: number): string[] {
