@@ -37,6 +37,39 @@
   }
   var marker = document.getElementById('live');
   if (!marker) return;
+  // Folded groups are remembered in this browser (the page itself always has them open, for no-JS readers).
+  var FOLDED = 'pharos.folded-groups';
+  function folded() {
+    try {
+      return JSON.parse(window.localStorage.getItem(FOLDED) || '[]');
+    } catch {
+      return [];
+    }
+  }
+  function applyFolds() {
+    var closed = folded();
+    var groups = document.querySelectorAll('details.group__fold[data-group]');
+    for (var i = 0; i < groups.length; i++) if (closed.indexOf(groups[i].getAttribute('data-group')) !== -1) groups[i].removeAttribute('open');
+  }
+  document.addEventListener(
+    'toggle',
+    function (event) {
+      var el = event.target;
+      if (!el || !el.classList || !el.classList.contains('group__fold')) return;
+      var id = el.getAttribute('data-group');
+      var closed = folded().filter(function (g) {
+        return g !== id;
+      });
+      if (!el.open) closed.push(id);
+      try {
+        window.localStorage.setItem(FOLDED, JSON.stringify(closed));
+      } catch {
+        // Private browsing: folding still works, it is not remembered.
+      }
+    },
+    true,
+  );
+  applyFolds();
   var regions = ['banner', 'notices', 'maintenance', 'incidents', 'components', 'past', 'subscribe'];
   function shown() {
     var hashes = {};
@@ -65,6 +98,7 @@
       // Fragments come from our own templates, with every value escaped there.
       el.innerHTML = update.html[regions[i]];
       if (hash) el.setAttribute('data-hash', hash);
+      if (regions[i] === 'components') applyFolds();
     }
     if (update.rows) {
       var components = document.getElementById('components');

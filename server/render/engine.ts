@@ -6,6 +6,7 @@ import {
   COMPONENT_STATUS_LABELS,
   IMPACT_LABELS,
   INCIDENT_STATUS_LABELS,
+  worstComponentStatus,
   type ComponentStatus,
   type Impact,
   type IncidentStatus,
@@ -93,6 +94,9 @@ export class Views {
       return new h.SafeString(v ? `${path}?v=${v}` : path);
     });
     h.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+    h.registerHelper('worstStatus', (components: unknown) =>
+      worstComponentStatus(Array.isArray(components) ? components.map((c: { status: ComponentStatus }) => c.status) : []),
+    );
     h.registerHelper('gt', (a: unknown, b: unknown) => typeof a === 'number' && typeof b === 'number' && a > b);
     h.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).map(String).join(''));
     h.registerHelper('not', (a: unknown) => !a);

@@ -7,6 +7,7 @@ import type { Log } from '../log.js';
 import type { Views } from '../render/engine.js';
 import { dayKey, daysBefore } from '../lib/time.js';
 import { dayStart } from '../domain/page/uptime.js';
+import { worstComponentStatus } from '../domain/page/status.js';
 import { makeBody, type Body } from './body.js';
 import { PublicDocuments } from './documents.js';
 import { buildPageState, type PageState } from './build.js';
@@ -69,7 +70,14 @@ const shortHash = (text: string) => createHash('sha256').update(text).digest('ba
 
 /** What the components region shows besides its rows: groups, their names, the order, which components. */
 function layoutKey(layout: PageState['layout']): string {
-  return JSON.stringify(layout.map((item) => (item.kind === 'group' ? [item.group.id, item.group.name, item.components.map((c) => c.id)] : item.component.id)));
+  // A group's own status is drawn in its heading: when it changes, the region is sent whole, not only rows.
+  return JSON.stringify(
+    layout.map((item) =>
+      item.kind === 'group'
+        ? [item.group.id, item.group.name, item.components.map((c) => c.id), worstComponentStatus(item.components.map((c) => c.status))]
+        : item.component.id,
+    ),
+  );
 }
 
 /**

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { createComponent } from '../../server/domain/page/components.js';
+import { createGroup } from '../../server/domain/page/groups.js';
 import { createIncident } from '../../server/domain/incidents/writes.js';
 import { addUser, startPharos, systemClockPharos, type TestPharos } from '../helpers/pharos.js';
 import { launch, screenshot, signInAs } from './browser.js';
@@ -87,7 +88,7 @@ describe('in a real browser: live status page', () => {
     await viewer.locator('#past').getByText('Large-scale malicious attacks on our services').waitFor({ timeout: 2000 });
     const incidentPage = await (await browser.newContext()).newPage();
     await incidentPage.goto(operator.url().replace('/admin/incidents/', '/incidents/'));
-    await incidentPage.getByText(/Resolved after/).waitFor();
+    await incidentPage.locator('.resolved-after').waitFor();
     await screenshot(incidentPage, 'incident-page');
     assert.equal(await viewer.evaluate(() => (window as unknown as { marker?: number }).marker), marker, 'the page was never reloaded');
   });
@@ -204,5 +205,34 @@ describe('in a real browser: live status page', () => {
       assert.match(text, pattern, `${zone}: ${text}`);
       if (zone === 'UTC') assert.equal(text, shown, 'in the page zone, the very text the server wrote');
     }
+  });
+
+  it('groups show their own worst status and fold, remembered across reloads; without JavaScript they stay open; rows are compact', async () => {
+    const group = createGroup(p.ctx, system, { name: 'Payments' });
+    const cards = createComponent(p.ctx, system, { name: 'Card payments', group_id: group.id }).id;
+    createComponent(p.ctx, system, { name: 'Refunds', group_id: group.id });
+    const outage = createIncident(p.ctx, system, { name: 'Cards declined', body: 'Investigating.', components: { [cards]: 'partial_outage' } });
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${p.url}/`);
+    const head = page.locator(`#group-${group.id} summary`);
+    await head.locator('.status', { hasText: 'Partial outage' }).waitFor();
+    const row = page.locator(`#component-${cards}`);
+    const height = (await row.boundingBox())?.height ?? 999;
+    assert.ok(height <= 90, `a row with its bars is ${height} px high`);
+    await head.click();
+    assert.equal(await row.isVisible(), false, 'folded');
+    await page.reload();
+    await page.locator('body[data-live="on"]').waitFor();
+    assert.equal(await page.locator(`#group-${group.id} details`).getAttribute('open'), null, 'still folded after a reload');
+    // A live change to the group sends the region whole (its heading's status changes) and the fold stays.
+    const { patchIncident } = await import('../../server/domain/incidents/writes.js');
+    patchIncident(p.ctx, system, outage.id, { status: 'resolved' });
+    await head.locator('.status', { hasText: 'Operational' }).waitFor({ timeout: 2000 });
+    assert.equal(await page.locator(`#group-${group.id} details`).getAttribute('open'), null, 'still folded after the update');
+    const noJs = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
+    await noJs.goto(`${p.url}/`);
+    assert.equal(await noJs.locator(`#component-${cards}`).isVisible(), true, 'open without JavaScript');
+    assert.equal(await noJs.getByRole('link', { name: 'Subscribe to updates' }).getAttribute('href'), '/subscribe');
+    await screenshot(page, 'status-groups-folded-1280');
   });
 });

@@ -93,6 +93,13 @@ export function worst(indicators: Iterable<Indicator>): Indicator {
   return result;
 }
 
+/** The worst of some components' statuses (a group's own status on the page). */
+export function worstComponentStatus(statuses: Iterable<ComponentStatus>): ComponentStatus {
+  let result: ComponentStatus = 'operational';
+  for (const s of statuses) if (SEVERITY[COMPONENT_INDICATOR[s]] > SEVERITY[COMPONENT_INDICATOR[result]]) result = s;
+  return result;
+}
+
 /** An incident's impact derived from the component statuses it set: the worst one. */
 export function impactFromComponentStatuses(statuses: Iterable<ComponentStatus>): Impact {
   const indicator = worst([...statuses].map((s) => COMPONENT_INDICATOR[s]));
