@@ -75,6 +75,12 @@ describe('in a real browser: live status page', () => {
     await viewer.locator('#incidents strong', { hasText: 'very high traffic' }).waitFor({ timeout: 2000 });
     await viewer.locator('#components .status', { hasText: 'Degraded performance' }).waitFor({ timeout: 2000 });
     await screenshot(viewer, 'status-major-incident-1280');
+    // The operator's cockpit during the incident (the README's picture), then back to the incident.
+    const incidentUrl = operator.url();
+    await operator.goto(`${p.url}/admin`);
+    await operator.getByRole('link', { name: /Post the next update/ }).waitFor();
+    await screenshot(operator, 'admin-cockpit-incident-1280');
+    await operator.goto(incidentUrl);
 
     await operator.getByLabel('Status', { exact: true }).selectOption('identified');
     await operator.getByLabel(/^Message/).fill('Filtering is being deployed.');
