@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ABOUT } from '../lib/version.js';
+import { getBranding } from '../domain/page/branding.js';
 import type { Request, Response } from 'express';
 import type { Context } from '../context.js';
 import { pacedSignupMail } from '../domain/subscribers/outbox.js';
@@ -23,10 +24,12 @@ export function renderPage(
   // And while sign-up mail is being paced (the gate's slowdown, before it closes).
   const paced = signedInAdmin && !gateAlert ? pacedSignupMail(ctx.db, ctx.clock.now()) : undefined;
   const signupPace = paced ? { waiting: paced.waiting, lastDue: new Date(paced.lastDue).toISOString() } : undefined;
+  const brand = getBranding(ctx.db, ctx.config);
   const html = ctx.views.render(
     view,
     {
-      pageName: ctx.config.pageName,
+      pageName: brand.pageName,
+      brand,
       timeZone: ctx.config.timeZone,
       zoneLabel: zoneLabel(ctx.config.timeZone, ctx.clock.now()),
       user: res.locals.user,

@@ -8,6 +8,7 @@ import { confirmToken, manageToken } from '../domain/subscribers/tokens.js';
 import { findSubscriber, mailHost, type Subscriber } from '../domain/subscribers/subscribers.js';
 import { INCIDENT_STATUS_LABELS } from '../domain/page/status.js';
 import { NotFound } from '../errors.js';
+import { getBranding } from '../domain/page/branding.js';
 import { formatDuration } from '../render/format.js';
 
 export type Composed = { message: Mail.Options } | { skip: string };
@@ -33,7 +34,7 @@ export function compose(ctx: Context, delivery: Delivery): Composed {
   const unsubscribeUrl = `${base}/unsubscribe/${token}`;
   const data = {
     ...content.data,
-    pageName: ctx.config.pageName,
+    pageName: getBranding(ctx.db, ctx.config).pageName,
     pageUrl: `${base}/`,
     manageUrl: `${base}/subscriptions/manage/${token}`,
     unsubscribeUrl,
@@ -50,7 +51,7 @@ export function compose(ctx: Context, delivery: Delivery): Composed {
       text: ctx.views.renderText(`emails/${content.template}.text`, data),
       html: ctx.views.render(`emails/${content.template}.html`, data, 'email'),
       list: {
-        id: { url: `status.${host}`, comment: ctx.config.pageName },
+        id: { url: `status.${host}`, comment: getBranding(ctx.db, ctx.config).pageName },
         unsubscribe: { url: unsubscribeUrl, comment: 'Unsubscribe' },
       },
       headers: { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
@@ -60,7 +61,7 @@ export function compose(ctx: Context, delivery: Delivery): Composed {
 
 function contentFor(ctx: Context, d: Delivery, sub: Subscriber): Content | { skip: string } {
   const host = mailHost(ctx.config.publicUrl);
-  const page = ctx.config.pageName;
+  const page = getBranding(ctx.db, ctx.config).pageName;
   switch (d.kind) {
     case 'confirmation':
       if (sub.state !== 'pending' || sub.confirm_nonce !== d.subject_id) return { skip: 'The confirmation link was superseded or used' };
@@ -142,7 +143,7 @@ function composeAdminAlert(ctx: Context, d: Delivery): Composed {
     incident,
     deadline,
     hoursLeft,
-    pageName: ctx.config.pageName,
+    pageName: getBranding(ctx.db, ctx.config).pageName,
     adminUrl: `${ctx.config.publicUrl}/admin/incidents/${incident.id}`,
     subject: `[Action needed] ${hoursLeft} h left to notify the supervisory authority: ${incident.name}`,
   };

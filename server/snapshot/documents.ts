@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { getDisplay, type Display } from '../domain/page/display.js';
+import { getBranding } from '../domain/page/branding.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/open.js';
 import { resolutionFigures } from '../domain/incidents/metrics.js';
@@ -46,7 +47,7 @@ export class PublicDocuments {
   build(db: Db, views: Views, config: Config, now: Date): Map<string, Body> {
     const out = new Map<string, Body>();
     const tz = config.timeZone;
-    const common = { pageName: config.pageName, timeZone: tz, zoneLabel: zoneLabel(tz, now) };
+    const common = { pageName: config.pageName, brand: getBranding(db, config), timeZone: tz, zoneLabel: zoneLabel(tz, now) };
     const page = (key: string, view: string, data: Record<string, unknown>) =>
       this.keep(out, key, { view, ...common, ...data }, () => makeBody(views.render(view, { ...common, ...data }, 'public'), HTML));
 

@@ -8,6 +8,7 @@ import type { Views } from '../render/engine.js';
 import { dayKey, daysBefore } from '../lib/time.js';
 import { dayStart } from '../domain/page/uptime.js';
 import { worstComponentStatus } from '../domain/page/status.js';
+import { brandCss, getBranding } from '../domain/page/branding.js';
 import { makeBody, type Body } from './body.js';
 import { PublicDocuments } from './documents.js';
 import { buildPageState, type PageState } from './build.js';
@@ -199,10 +200,13 @@ export class Snapshot implements ReadModel {
 
   rebuild(version: number): SnapshotState {
     if (this.snapshot && !this.stale && version < this.snapshot.version) return this.snapshot;
-    const { db, views, config, pageId, clock } = this.deps;
+    const { db, views, pageId, clock } = this.deps;
+    // The name and links from Admin → Settings → Branding, over PAGE_NAME: every document is rendered with them.
+    const brand = getBranding(db, this.deps.config);
+    const config = { ...this.deps.config, pageName: brand.pageName };
     const now = clock.now();
     const state = buildPageState(db, { config, pageId, now });
-    const data = { ...state, pageName: config.pageName };
+    const data = { ...state, pageName: config.pageName, brand };
     const rows = this.renderRows(state);
     const html: Record<Region, string> = {
       banner: views.partial('status/banner', data),
@@ -231,6 +235,7 @@ export class Snapshot implements ReadModel {
         }),
       ],
       ['/api/v2/status.json', json({ page: v2.page, status: v2.status })],
+      ['/brand.css', makeBody(brandCss(brand), 'text/css; charset=utf-8')],
       ['/api/v2/components.json', json({ page: v2.page, components: v2.components })],
       ['/api/v2/incidents.json', json({ page: v2.page, incidents: v2.recent })],
       ['/api/v2/incidents/unresolved.json', json({ page: v2.page, incidents: v2.unresolved })],

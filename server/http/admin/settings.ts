@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Context } from '../../context.js';
 import { getDisplay, setDisplay } from '../../domain/page/display.js';
+import { getBranding, setBranding } from '../../domain/page/branding.js';
 import { GATE_MODES, gateInput, getGate, setGate, type Gate } from '../../domain/subscribers/gate.js';
 import { Unauthorized } from '../../errors.js';
 import { userActor } from '../locals.js';
@@ -15,8 +16,21 @@ export function settingsRoutes(ctx: Context): Router {
   router.get('/admin/settings', (_req, res) => {
     renderPage(ctx, res, 'admin/settings', {
       ...settingsData(),
-      values: { ...gateValues(getGate(ctx.db)), ...displayValues() },
+      values: { ...gateValues(getGate(ctx.db)), ...displayValues(), ...brandValues() },
     });
+  });
+  router.post('/admin/settings/branding', form('admin/settings', settingsData), (req, res) => {
+    if (!res.locals.user) throw new Unauthorized();
+    const body = formBody(req);
+    setBranding(ctx, userActor(res.locals.user, req.ip), {
+      page_name: field(body, 'page_name') ?? '',
+      accent: field(body, 'accent') ?? '',
+      site_url: field(body, 'site_url') ?? '',
+      support_url: field(body, 'support_url') ?? '',
+      privacy_url: field(body, 'privacy_url') ?? '',
+      terms_url: field(body, 'terms_url') ?? '',
+    });
+    res.redirect(303, '/admin/settings#branding');
   });
   router.post('/admin/settings/display', form('admin/settings', settingsData), (req, res) => {
     if (!res.locals.user) throw new Unauthorized();
@@ -47,6 +61,7 @@ export function settingsRoutes(ctx: Context): Router {
       title: 'Settings',
       nav: 'settings',
       pageId: ctx.pageId,
+      defaultPageName: ctx.config.pageName,
       gate: getGate(ctx.db),
       modes: GATE_MODES,
       settings: [
@@ -57,6 +72,18 @@ export function settingsRoutes(ctx: Context): Router {
         { name: 'MAIL_FROM', value: c.mail.from },
         { name: 'SMTP_URL', value: c.mail.smtpUrl ? ctx.mail.transport.description : 'not set: mail is written to files' },
       ],
+    };
+  }
+
+  function brandValues() {
+    const b = getBranding(ctx.db, ctx.config);
+    return {
+      page_name: b.pageName,
+      accent: b.accent ?? '',
+      site_url: b.siteUrl ?? '',
+      support_url: b.supportUrl ?? '',
+      privacy_url: b.privacyUrl ?? '',
+      terms_url: b.termsUrl ?? '',
     };
   }
 

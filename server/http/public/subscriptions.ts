@@ -1,3 +1,4 @@
+import { getBranding } from '../../domain/page/branding.js';
 import { Router } from 'express';
 import { formParser } from '../middleware/body.js';
 import type { Context } from '../../context.js';
@@ -102,7 +103,7 @@ export function subscriptionRoutes(ctx: Context): Router {
   const alreadyConfirmed = (email: string) => ({
     title: 'Already confirmed',
     heading: 'Already confirmed',
-    message: `${email} is subscribed already. Every email from ${ctx.config.pageName} has a link to change or cancel this.`,
+    message: `${email} is subscribed already. Every email from ${getBranding(ctx.db, ctx.config).pageName} has a link to change or cancel this.`,
   });
   router.get('/subscriptions/confirm/:token', (req, res) => {
     const found = confirmationOf(ctx, req.params.token);
@@ -122,7 +123,7 @@ export function subscriptionRoutes(ctx: Context): Router {
         : {
             title: 'Subscription confirmed',
             heading: 'You are subscribed',
-            message: `${done.sub.email} will receive incident updates and official notices from ${ctx.config.pageName}. Every email has a link to change or cancel this.`,
+            message: `${done.sub.email} will receive incident updates and official notices from ${getBranding(ctx.db, ctx.config).pageName}. Every email has a link to change or cancel this.`,
           };
     renderPage(ctx, res, 'public/subscription-message', page, { layout: 'public' });
   });
@@ -194,7 +195,7 @@ export function subscriptionRoutes(ctx: Context): Router {
       {
         title: 'Unsubscribed',
         heading: 'You are unsubscribed',
-        message: `${sub.email} will not receive any more email from ${ctx.config.pageName}.`,
+        message: `${sub.email} will not receive any more email from ${getBranding(ctx.db, ctx.config).pageName}.`,
       },
       { layout: 'public' },
     );
