@@ -22,8 +22,8 @@ declare module 'express-serve-static-core' {
     form?: FormContext;
     /** The operator whose session just ended, and the CSRF token their forms carried. */
     lapsed?: { userId: string; csrfToken: string };
-    /** What a saved form held, to show it again as typed (middleware/lapsed-form.ts). */
-    restored?: Record<string, string | string[]>;
+    /** A saved form to show again as typed on this page (middleware/lapsed-form.ts). */
+    restoreId?: string;
     /** The request's logger, carrying its request id (middleware/request-log.ts). */
     log?: Log;
   }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ABOUT } from '../lib/version.js';
 import { getBranding } from '../domain/page/branding.js';
+import { takeSavedForm } from '../domain/access/saved-forms.js';
 import type { Request, Response } from 'express';
 import type { Context } from '../context.js';
 import { pacedSignupMail } from '../domain/subscribers/outbox.js';
@@ -25,6 +26,11 @@ export function renderPage(
   const paced = signedInAdmin && !gateAlert ? pacedSignupMail(ctx.db, ctx.clock.now()) : undefined;
   const signupPace = paced ? { waiting: paced.waiting, lastDue: new Date(paced.lastDue).toISOString() } : undefined;
   const brand = getBranding(ctx.db, ctx.config);
+  // A form kept when the session ended, taken back only by a page that renders (not a 404 or 403).
+  const restored =
+    res.locals.restoreId && res.locals.user && layout === 'admin' && (opts.status ?? 200) === 200
+      ? takeSavedForm(ctx.db, res.locals.restoreId, res.locals.user.id)
+      : undefined;
   const html = ctx.views.render(
     view,
     {
@@ -39,9 +45,11 @@ export function renderPage(
       about: ABOUT,
       // A fresh one-time token for the page's create forms (middleware/once.ts); a form shown again keeps its own.
       onceToken: layout === 'admin' ? randomBytes(18).toString('base64url') : undefined,
+      // The page's own address, for forms to say where they are (shown again after a refusal, it keeps its own).
+      pagePath: res.req.method === 'GET' ? res.req.originalUrl.replace(/[?&]restore=[\w-]+/, '') : undefined,
       ...data,
       // A form saved when the session ended, shown again as it was typed (middleware/lapsed-form.ts).
-      ...(res.locals.restored ? { values: { ...(data.values as Record<string, unknown> | undefined), ...res.locals.restored }, restoredForm: true } : {}),
+      ...(restored ? { values: { ...(data.values as Record<string, unknown> | undefined), ...restored }, restoredForm: true } : {}),
     },
     layout,
   );

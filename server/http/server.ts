@@ -28,9 +28,10 @@ export interface Running {
 export function listen(http: Server, port: number, host: string): Promise<void> {
   http.keepAliveTimeout = 65_000;
   return new Promise<void>((resolve, reject) => {
-    http.once('error', (err) => reject(portError(err, host, port) ?? err));
+    const failed = (err: Error) => reject(portError(err, host, port) ?? err);
+    http.once('error', failed);
     http.listen({ port, host, backlog: 4096 }, () => {
-      http.removeAllListeners('error');
+      http.off('error', failed);
       resolve();
     });
   });

@@ -97,7 +97,9 @@ function contentFor(ctx: Context, d: Delivery, sub: Subscriber): Content | { ski
       return {
         template: 'incident-update',
         // The state in the subject ("[Resolved] …"): a reader knows from the inbox. The thread is carried
-        // by In-Reply-To and References (the same id for every message of the incident), not the subject.
+        // by In-Reply-To and References (the same id for every message of the incident), which Apple Mail,
+        // Thunderbird and Outlook follow; Gmail also compares subjects, so there each state may start a
+        // conversation of its own.
         subject: `[${subjectState(incident.kind, update.status, Boolean(incident.cancelled_at))}] ${incident.name} · ${page}`,
         thread: `<incident.${incident.id}@${host}>`,
         data: {

@@ -66,4 +66,13 @@ describe('create forms are carried out once', () => {
     await ops.post('/admin/incidents').type('form').send(fixed).expect(303);
     assert.equal(count("SELECT COUNT(*) FROM incidents WHERE name = 'Fixed name'"), 1);
   });
+
+  it('the same token with the form changed since (back, edit, send) is told so, and creates nothing', async () => {
+    const f = await formOf(ops, '/admin/incidents/new');
+    await ops.post('/admin/incidents').type('form').send({ _csrf: f.csrf, _once: f.once, name: 'First wording', status: 'investigating' }).expect(303);
+    const changed = await ops.post('/admin/incidents').type('form').send({ _csrf: f.csrf, _once: f.once, name: 'Second wording', status: 'investigating' });
+    assert.equal(changed.status, 409);
+    assert.match(changed.text, /has been changed since\. Nothing was done/);
+    assert.equal(count("SELECT COUNT(*) FROM incidents WHERE name IN ('First wording', 'Second wording')"), 1);
+  });
 });

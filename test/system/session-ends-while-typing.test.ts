@@ -20,7 +20,8 @@ describe('a session that ends while an operator types', () => {
   const incidents = () => p.ctx.db.prepare('SELECT COUNT(*) FROM incidents').pluck().get() as number;
   const formTokens = async (agent: Agent) => {
     const html = (await agent.get(FORM).expect(200)).text;
-    return { _csrf: csrfOf(html), _once: /name="_once" value="([^"]+)"/.exec(html)?.[1] ?? '' };
+    // Every hidden field a browser sends with the form.
+    return { _csrf: csrfOf(html), _once: /name="_once" value="([^"]+)"/.exec(html)?.[1] ?? '', _page: /name="_page" value="([^"]+)"/.exec(html)?.[1] ?? '' };
   };
   /** Signs in on the login page the refused form led to (it carries the saved form's id). */
   const signInAgain = async (agent: Agent, loginPath: string, email = 'ops@example.com') => {
@@ -107,5 +108,31 @@ describe('a session that ends while an operator types', () => {
       .expect(303);
     assert.match(String(res.headers.location), /^\/admin\/incidents\/[a-z0-9]+$/);
     assert.equal(incidents(), before + 1);
+  });
+
+  it('a form refused once (422) and then sent after the timeout comes back too, on its own page, and never with a password', async () => {
+    const agent = await signIn(p, 'ops@example.com');
+    const tokens = await formTokens(agent);
+    const refused = await agent
+      .post('/admin/incidents')
+      .type('form')
+      .send({ ...tokens, ...TYPED, name: ' ' })
+      .expect(422);
+    const page = /name="_page" value="([^"]+)"/.exec(refused.text)?.[1];
+    assert.equal(page, FORM, 'the form shown again still says which page it is on');
+    p.clock.advance(31 * 60_000);
+    // The browser's address is now the POST's, /admin/incidents: the form's own field says where to come back.
+    const sent = await agent
+      .post('/admin/incidents')
+      .set('Referer', 'http://localhost:3000/admin/incidents')
+      .type('form')
+      .send({ ...tokens, _page: page, ...TYPED, confirm_password: 'my own password' })
+      .expect(303);
+    const stored = p.ctx.db.prepare('SELECT form_path, body FROM saved_forms ORDER BY created_at DESC LIMIT 1').get() as { form_path: string; body: string };
+    assert.equal(stored.form_path, FORM);
+    assert.doesNotMatch(stored.body, /password/i, 'no password is ever kept');
+    const back = await signInAgain(agent, String(sent.headers.location));
+    const form = (await agent.get(String(back.headers.location)).expect(200)).text;
+    assert.match(form, /A long message, typed over 40 minutes\.<\/textarea>/);
   });
 });

@@ -3,10 +3,13 @@ import type { Db } from '../../db/open.js';
 
 export type FormValues = Record<string, string | string[]>;
 
-/** Keeps what an operator typed in a form sent after their session ended; returns its id. */
+/** Never kept: the CSRF token, and any password (a new user's, or the operator's own confirmation). */
+const NOT_KEPT = (name: string) => name === '_csrf' || /password/i.test(name);
+
+/** Keeps what an operator typed in a form sent after their session ended (no password); returns its id. */
 export function saveForm(db: Db, userId: string, formPath: string, values: FormValues, now: Date): string {
   const id = randomBytes(16).toString('base64url');
-  const kept = Object.fromEntries(Object.entries(values).filter(([name]) => name !== '_csrf'));
+  const kept = Object.fromEntries(Object.entries(values).filter(([name]) => !NOT_KEPT(name)));
   db.prepare('INSERT INTO saved_forms (id, user_id, form_path, body, created_at) VALUES (?, ?, ?, ?, ?)').run(
     id,
     userId,

@@ -34,8 +34,8 @@ export function resumeSession(db: Db, secret: string, id: string, now: Date): Us
     { user_id: string; last_seen_at: string; expires_at: string } | undefined;
   if (!row) return undefined;
   const t = now.getTime();
-  // Past its absolute end the row goes; idle, it stays (refused) until then or the daily purge, so
-  // that a form sent after the idle timeout can still be kept for its operator (http/middleware/lapsed-form.ts).
+  // Past its absolute end the row goes (here or in the daily purge); idle, it stays (refused) until then,
+  // so that a form sent after the idle timeout can still be kept for its operator (http/middleware/lapsed-form.ts).
   if (t >= Date.parse(row.expires_at)) {
     db.prepare('DELETE FROM sessions WHERE id_hash = ?').run(key);
     return undefined;

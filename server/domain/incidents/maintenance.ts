@@ -110,7 +110,10 @@ export function patchMaintenance(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, a
     const from = input.scheduled_for ?? before.scheduled_for ?? now;
     const until = input.scheduled_until ?? before.scheduled_until ?? now;
     if (Date.parse(until) <= Date.parse(from)) throw new Invalid({ [`scheduled_until`]: 'The end must be after the start' });
-    if (until !== before.scheduled_until && Date.parse(until) <= Date.parse(now)) throw new Invalid({ scheduled_until: ENDED });
+    // Moving a window that stays open to an end already past is refused; completing it may record its real end.
+    if (until !== before.scheduled_until && Date.parse(until) <= Date.parse(now) && (input.status ?? before.status) !== 'completed') {
+      throw new Invalid({ scheduled_until: ENDED });
+    }
     if (input.component_ids) {
       checkComponents(ctx.db, input.component_ids, () => `component_ids`);
       const link = ctx.db.prepare('INSERT OR IGNORE INTO incident_components (incident_id, component_id) VALUES (?, ?)');

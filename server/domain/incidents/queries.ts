@@ -84,7 +84,7 @@ function hydrate(db: Db, rows: IncidentRow[]): Incident[] {
       // In page order: groups and ungrouped components share one order, a group's components their own.
       `SELECT ic.incident_id, c.* FROM incident_components ic JOIN components c ON c.id = ic.component_id
        LEFT JOIN component_groups g ON g.id = c.group_id
-       WHERE ic.incident_id IN (SELECT value FROM json_each(?)) ORDER BY COALESCE(g.position, c.position), c.position`,
+       WHERE ic.incident_id IN (SELECT value FROM json_each(?)) ORDER BY COALESCE(g.position, c.position), g.id IS NOT NULL, c.position`,
     )
     .all(ids) as (ComponentRow & { incident_id: string })[];
 

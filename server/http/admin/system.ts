@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { NotFound } from '../../errors.js';
 import { join } from 'node:path';
 import { Router } from 'express';
 import type { Context } from '../../context.js';
@@ -20,7 +21,9 @@ export function systemRoutes(ctx: Context): Router {
   });
   // The licence Pharos is distributed under, from the LICENSE file it ships with.
   router.get('/admin/license', (_req, res) => {
-    renderPage(ctx, res, 'admin/license', { title: 'Licence', text: readFileSync(join(ctx.root, 'LICENSE'), 'utf8') });
+    const file = join(ctx.root, 'LICENSE');
+    if (!existsSync(file)) throw new NotFound('The LICENSE file was not deployed with this copy of Pharos; Pharos is under the MIT License.');
+    renderPage(ctx, res, 'admin/license', { title: 'Licence', text: readFileSync(file, 'utf8') });
   });
   return router;
 }

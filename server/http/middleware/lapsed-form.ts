@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Router, type Request } from 'express';
 import type { Context } from '../../context.js';
-import { saveForm, takeSavedForm } from '../../domain/access/saved-forms.js';
+import { saveForm } from '../../domain/access/saved-forms.js';
 import { formBody } from '../respond.js';
 import { formParser } from './body.js';
 
@@ -36,7 +36,13 @@ export function lapsedForms(ctx: Context): Router {
       if (err) return next(err);
       const values = formBody(req);
       const sent = values._csrf;
-      const from = formPage(ctx, req);
+      // The page the form says it is on (a form shown again after a refusal has the POST address as its
+      // Referer, which cannot be opened), else its Referer.
+      const page =
+        typeof values._page === 'string' && /^\/admin(\/[\w./?=&-]*)?$/.test(values._page) && !values._page.startsWith('/admin/login')
+          ? values._page
+          : undefined;
+      const from = page ?? formPage(ctx, req);
       if (typeof sent !== 'string' || sent.length !== lapsed.csrfToken.length || !timingSafeEqual(Buffer.from(sent), Buffer.from(lapsed.csrfToken)) || !from) {
         return next();
       }
@@ -44,10 +50,11 @@ export function lapsedForms(ctx: Context): Router {
       res.redirect(303, `/admin/login?saved=${id}&next=${encodeURIComponent(from)}`);
     });
   });
-  // Back on the form after signing in: the saved values fill it, once.
+  // Back on the form after signing in: the saved values fill it, once, when the page is rendered
+  // (respond.ts renderPage): a page that fails (404, 403) leaves them saved.
   router.get(/^\/admin(\/.*)?$/, (req, res, next) => {
-    const id = typeof req.query.restore === 'string' ? req.query.restore : undefined;
-    if (id && res.locals.user) res.locals.restored = takeSavedForm(ctx.db, id, res.locals.user.id);
+    const id = typeof req.query.restore === 'string' ? req.query.restore.slice(0, 64) : undefined;
+    if (id && res.locals.user) res.locals.restoreId = id;
     next();
   });
   return router;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Context } from '../../context.js';
 import { HttpError } from '../../errors.js';
@@ -20,16 +21,24 @@ export function oncePerSubmission(ctx: Context): RequestHandler {
     const token = field(formBody(req), ONCE_FIELD);
     if (token === undefined || !TOKEN.test(token)) return next();
     const userId = res.locals.user.id;
+    const values = formBody(req);
+    const bodyHash = createHash('sha256')
+      .update(JSON.stringify(Object.entries(values).filter(([name]) => name !== '_csrf')))
+      .digest('base64url');
     const reserved = ctx.db
-      .prepare('INSERT OR IGNORE INTO form_submissions (token, user_id, location, created_at) VALUES (?, ?, NULL, ?)')
-      .run(token, userId, ctx.clock.now().toISOString()).changes;
+      .prepare('INSERT OR IGNORE INTO form_submissions (token, user_id, body_hash, location, created_at) VALUES (?, ?, ?, NULL, ?)')
+      .run(token, userId, bodyHash, ctx.clock.now().toISOString()).changes;
     if (!reserved) {
-      const first = ctx.db.prepare('SELECT user_id, location FROM form_submissions WHERE token = ?').get(token) as
-        { user_id: string; location: string | null } | undefined;
-      if (first?.user_id === userId && first.location) return res.redirect(303, first.location);
-      return next(
-        new HttpError(409, 'already_submitted', 'This form was already sent once. Open the dashboard to see what it did, or reload the form to send it again.'),
-      );
+      const first = ctx.db.prepare('SELECT user_id, body_hash, location FROM form_submissions WHERE token = ?').get(token) as
+        { user_id: string; body_hash: string; location: string | null } | undefined;
+      // The very same form again (back and resend, a double click): where the first one led.
+      if (first?.user_id === userId && first.body_hash === bodyHash && first.location) return res.redirect(303, first.location);
+      // Changed since it was sent (back, edit, send): not silently dropped, and not done twice either.
+      const message =
+        first?.user_id === userId && first.location
+          ? 'This form was already sent once, and has been changed since. Nothing was done: open the page again to send the changes as a new form.'
+          : 'This form was already sent once. Open the dashboard to see what it did, or reload the form to send it again.';
+      return next(new HttpError(409, 'already_submitted', message));
     }
     const redirect = res.redirect.bind(res) as (status: number, url: string) => void;
     // Express's redirect(status, url) is what every admin handler answers a success with.
@@ -38,8 +47,15 @@ export function oncePerSubmission(ctx: Context): RequestHandler {
       ctx.db.prepare('UPDATE form_submissions SET location = ? WHERE token = ?').run(url, token);
       redirect(status, url);
     };
+    // A refused form (4xx: bad input, a wrong password) gives its token back, so that it can be sent again
+    // once corrected; so does a request that ended without an answer. A 5xx keeps it: the change may
+    // have been committed.
+    const release = () => ctx.db.prepare('DELETE FROM form_submissions WHERE token = ? AND location IS NULL').run(token);
     res.on('finish', () => {
-      if (res.statusCode >= 400) ctx.db.prepare('DELETE FROM form_submissions WHERE token = ? AND location IS NULL').run(token);
+      if (res.statusCode >= 400 && res.statusCode < 500) release();
+    });
+    res.on('close', () => {
+      if (!res.writableFinished) release();
     });
     next();
   };

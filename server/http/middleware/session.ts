@@ -57,8 +57,8 @@ export function issueDevice(ctx: Context, res: Response, account: { id: string; 
 export function sessions(ctx: Context): RequestHandler {
   return (req, res, next) => {
     const sid = readCookie(req.headers.cookie, cookieName(ctx.config.publicUrl, 'pharos_session'));
-    // Whose session it was, read before resuming it (which deletes an ended one): a form sent just after
-    // it ended is kept for that operator (middleware/lapsed-form.ts).
+    // Whose session it was, also once it ended (idle: refused but kept until its absolute end): a form sent
+    // after it ended is kept for that operator (middleware/lapsed-form.ts).
     const owner = sid ? sessionOwner(ctx.db, sessionKey(ctx.secret, sid)) : undefined;
     const user = sid ? resumeSession(ctx.db, ctx.secret, sid, ctx.clock.now()) : undefined;
     if (sid && owner && !user) res.locals.lapsed = { userId: owner, csrfToken: csrfTokenFor(ctx.secret, `session:${sid}`) };
