@@ -17,6 +17,7 @@ import { communicationRoutes } from './admin/communications.js';
 import { mailRoutes } from './admin/mail.js';
 import { maintenanceRoutes } from './admin/maintenance.js';
 import { settingsRoutes } from './admin/settings.js';
+import { logoRemoveRoute, logoRoutes } from './admin/logo.js';
 import { systemRoutes } from './admin/system.js';
 import { subscriberImportRoute, subscriberRoutes } from './admin/subscribers.js';
 import { userRoutes } from './admin/users.js';
@@ -75,6 +76,7 @@ export function adminRoutes(ctx: Context): Router {
   // A form sent just after its session ended is kept for its operator; back on it after signing in.
   router.use(lapsedForms(ctx));
   router.use(subscriberImportRoute(ctx));
+  router.use(logoRoutes(ctx));
   router.use('/admin', requireUser);
   router.use(ADMIN_ONLY, requireAdmin);
   router.use('/admin', form, requireCsrf, oncePerSubmission(ctx));
@@ -86,6 +88,7 @@ export function adminRoutes(ctx: Context): Router {
   router.use(userRoutes(ctx));
   router.use(apiKeyRoutes(ctx));
   router.use(settingsRoutes(ctx));
+  router.use(logoRemoveRoute(ctx));
   router.use(subscriberRoutes(ctx));
   router.use(communicationRoutes(ctx));
   router.use(mailRoutes(ctx));

@@ -74,8 +74,8 @@ export function tagOf(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('base64url').slice(0, 27);
 }
 
-export function makeBody(content: string, type: string, headers: Record<string, string> = {}): Body {
-  const bytes = Buffer.from(content);
+export function makeBody(content: string | Buffer, type: string, headers: Record<string, string> = {}): Body {
+  const bytes = typeof content === 'string' ? Buffer.from(content) : content;
   return assemble(bytes, tagOf(bytes), type, headers);
 }
 

@@ -9,6 +9,7 @@ import { dayKey, daysBefore } from '../lib/time.js';
 import { dayStart } from '../domain/page/uptime.js';
 import { worstComponentStatus } from '../domain/page/status.js';
 import { brandCss, getBranding } from '../domain/page/branding.js';
+import { getLogo } from '../domain/page/logo.js';
 import { makeBody, type Body } from './body.js';
 import { PublicDocuments } from './documents.js';
 import { buildPageState, type PageState } from './build.js';
@@ -243,6 +244,9 @@ export class Snapshot implements ReadModel {
       ['/api/v2/scheduled-maintenances/upcoming.json', json({ page: v2.page, scheduled_maintenances: v2.maintenance.upcoming })],
       ['/api/v2/scheduled-maintenances/active.json', json({ page: v2.page, scheduled_maintenances: v2.maintenance.active })],
     ]);
+    // The uploaded logo, served from the read model like the page (edges have it too).
+    const logo = brand.logo ? getLogo(db) : undefined;
+    if (logo) bodies.set('/brand/logo', makeBody(logo.bytes, logo.type));
     // Every other public document (incident pages, history, notices, calendars, the subscribe form).
     for (const [key, body] of this.documents.build(db, views, config, now)) bodies.set(key, body);
     this.stale = false;

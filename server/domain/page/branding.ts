@@ -18,6 +18,8 @@ export interface Branding {
   supportUrl?: string;
   privacyUrl?: string;
   termsUrl?: string;
+  /** The uploaded logo's version (its /brand/logo?v=), when there is one. */
+  logo?: string;
   /** Changes when anything here changes: the version of /brand.css. */
   hash: string;
 }
@@ -65,6 +67,11 @@ export const brandingInput = z.object({
 });
 export type BrandingInput = z.input<typeof brandingInput>;
 
+function logoVersion(db: Db): string | undefined {
+  const data = getSetting(db, 'brand.logo');
+  return data ? createHash('sha256').update(data).digest('base64url').slice(0, 10) : undefined;
+}
+
 export function getBranding(db: Db, config: Pick<Config, 'pageName'>): Branding {
   const get = (key: Key) => getSetting(db, `brand.${key}`) || undefined;
   const b = {
@@ -74,6 +81,7 @@ export function getBranding(db: Db, config: Pick<Config, 'pageName'>): Branding 
     supportUrl: get('support_url'),
     privacyUrl: get('privacy_url'),
     termsUrl: get('terms_url'),
+    logo: logoVersion(db),
   };
   return { ...b, hash: createHash('sha256').update(JSON.stringify(b)).digest('base64url').slice(0, 10) };
 }

@@ -10,9 +10,31 @@ import { form } from '../middleware/form.js';
 import { confirmPassword } from './reauth.js';
 import { parseInput } from '../../lib/validate.js';
 
+/** What the Settings page shows besides the forms' values (also when a form there is shown again). */
+export function settingsPageData(ctx: Context) {
+  const c = ctx.config;
+  return {
+    title: 'Settings',
+    nav: 'settings',
+    pageId: ctx.pageId,
+    defaultPageName: ctx.config.pageName,
+    gate: getGate(ctx.db),
+    modes: GATE_MODES,
+    settings: [
+      { name: 'PAGE_NAME', value: c.pageName },
+      { name: 'PUBLIC_URL', value: c.publicUrl },
+      { name: 'TIME_ZONE', value: c.timeZone },
+      { name: 'DATA_DIR', value: c.dataDir },
+      { name: 'MAIL_FROM', value: c.mail.from },
+      { name: 'SMTP_URL', value: c.mail.smtpUrl ? ctx.mail.transport.description : 'not set: mail is written to files' },
+    ],
+  };
+}
+
 /** The page's identity and configuration (from the environment), what the public pages show, and who may subscribe (admins only). */
 export function settingsRoutes(ctx: Context): Router {
   const router = Router();
+  const settingsData = () => settingsPageData(ctx);
   router.get('/admin/settings', (_req, res) => {
     renderPage(ctx, res, 'admin/settings', {
       ...settingsData(),
@@ -54,26 +76,6 @@ export function settingsRoutes(ctx: Context): Router {
     res.redirect(303, '/admin/settings');
   });
   return router;
-
-  function settingsData() {
-    const c = ctx.config;
-    return {
-      title: 'Settings',
-      nav: 'settings',
-      pageId: ctx.pageId,
-      defaultPageName: ctx.config.pageName,
-      gate: getGate(ctx.db),
-      modes: GATE_MODES,
-      settings: [
-        { name: 'PAGE_NAME', value: c.pageName },
-        { name: 'PUBLIC_URL', value: c.publicUrl },
-        { name: 'TIME_ZONE', value: c.timeZone },
-        { name: 'DATA_DIR', value: c.dataDir },
-        { name: 'MAIL_FROM', value: c.mail.from },
-        { name: 'SMTP_URL', value: c.mail.smtpUrl ? ctx.mail.transport.description : 'not set: mail is written to files' },
-      ],
-    };
-  }
 
   function brandValues() {
     const b = getBranding(ctx.db, ctx.config);
