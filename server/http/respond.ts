@@ -92,3 +92,21 @@ export function queryInt(value: unknown, fallback: number, min: number, max: num
 export function safeNext(next: unknown, fallback = '/admin'): string {
   return typeof next === 'string' && /^\/(?!\/|\\)/.test(next) ? next : fallback;
 }
+
+/**
+ * The admin page a request was sent from (its Referer, when it is one of ours and under /admin, never
+ * the login page), without a `restore` parameter: where to lead an operator back to.
+ */
+export function adminRefererPath(ctx: Context, req: Request): string | undefined {
+  const referer = req.get('referer');
+  if (!referer) return undefined;
+  try {
+    const url = new URL(referer, ctx.config.publicUrl);
+    const ours = new URL(ctx.config.publicUrl).origin === url.origin || url.host === req.get('host');
+    if (!ours || !/^\/admin(\/|$)/.test(url.pathname) || url.pathname === '/admin/login') return undefined;
+    url.searchParams.delete('restore');
+    return url.pathname + url.search;
+  } catch {
+    return undefined;
+  }
+}

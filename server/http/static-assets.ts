@@ -1,8 +1,6 @@
 import express, { Router } from 'express';
 import { join } from 'node:path';
-
-/** The folders of public/ served as they are (the static mirror copies the same). */
-export const ASSET_DIRS = ['css', 'js', 'icons'] as const;
+import { ASSET_DIRS } from '../lib/paths.js';
 
 /**
  * public/css, public/js and public/icons, under their own prefixes only: other paths (the hot ones)

@@ -12,3 +12,6 @@ export function projectRoot(): string {
   }
   return dir;
 }
+
+/** The folders of public/ served as they are, and copied by the static mirror. */
+export const ASSET_DIRS = ['css', 'js', 'icons'] as const;

@@ -25,7 +25,9 @@ export function compose(ctx: Context, delivery: Delivery): Composed {
   if (delivery.kind === 'admin_alert') return composeAdminAlert(ctx, delivery);
   const sub = delivery.subscriber_id ? findSubscriber(ctx.db, delivery.subscriber_id) : undefined;
   if (!sub) return { skip: 'The subscriber was removed before the message was sent' };
-  const content = contentFor(ctx, delivery, sub);
+  // The page's name (Settings → Branding), read once per message.
+  const page = getBranding(ctx.db, ctx.config).pageName;
+  const content = contentFor(ctx, delivery, sub, page);
   if ('skip' in content) return content;
 
   const base = ctx.config.publicUrl;
@@ -34,7 +36,7 @@ export function compose(ctx: Context, delivery: Delivery): Composed {
   const unsubscribeUrl = `${base}/unsubscribe/${token}`;
   const data = {
     ...content.data,
-    pageName: getBranding(ctx.db, ctx.config).pageName,
+    pageName: page,
     pageUrl: `${base}/`,
     manageUrl: `${base}/subscriptions/manage/${token}`,
     unsubscribeUrl,
@@ -51,7 +53,7 @@ export function compose(ctx: Context, delivery: Delivery): Composed {
       text: ctx.views.renderText(`emails/${content.template}.text`, data),
       html: ctx.views.render(`emails/${content.template}.html`, data, 'email'),
       list: {
-        id: { url: `status.${host}`, comment: getBranding(ctx.db, ctx.config).pageName },
+        id: { url: `status.${host}`, comment: page },
         unsubscribe: { url: unsubscribeUrl, comment: 'Unsubscribe' },
       },
       headers: { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
@@ -59,9 +61,8 @@ export function compose(ctx: Context, delivery: Delivery): Composed {
   };
 }
 
-function contentFor(ctx: Context, d: Delivery, sub: Subscriber): Content | { skip: string } {
+function contentFor(ctx: Context, d: Delivery, sub: Subscriber, page: string): Content | { skip: string } {
   const host = mailHost(ctx.config.publicUrl);
-  const page = getBranding(ctx.db, ctx.config).pageName;
   switch (d.kind) {
     case 'confirmation':
       if (sub.state !== 'pending' || sub.confirm_nonce !== d.subject_id) return { skip: 'The confirmation link was superseded or used' };

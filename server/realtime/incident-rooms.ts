@@ -53,25 +53,30 @@ export function askedIncident(auth: unknown): { id: string; hash?: string } | un
 
 /**
  * The incident pages' viewers: on a new state, each incident page with viewers whose live region changed
- * is sent to its room, once. Rooms without viewers cost nothing; an incident deleted leaves its viewers
- * with what they have.
+ * is sent to its room, once. The rooms with viewers are tracked as they appear and go (socket.io's
+ * adapter events), so a change costs nothing for the status page's viewers, however many. An incident
+ * deleted leaves its viewers with what they have.
  */
 export function incidentBroadcaster(io: Io) {
-  const sent = new Map<string, string>();
+  /** Incident id → the hash its room was last sent (or had when its first viewer joined). */
+  const sent = new Map<string, string | undefined>();
+  const adapter = io.of('/').adapter;
+  adapter.on('create-room', (room: string) => {
+    if (room.startsWith('incident:')) sent.set(room.slice('incident:'.length), undefined);
+  });
+  adapter.on('delete-room', (room: string) => {
+    if (room.startsWith('incident:')) sent.delete(room.slice('incident:'.length));
+  });
   /** A viewer was sent `hash` on joining: the first of a room needs no broadcast of that same state. */
   const joined = (id: string, hash: string) => {
-    if (!sent.has(id)) sent.set(id, hash);
+    if (sent.get(id) === undefined) sent.set(id, hash);
   };
   const broadcast = (state: { version: number; bodies: Map<string, Body> }) => {
-    const rooms = io.of('/').adapter.rooms;
-    for (const id of [...sent.keys()]) if (!rooms.has(incidentRoom(id))) sent.delete(id);
-    for (const room of rooms.keys()) {
-      if (!room.startsWith('incident:')) continue;
-      const id = room.slice('incident:'.length);
+    for (const [id, last] of sent) {
       const fragment = incidentFragment(state.bodies, id);
-      if (!fragment || sent.get(id) === fragment.hash) continue;
+      if (!fragment || last === fragment.hash) continue;
       sent.set(id, fragment.hash);
-      io.to(room).emit('incident', { version: state.version, id, ...fragment });
+      io.to(incidentRoom(id)).emit('incident', { version: state.version, id, ...fragment });
     }
   };
   return { joined, broadcast };

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { getDisplay, type Display } from '../domain/page/display.js';
-import { getBranding } from '../domain/page/branding.js';
+import type { Branding } from '../domain/page/branding.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/open.js';
 import { resolutionFigures } from '../domain/incidents/metrics.js';
@@ -44,10 +44,11 @@ export function documentKey(path: string, page: unknown): string {
 export class PublicDocuments {
   private cache = new Map<string, { input: string; body: Body }>();
 
-  build(db: Db, views: Views, config: Config, now: Date): Map<string, Body> {
+  /** `brand`: the page's branding as the snapshot read it (its name is already `config.pageName`). */
+  build(db: Db, views: Views, config: Config, now: Date, brand: Branding): Map<string, Body> {
     const out = new Map<string, Body>();
     const tz = config.timeZone;
-    const common = { pageName: config.pageName, brand: getBranding(db, config), timeZone: tz, zoneLabel: zoneLabel(tz, now) };
+    const common = { pageName: config.pageName, brand, timeZone: tz, zoneLabel: zoneLabel(tz, now) };
     const page = (key: string, view: string, data: Record<string, unknown>) =>
       this.keep(out, key, { view, ...common, ...data }, () => makeBody(views.render(view, { ...common, ...data }, 'public'), HTML));
 

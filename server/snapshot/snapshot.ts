@@ -248,7 +248,7 @@ export class Snapshot implements ReadModel {
     const logo = brand.logo ? getLogo(db) : undefined;
     if (logo) bodies.set('/brand/logo', makeBody(logo.bytes, logo.type));
     // Every other public document (incident pages, history, notices, calendars, the subscribe form).
-    for (const [key, body] of this.documents.build(db, views, config, now)) bodies.set(key, body);
+    for (const [key, body] of this.documents.build(db, views, config, now, brand)) bodies.set(key, body);
     this.stale = false;
     this.snapshot = {
       version,

@@ -1,6 +1,7 @@
 import { copyFile, mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Context } from '../context.js';
+import { ASSET_DIRS } from '../lib/paths.js';
 import type { SnapshotState } from './snapshot.js';
 
 /**
@@ -37,7 +38,7 @@ export function startStaticMirror(ctx: Context, dir = join(ctx.config.dataDir, '
   let writing: Promise<void> | undefined;
 
   const assets = (async () => {
-    for (const sub of ['css', 'js', 'icons']) {
+    for (const sub of ASSET_DIRS) {
       const from = join(ctx.root, 'public', sub);
       for (const name of await readdir(from)) {
         await mkdir(join(dir, sub), { recursive: true });

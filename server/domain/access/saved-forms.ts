@@ -39,8 +39,3 @@ export function takeSavedForm(db: Db, id: string, userId: string): FormValues | 
   }
   return values;
 }
-
-/** The user a session id belonged to, even once it has ended (idle or expired), while its row is kept. */
-export function sessionOwner(db: Db, sessionKeyHash: string): string | undefined {
-  return db.prepare('SELECT user_id FROM sessions WHERE id_hash = ?').pluck().get(sessionKeyHash) as string | undefined;
-}

@@ -29,23 +29,32 @@ export function startSession(db: Db, secret: string, userId: string, now: Date):
 
 /** The signed-in user for a session id, sliding its idle expiry; undefined when unknown or expired. */
 export function resumeSession(db: Db, secret: string, id: string, now: Date): User | undefined {
+  return resumeSessionOf(db, secret, id, now).user;
+}
+
+/**
+ * The same, and whose session it was when it has ended idle (its row is kept, refused, until its
+ * absolute end): a form sent after the timeout is kept for that operator (http/middleware/lapsed-form.ts).
+ */
+export function resumeSessionOf(db: Db, secret: string, id: string, now: Date): { user?: User; endedOwner?: string } {
   const key = sessionKey(secret, id);
   const row = db.prepare('SELECT user_id, last_seen_at, expires_at FROM sessions WHERE id_hash = ?').get(key) as
     { user_id: string; last_seen_at: string; expires_at: string } | undefined;
-  if (!row) return undefined;
+  if (!row) return {};
   const t = now.getTime();
   // Past its absolute end the row goes (here or in the daily purge); idle, it stays (refused) until then,
   // so that a form sent after the idle timeout can still be kept for its operator (http/middleware/lapsed-form.ts).
   if (t >= Date.parse(row.expires_at)) {
     db.prepare('DELETE FROM sessions WHERE id_hash = ?').run(key);
-    return undefined;
+    return { endedOwner: row.user_id };
   }
-  if (t - Date.parse(row.last_seen_at) >= SESSION_IDLE_MS) return undefined;
+  if (t - Date.parse(row.last_seen_at) >= SESSION_IDLE_MS) return { endedOwner: row.user_id };
   // Write the last-seen time at most once a minute: reads should not all turn into writes.
   if (t - Date.parse(row.last_seen_at) > 60_000) {
     db.prepare('UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?').run(now.toISOString(), key);
   }
-  return findUser(db, row.user_id);
+  const user = findUser(db, row.user_id);
+  return user ? { user } : {};
 }
 
 export function endSession(db: Db, secret: string, id: string): void {

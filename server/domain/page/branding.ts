@@ -7,7 +7,7 @@ import { Invalid } from '../../errors.js';
 import { parseInput } from '../../lib/validate.js';
 import type { Actor } from '../access/actors.js';
 import { commitChange } from '../write-path.js';
-import { getSetting, setSetting } from './settings.js';
+import { setSetting } from './settings.js';
 
 /** How the public page presents itself, set in Admin → Settings without a restart; PAGE_NAME is the default name. */
 export interface Branding {
@@ -67,13 +67,14 @@ export const brandingInput = z.object({
 });
 export type BrandingInput = z.input<typeof brandingInput>;
 
-function logoVersion(db: Db): string | undefined {
-  const data = getSetting(db, 'brand.logo');
-  return data ? createHash('sha256').update(data).digest('base64url').slice(0, 10) : undefined;
-}
-
+/**
+ * Read for every page rendered and every message composed: one query over the brand's settings (the
+ * logo's bytes are not read here, only the version stored beside them).
+ */
 export function getBranding(db: Db, config: Pick<Config, 'pageName'>): Branding {
-  const get = (key: Key) => getSetting(db, `brand.${key}`) || undefined;
+  const rows = db.prepare("SELECT key, value FROM settings WHERE key LIKE 'brand.%' AND key <> 'brand.logo'").all() as { key: string; value: string }[];
+  const values = new Map(rows.map((r) => [r.key, r.value]));
+  const get = (key: Key | 'logo_version') => values.get(`brand.${key}`) || undefined;
   const b = {
     pageName: get('page_name') ?? config.pageName,
     accent: get('accent'),
@@ -81,7 +82,7 @@ export function getBranding(db: Db, config: Pick<Config, 'pageName'>): Branding 
     supportUrl: get('support_url'),
     privacyUrl: get('privacy_url'),
     termsUrl: get('terms_url'),
-    logo: logoVersion(db),
+    logo: get('logo_version'),
   };
   return { ...b, hash: createHash('sha256').update(JSON.stringify(b)).digest('base64url').slice(0, 10) };
 }

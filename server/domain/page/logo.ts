@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Deps } from '../../context.js';
 import type { Db } from '../../db/open.js';
 import { Invalid } from '../../errors.js';
@@ -43,14 +44,15 @@ export function setLogo(ctx: Deps<'bus' | 'clock' | 'db'>, actor: Actor, bytes: 
   commitChange(ctx, { cause: 'page.logo_changed', actor }, () => {
     setSetting(ctx.db, 'brand.logo', bytes.toString('base64'));
     setSetting(ctx.db, 'brand.logo_type', type);
+    // Its version, for the pages' /brand/logo?v= (getBranding reads this, never the bytes).
+    setSetting(ctx.db, 'brand.logo_version', createHash('sha256').update(bytes).digest('base64url').slice(0, 10));
     return { result: undefined, ids: [], audit: { subject: 'logo', detail: { type, bytes: bytes.length } } };
   });
 }
 
 export function removeLogo(ctx: Deps<'bus' | 'clock' | 'db'>, actor: Actor): void {
   commitChange(ctx, { cause: 'page.logo_removed', actor }, () => {
-    deleteSetting(ctx.db, 'brand.logo');
-    deleteSetting(ctx.db, 'brand.logo_type');
+    for (const key of ['brand.logo', 'brand.logo_type', 'brand.logo_version']) deleteSetting(ctx.db, key);
     return { result: undefined, ids: [], audit: { subject: 'logo', detail: '' } };
   });
 }

@@ -3,7 +3,7 @@ import type { Context } from '../../context.js';
 import { HttpError, Invalid, NotFound } from '../../errors.js';
 import { audit } from '../../domain/access/audit.js';
 import { userActor } from '../locals.js';
-import { formBody, renderPage } from '../respond.js';
+import { adminRefererPath, formBody, renderPage } from '../respond.js';
 import { loggablePath } from './request-log.js';
 import { tooLarge } from './body.js';
 import { networkOf } from '../../lib/client-address.js';
@@ -111,7 +111,7 @@ export function errorHandler(ctx: Context): ErrorRequestHandler {
           message,
           nextStep: http?.nextStep,
           admin,
-          adminBack: admin && req.method === 'POST' ? adminReferer(ctx, req) : undefined,
+          adminBack: admin && req.method === 'POST' ? adminRefererPath(ctx, req) : undefined,
         },
         { layout: admin ? 'admin' : 'public', status },
       );
@@ -121,17 +121,4 @@ export function errorHandler(ctx: Context): ErrorRequestHandler {
       res.status(status).type('text').send(message);
     }
   };
-}
-
-/** The admin page a refused form was sent from (its Referer, when it is one of ours), to go back to. */
-function adminReferer(ctx: Context, req: Request): string | undefined {
-  const referer = req.get('referer');
-  if (!referer) return undefined;
-  try {
-    const url = new URL(referer, ctx.config.publicUrl);
-    const ours = new URL(ctx.config.publicUrl).origin === url.origin || url.host === req.get('host');
-    return ours && /^\/admin(\/|$)/.test(url.pathname) ? url.pathname + url.search : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,24 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import type { Context } from '../../context.js';
 import { saveForm } from '../../domain/access/saved-forms.js';
-import { formBody } from '../respond.js';
+import { adminRefererPath, formBody } from '../respond.js';
 import { formParser } from './body.js';
-
-/** The admin page a form was sent from (its Referer, when it is one of ours). */
-function formPage(ctx: Context, req: Request): string | undefined {
-  const referer = req.get('referer');
-  if (!referer) return undefined;
-  try {
-    const url = new URL(referer, ctx.config.publicUrl);
-    const ours = new URL(ctx.config.publicUrl).origin === url.origin || url.host === req.get('host');
-    if (!ours || !/^\/admin(\/|$)/.test(url.pathname) || url.pathname === '/admin/login') return undefined;
-    url.searchParams.delete('restore');
-    return url.pathname + url.search;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * An operator's session ended (30 minutes idle) while they typed: the form they then send is not lost.
@@ -42,7 +27,7 @@ export function lapsedForms(ctx: Context): Router {
         typeof values._page === 'string' && /^\/admin(\/[\w./?=&-]*)?$/.test(values._page) && !values._page.startsWith('/admin/login')
           ? values._page
           : undefined;
-      const from = page ?? formPage(ctx, req);
+      const from = page ?? adminRefererPath(ctx, req);
       if (typeof sent !== 'string' || sent.length !== lapsed.csrfToken.length || !timingSafeEqual(Buffer.from(sent), Buffer.from(lapsed.csrfToken)) || !from) {
         return next();
       }

@@ -2,10 +2,9 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { serialize } from 'cookie';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Context } from '../../context.js';
-import { endSession, resumeSession, SESSION_ABSOLUTE_MS, sessionKey, startSession } from '../../domain/access/sessions.js';
+import { endSession, resumeSessionOf, SESSION_ABSOLUTE_MS, sessionKey, startSession } from '../../domain/access/sessions.js';
 import { cookieName, readCookie } from '../../lib/cookies.js';
 import { csrfTokenFor } from './csrf.js';
-import { sessionOwner } from '../../domain/access/saved-forms.js';
 
 function secure(ctx: Context): boolean {
   return ctx.config.publicUrl.startsWith('https://');
@@ -59,9 +58,8 @@ export function sessions(ctx: Context): RequestHandler {
     const sid = readCookie(req.headers.cookie, cookieName(ctx.config.publicUrl, 'pharos_session'));
     // Whose session it was, also once it ended (idle: refused but kept until its absolute end): a form sent
     // after it ended is kept for that operator (middleware/lapsed-form.ts).
-    const owner = sid ? sessionOwner(ctx.db, sessionKey(ctx.secret, sid)) : undefined;
-    const user = sid ? resumeSession(ctx.db, ctx.secret, sid, ctx.clock.now()) : undefined;
-    if (sid && owner && !user) res.locals.lapsed = { userId: owner, csrfToken: csrfTokenFor(ctx.secret, `session:${sid}`) };
+    const { user, endedOwner } = sid ? resumeSessionOf(ctx.db, ctx.secret, sid, ctx.clock.now()) : {};
+    if (sid && endedOwner) res.locals.lapsed = { userId: endedOwner, csrfToken: csrfTokenFor(ctx.secret, `session:${sid}`) };
     if (sid && user) {
       res.locals.user = user;
       res.locals.sessionId = sid;
