@@ -36,9 +36,9 @@ function sessionSecret(config: Config): string {
   return secret;
 }
 
-/** The templates, with the page's zone and the Markdown renderer allowed its image hosts. */
+/** The templates, with the Markdown renderer allowed its image hosts. */
 export function createViews(config: Config, root = projectRoot()): Views {
-  return new Views(join(root, 'views'), config.timeZone, createMarkdown({ imageOrigins: [new URL(config.publicUrl).origin, ...config.markdownImageHosts] }));
+  return new Views(join(root, 'views'), createMarkdown({ imageOrigins: [new URL(config.publicUrl).origin, ...config.markdownImageHosts] }));
 }
 
 /**

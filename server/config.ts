@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { canonicalZone } from './lib/time.js';
 
 /** The typed, validated configuration. Only main.ts and scripts read process.env and pass it here. */
 export interface Config {
@@ -61,14 +62,7 @@ export class ConfigError extends Error {
   }
 }
 
-function isTimeZone(value: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: value });
-    return true;
-  } catch {
-    return false;
-  }
-}
+const isTimeZone = (value: string) => canonicalZone(value) !== undefined;
 
 const SECRET_VARIABLES = new Set(['ADMIN_PASSWORD', 'SESSION_SECRET', 'SMTP_URL', 'DKIM_PRIVATE_KEY', 'REDIS_URL']);
 

@@ -9,6 +9,7 @@ import { getGate } from '../domain/subscribers/gate.js';
 import { zoneLabel } from '../render/format.js';
 import type { Layout } from '../render/engine.js';
 import { writeBody, type Body } from '../snapshot/body.js';
+import { pageZone } from '../domain/page/time-zone.js';
 
 /** Renders a page with what every page needs (page name, user, CSRF token). */
 export function renderPage(
@@ -26,6 +27,7 @@ export function renderPage(
   const paced = signedInAdmin && !gateAlert ? pacedSignupMail(ctx.db, ctx.clock.now()) : undefined;
   const signupPace = paced ? { waiting: paced.waiting, lastDue: new Date(paced.lastDue).toISOString() } : undefined;
   const brand = getBranding(ctx.db, ctx.config);
+  const timeZone = pageZone(ctx);
   // A form kept when the session ended, taken back only by a page that renders (not a 404 or 403).
   const restored =
     res.locals.restoreId && res.locals.user && layout === 'admin' && (opts.status ?? 200) === 200
@@ -36,8 +38,8 @@ export function renderPage(
     {
       pageName: brand.pageName,
       brand,
-      timeZone: ctx.config.timeZone,
-      zoneLabel: zoneLabel(ctx.config.timeZone, ctx.clock.now()),
+      timeZone,
+      zoneLabel: zoneLabel(timeZone, ctx.clock.now()),
       user: res.locals.user,
       csrfToken: res.locals.csrfToken,
       gateAlert,

@@ -1,5 +1,6 @@
 import cron from 'node-cron';
 import type { Context } from '../context.js';
+import { pageZone, ZONE_CHANGED } from '../domain/page/time-zone.js';
 
 /** A job: idempotent and due-time based, so running it late (after downtime) catches up. */
 export interface Job {
@@ -60,12 +61,28 @@ export function jobRuns(ctx: Context): Map<string, JobRun> {
   return new Map((ctx.db.prepare('SELECT * FROM job_runs').all() as JobRun[]).map((r) => [r.job_id, r]));
 }
 
-/** Starts every job on its schedule (main.ts only); the catch-up jobs run once right away. */
+/**
+ * Starts every job on its schedule (main.ts only), in the page's time zone; the catch-up jobs run once
+ * right away. When Settings changes the zone, every job is scheduled again in the new one.
+ */
 export function startJobs(ctx: Context, jobs: Job[], catchUp: string[]): { stop(): void } {
   const start = (job: Job) => {
     runJob(ctx, job).catch((err: unknown) => ctx.log.error({ err, job: job.id }, 'job could not run'));
   };
-  const tasks = jobs.map((job) => cron.schedule(job.schedule, () => start(job), { timezone: ctx.config.timeZone }));
+  let zone = pageZone(ctx);
+  let tasks = jobs.map((job) => cron.schedule(job.schedule, () => start(job), { timezone: zone }));
+  const off = ctx.bus.on('page.changed', (change) => {
+    if (change.cause !== ZONE_CHANGED || pageZone(ctx) === zone) return;
+    zone = pageZone(ctx);
+    tasks.forEach((t) => t.stop());
+    tasks = jobs.map((job) => cron.schedule(job.schedule, () => start(job), { timezone: zone }));
+    ctx.log.info({ timeZone: zone }, 'jobs scheduled in the new time zone');
+  });
   for (const job of jobs) if (catchUp.includes(job.id)) start(job);
-  return { stop: () => tasks.forEach((t) => t.stop()) };
+  return {
+    stop: () => {
+      off();
+      tasks.forEach((t) => t.stop());
+    },
+  };
 }

@@ -4,6 +4,15 @@
  * display code alike. render/format.ts turns instants into the strings pages show.
  */
 
+/** The zone's canonical IANA name ("europe/paris" → "Europe/Paris"), or undefined when it is not a zone. */
+export function canonicalZone(name: string): string | undefined {
+  try {
+    return new Intl.DateTimeFormat('en', { timeZone: name }).resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
+}
+
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 export type FormatterKind = 'datetime' | 'date' | 'month' | 'key' | 'parts';

@@ -9,6 +9,7 @@ import { findSubscriber, mailHost, type Subscriber } from '../domain/subscribers
 import { INCIDENT_STATUS_LABELS } from '../domain/page/status.js';
 import { NotFound } from '../errors.js';
 import { getBranding } from '../domain/page/branding.js';
+import { pageZone } from '../domain/page/time-zone.js';
 import { formatDuration } from '../render/format.js';
 
 export type Composed = { message: Mail.Options } | { skip: string };
@@ -37,6 +38,7 @@ export function compose(ctx: Context, delivery: Delivery): Composed {
   const data = {
     ...content.data,
     pageName: page,
+    timeZone: pageZone(ctx),
     pageUrl: `${base}/`,
     manageUrl: `${base}/subscriptions/manage/${token}`,
     unsubscribeUrl,
@@ -147,6 +149,7 @@ function composeAdminAlert(ctx: Context, d: Delivery): Composed {
     deadline,
     hoursLeft,
     pageName: getBranding(ctx.db, ctx.config).pageName,
+    timeZone: pageZone(ctx),
     adminUrl: `${ctx.config.publicUrl}/admin/incidents/${incident.id}`,
     subject: `[Action needed] ${hoursLeft} h left to notify the supervisory authority: ${incident.name}`,
   };

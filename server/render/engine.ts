@@ -18,6 +18,9 @@ import type { RenderMarkdown } from './markdown.js';
 
 export type Layout = 'public' | 'admin' | 'email' | null;
 
+/** What every template is rendered with: at least the page's time zone (Settings can change it), for every time shown. */
+export type RenderData = Record<string, unknown> & { timeZone: string };
+
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
@@ -32,7 +35,6 @@ export class Views {
 
   constructor(
     private readonly dir: string,
-    readonly timeZone: string,
     private readonly markdown: RenderMarkdown,
   ) {
     for (const file of walk(join(dir, 'partials'))) {
@@ -53,23 +55,22 @@ export class Views {
   }
 
   /** Renders a plain-text template (emails): nothing is HTML-escaped there. */
-  renderText(view: string, data: Record<string, unknown>): string {
+  renderText(view: string, data: RenderData): string {
     return this.template(view, true)(data);
   }
 
   /** Renders views/<view>.hbs, inside views/layouts/<layout>.hbs unless layout is null. */
-  render(view: string, data: Record<string, unknown>, layout: Layout): string {
+  render(view: string, data: RenderData, layout: Layout): string {
     const body = this.template(view)(data);
     return layout === null ? body : this.template(`layouts/${layout}`)({ ...data, body: new Handlebars.SafeString(body) });
   }
 
   /** Renders one partial alone: the live fragments are the very partials the page is made of. */
-  partial(name: string, data: Record<string, unknown>): string {
+  partial(name: string, data: RenderData): string {
     return this.render(`partials/${name}`, data, null);
   }
 
   private registerHelpers(): void {
-    const tz = this.timeZone;
     const h = this.hbs;
     const esc = (s: string) => h.escapeExpression(s);
     // Our own scripts and CSS by URL with their content's hash: a page never runs an older cached copy
@@ -117,19 +118,26 @@ export class Views {
     // Floor, not round: 99.996 % of uptime is not "100 %" while there was any downtime.
     h.registerHelper('percent', (p: number) => `${(Math.floor(p * 100) / 100).toFixed(2)} %`);
     h.registerHelper('durationBetween', (from: string, to: string) => formatDuration(from, to));
-    h.registerHelper('zonedInput', (iso: unknown) => (typeof iso === 'string' ? toZonedInput(iso, tz) : ''));
-    // <time> with the page zone's text; public/js/local-time.js rewrites it in the viewer's zone.
-    h.registerHelper('time', (iso: unknown) => {
-      if (typeof iso !== 'string' || Number.isNaN(Date.parse(iso))) return '';
-      return new h.SafeString(`<time datetime="${esc(iso)}" data-local="datetime">${esc(formatDateTime(iso, tz))}</time>`);
-    });
-    h.registerHelper('datetime', (iso: unknown) => (typeof iso === 'string' && !Number.isNaN(Date.parse(iso)) ? formatDateTime(iso, tz) : ''));
-    h.registerHelper('date', (iso: unknown) => {
-      if (typeof iso !== 'string' || Number.isNaN(Date.parse(iso))) return '';
-      return new h.SafeString(`<time datetime="${esc(iso)}">${esc(formatDate(iso, tz))}</time>`);
-    });
-    // Form helpers read the typed values and field errors from the root context.
+    // Form helpers read the typed values and field errors from the root context, the time helpers its zone.
     const rootOf = (options: Handlebars.HelperOptions) => (options.data as { root?: Record<string, unknown> })?.root ?? {};
+    const zoneOf = (options: Handlebars.HelperOptions): string => {
+      const zone = rootOf(options).timeZone;
+      if (typeof zone !== 'string') throw new Error('A time was rendered without the page time zone (RenderData.timeZone)');
+      return zone;
+    };
+    h.registerHelper('zonedInput', (iso: unknown, options: Handlebars.HelperOptions) => (typeof iso === 'string' ? toZonedInput(iso, zoneOf(options)) : ''));
+    // <time> with the page zone's text; public/js/local-time.js rewrites it in the viewer's zone.
+    h.registerHelper('time', (iso: unknown, options: Handlebars.HelperOptions) => {
+      if (typeof iso !== 'string' || Number.isNaN(Date.parse(iso))) return '';
+      return new h.SafeString(`<time datetime="${esc(iso)}" data-local="datetime">${esc(formatDateTime(iso, zoneOf(options)))}</time>`);
+    });
+    h.registerHelper('datetime', (iso: unknown, options: Handlebars.HelperOptions) =>
+      typeof iso === 'string' && !Number.isNaN(Date.parse(iso)) ? formatDateTime(iso, zoneOf(options)) : '',
+    );
+    h.registerHelper('date', (iso: unknown, options: Handlebars.HelperOptions) => {
+      if (typeof iso !== 'string' || Number.isNaN(Date.parse(iso))) return '';
+      return new h.SafeString(`<time datetime="${esc(iso)}">${esc(formatDate(iso, zoneOf(options)))}</time>`);
+    });
     const valueOf = (options: Handlebars.HelperOptions, name: string): string => {
       const values = rootOf(options).values as Record<string, unknown> | undefined;
       const v = values?.[name];

@@ -9,6 +9,7 @@ import { dayKey, daysBefore } from '../lib/time.js';
 import { dayStart } from '../domain/page/uptime.js';
 import { worstComponentStatus } from '../domain/page/status.js';
 import { brandCss, getBranding } from '../domain/page/branding.js';
+import { pageZone } from '../domain/page/time-zone.js';
 import { getLogo } from '../domain/page/logo.js';
 import { makeBody, type Body } from './body.js';
 import { PublicDocuments } from './documents.js';
@@ -188,12 +189,12 @@ export class Snapshot implements ReadModel {
   }
 
   /** Each visible component's row, rendered once; its data-hash tells a live page whether it has it. */
-  private renderRows(state: PageState): Record<string, string> {
+  private renderRows(state: PageState, timeZone: string): Record<string, string> {
     const rows: Record<string, string> = {};
     const components = state.layout.flatMap((item) => (item.kind === 'group' ? item.components : [item.component]));
     for (const c of components) {
       // The hash of what the row shows (not of its data: today's minutes move on while the row stays the same).
-      const html = this.deps.views.partial('status/component-row', { ...c, rowHash: '', uptime: state.uptime }).trim();
+      const html = this.deps.views.partial('status/component-row', { ...c, rowHash: '', uptime: state.uptime, timeZone }).trim();
       rows[c.id] = html.replace('data-hash=""', `data-hash="${shortHash(html)}"`);
     }
     return rows;
@@ -202,13 +203,14 @@ export class Snapshot implements ReadModel {
   rebuild(version: number): SnapshotState {
     if (this.snapshot && !this.stale && version < this.snapshot.version) return this.snapshot;
     const { db, views, pageId, clock } = this.deps;
-    // The name and links from Admin → Settings → Branding, over PAGE_NAME: every document is rendered with them.
+    // The name and links from Admin → Settings → Branding over PAGE_NAME, and the zone chosen there over
+    // TIME_ZONE: every document is rendered with them.
     const brand = getBranding(db, this.deps.config);
-    const config = { ...this.deps.config, pageName: brand.pageName };
+    const config = { ...this.deps.config, pageName: brand.pageName, timeZone: pageZone({ db, config: this.deps.config }) };
     const now = clock.now();
     const state = buildPageState(db, { config, pageId, now });
-    const data = { ...state, pageName: config.pageName, brand };
-    const rows = this.renderRows(state);
+    const data = { ...state, pageName: config.pageName, brand, timeZone: config.timeZone };
+    const rows = this.renderRows(state, config.timeZone);
     const html: Record<Region, string> = {
       banner: views.partial('status/banner', data),
       notices: views.partial('status/notices', data),

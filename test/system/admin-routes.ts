@@ -138,6 +138,7 @@ function adminRouteTable(s: Seeded): Route[] {
     ['GET', '/admin/settings'],
     ['POST', '/admin/settings', { PAGE_NAME: 'Hijacked' }],
     ['POST', '/admin/settings/display', { show_resolution_figures: 'on' }],
+    ['POST', '/admin/settings/time-zone', { time_zone: 'Pacific/Kiritimati' }],
     ['POST', '/admin/settings/logo', {}],
     ['POST', '/admin/settings/logo/remove', {}],
     ['POST', '/admin/settings/branding', { page_name: 'Hijacked Status', accent: '', site_url: '', support_url: '', privacy_url: '', terms_url: '' }],

@@ -13,6 +13,7 @@ import type { ComponentStatus } from '../page/status.js';
 import { mailHost } from '../subscribers/subscribers.js';
 import { parseInput } from '../../lib/validate.js';
 import { formatDateTime } from '../../lib/time.js';
+import { pageZone } from '../page/time-zone.js';
 
 const ENDED = 'This window has already ended: the end must be in the future';
 
@@ -154,7 +155,7 @@ export function patchMaintenance(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, a
       if (status === 'in_progress' && before.status === 'scheduled') changes = enterWindow(ctx, id, now);
       else if (status === 'completed' && before.status !== 'completed') changes = leaveWindow(ctx, id, now);
       else ctx.db.prepare('UPDATE incidents SET status = ? WHERE id = ?').run(status, id);
-      const body = input.body || (moved && status === before.status ? rescheduledText(from, until, ctx.config.timeZone) : '');
+      const body = input.body || (moved && status === before.status ? rescheduledText(from, until, pageZone(ctx)) : '');
       addUpdate(ctx, actor, id, { status: status, body, deliver_notifications: input.deliver_notifications, changes });
     }
     return { result: getIncident(ctx.db, id), ids: [id] };

@@ -8,6 +8,7 @@ import { newId } from '../../lib/ids.js';
 import { dayKey } from '../../lib/time.js';
 import { COMPONENT_STATUSES, type ComponentStatus } from './status.js';
 import { enumOf, flag, longText, nameText, parseInput } from '../../lib/validate.js';
+import { pageZone } from './time-zone.js';
 
 export interface Component {
   id: string;
@@ -104,7 +105,7 @@ export function createComponent(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, ac
         input.showcase ? 1 : 0,
         input.only_show_if_degraded ? 1 : 0,
         // Its first day on the uptime bars: a calendar day in the page's zone.
-        dayKey(now, ctx.config.timeZone),
+        dayKey(now, pageZone(ctx)),
         now,
         now,
       );

@@ -4,6 +4,7 @@ import { auditActions, auditCsv, searchAudit, type AuditFilter } from '../../dom
 import { fromZonedInput } from '../../lib/time.js';
 import { queryInt, renderPage } from '../respond.js';
 import { requireRecentConfirmation } from './reauth.js';
+import { pageZone } from '../../domain/page/time-zone.js';
 
 const PAGE_SIZE = 100;
 const text = (v: unknown, max: number) => (typeof v === 'string' ? v.trim().slice(0, max) : '');
@@ -18,7 +19,7 @@ function filterOf(ctx: Context, req: Request): { filter: AuditFilter; values: Re
     to: /^\d{4}-\d{2}-\d{2}$/.test(text(req.query.to, 10)) ? text(req.query.to, 10) : '',
   };
   const day = (d: string, offsetDays = 0) => {
-    const start = d ? fromZonedInput(`${d}T00:00`, ctx.config.timeZone) : undefined;
+    const start = d ? fromZonedInput(`${d}T00:00`, pageZone(ctx)) : undefined;
     return start ? new Date(start.getTime() + offsetDays * 86_400_000).toISOString() : undefined;
   };
   return {

@@ -7,9 +7,10 @@ import { actorOf } from '../locals.js';
 import { field, formBody } from '../respond.js';
 import { form } from '../middleware/form.js';
 import type { FormContext } from '../locals.js';
+import { pageZone } from '../../domain/page/time-zone.js';
 
 function localTime(ctx: Context, value: string | undefined, name: string): string {
-  const at = fromZonedInput(value ?? '', ctx.config.timeZone);
+  const at = fromZonedInput(value ?? '', pageZone(ctx));
   if (!at) throw new Invalid({ [name]: 'Enter a date and time, such as 2026-11-30T14:05' });
   return at.toISOString();
 }

@@ -5,6 +5,7 @@ import { COMPONENT_STATUSES, COMPONENT_STATUS_LABELS, IMPACTS, IMPACT_LABELS, IN
 import { Invalid } from '../../errors.js';
 import { fromZonedInput, toZonedInput } from '../../lib/time.js';
 import { field } from '../respond.js';
+import { pageZone } from '../../domain/page/time-zone.js';
 
 type Values = Record<string, string | string[]>;
 const COMPONENT_FIELD = 'components.';
@@ -78,9 +79,9 @@ export function incidentFormInput(
     input.impact_override = field(body, 'impact_override') ?? '';
     const started = field(body, 'started_at')?.trim();
     // The edit form shows the start to the minute; sent back unchanged, it must not move the start.
-    const unchanged = parts.originalStart !== undefined && started === toZonedInput(parts.originalStart, ctx.config.timeZone);
+    const unchanged = parts.originalStart !== undefined && started === toZonedInput(parts.originalStart, pageZone(ctx));
     if (started && !unchanged) {
-      const at = fromZonedInput(started, ctx.config.timeZone);
+      const at = fromZonedInput(started, pageZone(ctx));
       if (!at) throw new Invalid({ started_at: 'Enter a date and time, such as 2026-11-30T14:05' });
       if (at.getTime() > ctx.clock.now().getTime() + 5 * 60_000) throw new Invalid({ started_at: 'The start cannot be in the future' });
       input.started_at = at.toISOString();

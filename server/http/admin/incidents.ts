@@ -19,6 +19,7 @@ import { field, formBody, renderPage } from '../respond.js';
 import { form } from '../middleware/form.js';
 import { confirmPassword } from './reauth.js';
 import { componentRows, incidentChoices, incidentFormInput } from './incident-form.js';
+import { pageZone } from '../../domain/page/time-zone.js';
 
 /** Dashboard, new incident, updates, edits and deletions: what operators do during an incident. */
 export function incidentRoutes(ctx: Context): Router {
@@ -95,7 +96,7 @@ export function incidentRoutes(ctx: Context): Router {
     const deadline = deadlineOf(incident);
     if (!deadline) return undefined;
     const now = ctx.clock.now();
-    const tz = ctx.config.timeZone;
+    const tz = pageZone(ctx);
     return {
       deadline,
       overdue: Date.parse(deadline) < now.getTime(),
@@ -128,7 +129,7 @@ export function incidentRoutes(ctx: Context): Router {
     const { incident } = data;
     renderPage(ctx, res, 'admin/incident-edit', {
       ...data,
-      values: { name: incident.name, impact_override: incident.impact_override ?? '', started_at: toZonedInput(incident.started_at, ctx.config.timeZone) },
+      values: { name: incident.name, impact_override: incident.impact_override ?? '', started_at: toZonedInput(incident.started_at, pageZone(ctx)) },
     });
   });
   router.post(

@@ -8,6 +8,7 @@ import { fromZonedInput, toZonedInput } from '../../lib/time.js';
 import { actorOf } from '../locals.js';
 import { field, formBody, renderPage } from '../respond.js';
 import { form } from '../middleware/form.js';
+import { pageZone } from '../../domain/page/time-zone.js';
 
 type Values = Record<string, string | string[]>;
 
@@ -18,7 +19,7 @@ function windowTimes(ctx: Context, body: Values): { scheduled_for: string; sched
   const fields: Record<string, string> = {};
   const out: Record<string, string> = {};
   for (const name of ['scheduled_for', 'scheduled_until'] as const) {
-    const at = fromZonedInput(field(body, name) ?? '', ctx.config.timeZone);
+    const at = fromZonedInput(field(body, name) ?? '', pageZone(ctx));
     if (!at) fields[name] = 'Enter a date and time, such as 2026-12-01T02:00';
     else out[name] = at.toISOString();
   }
@@ -76,7 +77,7 @@ export function maintenanceRoutes(ctx: Context): Router {
   const rescheduleData = (id: string) => () => ({ title: 'Move the window', nav: 'maintenance', incident: getMaintenance(ctx.db, id) });
   router.get('/admin/maintenance/:id/reschedule', (req, res) => {
     const data = rescheduleData(req.params.id)();
-    const tz = ctx.config.timeZone;
+    const tz = pageZone(ctx);
     renderPage(ctx, res, 'admin/maintenance-reschedule', {
       ...data,
       values: {

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { Context } from '../../context.js';
 import { getDisplay, setDisplay } from '../../domain/page/display.js';
 import { getBranding, setBranding } from '../../domain/page/branding.js';
+import { knownZones, pageZone, setPageZone } from '../../domain/page/time-zone.js';
 import { GATE_MODES, gateInput, getGate, setGate, type Gate } from '../../domain/subscribers/gate.js';
 import { Unauthorized } from '../../errors.js';
 import { userActor } from '../locals.js';
@@ -18,12 +19,14 @@ export function settingsPageData(ctx: Context) {
     nav: 'settings',
     pageId: ctx.pageId,
     defaultPageName: ctx.config.pageName,
+    defaultTimeZone: ctx.config.timeZone,
+    zones: knownZones(),
     gate: getGate(ctx.db),
     modes: GATE_MODES,
     settings: [
       { name: 'PAGE_NAME', value: c.pageName },
       { name: 'PUBLIC_URL', value: c.publicUrl },
-      { name: 'TIME_ZONE', value: c.timeZone },
+      { name: 'TIME_ZONE', value: c.timeZone === pageZone(ctx) ? c.timeZone : `${c.timeZone} (the page uses ${pageZone(ctx)}, chosen below)` },
       { name: 'DATA_DIR', value: c.dataDir },
       { name: 'MAIL_FROM', value: c.mail.from },
       { name: 'SMTP_URL', value: c.mail.smtpUrl ? ctx.mail.transport.description : 'not set: mail is written to files' },
@@ -38,7 +41,7 @@ export function settingsRoutes(ctx: Context): Router {
   router.get('/admin/settings', (_req, res) => {
     renderPage(ctx, res, 'admin/settings', {
       ...settingsData(),
-      values: { ...gateValues(getGate(ctx.db)), ...displayValues(), ...brandValues() },
+      values: { ...gateValues(getGate(ctx.db)), ...displayValues(), ...brandValues(), time_zone: pageZone(ctx) },
     });
   });
   router.post('/admin/settings/branding', form('admin/settings', settingsData), (req, res) => {
@@ -58,6 +61,11 @@ export function settingsRoutes(ctx: Context): Router {
     if (!res.locals.user) throw new Unauthorized();
     setDisplay(ctx, userActor(res.locals.user, req.ip), { show_resolution_figures: field(formBody(req), 'show_resolution_figures') === 'on' });
     res.redirect(303, '/admin/settings#display');
+  });
+  router.post('/admin/settings/time-zone', form('admin/settings', settingsData), (req, res) => {
+    if (!res.locals.user) throw new Unauthorized();
+    setPageZone(ctx, userActor(res.locals.user, req.ip), { time_zone: field(formBody(req), 'time_zone') ?? '' });
+    res.redirect(303, '/admin/settings#time-zone');
   });
   router.post('/admin/settings/subscriptions', form('admin/settings', settingsData), async (req, res) => {
     if (!res.locals.user) throw new Unauthorized();

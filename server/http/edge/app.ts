@@ -61,7 +61,11 @@ export function createEdgeApp(deps: EdgeDeps): express.Express {
         return;
       }
       headers(req, res, () => {
-        const html = views.render('public/error', { pageName: config.pageName, title: 'Temporarily unavailable', status: 503, message: UNAVAILABLE }, 'public');
+        const html = views.render(
+          'public/error',
+          { pageName: config.pageName, timeZone: config.timeZone, title: 'Temporarily unavailable', status: 503, message: UNAVAILABLE },
+          'public',
+        );
         res.status(503).type('html').send(html);
       });
     });

@@ -4,6 +4,7 @@ import { getDisplay } from '../../domain/page/display.js';
 import { listRecent } from '../../domain/incidents/queries.js';
 import { documentKey, historyPage } from '../../snapshot/documents.js';
 import { queryInt, renderPage, sendBody } from '../respond.js';
+import { pageZone } from '../../domain/page/time-zone.js';
 
 /**
  * Every public document from the snapshot: the status page, the v2 JSON, incident pages, the history,
@@ -22,7 +23,7 @@ export function documentRoutes(ctx: Context): Router {
   router.get('/history', (req, res) => {
     const n = queryInt(req.query.page, 1, 1, 1000);
     const incidents = listRecent(ctx.db, -1, ['incident']);
-    renderPage(ctx, res, 'public/history', historyPage(incidents, ctx.clock.now(), ctx.config.timeZone, n, getDisplay(ctx.db)), { layout: 'public' });
+    renderPage(ctx, res, 'public/history', historyPage(incidents, ctx.clock.now(), pageZone(ctx), n, getDisplay(ctx.db)), { layout: 'public' });
   });
   return router;
 }
