@@ -4,6 +4,7 @@ import type { Config } from '../../config.js';
 import type { Deps } from '../../context.js';
 import type { Db } from '../../db/open.js';
 import { Invalid } from '../../errors.js';
+import { contrast, HEX_COLOUR, rgb } from '../../lib/colour.js';
 import { parseInput } from '../../lib/validate.js';
 import type { Actor } from '../access/actors.js';
 import { commitChange } from '../write-path.js';
@@ -36,16 +37,8 @@ const STATUS_COLOURS: Record<string, string> = {
   maintenance: '#2f5fb3',
 };
 
-const rgb = (hex: string) => [1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16));
-function luminance(hex: string): number {
-  const [r = 0, g = 0, b = 0] = rgb(hex).map((v) => {
-    const c = v / 255;
-    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-  });
-  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-}
 /** WCAG contrast of a colour with white (links on the page, white text on buttons). */
-export const contrastWithWhite = (hex: string) => 1.05 / (luminance(hex) + 0.05);
+export const contrastWithWhite = (hex: string) => contrast(hex, '#ffffff');
 
 const url = (label: string) =>
   z
@@ -59,7 +52,7 @@ export const brandingInput = z.object({
   accent: z
     .string()
     .trim()
-    .refine((v) => v === '' || /^#[0-9a-fA-F]{6}$/.test(v), 'A colour such as #1f5fbf'),
+    .refine((v) => v === '' || HEX_COLOUR.test(v), 'A colour such as #1f5fbf'),
   site_url: url('Company site'),
   support_url: url('Support'),
   privacy_url: url('Privacy policy'),
