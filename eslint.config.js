@@ -27,7 +27,8 @@ export default tseslint.config(
     rules: { 'no-console': 'off' },
   },
   {
-    files: ['public/js/**/*.js'],
+    // public/embed: the embed's script, served from the read model (server/snapshot/embed.ts).
+    files: ['public/js/**/*.js', 'public/embed/**/*.js'],
     languageOptions: {
       sourceType: 'script',
       globals: {

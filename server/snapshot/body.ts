@@ -122,14 +122,21 @@ function matches(ifNoneMatch: string | undefined, etag: string): boolean {
   });
 }
 
+const withoutFrameOptions = (headers: Record<string, string | number>) =>
+  Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'x-frame-options'));
+
 /**
  * Answers GET or HEAD with a prebuilt body: the best encoding the client takes, its ETag, a 304 when
  * the client has it already. `headers` are sent as well (the fast path passes helmet's; Express has set them).
  */
 export function writeBody(req: IncomingMessage, res: ServerResponse, body: Body, headers: Record<string, string | number> = {}): void {
   const form = body.encoded(chooseEncoding(req.headers['accept-encoding']));
+  // A body with its own Content-Security-Policy (the embed's frame) says itself, with frame-ancestors,
+  // who may frame it: X-Frame-Options, which would forbid it everywhere, is not sent with it.
+  const ownFraming = 'Content-Security-Policy' in body.headers;
+  if (ownFraming) res.removeHeader('X-Frame-Options');
   const out: Record<string, string | number> = {
-    ...headers,
+    ...(ownFraming ? withoutFrameOptions(headers) : headers),
     ...body.headers,
     'Content-Type': body.type,
     ...SNAPSHOT_CACHE_HEADERS,

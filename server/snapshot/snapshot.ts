@@ -11,8 +11,10 @@ import { worstComponentStatus } from '../domain/page/status.js';
 import { brandCss, getBranding } from '../domain/page/branding.js';
 import { pageZone } from '../domain/page/time-zone.js';
 import { getLogo } from '../domain/page/logo.js';
+import { getEmbed } from '../domain/page/embed.js';
 import { makeBody, type Body } from './body.js';
 import { PublicDocuments } from './documents.js';
+import { EmbedDocuments } from './embed.js';
 import { buildPageState, type PageState } from './build.js';
 
 export type { Body } from './body.js';
@@ -94,6 +96,7 @@ export class Snapshot implements ReadModel {
   private failedAt = 0;
   private readonly listeners = new Set<(s: SnapshotState) => void>();
   private readonly documents = new PublicDocuments();
+  private readonly embed = new EmbedDocuments();
 
   constructor(private readonly deps: { db: Db; views: Views; config: Config; pageId: string; clock: Clock; log: Log }) {}
 
@@ -251,6 +254,8 @@ export class Snapshot implements ReadModel {
     if (logo) bodies.set('/brand/logo', makeBody(logo.bytes, logo.type));
     // Every other public document (incident pages, history, notices, calendars, the subscribe form).
     for (const [key, body] of this.documents.build(db, views, config, now, brand)) bodies.set(key, body);
+    // The embed another site shows (/embed/script.js, /embed/frame), with its settings.
+    for (const [key, body] of this.embed.build(views, state, getEmbed(db), { pageName: config.pageName, timeZone: config.timeZone })) bodies.set(key, body);
     this.stale = false;
     this.snapshot = {
       version,
