@@ -143,6 +143,18 @@ function adminRouteTable(s: Seeded): Route[] {
     ['POST', '/admin/settings/logo/remove', {}],
     ['POST', '/admin/settings/branding', { page_name: 'Hijacked Status', accent: '', site_url: '', support_url: '', privacy_url: '', terms_url: '' }],
     ['POST', '/admin/settings/subscriptions', { mode: 'paused', domains: '', threshold: '0', auto_mode: 'paused', confirm_password: PASSWORD }],
+    [
+      'POST',
+      '/admin/settings/embed',
+      {
+        position: 'bottom-left',
+        incident_background_color: '#000000',
+        incident_text_color: '#ffffff',
+        maintenance_background_color: '#000000',
+        maintenance_text_color: '#ffffff',
+        origins: 'https://attacker.example',
+      },
+    ],
     // subscribers.ts
     ['GET', '/admin/subscribers'],
     ['GET', '/admin/subscribers/export'],

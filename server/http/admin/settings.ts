@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { Context } from '../../context.js';
 import { getDisplay, setDisplay } from '../../domain/page/display.js';
 import { getBranding, setBranding } from '../../domain/page/branding.js';
+import { embedInput, getEmbed, setEmbed } from '../../domain/page/embed.js';
 import { knownZones, pageZone, setPageZone } from '../../domain/page/time-zone.js';
 import { GATE_MODES, gateInput, getGate, setGate, type Gate } from '../../domain/subscribers/gate.js';
 import { Unauthorized } from '../../errors.js';
@@ -23,6 +24,8 @@ export function settingsPageData(ctx: Context) {
     zones: knownZones(),
     gate: getGate(ctx.db),
     modes: GATE_MODES,
+    // The tag to paste on another site (Settings → Embed).
+    embedSnippet: `<script src="${new URL('/embed/script.js', c.publicUrl).href}"></script>`,
     settings: [
       { name: 'PAGE_NAME', value: c.pageName },
       { name: 'PUBLIC_URL', value: c.publicUrl },
@@ -41,7 +44,7 @@ export function settingsRoutes(ctx: Context): Router {
   router.get('/admin/settings', (_req, res) => {
     renderPage(ctx, res, 'admin/settings', {
       ...settingsData(),
-      values: { ...gateValues(getGate(ctx.db)), ...displayValues(), ...brandValues(), time_zone: pageZone(ctx) },
+      values: { ...gateValues(getGate(ctx.db)), ...displayValues(), ...brandValues(), ...embedValues(), time_zone: pageZone(ctx) },
     });
   });
   router.post('/admin/settings/branding', form('admin/settings', settingsData), (req, res) => {
@@ -66,6 +69,23 @@ export function settingsRoutes(ctx: Context): Router {
     if (!res.locals.user) throw new Unauthorized();
     setPageZone(ctx, userActor(res.locals.user, req.ip), { time_zone: field(formBody(req), 'time_zone') ?? '' });
     res.redirect(303, '/admin/settings#time-zone');
+  });
+  router.post('/admin/settings/embed', form('admin/settings', settingsData), (req, res) => {
+    if (!res.locals.user) throw new Unauthorized();
+    const body = formBody(req);
+    setEmbed(
+      ctx,
+      userActor(res.locals.user, req.ip),
+      parseInput(embedInput, {
+        position: field(body, 'position'),
+        incident_background_color: field(body, 'incident_background_color'),
+        incident_text_color: field(body, 'incident_text_color'),
+        maintenance_background_color: field(body, 'maintenance_background_color'),
+        maintenance_text_color: field(body, 'maintenance_text_color'),
+        origins: field(body, 'origins') ?? '',
+      }),
+    );
+    res.redirect(303, '/admin/settings#embed');
   });
   router.post('/admin/settings/subscriptions', form('admin/settings', settingsData), async (req, res) => {
     if (!res.locals.user) throw new Unauthorized();
@@ -94,6 +114,18 @@ export function settingsRoutes(ctx: Context): Router {
       support_url: b.supportUrl ?? '',
       privacy_url: b.privacyUrl ?? '',
       terms_url: b.termsUrl ?? '',
+    };
+  }
+
+  function embedValues() {
+    const e = getEmbed(ctx.db);
+    return {
+      position: e.position,
+      incident_background_color: e.incident_background_color,
+      incident_text_color: e.incident_text_color,
+      maintenance_background_color: e.maintenance_background_color,
+      maintenance_text_color: e.maintenance_text_color,
+      origins: e.origins.join('\n'),
     };
   }
 
