@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { securityHeaders } from './security-headers.js';
 import type { Config } from '../config.js';
-import { documentKey } from '../snapshot/documents.js';
+import { documentKey, QUERY_DOCUMENTS } from '../snapshot/documents.js';
 import type { ReadModel } from '../snapshot/snapshot.js';
 import { writeBody } from '../snapshot/body.js';
 
@@ -22,7 +22,7 @@ function helmetHeaders(config: Config): Record<string, string> {
 
 /**
  * Every public document (the status page, the v2 JSON, incident pages, the history, notices, calendars,
- * the subscribe form) answered before the Express stack: the read model's prebuilt bytes with
+ * the subscribe form, the feeds and badges) answered before the Express stack: the read model's prebuilt bytes with
  * precomputed headers, the same headers Express would send. Anything else, and any method but GET and
  * HEAD, goes on (to Express, or on an edge to the primary). Returns whether it answered. The read model
  * is the snapshot on the primary, and the replica of it on an edge.
@@ -37,8 +37,9 @@ export function snapshotFastPath(deps: { config: Config; snapshot: ReadModel }):
     const path = q === -1 ? url : url.slice(0, q);
     let body;
     try {
-      const page = path === '/history' && q !== -1 ? new URLSearchParams(url.slice(q + 1)).get('page') : undefined;
-      body = deps.snapshot.current().bodies.get(documentKey(path, page ?? undefined));
+      // The query string is read only where it names another document (a history page, a component's feed or badge).
+      const params = q !== -1 && QUERY_DOCUMENTS.has(path) ? new URLSearchParams(url.slice(q + 1)) : undefined;
+      body = deps.snapshot.current().bodies.get(documentKey(path, { page: params?.get('page'), component: params?.get('component') }));
     } catch {
       // No state could ever be built: Express answers (and logs) the error; the process stays up.
       return false;

@@ -13,7 +13,10 @@ import { monthStart } from '../lib/time.js';
 import type { Views } from '../render/engine.js';
 import { formatDuration, formatMonth, zoneLabel } from '../render/format.js';
 import { makeBody, type Body } from './body.js';
+import { badgeDocuments } from './badges.js';
+import type { PageState } from './build.js';
 import { renderCalendar } from './calendar.js';
+import { feedDocuments, type TextDocument } from './feeds.js';
 
 const MONTHS_PER_PAGE = 3;
 
@@ -24,28 +27,36 @@ const ICS = 'text/calendar; charset=utf-8';
 /** SQLite's "no limit". */
 const ALL = -1;
 
+/** The documents a component's id makes another: its feeds and its badge ("/badge.svg?component=ID"). */
+const BY_COMPONENT = new Set(['/history.atom', '/history.rss', '/badge.svg']);
+/** The paths whose query string may name another document (the fast path reads the query of these only). */
+export const QUERY_DOCUMENTS: ReadonlySet<string> = new Set(['/history', ...BY_COMPONENT]);
+
 /**
- * Where a public document is found among the snapshot's bodies: its path, and for the history its page
- * ("/history?page=2"); other query strings do not make another document.
+ * Where a public document is found among the snapshot's bodies: its path, for the history its page
+ * ("/history?page=2"), for a feed or a badge its component ("/badge.svg?component=ID"); other query
+ * strings do not make another document.
  */
-export function documentKey(path: string, page: unknown): string {
-  if (path !== '/history' || typeof page !== 'string') return path;
-  const n = Number.parseInt(page, 10);
+export function documentKey(path: string, query: { page?: unknown; component?: unknown } = {}): string {
+  if (BY_COMPONENT.has(path)) return typeof query.component === 'string' && query.component !== '' ? `${path}?component=${query.component}` : path;
+  if (path !== '/history' || typeof query.page !== 'string') return path;
+  const n = Number.parseInt(query.page, 10);
   return n > 1 ? `/history?page=${n}` : path;
 }
 
 /**
  * Every public document besides the status page and the v2 JSON, rebuilt with them after each change:
  * each incident's and maintenance window's page and calendar file, the maintenance feed, the history
- * page by page, the notices and each notice's every version, and the subscribe form. Only documents
+ * page by page, the notices and each notice's every version, the subscribe form, the Atom and RSS
+ * feeds and the status badges, the page's and each component's. Only documents
  * whose content changed are rendered again: the rest keep their bytes (and compressed forms) from the
  * last build, so a change to one incident costs one page, not hundreds.
  */
 export class PublicDocuments {
   private cache = new Map<string, { input: string; body: Body }>();
 
-  /** `brand`: the page's branding as the snapshot read it (its name is already `config.pageName`). */
-  build(db: Db, views: Views, config: Config, now: Date, brand: Branding): Map<string, Body> {
+  /** `brand`: the page's branding as the snapshot read it (its name is already `config.pageName`); `state`: what the page shows. */
+  build(db: Db, views: Views, config: Config, now: Date, brand: Branding, state: PageState): Map<string, Body> {
     const out = new Map<string, Body>();
     const tz = config.timeZone;
     const common = { pageName: config.pageName, brand, timeZone: tz, zoneLabel: zoneLabel(tz, now) };
@@ -74,12 +85,14 @@ export class PublicDocuments {
     }
     const windows = [...listMaintenance(db, 'open'), ...listMaintenance(db, 'all').filter((m) => m.status === 'completed')];
     this.keep(out, '/maintenance.ics', { feed: windows, common }, () => makeBody(renderCalendar(config, windows, `${config.pageName} maintenance`), ICS));
+    const texts = [...feedDocuments(views, config, all, state.v2.components, state.updatedAt), ...badgeDocuments(state, config.pageName)];
+    for (const doc of texts) this.keepText(out, doc);
 
     const incidents = all.filter((i) => i.kind === 'incident');
     const display = getDisplay(db);
     for (let n = 1; ; n++) {
       const history = historyPage(incidents, now, tz, n, display);
-      page(documentKey('/history', String(n)), 'public/history', history);
+      page(documentKey('/history', { page: String(n) }), 'public/history', history);
       if (!history.older) break;
     }
 
@@ -117,6 +130,17 @@ export class PublicDocuments {
     let entry = this.cache.get(key);
     if (entry?.input !== input) {
       entry = { input, body: render() };
+      this.cache.set(key, entry);
+    }
+    out.set(key, entry.body);
+  }
+
+  /** A document made as text (a feed, a badge): its bytes, ETag and compressed forms kept while the text is the same. */
+  private keepText(out: Map<string, Body>, doc: TextDocument): void {
+    const key = documentKey(doc.path, { component: doc.component });
+    let entry = this.cache.get(key);
+    if (entry?.input !== doc.text) {
+      entry = { input: doc.text, body: makeBody(doc.text, doc.type, doc.headers) };
       this.cache.set(key, entry);
     }
     out.set(key, entry.body);

@@ -252,8 +252,8 @@ export class Snapshot implements ReadModel {
     // The uploaded logo, served from the read model like the page (edges have it too).
     const logo = brand.logo ? getLogo(db) : undefined;
     if (logo) bodies.set('/brand/logo', makeBody(logo.bytes, logo.type));
-    // Every other public document (incident pages, history, notices, calendars, the subscribe form).
-    for (const [key, body] of this.documents.build(db, views, config, now, brand)) bodies.set(key, body);
+    // Every other public document (incident pages, history, notices, calendars, the subscribe form, feeds, badges).
+    for (const [key, body] of this.documents.build(db, views, config, now, brand, state)) bodies.set(key, body);
     // The embed another site shows (/embed/script.js, /embed/frame), with its settings.
     for (const [key, body] of this.embed.build(views, state, getEmbed(db), { pageName: config.pageName, timeZone: config.timeZone })) bodies.set(key, body);
     this.stale = false;
