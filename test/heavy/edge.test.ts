@@ -29,7 +29,19 @@ import { viewer } from '../helpers/viewer.js';
 const ADMIN = 'admin@example.com';
 const PASSWORD = 'a long enough password';
 const system = { type: 'system' } as const;
-const PUBLIC_DOCS = ['/', '/api/v2/summary.json', '/api/v2/status.json', '/api/v2/incidents.json', '/history', '/notices', '/subscribe', '/maintenance.ics'];
+const PUBLIC_DOCS = [
+  '/',
+  '/api/v2/summary.json',
+  '/api/v2/status.json',
+  '/api/v2/incidents.json',
+  '/history',
+  '/notices',
+  '/subscribe',
+  '/maintenance.ics',
+  '/history.atom',
+  '/history.rss',
+  '/badge.svg',
+];
 
 interface Got {
   status: number;
@@ -75,6 +87,8 @@ describe('edges: the read model through Redis, the rest forwarded to the primary
   let incidentId = '';
   let windowId = '';
   const sockets: { close(): void }[] = [];
+  /** A component's feed and badge: documents a query string names, in the read model as well. */
+  const componentDocs: string[] = [];
 
   const post = (base: string, incident: Record<string, unknown>, path = '/incidents', method = 'POST') =>
     fetch(`${base}/api/v1/pages/${pageId}${path}`, {
@@ -105,6 +119,7 @@ describe('edges: the read model through Redis, the rest forwarded to the primary
     dataDir = join(root, 'primary');
     const seed = createContext(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' }), { log: createLog('silent') });
     const api = createComponent(seed, system, { name: 'API' });
+    componentDocs.push(`/badge.svg?component=${api.id}`, `/history.rss?component=${api.id}`);
     const soon = Date.now() + 3 * 86_400_000;
     windowId = scheduleMaintenance(seed, system, {
       name: 'Database upgrade',
@@ -160,7 +175,7 @@ describe('edges: the read model through Redis, the rest forwarded to the primary
   });
 
   it('serves every public document from Redis, byte for byte and tag for tag as the primary', { timeout: 30_000 }, async () => {
-    for (const path of [...PUBLIC_DOCS, `/incidents/${incidentId}`, `/incidents/${windowId}`, `/incidents/${windowId}.ics`]) {
+    for (const path of [...PUBLIC_DOCS, ...componentDocs, `/incidents/${incidentId}`, `/incidents/${windowId}`, `/incidents/${windowId}.ics`]) {
       for (const encoding of ['identity', 'br', 'gzip']) {
         const headers = { 'Accept-Encoding': encoding };
         const want = await get(primaryBase, path, headers);
@@ -294,8 +309,8 @@ describe('edges: the read model through Redis, the rest forwarded to the primary
     for (const v of viewers) v.socket.on('disconnect', () => dropped++);
     const before = await get(a, '/');
     await primary.kill('SIGKILL');
-    // The page, the API and the live connections stay; nothing claims what it cannot know.
-    for (const path of PUBLIC_DOCS) {
+    // The page, the API, the feeds, the badges and the live connections stay; nothing claims what it cannot know.
+    for (const path of [...PUBLIC_DOCS, ...componentDocs]) {
       const got = await get(a, path);
       assert.equal(got.status, 200, path);
     }
