@@ -12,8 +12,9 @@ import { Bus } from './events.js';
 import { LocalLimits, type SharedLimits } from './lib/limits.js';
 import { projectRoot } from './lib/paths.js';
 import { createLog, type Log } from './log.js';
-import { createTransport } from './mail/transport.js';
-import { MailWorker } from './mail/worker.js';
+import { createTransport } from './outbox/mail/transport.js';
+import { MailWorker } from './outbox/mail/worker.js';
+import { HookWorker } from './outbox/hooks/worker.js';
 import { Views } from './render/engine.js';
 import { createMarkdown } from './render/markdown.js';
 import type { AdminProgress } from './realtime/admin.js';
@@ -79,7 +80,7 @@ export function createContext(config: Config, opts: { clock?: Clock; log?: Log; 
     secret: sessionSecret(config),
     root,
   };
-  return { ...core, mail: new MailWorker(core, createTransport(config)) };
+  return { ...core, mail: new MailWorker(core, createTransport(config)), hooks: new HookWorker(core) };
 }
 
 /**
@@ -97,7 +98,7 @@ export interface Consumers {
  * Every consumer of a committed change, in one place. A change is committed through the one write path
  * (domain/write-path.ts) and announced once, after the commit, as 'page.changed'; from there:
  * - the snapshot (the public read model) rebuilds, once for changes committed together;
- * - the outbox worker wakes and sends what the change queued (and what 'mail.queued' says was queued);
+ * - the outbox workers (mail; webhooks and chat) wake and send what the change queued (and what 'mail.queued' says was queued);
  * - every new state of the snapshot goes to the live viewers (realtime/hub.ts) and the static mirror;
  * - delivery progress and ended sessions go to the operators' live connections;
  * - with REDIS_URL, every new state is published to Redis for the edges (wireEdge below).
@@ -105,12 +106,14 @@ export interface Consumers {
  * restore). Returns the function that undoes it all. Nothing subscribes itself anywhere else.
  */
 export function wire(ctx: Context, { live, admin, mirror, publisher }: Consumers = {}): () => void {
-  const { bus, snapshot, mail } = ctx;
+  const { bus, snapshot, mail, hooks } = ctx;
   const off = [
     bus.on('page.changed', (change) => snapshot.changed(change.eventId)),
     bus.on('page.recomputed', () => snapshot.recomputed()),
     bus.on('page.changed', () => mail.wake()),
+    bus.on('page.changed', () => hooks.wake()),
     bus.on('mail.queued', () => mail.wake()),
+    bus.on('mail.queued', () => hooks.wake()),
   ];
   if (live)
     off.push(

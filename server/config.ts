@@ -22,6 +22,8 @@ export interface Config {
   liveMaxPerAddress: number;
   /** Origins (https://grafana.example.com) whose images Markdown may show; the CSP's img-src lists them. */
   markdownImageHosts: string[];
+  /** Webhooks the public subscribes may point at loopback, private and link-local addresses (tests, closed networks). */
+  webhookAllowPrivate: boolean;
   /** HTTP worker processes on this machine (node:cluster); 1: everything in one process. */
   webConcurrency: number;
   /** primary: owns the database (the default); edge: serves the replicated read model, forwards the rest. */
@@ -114,6 +116,7 @@ const schema = z.object({
       .transform((list) => list.map((u) => new URL(u).origin))
       .default(''),
   ),
+  WEBHOOK_ALLOW_PRIVATE: z.preprocess(blankToUndefined, z.enum(['true', 'false'], { message: 'must be true or false' }).default('false')),
   BACKUP_KEEP: z.preprocess(blankToUndefined, wholeNumber(1, 365).default('7')),
   WEB_CONCURRENCY: z.preprocess(
     blankToUndefined,
@@ -228,6 +231,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     primaryUrl: v.PRIMARY_URL?.replace(/\/+$/, ''),
     pageIdToServe: v.PAGE_ID,
     markdownImageHosts: v.MARKDOWN_IMAGE_HOSTS,
+    webhookAllowPrivate: v.WEBHOOK_ALLOW_PRIVATE === 'true',
     liveMaxPerAddress: v.LIVE_MAX_PER_ADDRESS,
     trustProxy:
       v.TRUST_PROXY === undefined || v.TRUST_PROXY === 'false'

@@ -5,7 +5,8 @@ import type { RefusalTally } from './domain/access/refusal-tally.js';
 import type { Bus } from './events.js';
 import type { SharedLimits } from './lib/limits.js';
 import type { Log } from './log.js';
-import type { MailWorker } from './mail/worker.js';
+import type { MailWorker } from './outbox/mail/worker.js';
+import type { HookWorker } from './outbox/hooks/worker.js';
 import type { Views } from './render/engine.js';
 import type { Snapshot } from './snapshot/snapshot.js';
 
@@ -25,8 +26,10 @@ export interface Context {
   views: Views;
   snapshot: Snapshot;
   pageId: string;
-  /** The outbox worker: started by main.ts (and test helpers), woken after commits that queue mail. */
+  /** The outbox's email worker: started by the primary (and test helpers), woken after commits that queue mail. */
   mail: MailWorker;
+  /** The outbox's webhook and chat worker, started and woken with the mail. */
+  hooks: HookWorker;
   /** Hashes and checks passwords, a bounded number at a time. */
   passwords: PasswordHasher;
   /** What every HTTP process counts together: password attempts, sign-ups and wrong links per network... */
@@ -42,4 +45,4 @@ export interface Context {
 export type Deps<K extends keyof Context> = Pick<Context, K>;
 
 /** Everything but the workers built on it. */
-export type CoreContext = Omit<Context, 'mail'>;
+export type CoreContext = Omit<Context, 'mail' | 'hooks'>;

@@ -6,7 +6,7 @@ import { lockDataDir } from '../db/lock.js';
 import { ensureFirstAdmin } from '../domain/access/first-admin.js';
 import { CATCH_UP, JOBS } from '../jobs/registry.js';
 import { startJobs } from '../jobs/schedule.js';
-import { mailDir } from '../mail/transport.js';
+import { mailDir } from '../outbox/mail/transport.js';
 import { startStaticMirror, type StaticMirror } from '../snapshot/static-mirror.js';
 import { Publisher } from './replication/publisher.js';
 
@@ -48,6 +48,7 @@ export async function startPrimary(config: Config): Promise<Primary> {
   const mirror = startStaticMirror(ctx);
   const publisher = config.redisUrl ? new Publisher({ config, log: ctx.log, pageId: ctx.pageId }) : undefined;
   ctx.mail.start();
+  ctx.hooks.start();
   const jobs = startJobs(ctx, JOBS, CATCH_UP);
   if (ctx.mail.transport.kind === 'file') {
     ctx.log.warn(`SMTP is not configured (SMTP_URL): mail is written as .eml files to ${mailDir(ctx.config)} (Admin → Mail)`);
@@ -63,7 +64,7 @@ export async function startPrimary(config: Config): Promise<Primary> {
     stopJobs: () => jobs.stop(),
     stop: async () => {
       jobs.stop();
-      await ctx.mail.stop();
+      await Promise.all([ctx.mail.stop(), ctx.hooks.stop()]);
       await mirror.stop();
       await publisher?.stop();
       ctx.db.close();

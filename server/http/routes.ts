@@ -20,6 +20,7 @@ import { settingsRoutes } from './admin/settings.js';
 import { logoRemoveRoute, logoRoutes } from './admin/logo.js';
 import { systemRoutes } from './admin/system.js';
 import { subscriberImportRoute, subscriberRoutes } from './admin/subscribers.js';
+import { endpointRoutes } from './admin/endpoints.js';
 import { userRoutes } from './admin/users.js';
 import { healthRoutes } from './health.js';
 import { staticAssets } from './static-assets.js';
@@ -27,6 +28,7 @@ import { v1Routes } from './api/v1.js';
 import { v2Routes } from './api/v2.js';
 import { documentRoutes } from './public/documents.js';
 import { subscriptionRoutes } from './public/subscriptions.js';
+import { webhookLinkRoutes } from './public/webhook-links.js';
 
 /**
  * The route table: which routers answer where, and what stands in front of them, in order. The hottest
@@ -39,6 +41,7 @@ export function routes(ctx: Context): Router {
   router.use(healthRoutes(ctx));
   router.use(documentRoutes(ctx));
   router.use(subscriptionRoutes(ctx));
+  router.use(webhookLinkRoutes(ctx));
   router.use('/api/v2', v2Routes(ctx));
   router.use('/api/v1', v1Routes(ctx));
   router.use(adminRoutes(ctx));
@@ -52,6 +55,7 @@ const ADMIN_ONLY = [
   '/admin/api-keys',
   '/admin/settings',
   '/admin/subscribers',
+  '/admin/chat',
   '/admin/communications',
   '/admin/mail',
   '/admin/deliveries',
@@ -89,6 +93,7 @@ export function adminRoutes(ctx: Context): Router {
   router.use(apiKeyRoutes(ctx));
   router.use(settingsRoutes(ctx));
   router.use(logoRemoveRoute(ctx));
+  router.use(endpointRoutes(ctx));
   router.use(subscriberRoutes(ctx));
   router.use(communicationRoutes(ctx));
   router.use(mailRoutes(ctx));

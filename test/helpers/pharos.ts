@@ -55,6 +55,7 @@ export async function startPharos(opts: { env?: Record<string, string>; listen?:
   const ctx = createContext(config, { clock, log: createLog('silent') });
   const app = createApp(ctx);
   ctx.mail.start();
+  ctx.hooks.start();
   // Wired as main.ts wires a process: what is there (the server's live hub, a mirror) is connected.
   let staticMirror: StaticMirror | undefined;
   let unwire = wire(ctx);
@@ -89,7 +90,7 @@ export async function startPharos(opts: { env?: Record<string, string>; listen?:
     close: async () => {
       await pharos.running?.close();
       unwire();
-      await ctx.mail.stop();
+      await Promise.all([ctx.mail.stop(), ctx.hooks.stop()]);
       await staticMirror?.stop();
       ctx.db.close();
       rmSync(dataDir, { recursive: true, force: true });

@@ -8,7 +8,8 @@ import { createIncident, patchIncident } from '../../server/domain/incidents/wri
 import { publishCommunication } from '../../server/domain/subscribers/communications.js';
 import { importCsv } from '../../server/domain/subscribers/import-export.js';
 import { scheduleMaintenance } from '../../server/domain/incidents/maintenance.js';
-import { mailDir } from '../../server/mail/transport.js';
+import { mailDir } from '../../server/outbox/mail/transport.js';
+import { createChatChannel, createWebhook } from '../../server/domain/subscribers/endpoints.js';
 import { addUser, PASSWORD, signIn, startPharos, type Agent, type TestPharos } from '../helpers/pharos.js';
 
 /**
@@ -48,6 +49,8 @@ export interface Seeded {
   maintenance: string;
   communication: string;
   mailFile: string;
+  webhook: string;
+  chat: string;
 }
 
 const ADMIN_ONLY_PREFIXES = [
@@ -57,6 +60,7 @@ const ADMIN_ONLY_PREFIXES = [
   '/admin/api-keys',
   '/admin/settings',
   '/admin/subscribers',
+  '/admin/chat',
   '/admin/communications',
   '/admin/mail',
   '/admin/deliveries',
@@ -163,6 +167,14 @@ function adminRouteTable(s: Seeded): Route[] {
     ['POST', '/admin/subscribers/import', { csv: 'mallory@example.com', already_confirmed: 'on' }],
     ['GET', '/admin/subscribers/:id/delete'],
     ['POST', '/admin/subscribers/:id/delete', {}],
+    // endpoints.ts: webhook subscribers and chat channels
+    ['GET', '/admin/subscribers/webhooks'],
+    ['POST', '/admin/subscribers/webhooks', { endpoint: 'http://127.0.0.1:9/injected', email: 'mallory@example.com' }],
+    ['POST', '/admin/subscribers/webhooks/:id/delete', {}],
+    ['GET', '/admin/chat'],
+    ['POST', '/admin/chat', { kind: 'slack', name: '#injected', url: 'http://127.0.0.1:9/injected', topics: 'incidents' }],
+    ['POST', '/admin/chat/:id/test', {}],
+    ['POST', '/admin/chat/:id/delete', {}],
     // communications.ts
     ['GET', '/admin/communications'],
     ['GET', '/admin/communications/new'],
@@ -188,7 +200,9 @@ function adminRouteTable(s: Seeded): Route[] {
     if (pattern.endsWith('/role')) return s.operatorId;
     if (pattern.startsWith('/admin/users/')) return s.victimId;
     if (pattern.startsWith('/admin/api-keys/')) return s.apiKey;
+    if (pattern.startsWith('/admin/subscribers/webhooks/')) return s.webhook;
     if (pattern.startsWith('/admin/subscribers/')) return s.subscriber;
+    if (pattern.startsWith('/admin/chat/')) return s.chat;
     if (pattern.startsWith('/admin/maintenance/')) return s.maintenance;
     if (pattern.startsWith('/admin/data-protection/')) return s.incident;
     if (pattern.startsWith('/admin/communications/')) return s.communication;
@@ -221,6 +235,8 @@ const TABLES = [
   'subscriber_components',
   'deliveries',
   'communications',
+  'endpoints',
+  'endpoint_components',
 ];
 
 /** Every row of every table, to show that a refused request changed nothing (but the audit log, which records the refusal). */
@@ -290,6 +306,8 @@ export async function startAdminWorld(): Promise<AdminWorld> {
       component_ids: [component.id],
     }).id,
     mailFile,
+    webhook: (await createWebhook(p.ctx, SYSTEM, { endpoint: 'http://127.0.0.1:9/hook', email: 'ops@example.com' }, 'admin')).endpoint.id,
+    chat: (await createChatChannel(p.ctx, SYSTEM, { kind: 'slack', name: '#incidents', url: 'http://127.0.0.1:9/slack', topics: ['incidents'] })).id,
   };
   const routes = adminRouteTable(s);
   const admin = await signIn(p, ADMIN);

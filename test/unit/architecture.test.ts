@@ -37,16 +37,16 @@ describe('the layout of server/', () => {
   });
 
   const rules: [string, (file: string) => boolean, string[]][] = [
-    ['domain/', (f) => f.startsWith('domain/'), ['http', 'realtime', 'render', 'snapshot', 'mail', 'jobs', 'compose.ts', 'main.ts']],
-    ['lib/', (f) => f.startsWith('lib/'), ['http', 'realtime', 'render', 'snapshot', 'mail', 'jobs', 'domain', 'db', 'compose.ts', 'main.ts']],
+    ['domain/', (f) => f.startsWith('domain/'), ['http', 'realtime', 'render', 'snapshot', 'outbox', 'jobs', 'compose.ts', 'main.ts']],
+    ['lib/', (f) => f.startsWith('lib/'), ['http', 'realtime', 'render', 'snapshot', 'outbox', 'jobs', 'domain', 'db', 'compose.ts', 'main.ts']],
     ['realtime/', (f) => f.startsWith('realtime/'), ['http', 'jobs', 'compose.ts', 'main.ts']],
-    ['snapshot/', (f) => f.startsWith('snapshot/'), ['http', 'realtime', 'mail', 'jobs', 'compose.ts', 'main.ts']],
-    ['mail/', (f) => f.startsWith('mail/'), ['http', 'realtime', 'snapshot', 'jobs', 'compose.ts', 'main.ts']],
+    ['snapshot/', (f) => f.startsWith('snapshot/'), ['http', 'realtime', 'outbox', 'jobs', 'compose.ts', 'main.ts']],
+    ['outbox/', (f) => f.startsWith('outbox/'), ['http', 'realtime', 'jobs', 'compose.ts', 'main.ts']],
     // render/ may read the domain's vocabulary (status and category labels).
-    ['render/', (f) => f.startsWith('render/'), ['http', 'realtime', 'snapshot', 'mail', 'jobs', 'compose.ts', 'main.ts']],
-    ['db/', (f) => f.startsWith('db/'), ['http', 'realtime', 'render', 'snapshot', 'mail', 'jobs', 'domain', 'compose.ts', 'main.ts']],
+    ['render/', (f) => f.startsWith('render/'), ['http', 'realtime', 'snapshot', 'outbox', 'jobs', 'compose.ts', 'main.ts']],
+    ['db/', (f) => f.startsWith('db/'), ['http', 'realtime', 'render', 'snapshot', 'outbox', 'jobs', 'domain', 'compose.ts', 'main.ts']],
     // Replication is data in and out of Redis: it serves nothing and reads no database.
-    ['cluster/replication/', (f) => f.startsWith('cluster/replication/'), ['http', 'realtime', 'mail', 'jobs', 'db', 'compose.ts', 'main.ts']],
+    ['cluster/replication/', (f) => f.startsWith('cluster/replication/'), ['http', 'realtime', 'outbox', 'jobs', 'db', 'compose.ts', 'main.ts']],
     ['context.ts (types only)', (f) => f === 'context.ts', []],
   ];
   for (const [what, applies, forbidden] of rules) {

@@ -9,6 +9,7 @@ import { addUpdate, affectedIds, checkComponents, heldElsewhere } from './writes
 import { getIncident, type Incident } from './queries.js';
 import { maintenanceInput, maintenancePatchInput, type MaintenancePatch, type NewMaintenance } from './schemas.js';
 import { enqueueForIncident } from '../subscribers/outbox.js';
+import { enqueueEndpointsForIncident } from '../subscribers/endpoint-deliveries.js';
 import type { ComponentStatus } from '../page/status.js';
 import { mailHost } from '../subscribers/subscribers.js';
 import { parseInput } from '../../lib/validate.js';
@@ -207,14 +208,15 @@ export function runMaintenanceTransitions(ctx: Deps<'bus' | 'clock' | 'config' |
       const arming = Date.parse(m.updated_at);
       const queued = commitChange(ctx, { cause: 'maintenance.reminder', actor: system }, () => {
         const claimed = ctx.db.prepare('UPDATE incidents SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL').run(now.toISOString(), id).changes;
+        const source = `reminder:${id}:${arming}`;
         const n =
           send && claimed
             ? enqueueForIncident(
                 ctx.db,
-                { source: `reminder:${id}:${arming}`, kind: 'maintenance_reminder', subjectId: id, incidentId: id, idPrefix: `reminder.${id}.${arming}` },
+                { source, kind: 'maintenance_reminder', subjectId: id, incidentId: id, idPrefix: `reminder.${id}.${arming}` },
                 mailHost(ctx.config.publicUrl),
                 now,
-              )
+              ) + enqueueEndpointsForIncident(ctx.db, { source, kind: 'maintenance_reminder', subjectId: id, incidentId: id, incidentKind: 'maintenance' }, now)
             : 0;
         return { result: n, ids: [id] };
       });

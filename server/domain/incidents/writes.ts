@@ -6,6 +6,7 @@ import { commitChange } from '../write-path.js';
 import { findComponent, setStatuses } from '../page/components.js';
 import { newId } from '../../lib/ids.js';
 import { enqueueIncidentUpdate } from '../subscribers/outbox.js';
+import { enqueueEndpointsForIncident } from '../subscribers/endpoint-deliveries.js';
 import { mailHost } from '../subscribers/subscribers.js';
 import { getIncident, type Incident } from './queries.js';
 import { incidentPatchInput, newIncidentInput, updateEditInput, type IncidentPatch, type NewIncident, type UpdateEdit } from './schemas.js';
@@ -84,7 +85,11 @@ export function addUpdate(
   );
   setStatuses(ctx.db, update.changes, now).forEach((c, i) => record.run(id, c.component.id, c.component.name, c.old, c.new, i));
   // The subscribers' messages are queued in the same transaction as the update: both commit, or neither.
-  if (update.deliver_notifications) enqueueIncidentUpdate(ctx.db, { id, incidentId }, mailHost(ctx.config.publicUrl), ctx.clock.now());
+  if (update.deliver_notifications) {
+    enqueueIncidentUpdate(ctx.db, { id, incidentId }, mailHost(ctx.config.publicUrl), ctx.clock.now());
+    const kind = ctx.db.prepare('SELECT kind FROM incidents WHERE id = ?').pluck().get(incidentId) === 'maintenance' ? 'maintenance' : 'incident';
+    enqueueEndpointsForIncident(ctx.db, { source: `update:${id}`, kind: 'incident_update', subjectId: id, incidentId, incidentKind: kind }, ctx.clock.now());
+  }
 }
 
 /**

@@ -9,6 +9,7 @@ import { dayKey } from '../../lib/time.js';
 import { COMPONENT_STATUSES, type ComponentStatus } from './status.js';
 import { enumOf, flag, longText, nameText, parseInput } from '../../lib/validate.js';
 import { pageZone } from './time-zone.js';
+import { enqueueComponentUpdate } from '../subscribers/endpoint-deliveries.js';
 
 export interface Component {
   id: string;
@@ -151,9 +152,15 @@ export function deleteComponent(ctx: Deps<'bus' | 'clock' | 'db'>, actor: Actor,
 }
 
 /** Records a component's new status in its history (for uptime): closes the open interval, opens one. */
+/**
+ * Records a component's new status in its history (for uptime); a change from an earlier status also
+ * queues a component_update for every webhook following the component, in the same transaction.
+ */
 export function logStatus(db: Db, componentId: string, status: ComponentStatus, at: string): void {
+  const open = db.prepare('SELECT status FROM component_status_log WHERE component_id = ? AND ended_at IS NULL').pluck().get(componentId);
   db.prepare('UPDATE component_status_log SET ended_at = ? WHERE component_id = ? AND ended_at IS NULL').run(at, componentId);
-  db.prepare('INSERT INTO component_status_log (component_id, status, started_at) VALUES (?, ?, ?)').run(componentId, status, at);
+  const logId = Number(db.prepare('INSERT INTO component_status_log (component_id, status, started_at) VALUES (?, ?, ?)').run(componentId, status, at).lastInsertRowid);
+  if (open !== undefined && open !== status) enqueueComponentUpdate(db, { logId, componentId }, new Date(at));
 }
 
 /** Sets several component statuses inside a caller's transaction; returns the ones that changed. */

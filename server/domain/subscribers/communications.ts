@@ -6,6 +6,7 @@ import { authorName, type Actor } from '../access/actors.js';
 import { commitChange } from '../write-path.js';
 import { newId } from '../../lib/ids.js';
 import { enqueueCommunication } from './outbox.js';
+import { enqueueEndpointsForCommunication } from './endpoint-deliveries.js';
 import { mailHost } from './subscribers.js';
 import { enumOf, longText, nameText, parseInput } from '../../lib/validate.js';
 
@@ -147,6 +148,7 @@ export function publishCommunication(
         at: now.toISOString(),
       });
     enqueueCommunication(ctx.db, { id, seriesId }, mailHost(ctx.config.publicUrl), now);
+    enqueueEndpointsForCommunication(ctx.db, { id, seriesId }, now);
     return { result: getCommunication(ctx.db, id), ids: [id] };
   });
 }

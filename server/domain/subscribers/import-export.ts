@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Deps } from '../../context.js';
 import type { Db } from '../../db/open.js';
 import { Invalid } from '../../errors.js';
@@ -5,9 +6,10 @@ import type { Actor } from '../access/actors.js';
 import { auditedWrite } from '../write-path.js';
 import { csvCell } from '../../lib/csv.js';
 import { newId } from '../../lib/ids.js';
-import { emailAddress, queueConfirmation, subscriberComponents, type Subscriber } from './subscribers.js';
+import { parseInput } from '../../lib/validate.js';
+import { emailAddress, findSubscriber, queueConfirmation, subscriberComponents, type Subscriber } from './subscribers.js';
 
-/** Subscribers as CSV: the admin's export and import. */
+/** Subscribers added by admins: the CSV export and import, and one address from the v1 API. */
 
 /**
  * Every subscriber as CSV (email, state, components, dates), cells that a spreadsheet would run as
@@ -101,4 +103,37 @@ export function importCsv(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, actor: A
   });
   if (result.added && !alreadyConfirmed) ctx.bus.emit('mail.queued');
   return result;
+}
+
+/**
+ * One address added by an admin or an API key (Statuspage's v1 `POST /subscribers`): with
+ * `confirmed` (skip_confirmation_notification) it is subscribed at once, audited as such; otherwise it
+ * gets a confirmation link like any sign-up. An address already there is returned as it is.
+ */
+export function addSubscriber(
+  ctx: Deps<'bus' | 'clock' | 'config' | 'db'>,
+  actor: Actor,
+  given: { email: string; components: string[] },
+  confirmed: boolean,
+): Subscriber {
+  const email = parseInput(z.object({ email: emailAddress }), { email: given.email }).email;
+  const known = new Set(ctx.db.prepare('SELECT id FROM components').pluck().all() as string[]);
+  const unknown = given.components.find((c) => !known.has(c));
+  if (unknown) throw new Invalid({ component_ids: `No such component: ${unknown}` });
+  const now = ctx.clock.now();
+  const at = now.toISOString();
+  const existing = ctx.db.prepare('SELECT * FROM subscribers WHERE email = ?').get(email) as Subscriber | undefined;
+  if (existing) return existing;
+  const id = newId();
+  auditedWrite(ctx, { action: 'subscriber.added', actor }, () => {
+    ctx.db
+      .prepare(`INSERT INTO subscribers (id, email, state, all_components, source, created_at, confirmed_at, updated_at) VALUES (?, ?, ?, ?, 'import', ?, ?, ?)`)
+      .run(id, email, confirmed ? 'confirmed' : 'pending', given.components.length ? 0 : 1, at, confirmed ? at : null, at);
+    const add = ctx.db.prepare('INSERT OR IGNORE INTO subscriber_components (subscriber_id, component_id) VALUES (?, ?)');
+    for (const c of given.components) add.run(id, c);
+    if (!confirmed) queueConfirmation(ctx, { id, email }, now);
+    return { result: undefined, subject: id, detail: { email, components: given.components, confirmed } };
+  });
+  if (!confirmed) ctx.bus.emit('mail.queued');
+  return findSubscriber(ctx.db, id) as Subscriber;
 }

@@ -3,9 +3,22 @@ import type { Db } from '../../db/open.js';
 import type { Actor } from '../access/actors.js';
 import { auditedWrite } from '../write-path.js';
 
-/** The delivery outbox: rows are written in the transaction that causes them and sent by server/mail/worker.ts. */
+/**
+ * The delivery outbox: rows are written in the transaction that causes them and sent by the worker of
+ * their channel (server/outbox/: mail/worker.ts for email, hooks/worker.ts for webhooks and chat).
+ */
 
-export type DeliveryKind = 'confirmation' | 'already_subscribed' | 'incident_update' | 'communication' | 'maintenance_reminder' | 'admin_alert';
+export type Channel = 'email' | 'webhook' | 'chat';
+export type DeliveryKind =
+  | 'confirmation'
+  | 'already_subscribed'
+  | 'incident_update'
+  | 'communication'
+  | 'maintenance_reminder'
+  | 'admin_alert'
+  | 'component_update'
+  | 'endpoint_test'
+  | 'endpoint_disabled';
 export type DeliveryState = 'queued' | 'sending' | 'sent' | 'failed' | 'dead';
 
 export interface Delivery {
@@ -13,6 +26,9 @@ export interface Delivery {
   source: string;
   recipient: string;
   subscriber_id: string | null;
+  channel: Channel;
+  /** The webhook or chat channel (endpoints table) for those channels. */
+  endpoint_id: string | null;
   kind: DeliveryKind;
   subject_id: string;
   thread_id: string | null;
@@ -133,18 +149,18 @@ export function enqueueCommunication(db: Db, communication: { id: string; series
  * Takes up to `limit` due rows: queued ones whose time has come, and "sending" ones whose lease ran out
  * (their process died mid-send). Each taken row counts an attempt and holds a lease until `leaseMs` from now.
  */
-export function leaseDue(db: Db, nowMs: number, limit: number, leaseMs: number): Delivery[] {
+export function leaseDue(db: Db, channels: Channel[], nowMs: number, limit: number, leaseMs: number): Delivery[] {
   return db
     .prepare(
       `UPDATE deliveries SET state = 'sending', lease_until = @lease, attempts = attempts + 1
        WHERE id IN (
-         SELECT id FROM deliveries WHERE state = 'queued' AND next_attempt_at <= @now
+         SELECT id FROM deliveries WHERE channel IN (SELECT value FROM json_each(@channels)) AND state = 'queued' AND next_attempt_at <= @now
          UNION ALL
-         SELECT id FROM deliveries WHERE state = 'sending' AND lease_until < @now
+         SELECT id FROM deliveries WHERE channel IN (SELECT value FROM json_each(@channels)) AND state = 'sending' AND lease_until < @now
          ORDER BY id LIMIT @limit)
        RETURNING *`,
     )
-    .all({ now: nowMs, lease: nowMs + leaseMs, limit }) as Delivery[];
+    .all({ channels: JSON.stringify(channels), now: nowMs, lease: nowMs + leaseMs, limit }) as Delivery[];
 }
 
 export type Outcome =
@@ -210,18 +226,21 @@ export function allStats(db: Db): DeliveryStats {
   return db.prepare(STATS_SQL).get() as DeliveryStats;
 }
 
-export function listDeliveries(db: Db, filter: { source?: string; state?: DeliveryState }, limit = 200, offset = 0): Delivery[] {
+export function listDeliveries(db: Db, filter: { source?: string; state?: DeliveryState; endpoint?: string }, limit = 200, offset = 0): Delivery[] {
   return db
     .prepare(
       `SELECT * FROM deliveries WHERE (@source IS NULL OR source = @source) AND (@state IS NULL OR state = @state)
+         AND (@endpoint IS NULL OR endpoint_id = @endpoint)
        ORDER BY id DESC LIMIT @limit OFFSET @offset`,
     )
-    .all({ source: filter.source ?? null, state: filter.state ?? null, limit, offset }) as Delivery[];
+    .all({ source: filter.source ?? null, state: filter.state ?? null, endpoint: filter.endpoint ?? null, limit, offset }) as Delivery[];
 }
 
-/** At start: rows a previous process left "sending" (it died mid-send) are due again at once. */
-export function recoverAbandoned(db: Db): number {
-  return db.prepare("UPDATE deliveries SET state = 'queued', lease_until = NULL WHERE state = 'sending'").run().changes;
+/** At start: rows of these channels a previous process left "sending" (it died mid-send) are due again at once. */
+export function recoverAbandoned(db: Db, channels: Channel[]): number {
+  return db
+    .prepare("UPDATE deliveries SET state = 'queued', lease_until = NULL WHERE state = 'sending' AND channel IN (SELECT value FROM json_each(?))")
+    .run(JSON.stringify(channels)).changes;
 }
 
 /** Gives dead-lettered messages another round of attempts (from the admin's retry button). */

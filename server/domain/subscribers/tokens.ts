@@ -25,3 +25,8 @@ export function tokenSubject(token: string): string | undefined {
 export function sameToken(a: string, b: string): boolean {
   return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 }
+
+/** A webhook's unsubscribe link (Statuspage's `meta.unsubscribe`): removing the endpoint ends it. */
+export function endpointToken(secret: string, endpointId: string): string {
+  return `${endpointId}.${mac(secret, 'endpoint', endpointId, 1)}`;
+}

@@ -5,7 +5,7 @@ import { actorOf } from '../locals.js';
 import type { Context } from '../../context.js';
 import { allStats, listDeliveries, retryDead, sourceStats, type DeliveryState } from '../../domain/subscribers/outbox.js';
 import { NotFound } from '../../errors.js';
-import { mailDir } from '../../mail/transport.js';
+import { mailDir } from '../../outbox/mail/transport.js';
 import { field, formBody, queryInt, renderPage } from '../respond.js';
 import { requireRecentConfirmation } from './reauth.js';
 
@@ -60,11 +60,13 @@ export function mailRoutes(ctx: Context): Router {
     const source = typeof req.query.source === 'string' && req.query.source ? req.query.source.slice(0, 200) : undefined;
     const state = STATES.includes(req.query.state as DeliveryState) ? (req.query.state as DeliveryState) : undefined;
     const page = queryInt(req.query.page, 1, 1, 10_000);
-    const rows = listDeliveries(ctx.db, { source, state }, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE);
+    const endpoint = typeof req.query.endpoint === 'string' && /^[a-z0-9]{1,64}$/.test(req.query.endpoint) ? req.query.endpoint : undefined;
+    const rows = listDeliveries(ctx.db, { source, state, endpoint }, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE);
     renderPage(ctx, res, 'admin/deliveries', {
       title: 'Delivery log',
       nav: 'mail',
       source: source ?? '',
+      endpoint: endpoint ?? '',
       state: state ?? '',
       states: STATES,
       stats: source ? sourceStats(ctx.db, source) : allStats(ctx.db),

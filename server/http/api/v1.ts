@@ -14,6 +14,7 @@ import { parseInput } from '../../lib/validate.js';
 import { Invalid, Unauthorized } from '../../errors.js';
 import { componentsShape, incidentShape, maintenanceShape, pagePositions } from '../../snapshot/shapes.js';
 import { requireApiKey } from '../middleware/auth.js';
+import { subscriberApi } from './subscribers.js';
 
 /** The object under `key` in a Statuspage v1 body (`{"incident": {...}}`), or a 422 naming it. */
 function envelope(req: Request, key: string): Record<string, unknown> {
@@ -119,6 +120,8 @@ export function v1Routes(ctx: Context): Router {
     deleteComponent(ctx, actor(res), id);
     res.status(204).end();
   });
+
+  page.use(subscriberApi(ctx, envelope, actor));
 
   const router = Router();
   router.use('/pages/:page_id', page);

@@ -3,12 +3,12 @@ import { Router } from 'express';
 import { formParser } from '../middleware/body.js';
 import type { Context } from '../../context.js';
 import { orderedComponents, pageLayout } from '../../domain/page/order.js';
-import { admits, closeGateAutomatically, getGate } from '../../domain/subscribers/gate.js';
+import { getGate } from '../../domain/subscribers/gate.js';
+import { publicSignup } from './signup.js';
 import {
   confirmationOf,
   confirmSubscription,
   linkOf,
-  subscribe,
   subscriberComponents,
   unsubscribe,
   updateChoice,
@@ -18,13 +18,10 @@ import { form } from '../middleware/form.js';
 import { networkOf } from '../../lib/client-address.js';
 import { field, formBody, renderPage } from '../respond.js';
 
-const PER_IP_LIMIT = 10;
 /** Wrong subscriber-link tokens from one network in 10 minutes before its token requests get a 429. */
 const WRONG_TOKEN_LIMIT = 30;
 /** Changes through one subscriber's manage link in 10 minutes. */
 const MANAGE_LIMIT = 20;
-/** Sign-up mail paced this far ahead closes the gate (the admin's chosen mode). */
-const STOP_AFTER_MS = 10 * 60_000;
 
 /** Checkbox lists arrive as one string or several. */
 function list(value: string | string[] | undefined): string[] {
@@ -55,7 +52,7 @@ export function subscriptionRoutes(ctx: Context): Router {
   // Subscriber links carry unguessable tokens; a network that keeps presenting wrong ones is guessing.
   // Only wrong tokens count: one-click unsubscribes from a mail provider's few addresses must all work.
   // (The counts are shared by every process of a cluster: lib/limits.ts.)
-  router.use(['/subscriptions/confirm/:token', '/subscriptions/manage/:token', '/unsubscribe/:token'], async (req, res, next) => {
+  router.use(['/subscriptions/confirm/:token', '/subscriptions/manage/:token', '/unsubscribe/:token', '/webhooks/unsubscribe/:token'], async (req, res, next) => {
     const network = networkOf(req.ip);
     if ((await ctx.limits.count('wrong-tokens', network, ctx.clock.now().getTime())) >= WRONG_TOKEN_LIMIT) {
       throw new HttpError(429, 'too_many_requests', 'Too many invalid links from your network. Please try again in a few minutes.');
@@ -70,32 +67,14 @@ export function subscriptionRoutes(ctx: Context): Router {
   const formData = () => ({ title: 'Subscribe to updates', components: components(), gate: getGate(ctx.db) });
 
   router.post('/subscribe', parse, form('public/subscribe', formData, 'public'), async (req, res) => {
-    const now = ctx.clock.now().getTime();
-    if ((await ctx.limits.hit('signups', networkOf(req.ip), now)) > PER_IP_LIMIT) {
-      throw new HttpError(429, 'too_many_requests', 'Too many sign-ups from your network. Please try again in a few minutes.');
-    }
     const body = formBody(req);
-    const email = field(body, 'email') ?? '';
-    const gate = getGate(ctx.db);
-    const verdict = admits(gate, email);
-    if (verdict !== 'ok') {
-      renderPage(ctx, res, 'public/subscribe', { ...formData(), values: body, refused: verdict }, { layout: 'public' });
+    const outcome = await publicSignup(ctx, req.ip, { email: field(body, 'email') ?? '', ...choiceFrom(body) });
+    if (outcome.refused) {
+      renderPage(ctx, res, 'public/subscribe', { ...formData(), values: body, refused: outcome.refused }, { layout: 'public' });
       return;
     }
-    // Past the threshold of sign-ups a minute, sign-up mail is paced at the threshold's rate (a queue in
-    // the outbox) rather than stopped; only once that queue is 10 minutes long does the gate close.
-    // Only sign-ups that queue mail count: repeating a known address costs nothing and proves nothing.
-    // Public sign-ups that queued mail, in the last minute (the gate's threshold counts these).
-    const rate = await ctx.limits.count('mailed-signups', 'all', now);
-    const slowed = gate.threshold > 0 && rate >= gate.threshold;
-    const result = subscribe(ctx, { email, ...choiceFrom(body) }, slowed ? { spacingMs: 60_000 / gate.threshold } : {});
-    if (result.queued) await ctx.limits.hit('mailed-signups', 'all', now);
-    if (slowed && result.dueAt - now > STOP_AFTER_MS) {
-      closeGateAutomatically(ctx, { signupsLastMinute: rate + 1, queuedMinutes: Math.round((result.dueAt - now) / 60_000) });
-      ctx.log.warn({ rate, threshold: gate.threshold }, 'sign-up mail queued for more than 10 minutes; new subscriptions closed automatically');
-    }
     // The same answer whether the address is new, pending or already subscribed.
-    renderPage(ctx, res, 'public/subscribe-sent', { title: 'Check your inbox', slowed }, { layout: 'public' });
+    renderPage(ctx, res, 'public/subscribe-sent', { title: 'Check your inbox', slowed: outcome.slowed }, { layout: 'public' });
   });
 
   // Mail scanners follow links: a GET only shows the button, the POST confirms. A second click on a used

@@ -1,16 +1,17 @@
 import type Mail from 'nodemailer/lib/mailer/index.js';
-import type { CoreContext as Context } from '../context.js';
-import { CATEGORY_LABELS, getCommunication, noticeSections, type Communication } from '../domain/subscribers/communications.js';
-import { deadlineOf } from '../domain/incidents/data-protection.js';
-import { findIncident } from '../domain/incidents/queries.js';
-import type { Delivery } from '../domain/subscribers/outbox.js';
-import { confirmToken, manageToken } from '../domain/subscribers/tokens.js';
-import { findSubscriber, mailHost, type Subscriber } from '../domain/subscribers/subscribers.js';
-import { INCIDENT_STATUS_LABELS } from '../domain/page/status.js';
-import { NotFound } from '../errors.js';
-import { getBranding } from '../domain/page/branding.js';
-import { pageZone } from '../domain/page/time-zone.js';
-import { formatDuration } from '../render/format.js';
+import type { CoreContext as Context } from '../../context.js';
+import { CATEGORY_LABELS, getCommunication, noticeSections, type Communication } from '../../domain/subscribers/communications.js';
+import { deadlineOf } from '../../domain/incidents/data-protection.js';
+import { findIncident } from '../../domain/incidents/queries.js';
+import type { Delivery } from '../../domain/subscribers/outbox.js';
+import { confirmToken, manageToken } from '../../domain/subscribers/tokens.js';
+import { findSubscriber, mailHost, type Subscriber } from '../../domain/subscribers/subscribers.js';
+import { INCIDENT_STATUS_LABELS } from '../../domain/page/status.js';
+import { NotFound } from '../../errors.js';
+import { getBranding } from '../../domain/page/branding.js';
+import { pageZone } from '../../domain/page/time-zone.js';
+import { formatDuration } from '../../render/format.js';
+import { composeEndpointDisabled } from './endpoint-notice.js';
 
 export type Composed = { message: Mail.Options } | { skip: string };
 
@@ -24,6 +25,7 @@ interface Content {
 /** What a delivery row says, as a message: text and HTML from views/emails, threading and RFC 8058 headers. */
 export function compose(ctx: Context, delivery: Delivery): Composed {
   if (delivery.kind === 'admin_alert') return composeAdminAlert(ctx, delivery);
+  if (delivery.kind === 'endpoint_disabled') return composeEndpointDisabled(ctx, delivery);
   const sub = delivery.subscriber_id ? findSubscriber(ctx.db, delivery.subscriber_id) : undefined;
   if (!sub) return { skip: 'The subscriber was removed before the message was sent' };
   // The page's name (Settings → Branding), read once per message.
@@ -90,7 +92,11 @@ function contentFor(ctx: Context, d: Delivery, sub: Subscriber, page: string): C
       };
     }
     case 'admin_alert':
+    case 'endpoint_disabled':
       return { skip: 'Not a subscriber message' };
+    case 'component_update':
+    case 'endpoint_test':
+      return { skip: 'Not an email message' };
     case 'incident_update': {
       if (sub.state !== 'confirmed') return { skip: 'Unsubscribed before the message was sent' };
       const incident = d.thread_id ? findIncident(ctx.db, d.thread_id) : undefined;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type Mail from 'nodemailer/lib/mailer/index.js';
-import type { Config } from '../config.js';
+import type { Config } from '../../config.js';
 
 export interface SendResult {
   response: string;

@@ -1,0 +1,39 @@
+import { Router } from 'express';
+import type { Context } from '../../context.js';
+import { deleteEndpoint, findEndpoint } from '../../domain/subscribers/endpoints.js';
+import { endpointToken, sameToken, tokenSubject } from '../../domain/subscribers/tokens.js';
+import { HttpError } from '../../errors.js';
+import { renderPage } from '../respond.js';
+
+/**
+ * A webhook's unsubscribe link (`meta.unsubscribe` in every payload): a GET shows a button (link
+ * scanners and previews follow links), the POST removes the webhook. Wrong tokens count toward the
+ * network's limit with the other subscriber links (subscriptions.ts).
+ */
+export function webhookLinkRoutes(ctx: Context): Router {
+  const router = Router();
+  const endpointOf = (token: string) => {
+    const id = tokenSubject(token);
+    const e = id ? findEndpoint(ctx.db, id) : undefined;
+    if (!e || e.kind !== 'webhook' || !sameToken(token, endpointToken(ctx.secret, e.id))) {
+      throw new HttpError(404, 'link_not_valid', 'This link is not valid: the webhook was removed already, or the link is not ours.');
+    }
+    return e;
+  };
+  router.get('/webhooks/unsubscribe/:token', (req, res) => {
+    const e = endpointOf(req.params.token);
+    renderPage(ctx, res, 'public/webhook-unsubscribe', { title: 'Remove a webhook', url: e.url, token: req.params.token }, { layout: 'public' });
+  });
+  router.post('/webhooks/unsubscribe/:token', (req, res) => {
+    const e = endpointOf(req.params.token);
+    deleteEndpoint(ctx, { type: 'anonymous', ip: req.ip }, e.id, 'webhook');
+    renderPage(
+      ctx,
+      res,
+      'public/subscription-message',
+      { title: 'Webhook removed', heading: 'Webhook removed', message: `Nothing more will be sent to ${e.url}.` },
+      { layout: 'public' },
+    );
+  });
+  return router;
+}
