@@ -111,10 +111,11 @@ export function badgeSvg(labelText: string, messageText: string, colour: string)
  */
 export function badgeDocuments(state: PageState, pageName: string): TextDocument[] {
   const page = badgeSvg(pageName, state.status.description, BADGE_COLOURS[state.status.indicator]);
-  const out: TextDocument[] = [{ path: '/badge.svg', text: page, type: SVG, headers: EMBEDDABLE }];
+  // A badge is small: made each time, its text is what it is made of.
+  const out: TextDocument[] = [{ path: '/badge.svg', input: page, render: () => page, type: SVG, headers: EMBEDDABLE }];
   for (const c of state.v2.components) {
     const text = badgeSvg(c.name, COMPONENT_STATUS_LABELS[c.status], BADGE_COLOURS[STATUS_INDICATORS[c.status]]);
-    out.push({ path: '/badge.svg', component: c.id, text, type: SVG, headers: EMBEDDABLE });
+    out.push({ path: '/badge.svg', component: c.id, input: text, render: () => text, type: SVG, headers: EMBEDDABLE });
   }
   return out;
 }

@@ -16,7 +16,7 @@ import { makeBody, type Body } from './body.js';
 import { badgeDocuments } from './badges.js';
 import type { PageState } from './build.js';
 import { renderCalendar } from './calendar.js';
-import { feedDocuments, type TextDocument } from './feeds.js';
+import { Feeds, type TextDocument } from './feeds.js';
 
 const MONTHS_PER_PAGE = 3;
 
@@ -54,6 +54,7 @@ export function documentKey(path: string, query: { page?: unknown; component?: u
  */
 export class PublicDocuments {
   private cache = new Map<string, { input: string; body: Body }>();
+  private readonly feeds = new Feeds();
 
   /** `brand`: the page's branding as the snapshot read it (its name is already `config.pageName`); `state`: what the page shows. */
   build(db: Db, views: Views, config: Config, now: Date, brand: Branding, state: PageState): Map<string, Body> {
@@ -85,7 +86,7 @@ export class PublicDocuments {
     }
     const windows = [...listMaintenance(db, 'open'), ...listMaintenance(db, 'all').filter((m) => m.status === 'completed')];
     this.keep(out, '/maintenance.ics', { feed: windows, common }, () => makeBody(renderCalendar(config, windows, `${config.pageName} maintenance`), ICS));
-    const texts = [...feedDocuments(views, config, all, state.v2.components, state.updatedAt), ...badgeDocuments(state, config.pageName)];
+    const texts = [...this.feeds.build(views, config, all, state.v2.components, state.updatedAt), ...badgeDocuments(state, config.pageName)];
     for (const doc of texts) this.keepText(out, doc);
 
     const incidents = all.filter((i) => i.kind === 'incident');
@@ -135,12 +136,12 @@ export class PublicDocuments {
     out.set(key, entry.body);
   }
 
-  /** A document made as text (a feed, a badge): its bytes, ETag and compressed forms kept while the text is the same. */
+  /** A document made as text (a feed, a badge): written, and its bytes hashed, only when what it is made of changed. */
   private keepText(out: Map<string, Body>, doc: TextDocument): void {
     const key = documentKey(doc.path, { component: doc.component });
     let entry = this.cache.get(key);
-    if (entry?.input !== doc.text) {
-      entry = { input: doc.text, body: makeBody(doc.text, doc.type, doc.headers) };
+    if (entry?.input !== doc.input) {
+      entry = { input: doc.input, body: makeBody(doc.render(), doc.type, doc.headers) };
       this.cache.set(key, entry);
     }
     out.set(key, entry.body);

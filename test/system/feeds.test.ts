@@ -3,8 +3,9 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import { parseFeed } from '@rowanmanning/feed-parser';
 import request from 'supertest';
 import { scheduleMaintenance } from '../../server/domain/incidents/maintenance.js';
-import { createIncident, patchIncident } from '../../server/domain/incidents/writes.js';
-import { createComponent } from '../../server/domain/page/components.js';
+import { createIncident, deleteIncident, editUpdate, patchIncident } from '../../server/domain/incidents/writes.js';
+import { setBranding } from '../../server/domain/page/branding.js';
+import { createComponent, updateComponent } from '../../server/domain/page/components.js';
 import { createGroup } from '../../server/domain/page/groups.js';
 import { setPageZone } from '../../server/domain/page/time-zone.js';
 import { startPharos, type TestPharos } from '../helpers/pharos.js';
@@ -225,6 +226,37 @@ describe('the Atom and RSS feeds of the history', () => {
       assert.match(html, /<footer[\s\S]*<a href="\/history.atom">Atom<\/a> \/ <a href="\/history.rss">RSS<\/a>/, path);
     }
     assert.match(await (await get('/history')).text(), /in a feed reader: <a href="\/history.atom"/);
+  });
+
+  it('follows every change to what it shows: a renamed component or page, an edited message, a deleted incident', async () => {
+    const etag = async (path: string) => {
+      const res = await get(path);
+      await res.text();
+      return res.headers.get('etag');
+    };
+    const dbFeed = `/history.atom?component=${ids.db}`;
+    const [dbBefore, webBefore] = [await etag(dbFeed), await etag(`/history.atom?component=${ids.web}`)];
+    updateComponent(p.ctx, system, ids.db, { name: 'Primary database' });
+    assert.match((await feed(dbFeed)).parsed.items[0]?.content ?? '', /Affected components: Primary database/);
+    assert.notEqual(await etag(dbFeed), dbBefore);
+    assert.equal(await etag(`/history.atom?component=${ids.web}`), webBefore, "another component's feed keeps its bytes");
+
+    const incident = createIncident(p.ctx, system, { name: 'Short-lived', body: 'First words.', components: { [ids.web]: 'degraded_performance' } });
+    p.clock.advance(5 * 60_000);
+    editUpdate(p.ctx, system, incident.id, incident.incident_updates[0]?.id ?? '', { body: 'Better words.' });
+    const edited = (await feed('/history.atom')).parsed.items[0];
+    assert.equal(edited?.title, 'Short-lived');
+    assert.match(edited?.content ?? '', /Better words\./);
+    assert.equal(edited?.updated?.getTime(), p.clock.now().getTime(), 'an edited message updates the entry');
+    deleteIncident(p.ctx, system, incident.id);
+    assert.ok(!(await entryIds('/history.rss')).includes(incident.id), 'a deleted incident leaves the feeds');
+    assert.ok(!(await entryIds(`/history.atom?component=${ids.web}`)).includes(incident.id));
+
+    setBranding(p.ctx, system, { page_name: 'Acme <Cloud>', accent: '', site_url: '', support_url: '', privacy_url: '', terms_url: '' });
+    const { text, parsed } = await feed(`/history.rss?component=${ids.api}`);
+    assert.equal(parsed.title, 'Acme <Cloud> – API – Incident history');
+    assert.match(text, /<title>Acme &lt;Cloud&gt; – API – Incident history<\/title>/);
+    setBranding(p.ctx, system, { page_name: 'Acme Status', accent: '', site_url: '', support_url: '', privacy_url: '', terms_url: '' });
   });
 
   it('holds the 50 most recently updated entries', async () => {
