@@ -25,7 +25,7 @@ import { userRoutes } from './admin/users.js';
 import { healthRoutes } from './health.js';
 import { staticAssets } from './static-assets.js';
 import { v1Routes } from './api/v1.js';
-import { v2Routes } from './api/v2.js';
+import { v2Routes, v2SubscriberRoutes } from './api/v2.js';
 import { documentRoutes } from './public/documents.js';
 import { subscriptionRoutes } from './public/subscriptions.js';
 import { webhookLinkRoutes } from './public/webhook-links.js';
@@ -39,6 +39,8 @@ export function routes(ctx: Context): Router {
   router.use(staticAssets(ctx.root));
   // Public: health, every document of the snapshot, the subscription forms and links; then the APIs; then the admin.
   router.use(healthRoutes(ctx));
+  // Before the documents: their router answers OPTIONS for every /api/v2 path with "GET, HEAD".
+  router.use(v2SubscriberRoutes(ctx));
   router.use(documentRoutes(ctx));
   router.use(subscriptionRoutes(ctx));
   router.use(webhookLinkRoutes(ctx));

@@ -19,6 +19,8 @@ export type Answer = { status: number; location?: string } | 'hang';
 export class Receiver {
   readonly received: Received[] = [];
   answer: (n: number, r: Received) => Answer = () => ({ status: 200 });
+  /** How long each answer takes (a slow receiver: deliveries stay in flight). */
+  delayMs = 0;
   private server: Server | undefined;
   private readonly hanging = new Set<ServerResponse>();
   private waiters: { test: () => boolean; resolve: () => void }[] = [];
@@ -39,12 +41,18 @@ export class Receiver {
         const r = { path: req.url ?? '/', headers: req.headers, raw, body };
         this.received.push(r);
         const a = this.answer(this.received.length, r);
-        for (const w of [...this.waiters]) if (w.test()) (this.waiters.splice(this.waiters.indexOf(w), 1), w.resolve());
+        for (const w of [...this.waiters]) {
+          if (!w.test()) continue;
+          this.waiters.splice(this.waiters.indexOf(w), 1);
+          w.resolve();
+        }
         if (a === 'hang') {
           this.hanging.add(res);
           return;
         }
-        res.writeHead(a.status, a.location ? { Location: a.location } : {}).end('ok');
+        const answer = () => res.writeHead(a.status, a.location ? { Location: a.location } : {}).end('ok');
+        if (this.delayMs) setTimeout(answer, this.delayMs);
+        else answer();
       });
     });
     await new Promise<void>((resolve) => this.server?.listen(0, host, () => resolve()));

@@ -4,6 +4,7 @@ import request from 'supertest';
 import { listApiKeys, revokeApiKey } from '../../server/domain/access/api-keys.js';
 import { createComponent } from '../../server/domain/page/components.js';
 import { createIncident } from '../../server/domain/incidents/writes.js';
+import { importCsv } from '../../server/domain/subscribers/import-export.js';
 import { v1Routes } from '../../server/http/api/v1.js';
 import { declaredRoutes } from '../helpers/routes.js';
 import { addApiKey, addUser, signIn, startPharos, type Agent, type TestPharos } from '../helpers/pharos.js';
@@ -14,7 +15,7 @@ type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
 /** Every row of the tables the API writes, to show that a refused request changed nothing. */
 const fingerprint = (p: TestPharos) =>
   JSON.stringify(
-    ['components', 'incidents', 'incident_updates', 'incident_components', 'events', 'deliveries'].map((t) =>
+    ['components', 'incidents', 'incident_updates', 'incident_components', 'events', 'deliveries', 'subscribers', 'endpoints'].map((t) =>
       p.ctx.db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all(),
     ),
   );
@@ -39,6 +40,8 @@ describe('management API access', () => {
     const incident = createIncident(p.ctx, system, { name: 'Attack', components: { [component.id]: 'major_outage' }, deliver_notifications: false });
     const doomed = createIncident(p.ctx, system, { name: 'Doomed', deliver_notifications: false });
     const base = `/api/v1/pages/${p.ctx.pageId}`;
+    importCsv(p.ctx, system, 'reader@example.com', true);
+    const reader = p.ctx.db.prepare('SELECT id FROM subscribers').pluck().get() as string;
     routes = [
       { method: 'get', pattern: 'GET /incidents', path: `${base}/incidents` },
       { method: 'post', pattern: 'POST /incidents', path: `${base}/incidents`, body: { incident: { name: 'Injected' } } },
@@ -57,6 +60,15 @@ describe('management API access', () => {
       },
       { method: 'put', pattern: 'PUT /components/:component_id', path: `${base}/components/${component.id}`, body: { component: { name: 'Renamed' } } },
       { method: 'delete', pattern: 'DELETE /components/:component_id', path: `${base}/components/${spare.id}` },
+      { method: 'get', pattern: 'GET /subscribers', path: `${base}/subscribers?type=webhook` },
+      {
+        method: 'post',
+        pattern: 'POST /subscribers',
+        path: `${base}/subscribers`,
+        body: { subscriber: { endpoint: 'http://127.0.0.1:9/injected', email: 'mallory@example.com' } },
+      },
+      { method: 'get', pattern: 'GET /subscribers/:id', path: `${base}/subscribers/${reader}` },
+      { method: 'delete', pattern: 'DELETE /subscribers/:id', path: `${base}/subscribers/${reader}` },
     ];
   });
   after(() => p.close());

@@ -159,7 +159,9 @@ export function deleteComponent(ctx: Deps<'bus' | 'clock' | 'db'>, actor: Actor,
 export function logStatus(db: Db, componentId: string, status: ComponentStatus, at: string): void {
   const open = db.prepare('SELECT status FROM component_status_log WHERE component_id = ? AND ended_at IS NULL').pluck().get(componentId);
   db.prepare('UPDATE component_status_log SET ended_at = ? WHERE component_id = ? AND ended_at IS NULL').run(at, componentId);
-  const logId = Number(db.prepare('INSERT INTO component_status_log (component_id, status, started_at) VALUES (?, ?, ?)').run(componentId, status, at).lastInsertRowid);
+  const logId = Number(
+    db.prepare('INSERT INTO component_status_log (component_id, status, started_at) VALUES (?, ?, ?)').run(componentId, status, at).lastInsertRowid,
+  );
   if (open !== undefined && open !== status) enqueueComponentUpdate(db, { logId, componentId }, new Date(at));
 }
 

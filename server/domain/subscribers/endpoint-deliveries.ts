@@ -98,7 +98,14 @@ export function recordEndpointResult(db: Db, endpointId: string, ok: boolean, er
         db.prepare(
           `INSERT OR IGNORE INTO deliveries ${COLUMNS}
            VALUES (@source, @email, NULL, 'email', @id, 'endpoint_disabled', @id, NULL, @message, 'queued', 0, @due, @at, @at)`,
-        ).run({ source: `disabled:${endpointId}:${now.getTime()}`, email: e.email, id: endpointId, message: `<webhook.${endpointId}.${now.getTime()}@${host}>`, due: now.getTime(), at });
+        ).run({
+          source: `disabled:${endpointId}:${now.getTime()}`,
+          email: e.email,
+          id: endpointId,
+          message: `<webhook.${endpointId}.${now.getTime()}@${host}>`,
+          due: now.getTime(),
+          at,
+        });
       }
       return true;
     })

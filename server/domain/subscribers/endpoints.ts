@@ -94,7 +94,10 @@ export function listEndpoints(db: Db, kind: 'webhook' | 'chat', limit = 100, off
 }
 
 export function countEndpoints(db: Db, kind: 'webhook' | 'chat'): number {
-  return db.prepare(`SELECT COUNT(*) FROM endpoints WHERE ${kind === 'webhook' ? "kind = 'webhook'" : "kind <> 'webhook'"}`).pluck().get() as number;
+  return db
+    .prepare(`SELECT COUNT(*) FROM endpoints WHERE ${kind === 'webhook' ? "kind = 'webhook'" : "kind <> 'webhook'"}`)
+    .pluck()
+    .get() as number;
 }
 
 /** Is the address public? The answer for the admin's list ("private: on-premises") and for the public's refusal. */
@@ -219,7 +222,9 @@ export function deleteEndpoint(ctx: Deps<'clock' | 'db'>, actor: Actor, id: stri
   const e = getEndpoint(ctx.db, id, kind);
   auditedWrite(ctx, { action: kind === 'webhook' ? 'webhook.deleted' : 'chat.deleted', actor }, () => {
     ctx.db
-      .prepare("UPDATE deliveries SET state = 'failed', last_error = 'The endpoint was removed', updated_at = ? WHERE endpoint_id = ? AND state IN ('queued', 'sending')")
+      .prepare(
+        "UPDATE deliveries SET state = 'failed', last_error = 'The endpoint was removed', updated_at = ? WHERE endpoint_id = ? AND state IN ('queued', 'sending')",
+      )
       .run(ctx.clock.now().toISOString(), id);
     ctx.db.prepare('DELETE FROM endpoints WHERE id = ?').run(id);
     return { result: undefined, subject: id, detail: { kind: e.kind, url: e.url } };

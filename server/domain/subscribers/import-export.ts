@@ -127,7 +127,9 @@ export function addSubscriber(
   const id = newId();
   auditedWrite(ctx, { action: 'subscriber.added', actor }, () => {
     ctx.db
-      .prepare(`INSERT INTO subscribers (id, email, state, all_components, source, created_at, confirmed_at, updated_at) VALUES (?, ?, ?, ?, 'import', ?, ?, ?)`)
+      .prepare(
+        `INSERT INTO subscribers (id, email, state, all_components, source, created_at, confirmed_at, updated_at) VALUES (?, ?, ?, ?, 'import', ?, ?, ?)`,
+      )
       .run(id, email, confirmed ? 'confirmed' : 'pending', given.components.length ? 0 : 1, at, confirmed ? at : null, at);
     const add = ctx.db.prepare('INSERT OR IGNORE INTO subscriber_components (subscriber_id, component_id) VALUES (?, ?)');
     for (const c of given.components) add.run(id, c);

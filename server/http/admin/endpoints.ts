@@ -38,7 +38,11 @@ export function endpointRoutes(ctx: Context): Router {
   const names = () => new Map(components().map((c) => [c.id, c.name]));
   const describe = (e: Endpoint, byId: Map<string, string>) => ({
     ...e,
-    components: e.all_components ? 'all' : endpointComponents(ctx.db, e.id).map((id) => byId.get(id) ?? id).join(', '),
+    components: e.all_components
+      ? 'all'
+      : endpointComponents(ctx.db, e.id)
+          .map((id) => byId.get(id) ?? id)
+          .join(', '),
     topicList: (JSON.parse(e.topics) as string[]).join(', '),
     service: e.kind === 'webhook' ? 'Webhook' : CHAT_LABELS[e.kind],
   });
@@ -59,18 +63,22 @@ export function endpointRoutes(ctx: Context): Router {
   router.get('/admin/subscribers/webhooks', requireRecentConfirmation(ctx), (req, res) => {
     renderPage(ctx, res, 'admin/webhooks', { ...webhookData(queryInt(req.query.page, 1, 1, 10_000)), values: {} });
   });
-  router.post('/admin/subscribers/webhooks', form('admin/webhooks', () => webhookData()), async (req, res) => {
-    if (!res.locals.user) throw new Unauthorized();
-    const body = formBody(req);
-    const { endpoint, signingSecret } = await createWebhook(
-      ctx,
-      userActor(res.locals.user, req.ip),
-      { endpoint: field(body, 'endpoint') ?? '', email: field(body, 'email') ?? '', component_ids: list(body.component_ids) },
-      'admin',
-    );
-    // The secret is shown here, once: the list never shows it again.
-    renderPage(ctx, res, 'admin/webhooks', { ...webhookData(), values: {}, created: { url: endpoint.url, secret: signingSecret } });
-  });
+  router.post(
+    '/admin/subscribers/webhooks',
+    form('admin/webhooks', () => webhookData()),
+    async (req, res) => {
+      if (!res.locals.user) throw new Unauthorized();
+      const body = formBody(req);
+      const { endpoint, signingSecret } = await createWebhook(
+        ctx,
+        userActor(res.locals.user, req.ip),
+        { endpoint: field(body, 'endpoint') ?? '', email: field(body, 'email') ?? '', component_ids: list(body.component_ids) },
+        'admin',
+      );
+      // The secret is shown here, once: the list never shows it again.
+      renderPage(ctx, res, 'admin/webhooks', { ...webhookData(), values: {}, created: { url: endpoint.url, secret: signingSecret } });
+    },
+  );
   router.post('/admin/subscribers/webhooks/:id/delete', (req, res) => {
     if (!res.locals.user) throw new Unauthorized();
     deleteEndpoint(ctx, userActor(res.locals.user, req.ip), req.params.id, 'webhook');

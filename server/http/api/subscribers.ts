@@ -68,7 +68,9 @@ export function subscriberApi(ctx: Context, envelope: (req: Request, key: string
       res.json(rows.map((e) => webhookShape(ctx.db, e)));
       return;
     }
-    const rows = ctx.db.prepare("SELECT * FROM subscribers WHERE state <> 'unsubscribed' ORDER BY created_at, id LIMIT ? OFFSET ?").all(perPage, offset) as Subscriber[];
+    const rows = ctx.db
+      .prepare("SELECT * FROM subscribers WHERE state <> 'unsubscribed' ORDER BY created_at, id LIMIT ? OFFSET ?")
+      .all(perPage, offset) as Subscriber[];
     res.json(rows.map((s) => emailShape(ctx.db, s)));
   });
   router.post('/subscribers', async (req, res) => {

@@ -26,16 +26,16 @@ function subscriberFields(req: Request): { email: string; endpoint?: string; com
  * email (the same double opt-in, gate, limits and answer as the form, so it tells nobody who is
  * subscribed) or a webhook to a public address; and a JSON 404 for the rest, with CORS as the rest.
  */
-export function v2Routes(ctx: Context): Router {
+export function v2SubscriberRoutes(ctx: Context): Router {
   const router = Router();
-  router.use((_req, res, next) => {
+  router.use('/api/v2/subscribers.json', (_req, res, next) => {
     res.set('Access-Control-Allow-Origin', '*');
     next();
   });
-  router.options('/subscribers.json', (_req, res) => {
+  router.options('/api/v2/subscribers.json', (_req, res) => {
     res.set({ 'Access-Control-Allow-Methods': 'POST', 'Access-Control-Allow-Headers': 'Content-Type', 'Access-Control-Max-Age': '86400' }).status(204).end();
   });
-  router.post('/subscribers.json', jsonParser(16 * 1024), formParser(16 * 1024, 600), async (req, res) => {
+  router.post('/api/v2/subscribers.json', jsonParser(16 * 1024), formParser(16 * 1024, 600), async (req, res) => {
     const input = subscriberFields(req);
     const within = (err: unknown) => (err instanceof Invalid ? err.within('subscriber.') : err);
     if (input.endpoint !== undefined) {
@@ -44,15 +44,30 @@ export function v2Routes(ctx: Context): Router {
         throw new HttpError(429, 'too_many_requests', 'Too many sign-ups from your network. Please try again in a few minutes.');
       }
       const verdict = admits(getGate(ctx.db), input.email);
-      if (verdict !== 'ok') throw new HttpError(403, `subscriptions_${verdict}`, verdict === 'paused' ? 'New subscriptions are paused' : 'Subscriptions are restricted to some email domains');
+      if (verdict !== 'ok')
+        throw new HttpError(
+          403,
+          `subscriptions_${verdict}`,
+          verdict === 'paused' ? 'New subscriptions are paused' : 'Subscriptions are restricted to some email domains',
+        );
       const { endpoint, signingSecret } = await createWebhook(
         ctx,
         { type: 'anonymous', ip: req.ip },
         { endpoint: input.endpoint, email: input.email, component_ids: input.components },
         'public',
-      ).catch((err: unknown) => Promise.reject(within(err)));
+      ).catch((err: unknown) => {
+        throw within(err);
+      });
       res.status(201).json({
-        subscriber: { id: endpoint.id, mode: 'webhook', endpoint: endpoint.url, email: endpoint.email, components: input.components, created_at: endpoint.created_at, signing_secret: signingSecret },
+        subscriber: {
+          id: endpoint.id,
+          mode: 'webhook',
+          endpoint: endpoint.url,
+          email: endpoint.email,
+          components: input.components,
+          created_at: endpoint.created_at,
+          signing_secret: signingSecret,
+        },
       });
       return;
     }
@@ -63,12 +78,29 @@ export function v2Routes(ctx: Context): Router {
       throw within(err);
     }
     if (outcome.refused) {
-      throw new HttpError(403, `subscriptions_${outcome.refused}`, outcome.refused === 'paused' ? 'New subscriptions are paused' : 'Subscriptions are restricted to some email domains');
+      throw new HttpError(
+        403,
+        `subscriptions_${outcome.refused}`,
+        outcome.refused === 'paused' ? 'New subscriptions are paused' : 'Subscriptions are restricted to some email domains',
+      );
     }
     // The same answer whether the address is new, pending or already subscribed.
-    res.status(202).json({ subscriber: { mode: 'email', email: input.email.trim().toLowerCase(), confirmation: 'If the address can be subscribed, a confirmation link has been sent to it.' } });
+    res.status(202).json({
+      subscriber: {
+        mode: 'email',
+        email: input.email.trim().toLowerCase(),
+        confirmation: 'If the address can be subscribed, a confirmation link has been sent to it.',
+      },
+    });
   });
-  router.use(() => {
+  return router;
+}
+
+/** What reaches here under /api/v2 is no endpoint of it: a JSON 404, with CORS as the rest. */
+export function v2Routes(_ctx: Context): Router {
+  const router = Router();
+  router.use((_req, res) => {
+    res.set('Access-Control-Allow-Origin', '*');
     throw new NotFound('No such endpoint');
   });
   return router;

@@ -5,14 +5,7 @@ import type { Context } from '../../context.js';
 import { orderedComponents, pageLayout } from '../../domain/page/order.js';
 import { getGate } from '../../domain/subscribers/gate.js';
 import { publicSignup } from './signup.js';
-import {
-  confirmationOf,
-  confirmSubscription,
-  linkOf,
-  subscriberComponents,
-  unsubscribe,
-  updateChoice,
-} from '../../domain/subscribers/subscribers.js';
+import { confirmationOf, confirmSubscription, linkOf, subscriberComponents, unsubscribe, updateChoice } from '../../domain/subscribers/subscribers.js';
 import { HttpError } from '../../errors.js';
 import { form } from '../middleware/form.js';
 import { networkOf } from '../../lib/client-address.js';
@@ -52,16 +45,19 @@ export function subscriptionRoutes(ctx: Context): Router {
   // Subscriber links carry unguessable tokens; a network that keeps presenting wrong ones is guessing.
   // Only wrong tokens count: one-click unsubscribes from a mail provider's few addresses must all work.
   // (The counts are shared by every process of a cluster: lib/limits.ts.)
-  router.use(['/subscriptions/confirm/:token', '/subscriptions/manage/:token', '/unsubscribe/:token', '/webhooks/unsubscribe/:token'], async (req, res, next) => {
-    const network = networkOf(req.ip);
-    if ((await ctx.limits.count('wrong-tokens', network, ctx.clock.now().getTime())) >= WRONG_TOKEN_LIMIT) {
-      throw new HttpError(429, 'too_many_requests', 'Too many invalid links from your network. Please try again in a few minutes.');
-    }
-    res.on('finish', () => {
-      if (res.statusCode === 404) void ctx.limits.hit('wrong-tokens', network, ctx.clock.now().getTime());
-    });
-    next();
-  });
+  router.use(
+    ['/subscriptions/confirm/:token', '/subscriptions/manage/:token', '/unsubscribe/:token', '/webhooks/unsubscribe/:token'],
+    async (req, res, next) => {
+      const network = networkOf(req.ip);
+      if ((await ctx.limits.count('wrong-tokens', network, ctx.clock.now().getTime())) >= WRONG_TOKEN_LIMIT) {
+        throw new HttpError(429, 'too_many_requests', 'Too many invalid links from your network. Please try again in a few minutes.');
+      }
+      res.on('finish', () => {
+        if (res.statusCode === 404) void ctx.limits.hit('wrong-tokens', network, ctx.clock.now().getTime());
+      });
+      next();
+    },
+  );
   const parse = formParser(64 * 1024, 1000);
   const components = () => orderedComponents(pageLayout(ctx.db));
   const formData = () => ({ title: 'Subscribe to updates', components: components(), gate: getGate(ctx.db) });

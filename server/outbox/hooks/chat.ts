@@ -36,12 +36,28 @@ export function chatMessage(ctx: Context, row: Delivery): ChatMessage | { skip: 
   const page = getBranding(ctx.db, ctx.config).pageName;
   const base = ctx.config.publicUrl;
   if (row.kind === 'endpoint_test') {
-    return { title: `Test message from ${page}`, url: `${base}/`, label: 'Test', text: 'This channel will get the updates it was set up for.', facts: [], colour: IMPACT_COLOURS.none, page };
+    return {
+      title: `Test message from ${page}`,
+      url: `${base}/`,
+      label: 'Test',
+      text: 'This channel will get the updates it was set up for.',
+      facts: [],
+      colour: IMPACT_COLOURS.none,
+      page,
+    };
   }
   if (row.kind === 'communication') {
     const notice = getCommunication(ctx.db, row.subject_id);
     const text = notice.body.length > 600 ? `${notice.body.slice(0, 600)}…` : notice.body;
-    return { title: notice.title, url: `${base}/notices/${notice.id}`, label: CATEGORY_LABELS[notice.category], text, facts: [], colour: IMPACT_COLOURS.notice, page };
+    return {
+      title: notice.title,
+      url: `${base}/notices/${notice.id}`,
+      label: CATEGORY_LABELS[notice.category],
+      text,
+      facts: [],
+      colour: IMPACT_COLOURS.notice,
+      page,
+    };
   }
   const incident = findIncident(ctx.db, row.thread_id ?? row.subject_id);
   if (!incident) return { skip: 'The incident was deleted before the message was sent' };
@@ -49,7 +65,15 @@ export function chatMessage(ctx: Context, row: Delivery): ChatMessage | { skip: 
   const zone = pageZone(ctx);
   if (row.kind === 'maintenance_reminder') {
     const when = `${formatDateTime(incident.scheduled_for ?? '', zone)} to ${formatDateTime(incident.scheduled_until ?? '', zone)}`;
-    return { title: incident.name, url, label: 'Maintenance reminder', text: `Scheduled from ${when}.`, facts: incident.components.map((c) => c.name), colour: IMPACT_COLOURS.maintenance, page };
+    return {
+      title: incident.name,
+      url,
+      label: 'Maintenance reminder',
+      text: `Scheduled from ${when}.`,
+      facts: incident.components.map((c) => c.name),
+      colour: IMPACT_COLOURS.maintenance,
+      page,
+    };
   }
   const update = incident.incident_updates.find((u) => u.id === row.subject_id);
   if (!update) return { skip: 'The update was deleted before the message was sent' };
@@ -64,7 +88,9 @@ export function chatMessage(ctx: Context, row: Delivery): ChatMessage | { skip: 
   return {
     title: incident.name,
     url,
-    label: `${incident.kind === 'maintenance' ? 'Maintenance ' : ''}${INCIDENT_STATUS_LABELS[update.status].toLowerCase()}`.replace(/^./, (c) => c.toUpperCase()),
+    label: `${incident.kind === 'maintenance' ? 'Maintenance ' : ''}${INCIDENT_STATUS_LABELS[update.status].toLowerCase()}`.replace(/^./, (c) =>
+      c.toUpperCase(),
+    ),
     text: `${update.body}${window}`,
     facts,
     colour: resolved ? IMPACT_COLOURS.resolved : IMPACT_COLOURS[incident.impact],
@@ -153,4 +179,3 @@ export function chatBody(kind: ChatKind, m: ChatMessage): unknown {
       };
   }
 }
-

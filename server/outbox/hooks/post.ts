@@ -17,7 +17,12 @@ const KEEP = 2048;
  * address unless `allowPrivate` (the name is resolved and checked at every delivery, and the socket
  * goes to the address checked). Rejects when no answer came (refused, timed out, private address).
  */
-export async function post(url: string, body: string, headers: Record<string, string>, opts: { allowPrivate: boolean; timeoutMs?: number }): Promise<PostResult> {
+export async function post(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  opts: { allowPrivate: boolean; timeoutMs?: number },
+): Promise<PostResult> {
   const target = new URL(url);
   // A literal address is never looked up by Node: check it here.
   await resolvePublic(target.hostname, opts.allowPrivate);

@@ -28,13 +28,15 @@ export function webhookBody(ctx: Context, row: Delivery, endpoint: Endpoint): { 
     if (!incident) return { skip: 'The incident was deleted before the webhook was sent' };
     const asOf = row.kind === 'incident_update' ? asOfUpdate(incident, row.subject_id) : incident;
     if (!asOf) return { skip: 'The update was deleted before the webhook was sent' };
-    const shape = asOf.kind === 'maintenance' ? maintenanceShape(asOf, ctx.pageId, ctx.config.publicUrl, positions) : incidentShape(asOf, ctx.pageId, ctx.config.publicUrl, positions);
+    const shape =
+      asOf.kind === 'maintenance'
+        ? maintenanceShape(asOf, ctx.pageId, ctx.config.publicUrl, positions)
+        : incidentShape(asOf, ctx.pageId, ctx.config.publicUrl, positions);
     return { body: JSON.stringify({ meta, page, incident: { ...shape, impact_override: asOf.impact_override } }) };
   }
   if (row.kind === 'component_update') {
     const log = ctx.db.prepare('SELECT id, component_id, status, started_at FROM component_status_log WHERE id = ?').get(Number(row.subject_id)) as
-      | { id: number; component_id: string; status: string; started_at: string }
-      | undefined;
+      { id: number; component_id: string; status: string; started_at: string } | undefined;
     const component = log && findComponent(ctx.db, log.component_id);
     if (!log || !component) return { skip: 'The component was deleted before the webhook was sent' };
     const old = ctx.db
@@ -68,7 +70,8 @@ export function webhookBody(ctx: Context, row: Delivery, endpoint: Endpoint): { 
       }),
     };
   }
-  if (row.kind === 'endpoint_test') return { body: JSON.stringify({ meta, page, test: { message: 'A test delivery from Pharos', created_at: meta.generated_at } }) };
+  if (row.kind === 'endpoint_test')
+    return { body: JSON.stringify({ meta, page, test: { message: 'A test delivery from Pharos', created_at: meta.generated_at } }) };
   return { skip: `Webhooks do not carry ${row.kind} messages` };
 }
 

@@ -1,6 +1,6 @@
 import type { CoreContext as Context } from '../../context.js';
 import { recordEndpointResult } from '../../domain/subscribers/endpoint-deliveries.js';
-import { findEndpoint, type ChatKind } from '../../domain/subscribers/endpoints.js';
+import { findEndpoint } from '../../domain/subscribers/endpoints.js';
 import type { Delivery, Outcome } from '../../domain/subscribers/outbox.js';
 import { mailHost } from '../../domain/subscribers/subscribers.js';
 import { backoffMs, OutboxWorker } from '../worker.js';
@@ -38,7 +38,7 @@ export class HookWorker extends OutboxWorker {
       } else {
         const message = chatMessage(this.ctx, row);
         if ('skip' in message) return { id: row.id, result: 'failed', error: message.skip };
-        body = JSON.stringify(chatBody(endpoint.kind as ChatKind, message));
+        body = JSON.stringify(chatBody(endpoint.kind, message));
       }
     } catch (err) {
       this.ctx.log.error({ err, delivery: row.id }, 'could not compose a delivery');
@@ -61,7 +61,8 @@ export class HookWorker extends OutboxWorker {
       this.ctx.bus.emit('mail.queued');
       return { id: row.id, result: 'failed', error: `${error} (the endpoint is now disabled)` };
     }
-    if (now.getTime() - Date.parse(row.created_at) >= GIVE_UP_MS) return { id: row.id, result: 'dead', error: `Gave up after ${row.attempts} attempts: ${error}` };
+    if (now.getTime() - Date.parse(row.created_at) >= GIVE_UP_MS)
+      return { id: row.id, result: 'dead', error: `Gave up after ${row.attempts} attempts: ${error}` };
     return { id: row.id, result: 'retry', error, nextAttemptAt: now.getTime() + backoffMs(row.attempts) };
   }
 }

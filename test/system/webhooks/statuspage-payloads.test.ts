@@ -66,7 +66,18 @@ describe('webhook subscribers: Statuspage payloads, signed', () => {
     );
     const comp = (of('component')[0] as Received).body as { component: Record<string, unknown>; component_update: Record<string, unknown> };
     assert.deepEqual(sorted(comp), ['component', 'component_update', 'meta', 'page']);
-    assert.deepEqual(sorted(comp.component), ['created_at', 'description', 'group_id', 'id', 'name', 'page_id', 'position', 'showcase', 'status', 'updated_at']);
+    assert.deepEqual(sorted(comp.component), [
+      'created_at',
+      'description',
+      'group_id',
+      'id',
+      'name',
+      'page_id',
+      'position',
+      'showcase',
+      'status',
+      'updated_at',
+    ]);
     assert.equal(comp.component.status, 'major_outage');
     assert.equal(comp.component.name, 'API');
     assert.deepEqual(
