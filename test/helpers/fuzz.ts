@@ -46,6 +46,9 @@ const TABLES = [
   'events',
   'users',
   'settings',
+  'endpoints',
+  'endpoint_components',
+  'subscriber_incidents',
 ];
 // Deliveries by what was queued, not their sending state: the mail worker changes that meanwhile.
 export const fingerprint = (p: TestPharos) =>

@@ -91,6 +91,8 @@ describe('fuzzing every form and API endpoint', () => {
           await check('PATCH incident', api('patch', `/incidents/${incidentId}`, { incident: fields }));
           await check('POST components', api('post', '/components', { component: fields }));
           await check('PATCH component', api('patch', `/components/${componentId}`, { component: b }));
+          await check('POST subscribers', api('post', '/subscribers', { subscriber: fields }));
+          await check('POST subscribers (any body)', api('post', '/subscribers', b));
         },
       ),
       { numRuns: RUNS },
@@ -180,8 +182,15 @@ describe('fuzzing every form and API endpoint', () => {
     await admin.get('/admin').expect(200);
   });
 
-  it('the public forms: subscribe and manage; subscriber links with any token', async () => {
-    const fields = fc.dictionary(fc.oneof(fc.constantFrom('email', 'scope', 'components'), hostile), formValue, { maxKeys: 5 });
+  it('the public forms: subscribe, follow and manage, the v2 sign-up; subscriber and webhook links with any token', async () => {
+    const fields = fc.dictionary(
+      fc.oneof(
+        fc.constantFrom('email', 'scope', 'components', 'subscriber[email]', 'subscriber[endpoint]', 'subscriber[component_ids][]', 'endpoint'),
+        hostile,
+      ),
+      formValue,
+      { maxKeys: 5 },
+    );
     // Near-valid tokens (the subscriber's id with a wrong MAC) and anything at all.
     const token = fc.oneof(
       hostile,
@@ -194,6 +203,10 @@ describe('fuzzing every form and API endpoint', () => {
         const segment = encodeURIComponent(Buffer.from(t, 'utf8').toString('utf8'));
         await check('confirmation button', () => request(p.app).post(`/subscriptions/confirm/${segment}`).type('form').send(choice));
         await check('one-click unsubscribe', () => request(p.app).post(`/unsubscribe/${segment}`).type('form').send(choice));
+        await check('follow an incident', () => request(p.app).post(`/incidents/${incidentId}/follow`).type('form').send(subscribe));
+        await check('v2 subscribers (form)', () => request(p.app).post('/api/v2/subscribers.json').type('form').send(subscribe));
+        await check('v2 subscribers (JSON)', () => request(p.app).post('/api/v2/subscribers.json').send({ subscriber: choice }));
+        await check('webhook unsubscribe', () => request(p.app).post(`/webhooks/unsubscribe/${segment}`).type('form').send(choice));
       }),
       { numRuns: RUNS },
     );

@@ -114,11 +114,12 @@ export function enqueueForIncident(
        SELECT @source, s.email, s.id, @kind, @subject, @incident,
               '<' || @prefix || '.' || s.id || '@' || @host || '>', 'queued', 0, @due, @at, @at
        FROM subscribers s
-       WHERE s.state = 'confirmed' AND (
+       WHERE s.state = 'confirmed' AND ((s.scope = 'page' AND (
          s.all_components = 1
          OR NOT EXISTS (SELECT 1 FROM incident_components WHERE incident_id = @incident)
          OR EXISTS (SELECT 1 FROM subscriber_components sc JOIN incident_components ic ON ic.component_id = sc.component_id
-                    WHERE sc.subscriber_id = s.id AND ic.incident_id = @incident))`,
+                    WHERE sc.subscriber_id = s.id AND ic.incident_id = @incident)))
+         OR EXISTS (SELECT 1 FROM subscriber_incidents si WHERE si.subscriber_id = s.id AND si.incident_id = @incident))`,
     )
     .run({ source: m.source, kind: m.kind, subject: m.subjectId, incident: m.incidentId, prefix: m.idPrefix, host, due: now.getTime(), at }).changes;
 }
@@ -132,7 +133,7 @@ export function enqueueIncidentUpdate(db: Db, update: { id: string; incidentId: 
   );
 }
 
-/** Official communications go to every confirmed subscriber, whatever components they chose. */
+/** Official communications go to every confirmed subscriber of the page, whatever components they chose (not to followers of one incident). */
 export function enqueueCommunication(db: Db, communication: { id: string; seriesId: string }, host: string, now: Date): number {
   const at = now.toISOString();
   return db
@@ -140,7 +141,7 @@ export function enqueueCommunication(db: Db, communication: { id: string; series
       `INSERT OR IGNORE INTO deliveries ${INSERT_COLUMNS}
        SELECT 'communication:' || @id, s.email, s.id, 'communication', @id, @series,
               '<notice.' || @id || '.' || s.id || '@' || @host || '>', 'queued', 0, @due, @at, @at
-       FROM subscribers s WHERE s.state = 'confirmed'`,
+       FROM subscribers s WHERE s.state = 'confirmed' AND s.scope = 'page'`,
     )
     .run({ id: communication.id, series: communication.seriesId, host, due: now.getTime(), at }).changes;
 }

@@ -3,8 +3,6 @@ import { z } from 'zod';
 import type { Deps } from '../../context.js';
 import type { Db } from '../../db/open.js';
 import { Invalid, NotFound } from '../../errors.js';
-import type { Actor } from '../access/actors.js';
-import { auditedWrite } from '../write-path.js';
 import { newId } from '../../lib/ids.js';
 import { enqueueOne, lastSignupMailDue } from './outbox.js';
 import { confirmToken, manageToken, sameToken, tokenSubject } from './tokens.js';
@@ -24,6 +22,8 @@ export interface Subscriber {
   confirm_sent_at: string | null;
   bounce_count: number;
   source: 'form' | 'import';
+  /** 'incidents': follows single incidents only ("Follow this incident"); 'page': its components, and what it follows. */
+  scope: 'page' | 'incidents';
   created_at: string;
   confirmed_at: string | null;
   unsubscribed_at: string | null;
@@ -113,8 +113,10 @@ export interface Subscribed {
  * link, each at most once per 10 minutes; a confirmed subscriber's choices change only through their link.
  * With `spacingMs` (sign-ups are being slowed down), the message is due that long after the last one
  * waiting, so that sign-up mail goes out at a bounded rate however many arrive.
+ * With `follow` (an incident's "Follow this incident"), the address follows that incident: a new or
+ * lapsed one for it alone, once confirmed; a subscriber gets it besides what its components bring.
  */
-export function subscribe(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, given: SubscribeInput, opts: { spacingMs?: number } = {}): Subscribed {
+export function subscribe(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, given: SubscribeInput, opts: { spacingMs?: number; follow?: string } = {}): Subscribed {
   const input = parseInput(subscribeInput, given);
   const now = ctx.clock.now();
   const at = now.toISOString();
@@ -125,9 +127,18 @@ export function subscribe(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, given: S
       const none = { queued: false, dueAt: now.getTime() };
       const existing = ctx.db.prepare('SELECT * FROM subscribers WHERE email = ?').get(input.email) as Subscriber | undefined;
       const recentlyMailed = existing?.confirm_sent_at && now.getTime() - Date.parse(existing.confirm_sent_at) < CONFIRM_RESEND_MS;
+      if (opts.follow && !ctx.db.prepare('SELECT 1 FROM incidents WHERE id = ?').get(opts.follow)) throw new NotFound('No such incident');
+      const follow = (id: string) => {
+        if (opts.follow)
+          ctx.db.prepare('INSERT OR IGNORE INTO subscriber_incidents (subscriber_id, incident_id, created_at) VALUES (?, ?, ?)').run(id, opts.follow, at);
+      };
+      if (existing) follow(existing.id);
       if (!existing) {
         const id = newId();
-        ctx.db.prepare("INSERT INTO subscribers (id, email, state, created_at, updated_at) VALUES (?, ?, 'pending', ?, ?)").run(id, input.email, at, at);
+        ctx.db
+          .prepare("INSERT INTO subscribers (id, email, state, scope, created_at, updated_at) VALUES (?, ?, 'pending', ?, ?, ?)")
+          .run(id, input.email, opts.follow ? 'incidents' : 'page', at, at);
+        follow(id);
         setChoice(ctx.db, id, input.all, input.components);
         queueConfirmation(ctx, { id, email: input.email }, now, dueAt);
         return { queued: true, dueAt };
@@ -153,8 +164,10 @@ export function subscribe(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, given: S
       // A pending address mailed a moment ago: nothing to do (and nothing written, so the answer takes the same time).
       const linkLive = existing.confirm_nonce && existing.confirm_expires_at && Date.parse(existing.confirm_expires_at) > now.getTime();
       if (existing.state === 'pending' && recentlyMailed && linkLive) return none;
-      // Pending, unsubscribed or bounced: (back) to pending with the choice just made, confirmation required.
-      ctx.db.prepare("UPDATE subscribers SET state = 'pending', updated_at = ? WHERE id = ?").run(at, existing.id);
+      // Pending, unsubscribed or bounced: (back) to pending with the choice just made, confirmation required
+      // (a lapsed address that follows an incident follows it alone).
+      const scope = opts.follow && existing.state !== 'pending' ? 'incidents' : opts.follow ? existing.scope : 'page';
+      ctx.db.prepare("UPDATE subscribers SET state = 'pending', scope = ?, updated_at = ? WHERE id = ?").run(scope, at, existing.id);
       setChoice(ctx.db, existing.id, input.all, input.components);
       queueConfirmation(ctx, existing, now, dueAt);
       return { queued: true, dueAt };
@@ -222,7 +235,8 @@ export function updateChoice(ctx: Deps<'clock' | 'db'>, sub: Subscriber, given: 
     .transaction(() => {
       checkComponents(ctx.db, input.components);
       setChoice(ctx.db, sub.id, input.all, input.components);
-      ctx.db.prepare('UPDATE subscribers SET updated_at = ? WHERE id = ?').run(ctx.clock.now().toISOString(), sub.id);
+      // Choosing components makes a follower of single incidents a subscriber of the page.
+      ctx.db.prepare("UPDATE subscribers SET scope = 'page', updated_at = ? WHERE id = ?").run(ctx.clock.now().toISOString(), sub.id);
     })
     .immediate();
 }
@@ -239,46 +253,5 @@ export function unsubscribe(ctx: Deps<'clock' | 'db'>, sub: Subscriber): void {
          confirm_expires_at = NULL, token_version = token_version + 1, updated_at = ? WHERE id = ?`,
     )
     .run(at, at, sub.id);
-}
-
-// ---- Admin side ----
-
-export interface SubscriberQuery {
-  q?: string;
-  state?: SubscriberState;
-  limit?: number;
-  offset?: number;
-}
-
-export function searchSubscribers(db: Db, query: SubscriberQuery): Subscriber[] {
-  return db
-    .prepare(
-      `SELECT * FROM subscribers WHERE (@q IS NULL OR email LIKE '%' || @q || '%' ESCAPE '\\')
-         AND (@state IS NULL OR state = @state) ORDER BY created_at DESC, email LIMIT @limit OFFSET @offset`,
-    )
-    .all({
-      q: query.q ? query.q.replace(/[\\%_]/g, (c) => `\\${c}`) : null,
-      state: query.state ?? null,
-      limit: query.limit ?? 100,
-      offset: query.offset ?? 0,
-    }) as Subscriber[];
-}
-
-export function subscriberCounts(db: Db): Record<SubscriberState | 'total', number> {
-  const rows = db.prepare('SELECT state, COUNT(*) AS n FROM subscribers GROUP BY state').all() as { state: SubscriberState; n: number }[];
-  const counts = { total: 0, pending: 0, confirmed: 0, unsubscribed: 0, bounced: 0 };
-  for (const r of rows) {
-    counts[r.state] = r.n;
-    counts.total += r.n;
-  }
-  return counts;
-}
-
-export function removeSubscriber(ctx: Deps<'clock' | 'db'>, actor: Actor, id: string): void {
-  const sub = findSubscriber(ctx.db, id);
-  if (!sub) throw new NotFound('No such subscriber');
-  auditedWrite(ctx, { action: 'subscriber.removed', actor }, () => {
-    ctx.db.prepare('DELETE FROM subscribers WHERE id = ?').run(id);
-    return { result: undefined, subject: sub.email };
-  });
+  ctx.db.prepare('DELETE FROM subscriber_incidents WHERE subscriber_id = ?').run(sub.id);
 }

@@ -1,14 +1,8 @@
 import { Router } from 'express';
 import multer from 'multer';
 import type { Context } from '../../context.js';
-import {
-  findSubscriber,
-  removeSubscriber,
-  searchSubscribers,
-  subscriberCounts,
-  SUBSCRIBER_STATES,
-  type SubscriberState,
-} from '../../domain/subscribers/subscribers.js';
+import { findSubscriber, SUBSCRIBER_STATES, type SubscriberState } from '../../domain/subscribers/subscribers.js';
+import { removeSubscriber, searchSubscribers, subscriberCounts } from '../../domain/subscribers/subscriber-list.js';
 import { exportCsv, importCsv } from '../../domain/subscribers/import-export.js';
 import { HttpError, Invalid, NotFound, Unauthorized } from '../../errors.js';
 import { actorOf, userActor } from '../locals.js';

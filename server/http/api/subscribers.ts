@@ -3,7 +3,8 @@ import type { Context } from '../../context.js';
 import type { Actor } from '../../domain/access/actors.js';
 import { createWebhook, deleteEndpoint, endpointComponents, findEndpoint, type Endpoint } from '../../domain/subscribers/endpoints.js';
 import { addSubscriber } from '../../domain/subscribers/import-export.js';
-import { findSubscriber, removeSubscriber, subscriberComponents, type Subscriber } from '../../domain/subscribers/subscribers.js';
+import { findSubscriber, subscriberComponents, type Subscriber } from '../../domain/subscribers/subscribers.js';
+import { removeSubscriber } from '../../domain/subscribers/subscriber-list.js';
 import { Invalid, NotFound, Unauthorized } from '../../errors.js';
 import { queryInt } from '../respond.js';
 

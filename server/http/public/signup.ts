@@ -17,6 +17,7 @@ export async function publicSignup(
   ctx: Context,
   ip: string | undefined,
   input: { email: string; all: boolean; components: string[] },
+  follow?: string,
 ): Promise<{ refused: 'paused' | 'restricted' } | { refused?: undefined; slowed: boolean }> {
   const now = ctx.clock.now().getTime();
   if ((await ctx.limits.hit('signups', networkOf(ip), now)) > PER_IP_LIMIT) {
@@ -30,7 +31,7 @@ export async function publicSignup(
   // Only sign-ups that queue mail count: repeating a known address costs nothing and proves nothing.
   const rate = await ctx.limits.count('mailed-signups', 'all', now);
   const slowed = gate.threshold > 0 && rate >= gate.threshold;
-  const result = subscribe(ctx, input, slowed ? { spacingMs: 60_000 / gate.threshold } : {});
+  const result = subscribe(ctx, input, { ...(slowed ? { spacingMs: 60_000 / gate.threshold } : {}), ...(follow ? { follow } : {}) });
   if (result.queued) await ctx.limits.hit('mailed-signups', 'all', now);
   if (slowed && result.dueAt - now > STOP_AFTER_MS) {
     closeGateAutomatically(ctx, { signupsLastMinute: rate + 1, queuedMinutes: Math.round((result.dueAt - now) / 60_000) });

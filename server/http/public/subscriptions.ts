@@ -6,7 +6,8 @@ import { orderedComponents, pageLayout } from '../../domain/page/order.js';
 import { getGate } from '../../domain/subscribers/gate.js';
 import { publicSignup } from './signup.js';
 import { confirmationOf, confirmSubscription, linkOf, subscriberComponents, unsubscribe, updateChoice } from '../../domain/subscribers/subscribers.js';
-import { HttpError } from '../../errors.js';
+import { HttpError, NotFound } from '../../errors.js';
+import { findIncident } from '../../domain/incidents/queries.js';
 import { form } from '../middleware/form.js';
 import { networkOf } from '../../lib/client-address.js';
 import { field, formBody, renderPage } from '../respond.js';
@@ -73,6 +74,26 @@ export function subscriptionRoutes(ctx: Context): Router {
     renderPage(ctx, res, 'public/subscribe-sent', { title: 'Check your inbox', slowed: outcome.slowed }, { layout: 'public' });
   });
 
+  // "Follow this incident": the same sign-up, for one incident or maintenance window.
+  const followData = (id: string) => () => {
+    const incident = findIncident(ctx.db, id);
+    if (!incident) throw new NotFound('No such incident');
+    return { title: `Follow: ${incident.name}`, incident, gate: getGate(ctx.db) };
+  };
+  router.post('/incidents/:id/follow', parse, async (req, res) => {
+    const id = String(req.params.id);
+    const data = followData(id);
+    res.locals.form = { view: 'public/follow', data, layout: 'public' };
+    data();
+    const body = formBody(req);
+    const outcome = await publicSignup(ctx, req.ip, { email: field(body, 'email') ?? '', all: true, components: [] }, id);
+    if (outcome.refused) {
+      renderPage(ctx, res, 'public/follow', { ...data(), values: body, refused: outcome.refused }, { layout: 'public' });
+      return;
+    }
+    renderPage(ctx, res, 'public/subscribe-sent', { title: 'Check your inbox', slowed: outcome.slowed }, { layout: 'public' });
+  });
+
   // Mail scanners follow links: a GET only shows the button, the POST confirms. A second click on a used
   // link says so (200) rather than "not found".
   const alreadyConfirmed = (email: string) => ({
@@ -98,7 +119,10 @@ export function subscriptionRoutes(ctx: Context): Router {
         : {
             title: 'Subscription confirmed',
             heading: 'You are subscribed',
-            message: `${done.sub.email} will receive incident updates and official notices from ${getBranding(ctx.db, ctx.config).pageName}. Every email has a link to change or cancel this.`,
+            message:
+              done.sub.scope === 'incidents'
+                ? `${done.sub.email} will get an email at each update of what it follows on ${getBranding(ctx.db, ctx.config).pageName}. Every email has a link to stop.`
+                : `${done.sub.email} will receive incident updates and official notices from ${getBranding(ctx.db, ctx.config).pageName}. Every email has a link to change or cancel this.`,
           };
     renderPage(ctx, res, 'public/subscription-message', page, { layout: 'public' });
   });

@@ -73,7 +73,11 @@ function contentFor(ctx: Context, d: Delivery, sub: Subscriber, page: string): C
       return {
         template: 'confirm',
         subject: `Confirm your subscription to ${page}`,
-        data: { confirmUrl: `${ctx.config.publicUrl}/subscriptions/confirm/${confirmToken(ctx.secret, sub.id, d.subject_id)}`, validHours: 48 },
+        data: {
+          confirmUrl: `${ctx.config.publicUrl}/subscriptions/confirm/${confirmToken(ctx.secret, sub.id, d.subject_id)}`,
+          validHours: 48,
+          following: sub.scope === 'incidents' ? followedNames(ctx, sub.id) : undefined,
+        },
       };
     case 'already_subscribed':
       if (sub.state !== 'confirmed') return { skip: 'No longer subscribed' };
@@ -178,4 +182,13 @@ function subjectState(kind: string, status: keyof typeof INCIDENT_STATUS_LABELS,
   if (kind !== 'maintenance') return INCIDENT_STATUS_LABELS[status];
   if (cancelled && status === 'completed') return 'Maintenance cancelled';
   return `Maintenance ${INCIDENT_STATUS_LABELS[status].toLowerCase()}`;
+}
+
+/** The incidents an address follows on their own ("Follow this incident"), for its confirmation. */
+function followedNames(ctx: Context, subscriberId: string): string {
+  const names = ctx.db
+    .prepare('SELECT i.name FROM subscriber_incidents si JOIN incidents i ON i.id = si.incident_id WHERE si.subscriber_id = ? ORDER BY si.created_at')
+    .pluck()
+    .all(subscriberId) as string[];
+  return names.map((n) => `"${n}"`).join(', ');
 }
