@@ -9,6 +9,7 @@ import { createGroup } from '../../server/domain/page/groups.js';
 import { createComponent } from '../../server/domain/page/components.js';
 import { createIncident, patchIncident } from '../../server/domain/incidents/writes.js';
 import { scheduleMaintenance } from '../../server/domain/incidents/maintenance.js';
+import { createChatChannel, createWebhook } from '../../server/domain/subscribers/endpoints.js';
 import { addUser, PASSWORD, startPharos, systemClockPharos, type TestPharos } from '../helpers/pharos.js';
 import { launch, screenshot, seriousViolations, signInAs } from './browser.js';
 
@@ -54,6 +55,14 @@ describe('accessibility (axe-core in chromium)', () => {
       what_to_do: 'Be careful.',
       contact: 'dpo@example.com',
     }).id;
+    // A webhook (a long address, to show it wraps) and a chat channel, for their admin pages.
+    await createWebhook(
+      p.ctx,
+      system,
+      { endpoint: `http://127.0.0.1:9/${'hooks/'.repeat(20)}pharos`, email: 'ops@example.com', component_ids: [api.id] },
+      'admin',
+    );
+    await createChatChannel(p.ctx, system, { kind: 'teams', name: '#incident-room', url: 'http://127.0.0.1:9/teams', topics: ['incidents', 'notices'] });
     browser = await launch();
   });
   after(async () => {
@@ -68,6 +77,7 @@ describe('accessibility (axe-core in chromium)', () => {
     `/incidents/${ids.maintenance}`,
     '/history',
     '/subscribe',
+    `/incidents/${ids.incident}`,
     '/notices',
     `/notices/${ids.notice}`,
     '/admin/login',
@@ -89,6 +99,8 @@ describe('accessibility (axe-core in chromium)', () => {
     '/admin/subscribers',
     '/admin/subscribers/import',
     '/admin/subscribers/export',
+    '/admin/subscribers/webhooks',
+    '/admin/chat',
     '/admin/audit',
     '/admin/account',
     '/admin/communications',
