@@ -77,6 +77,7 @@ describe('accessibility (axe-core in chromium)', () => {
     `/incidents/${ids.maintenance}`,
     '/history',
     '/subscribe',
+    '/webhooks',
     `/incidents/${ids.incident}`,
     '/notices',
     `/notices/${ids.notice}`,

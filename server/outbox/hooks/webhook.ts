@@ -7,8 +7,6 @@ import type { Delivery } from '../../domain/subscribers/outbox.js';
 import { endpointToken } from '../../domain/subscribers/tokens.js';
 import { incidentShape, maintenanceShape, pagePositions } from '../../snapshot/shapes.js';
 
-export const DOCUMENTATION = 'https://github.com/pharos-status/pharos#webhooks';
-
 /**
  * Statuspage's webhook payloads, field for field, so that receivers written for Statuspage (Zulip's
  * integration, Instatus-compatible tools) parse them: `meta` and `page`, then `incident` (maintenance
@@ -18,7 +16,7 @@ export function webhookBody(ctx: Context, row: Delivery, endpoint: Endpoint): { 
   const state = ctx.snapshot.current().state;
   const meta = {
     unsubscribe: `${ctx.config.publicUrl}/webhooks/unsubscribe/${endpointToken(ctx.secret, endpoint.id)}`,
-    documentation: DOCUMENTATION,
+    documentation: `${ctx.config.publicUrl}/webhooks`,
     generated_at: ctx.clock.now().toISOString(),
   };
   const page = { id: ctx.pageId, status_indicator: state.status.indicator, status_description: state.status.description };

@@ -51,6 +51,11 @@ describe('webhook subscribers: Statuspage payloads, signed', () => {
     assert.deepEqual(sorted(body), ['incident', 'meta', 'page']);
     assert.deepEqual(sorted(body.meta), ['documentation', 'generated_at', 'unsubscribe']);
     assert.match(body.meta.unsubscribe ?? '', /\/webhooks\/unsubscribe\/[a-z0-9]+\.[\w-]{43}$/);
+    const { default: request } = await import('supertest');
+    const docs = await request(w.p.app)
+      .get(new URL(body.meta.documentation ?? '').pathname)
+      .expect(200);
+    assert.match(docs.text, /X-Pharos-Signature/);
     assert.deepEqual(body.page, { id: w.p.ctx.pageId, status_indicator: 'critical', status_description: 'Major Service Outage' });
     assert.equal(body.incident.id, incident.id);
     assert.equal(body.incident.name, 'Login failures');
