@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
 import { guardedLookup, resolvePublic } from '../../lib/public-address.js';
 
 export interface PostResult {
@@ -24,8 +25,8 @@ export async function post(
   opts: { allowPrivate: boolean; timeoutMs?: number },
 ): Promise<PostResult> {
   const target = new URL(url);
-  // A literal address is never looked up by Node: check it here.
-  await resolvePublic(target.hostname, opts.allowPrivate);
+  // A literal address is never looked up by Node: check it here (a name is checked by the lookup below).
+  if (isIP(target.hostname.replace(/^\[|\]$/g, ''))) await resolvePublic(target.hostname, opts.allowPrivate);
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const req = send(
