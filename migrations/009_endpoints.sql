@@ -1,3 +1,4 @@
+-- pharos: rebuilds tables
 -- Deliveries over HTTP: webhook subscribers (Statuspage's payloads, signed) and chat channels (Slack,
 -- Microsoft Teams, Discord, Google Chat). Both are endpoints; every message to one is an outbox row in
 -- `deliveries`, written in the transaction of its cause like every mail.
@@ -20,14 +21,21 @@ CREATE TABLE endpoints (
   -- The address resolved to a private one when it was added (shown as such in the admin).
   private_address INTEGER NOT NULL DEFAULT 0,
   state          TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'disabled')),
-  -- Since when every attempt has failed (NULL after a success); 24 h of that disables it.
+  -- Since when every attempt has failed (NULL after a success), and the last failure: 24 h of failures
+  -- with no quiet gap of more than 2 h disables it.
   failing_since  TEXT,
+  last_failed_at TEXT,
+  -- When it answered the verification challenge (a public webhook gets nothing before); set at creation
+  -- for the admin's and the API's.
+  verified_at    TEXT,
   disabled_at    TEXT,
   disabled_reason TEXT,
   created_at     TEXT NOT NULL,
   updated_at     TEXT NOT NULL
 );
 CREATE INDEX endpoints_kind ON endpoints(kind, state);
+-- A public webhook's address is subscribed once.
+CREATE UNIQUE INDEX endpoints_public_url ON endpoints(url) WHERE created_by = 'public';
 
 CREATE TABLE endpoint_components (
   endpoint_id  TEXT NOT NULL REFERENCES endpoints(id) ON DELETE CASCADE,
@@ -69,4 +77,6 @@ ALTER TABLE deliveries_new RENAME TO deliveries;
 CREATE INDEX deliveries_due ON deliveries(channel, state, next_attempt_at);
 CREATE INDEX deliveries_lease ON deliveries(channel, state, lease_until);
 CREATE INDEX deliveries_endpoint ON deliveries(endpoint_id) WHERE endpoint_id IS NOT NULL;
+-- What the gate and the dashboard count across channels (pacedSignupMail, mailInFlight).
+CREATE INDEX deliveries_state_due ON deliveries(state, next_attempt_at);
 

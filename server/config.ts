@@ -24,6 +24,8 @@ export interface Config {
   markdownImageHosts: string[];
   /** Webhooks the public subscribes may point at loopback, private and link-local addresses (tests, closed networks). */
   webhookAllowPrivate: boolean;
+  /** DNS servers that resolve the names of webhooks the public subscribed ("host" or "host:port"); empty: the system's. */
+  webhookDnsServers: string[];
   /** HTTP worker processes on this machine (node:cluster); 1: everything in one process. */
   webConcurrency: number;
   /** primary: owns the database (the default); edge: serves the replicated read model, forwards the rest. */
@@ -114,6 +116,18 @@ const schema = z.object({
         'must list origins such as https://grafana.example.com, separated by commas',
       )
       .transform((list) => list.map((u) => new URL(u).origin))
+      .default(''),
+  ),
+  WEBHOOK_DNS_SERVERS: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .max(500)
+      .transform((s) => s.split(/[\s,]+/).filter(Boolean))
+      .refine(
+        (list) => list.every((a) => /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:]+\])(:\d{1,5})?$/.test(a)),
+        'must list IP addresses, with an optional :port, separated by commas',
+      )
       .default(''),
   ),
   WEBHOOK_ALLOW_PRIVATE: z.preprocess(blankToUndefined, z.enum(['true', 'false'], { message: 'must be true or false' }).default('false')),
@@ -232,6 +246,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     pageIdToServe: v.PAGE_ID,
     markdownImageHosts: v.MARKDOWN_IMAGE_HOSTS,
     webhookAllowPrivate: v.WEBHOOK_ALLOW_PRIVATE === 'true',
+    webhookDnsServers: v.WEBHOOK_DNS_SERVERS,
     liveMaxPerAddress: v.LIVE_MAX_PER_ADDRESS,
     trustProxy:
       v.TRUST_PROXY === undefined || v.TRUST_PROXY === 'false'

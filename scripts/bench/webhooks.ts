@@ -58,11 +58,11 @@ async function main(): Promise<void> {
   // The webhooks, as an admin adds them (a private address is allowed for an admin), in one transaction.
   const at = new Date().toISOString();
   const insert = seed.db.prepare(
-    `INSERT INTO endpoints (id, kind, name, url, email, signing_secret, created_by, allow_private, private_address, created_at, updated_at)
-     VALUES (?, 'webhook', ?, ?, 'ops@bench.example', ?, 'admin', 1, 1, ?, ?)`,
+    `INSERT INTO endpoints (id, kind, name, url, email, signing_secret, created_by, allow_private, private_address, verified_at, created_at, updated_at)
+     VALUES (?, 'webhook', ?, ?, 'ops@bench.example', ?, 'admin', 1, 1, ?, ?, ?)`,
   );
   seed.db.transaction(() => {
-    for (let i = 0; i < SUBSCRIBERS; i++) insert.run(`bench${i}`, `hook ${i}`, `http://127.0.0.1:${port}/hooks/${i}`, SECRET, at, at);
+    for (let i = 0; i < SUBSCRIBERS; i++) insert.run(`bench${i}`, `hook ${i}`, `http://127.0.0.1:${port}/hooks/${i}`, SECRET, at, at, at);
   })();
   seed.db.close();
 

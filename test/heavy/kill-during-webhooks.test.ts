@@ -45,11 +45,11 @@ describe('kill -9 while 2,000 webhooks are being delivered', () => {
     const { key } = createApiKey(ctx, system, { name: 'crash test' });
     const at = new Date().toISOString();
     const insert = ctx.db.prepare(
-      `INSERT INTO endpoints (id, kind, name, url, email, signing_secret, created_by, allow_private, created_at, updated_at)
-       VALUES (?, 'webhook', ?, ?, 'ops@example.com', 'whsec_test', 'admin', 1, ?, ?)`,
+      `INSERT INTO endpoints (id, kind, name, url, email, signing_secret, created_by, allow_private, verified_at, created_at, updated_at)
+       VALUES (?, 'webhook', ?, ?, 'ops@example.com', 'whsec_test', 'admin', 1, ?, ?, ?)`,
     );
     ctx.db.transaction(() => {
-      for (let i = 0; i < WEBHOOKS; i++) insert.run(`hook${i}`, receiver.url(`/h/${i}`), receiver.url(`/h/${i}`), at, at);
+      for (let i = 0; i < WEBHOOKS; i++) insert.run(`hook${i}`, receiver.url(`/h/${i}`), receiver.url(`/h/${i}`), at, at, at);
     })();
     const pageId = ctx.pageId;
     await Promise.all([ctx.mail.stop(), ctx.hooks.stop()]);

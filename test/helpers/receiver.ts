@@ -10,7 +10,7 @@ export interface Received {
 }
 
 /** How the receiver answers the n-th request (1-based): a status, a hang, or a redirect. */
-export type Answer = { status: number; location?: string } | 'hang';
+export type Answer = { status: number; location?: string; body?: string } | 'hang';
 
 /**
  * A real HTTP receiver on a loopback port, for webhooks and chat channels: it records every request
@@ -50,7 +50,7 @@ export class Receiver {
           this.hanging.add(res);
           return;
         }
-        const answer = () => res.writeHead(a.status, a.location ? { Location: a.location } : {}).end('ok');
+        const answer = () => res.writeHead(a.status, a.location ? { Location: a.location } : {}).end(a.body ?? 'ok');
         if (this.delayMs) setTimeout(answer, this.delayMs);
         else answer();
       });

@@ -109,6 +109,13 @@ describe('the page time zone chosen in Settings', () => {
     assert.equal(zoneSetting(), '');
     assert.deepEqual(days(), [{ day: '2026-11-29', major_minutes: 60 }]);
     assert.match((await w.admin.get('/admin/settings').expect(200)).text, /name="time_zone"[^>]*value="Etc\/UTC"/);
+    // Saving the default back, as TIME_ZONE spells it or by its canonical name, is no change either.
+    const m = events();
+    for (const zone of ['Etc/UTC', 'UTC', 'etc/utc']) {
+      assert.equal((await submit(w.admin, '/admin/settings', '/admin/settings/time-zone', { time_zone: zone })).status, 303);
+    }
+    assert.equal(events(), m);
+    assert.equal(zoneSetting(), '');
   });
 
   it('an operator may not change it', async () => {

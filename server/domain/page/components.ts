@@ -151,10 +151,11 @@ export function deleteComponent(ctx: Deps<'bus' | 'clock' | 'db'>, actor: Actor,
   });
 }
 
-/** Records a component's new status in its history (for uptime): closes the open interval, opens one. */
 /**
- * Records a component's new status in its history (for uptime); a change from an earlier status also
- * queues a component_update for every webhook following the component, in the same transaction.
+ * Records a component's new status in its history (for uptime): closes the open interval, opens one.
+ * A change from an earlier status is also a component_update for every webhook following the
+ * component, queued in the same transaction, whatever way it came (an incident, a window, an edit) and
+ * even when subscribers are not notified: a webhook's receiver keeps the component's state.
  */
 export function logStatus(db: Db, componentId: string, status: ComponentStatus, at: string): void {
   const open = db.prepare('SELECT status FROM component_status_log WHERE component_id = ? AND ended_at IS NULL').pluck().get(componentId);
@@ -181,4 +182,16 @@ export function setStatuses(
     changed.push({ component, old: component.status, new: status });
   }
   return changed;
+}
+
+/** One status change of a component (its status log row), with the status before it: a webhook's component_update. */
+export function statusChange(db: Db, logId: number): { componentId: string; status: ComponentStatus; at: string; old: ComponentStatus } | undefined {
+  const row = db.prepare('SELECT component_id, status, started_at FROM component_status_log WHERE id = ?').get(logId) as
+    { component_id: string; status: ComponentStatus; started_at: string } | undefined;
+  if (!row) return undefined;
+  const old = db
+    .prepare('SELECT status FROM component_status_log WHERE component_id = ? AND id < ? ORDER BY id DESC LIMIT 1')
+    .pluck()
+    .get(row.component_id, logId) as ComponentStatus | undefined;
+  return { componentId: row.component_id, status: row.status, at: row.started_at, old: old ?? 'operational' };
 }

@@ -49,7 +49,8 @@ export type TimeZoneInput = z.input<typeof timeZoneInput>;
  */
 export function setPageZone(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, actor: Actor, given: TimeZoneInput): string {
   const input = parseInput(timeZoneInput, given);
-  const chosen = input.time_zone === ctx.config.timeZone ? '' : input.time_zone;
+  // TIME_ZONE as the environment spells it ("Etc/UTC") or by its canonical name ("UTC"): the default, not a choice.
+  const chosen = input.time_zone === ctx.config.timeZone || input.time_zone === canonicalZone(ctx.config.timeZone) ? '' : input.time_zone;
   if ((getSetting(ctx.db, 'page.time_zone') ?? '') === chosen) return pageZone(ctx);
   commitChange(ctx, { cause: ZONE_CHANGED, actor, subject: () => ({ time_zone: pageZone(ctx) }) }, () => {
     setSetting(ctx.db, 'page.time_zone', chosen);

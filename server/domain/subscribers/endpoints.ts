@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Deps } from '../../context.js';
 import type { Db } from '../../db/open.js';
-import { Invalid, NotFound } from '../../errors.js';
+import { HttpError, Invalid, NotFound } from '../../errors.js';
 import { newId } from '../../lib/ids.js';
-import { PrivateAddressError, resolvePublic } from '../../lib/public-address.js';
+import { isPublicAddress, PrivateAddressError, resolvePublic } from '../../lib/public-address.js';
 import { parseInput } from '../../lib/validate.js';
 import type { Actor } from '../access/actors.js';
 import { auditedWrite } from '../write-path.js';
@@ -34,6 +34,8 @@ export interface Endpoint {
   created_by: 'admin' | 'api' | 'public';
   allow_private: number;
   private_address: number;
+  verified_at: string | null;
+  last_failed_at: string | null;
   state: 'active' | 'disabled';
   failing_since: string | null;
   disabled_at: string | null;
@@ -58,7 +60,7 @@ export const endpointUrl = z
     } catch {
       return false;
     }
-  }, 'An address starting with https:// (no user name or password in it)');
+  }, 'An address starting with https:// or http:// (no user name or password in it)');
 
 export const webhookInput = z.object({ endpoint: endpointUrl, email: emailAddress, component_ids: ids }).strict();
 export type WebhookInput = z.input<typeof webhookInput>;
@@ -100,28 +102,25 @@ export function countEndpoints(db: Db, kind: 'webhook' | 'chat'): number {
     .get() as number;
 }
 
-/** Is the address public? The answer for the admin's list ("private: on-premises") and for the public's refusal. */
-export async function isPrivateEndpoint(url: string): Promise<boolean> {
-  try {
-    await resolvePublic(new URL(url).hostname, false);
-    return false;
-  } catch (err) {
-    if (err instanceof PrivateAddressError) return true;
-    return false;
-  }
-}
+/** At most this many webhooks subscribed by the public, all told: the page is not a traffic generator. */
+export const PUBLIC_WEBHOOKS_MAX = 5_000;
 
 /**
- * Checks where an endpoint points before it is stored: a name that does not resolve is refused, and one
- * that resolves to a loopback, private, link-local or metadata address is refused unless private
- * addresses are allowed (admins; or WEBHOOK_ALLOW_PRIVATE). Deliveries check again every time.
+ * Checks where an endpoint points before it is stored, and says whether that is a private address. A
+ * name that does not resolve is refused, and one that resolves to a loopback, private, link-local or
+ * metadata address unless private addresses are allowed (an admin's; or WEBHOOK_ALLOW_PRIVATE).
+ * Deliveries check again every time. The public is told no more than "not a public address": what an
+ * internal name resolves to is not its business.
  */
-async function checkAddress(field: string, url: string, allowPrivate: boolean): Promise<void> {
+async function checkAddress(ctx: Deps<'config'>, field: string, url: string, allowPrivate: boolean, createdBy: Endpoint['created_by']): Promise<boolean> {
+  const host = new URL(url).hostname;
   try {
-    await resolvePublic(new URL(url).hostname, allowPrivate);
+    const addresses = await resolvePublic(host, { allowPrivate, dnsServers: ctx.config.webhookDnsServers });
+    return addresses.some((a) => !isPublicAddress(a.address));
   } catch (err) {
+    if (createdBy !== 'admin') throw new Invalid({ [field]: 'Not a public address Pharos can deliver to: use a name that resolves to a public IP address' });
     if (err instanceof PrivateAddressError) throw new Invalid({ [field]: `Not a public address: ${err.message}` });
-    throw new Invalid({ [field]: `Could not resolve ${new URL(url).hostname}` });
+    throw new Invalid({ [field]: `Could not resolve ${host}` });
   }
 }
 
@@ -131,10 +130,12 @@ function checkComponents(db: Db, field: string, list: string[]): void {
   if (unknown) throw new Invalid({ [field]: `No such component: ${unknown}` });
 }
 
-function insert(db: Db, e: Omit<Endpoint, 'state' | 'failing_since' | 'disabled_at' | 'disabled_reason'>, components: string[]): void {
+function insert(db: Db, e: Omit<Endpoint, 'state' | 'failing_since' | 'last_failed_at' | 'disabled_at' | 'disabled_reason'>, components: string[]): void {
   db.prepare(
-    `INSERT INTO endpoints (id, kind, name, url, email, signing_secret, all_components, topics, created_by, allow_private, private_address, created_at, updated_at)
-     VALUES (@id, @kind, @name, @url, @email, @signing_secret, @all_components, @topics, @created_by, @allow_private, @private_address, @created_at, @updated_at)`,
+    `INSERT INTO endpoints (id, kind, name, url, email, signing_secret, all_components, topics, created_by, allow_private, private_address,
+       verified_at, created_at, updated_at)
+     VALUES (@id, @kind, @name, @url, @email, @signing_secret, @all_components, @topics, @created_by, @allow_private, @private_address,
+       @verified_at, @created_at, @updated_at)`,
   ).run(e);
   const add = db.prepare('INSERT OR IGNORE INTO endpoint_components (endpoint_id, component_id) VALUES (?, ?)');
   for (const c of components) add.run(e.id, c);
@@ -142,20 +143,38 @@ function insert(db: Db, e: Omit<Endpoint, 'state' | 'failing_since' | 'disabled_
 
 /**
  * A webhook subscriber, from the admin, the v1 API or the public API. Its signing secret is returned
- * here and shown once. The public may only point at public addresses (unless WEBHOOK_ALLOW_PRIVATE);
- * an admin or API key may point anywhere, and the admin's list says which are private.
+ * here and shown once. An admin may point at private addresses (on-premises receivers; the list says
+ * so); an API key or the public only with WEBHOOK_ALLOW_PRIVATE. A public webhook must be on port 80 or
+ * 443 (unless WEBHOOK_ALLOW_PRIVATE), its address subscribed once, and `verify` must prove that its
+ * receiver asked for it (outbox/hooks/verify.ts: it echoes a challenge) before anything is stored.
  */
 export async function createWebhook(
   ctx: Deps<'clock' | 'config' | 'db'>,
   actor: Actor,
   given: WebhookInput,
   createdBy: 'admin' | 'api' | 'public',
+  verify?: (url: string) => Promise<void>,
 ): Promise<{ endpoint: Endpoint; signingSecret: string }> {
   const input = parseInput(webhookInput, given);
-  const allowPrivate = createdBy !== 'public' || ctx.config.webhookAllowPrivate;
-  await checkAddress('endpoint', input.endpoint, allowPrivate);
-  const privateAddress = await isPrivateEndpoint(input.endpoint);
+  const allowPrivate = createdBy === 'admin' || ctx.config.webhookAllowPrivate;
   checkComponents(ctx.db, 'component_ids', input.component_ids);
+  if (createdBy === 'public') {
+    const port = new URL(input.endpoint).port;
+    if (!ctx.config.webhookAllowPrivate && port !== '' && port !== '80' && port !== '443') {
+      throw new Invalid({ endpoint: 'Use the standard port (80 or 443): other ports are not accepted from the public' });
+    }
+    if (ctx.db.prepare("SELECT 1 FROM endpoints WHERE created_by = 'public' AND url = ?").get(input.endpoint)) {
+      throw new Invalid({ endpoint: 'This address is subscribed already' });
+    }
+    if ((ctx.db.prepare("SELECT COUNT(*) FROM endpoints WHERE created_by = 'public'").pluck().get() as number) >= PUBLIC_WEBHOOKS_MAX) {
+      throw new HttpError(503, 'webhooks_full', 'No more webhooks can be subscribed here for now');
+    }
+  }
+  const privateAddress = await checkAddress(ctx, 'endpoint', input.endpoint, allowPrivate, createdBy);
+  if (createdBy === 'public') {
+    if (!verify) throw new Error('a public webhook must be verified');
+    await verify(input.endpoint);
+  }
   const secret = `whsec_${randomBytes(24).toString('base64url')}`;
   const now = ctx.clock.now().toISOString();
   const id = newId();
@@ -174,6 +193,7 @@ export async function createWebhook(
         created_by: createdBy,
         allow_private: allowPrivate ? 1 : 0,
         private_address: privateAddress ? 1 : 0,
+        verified_at: now,
         created_at: now,
         updated_at: now,
       },
@@ -185,11 +205,10 @@ export async function createWebhook(
 }
 
 /** A chat channel (admins only; its address may be private: an on-premises Mattermost, say). */
-export async function createChatChannel(ctx: Deps<'clock' | 'db'>, actor: Actor, given: ChatInput): Promise<Endpoint> {
+export async function createChatChannel(ctx: Deps<'clock' | 'config' | 'db'>, actor: Actor, given: ChatInput): Promise<Endpoint> {
   const input = parseInput(chatInput, given);
-  await checkAddress('url', input.url, true);
-  const privateAddress = await isPrivateEndpoint(input.url);
   checkComponents(ctx.db, 'component_ids', input.component_ids);
+  const privateAddress = await checkAddress(ctx, 'url', input.url, true, 'admin');
   const now = ctx.clock.now().toISOString();
   const id = newId();
   auditedWrite(ctx, { action: 'chat.created', actor }, () => {
@@ -207,6 +226,7 @@ export async function createChatChannel(ctx: Deps<'clock' | 'db'>, actor: Actor,
         created_by: 'admin',
         allow_private: 1,
         private_address: privateAddress ? 1 : 0,
+        verified_at: now,
         created_at: now,
         updated_at: now,
       },

@@ -218,7 +218,7 @@ export function mailInFlight(db: Db): { queued: number; sending: number; retryin
     .prepare(
       `SELECT COALESCE(SUM(state = 'queued'), 0) AS queued, COALESCE(SUM(state = 'sending'), 0) AS sending,
          COALESCE(SUM(state = 'queued' AND attempts > 0), 0) AS retrying, COALESCE(SUM(state = 'dead'), 0) AS dead
-       FROM deliveries WHERE state IN ('queued', 'sending', 'dead')`,
+       FROM deliveries WHERE channel = 'email' AND state IN ('queued', 'sending', 'dead')`,
     )
     .get() as { queued: number; sending: number; retrying: number; dead: number };
 }

@@ -4,6 +4,7 @@ import { NotFound } from '../../errors.js';
 import type { Actor } from '../access/actors.js';
 import { auditedWrite } from '../write-path.js';
 import { findSubscriber, type Subscriber, type SubscriberState } from './subscribers.js';
+import type { Endpoint } from './endpoints.js';
 
 /** The admin's view of email subscribers: search, counts, removal. */
 
@@ -44,5 +45,27 @@ export function removeSubscriber(ctx: Deps<'clock' | 'db'>, actor: Actor, id: st
   auditedWrite(ctx, { action: 'subscriber.removed', actor }, () => {
     ctx.db.prepare('DELETE FROM subscribers WHERE id = ?').run(id);
     return { result: undefined, subject: sub.email };
+  });
+}
+
+/**
+ * A page of subscribers of one kind for the v1 API (`GET …/subscribers?type=`), in the order they came.
+ * Addresses are personal data: every read is audited, as the admin's CSV export is.
+ */
+export function apiSubscriberPage(
+  ctx: Deps<'clock' | 'db'>,
+  actor: Actor,
+  type: 'email' | 'webhook',
+  perPage: number,
+  offset: number,
+): Subscriber[] | Endpoint[] {
+  return auditedWrite(ctx, { action: `subscribers.listed.${type}`, actor }, () => {
+    const rows =
+      type === 'webhook'
+        ? (ctx.db.prepare("SELECT * FROM endpoints WHERE kind = 'webhook' ORDER BY created_at, id LIMIT ? OFFSET ?").all(perPage, offset) as Endpoint[])
+        : (ctx.db
+            .prepare("SELECT * FROM subscribers WHERE state <> 'unsubscribed' ORDER BY created_at, id LIMIT ? OFFSET ?")
+            .all(perPage, offset) as Subscriber[]);
+    return { result: rows, subject: type, detail: { count: rows.length, offset } };
   });
 }

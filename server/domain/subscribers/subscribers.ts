@@ -62,6 +62,14 @@ export function findSubscriber(db: Db, id: string): Subscriber | undefined {
   return db.prepare('SELECT * FROM subscribers WHERE id = ?').get(id) as Subscriber | undefined;
 }
 
+/** The names of the incidents an address follows on their own ("Follow this incident"), in the order it followed them. */
+export function followedIncidents(db: Db, id: string): string[] {
+  return db
+    .prepare('SELECT i.name FROM subscriber_incidents si JOIN incidents i ON i.id = si.incident_id WHERE si.subscriber_id = ? ORDER BY si.created_at')
+    .pluck()
+    .all(id) as string[];
+}
+
 export function subscriberComponents(db: Db, id: string): string[] {
   return db.prepare('SELECT component_id FROM subscriber_components WHERE subscriber_id = ?').pluck().all(id) as string[];
 }
@@ -132,7 +140,6 @@ export function subscribe(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, given: S
         if (opts.follow)
           ctx.db.prepare('INSERT OR IGNORE INTO subscriber_incidents (subscriber_id, incident_id, created_at) VALUES (?, ?, ?)').run(id, opts.follow, at);
       };
-      if (existing) follow(existing.id);
       if (!existing) {
         const id = newId();
         ctx.db
@@ -161,14 +168,17 @@ export function subscribe(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, given: S
         );
         return { queued: true, dueAt };
       }
-      // A pending address mailed a moment ago: nothing to do (and nothing written, so the answer takes the same time).
+      // Not confirmed yet: what it follows waits for the confirmation like the rest (a confirmed address's
+      // choices change only through its own links, so following is not added to it above).
+      follow(existing.id);
+      // A pending address mailed a moment ago: nothing more to do (no mail, so the answer takes the same time).
       const linkLive = existing.confirm_nonce && existing.confirm_expires_at && Date.parse(existing.confirm_expires_at) > now.getTime();
       if (existing.state === 'pending' && recentlyMailed && linkLive) return none;
-      // Pending, unsubscribed or bounced: (back) to pending with the choice just made, confirmation required
-      // (a lapsed address that follows an incident follows it alone).
-      const scope = opts.follow && existing.state !== 'pending' ? 'incidents' : opts.follow ? existing.scope : 'page';
+      // Pending, unsubscribed or bounced: (back) to pending, confirmation required. Following keeps a pending
+      // address's choice of components; a lapsed address that follows an incident follows it alone.
+      if (!opts.follow) setChoice(ctx.db, existing.id, input.all, input.components);
+      const scope = !opts.follow ? 'page' : existing.state === 'pending' ? existing.scope : 'incidents';
       ctx.db.prepare("UPDATE subscribers SET state = 'pending', scope = ?, updated_at = ? WHERE id = ?").run(scope, at, existing.id);
-      setChoice(ctx.db, existing.id, input.all, input.components);
       queueConfirmation(ctx, existing, now, dueAt);
       return { queued: true, dueAt };
     })

@@ -4,7 +4,7 @@ import type { Actor } from '../../domain/access/actors.js';
 import { createWebhook, deleteEndpoint, endpointComponents, findEndpoint, type Endpoint } from '../../domain/subscribers/endpoints.js';
 import { addSubscriber } from '../../domain/subscribers/import-export.js';
 import { findSubscriber, subscriberComponents, type Subscriber } from '../../domain/subscribers/subscribers.js';
-import { removeSubscriber } from '../../domain/subscribers/subscriber-list.js';
+import { apiSubscriberPage, removeSubscriber } from '../../domain/subscribers/subscriber-list.js';
 import { Invalid, NotFound, Unauthorized } from '../../errors.js';
 import { queryInt } from '../respond.js';
 
@@ -64,15 +64,8 @@ export function subscriberApi(ctx: Context, envelope: (req: Request, key: string
     if (type !== 'email' && type !== 'webhook') throw new Invalid({ type: 'Use type=email or type=webhook' });
     const perPage = queryInt(req.query.per_page, 100, 1, 100);
     const offset = (queryInt(req.query.page, 1, 1, 100_000) - 1) * perPage;
-    if (type === 'webhook') {
-      const rows = ctx.db.prepare("SELECT * FROM endpoints WHERE kind = 'webhook' ORDER BY created_at, id LIMIT ? OFFSET ?").all(perPage, offset) as Endpoint[];
-      res.json(rows.map((e) => webhookShape(ctx.db, e)));
-      return;
-    }
-    const rows = ctx.db
-      .prepare("SELECT * FROM subscribers WHERE state <> 'unsubscribed' ORDER BY created_at, id LIMIT ? OFFSET ?")
-      .all(perPage, offset) as Subscriber[];
-    res.json(rows.map((s) => emailShape(ctx.db, s)));
+    const rows = apiSubscriberPage(ctx, actor(res), type, perPage, offset);
+    res.json(type === 'webhook' ? (rows as Endpoint[]).map((e) => webhookShape(ctx.db, e)) : (rows as Subscriber[]).map((s) => emailShape(ctx.db, s)));
   });
   router.post('/subscribers', async (req, res) => {
     const body = envelope(req, 'subscriber');

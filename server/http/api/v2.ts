@@ -2,10 +2,10 @@ import { Router, type Request } from 'express';
 import type { Context } from '../../context.js';
 import { admits, getGate } from '../../domain/subscribers/gate.js';
 import { createWebhook } from '../../domain/subscribers/endpoints.js';
-import { HttpError, Invalid, NotFound } from '../../errors.js';
-import { networkOf } from '../../lib/client-address.js';
+import { Invalid, NotFound } from '../../errors.js';
 import { formParser, jsonParser } from '../middleware/body.js';
-import { publicSignup } from '../public/signup.js';
+import { countSignup, gateRefusal, publicSignup } from '../public/signup.js';
+import { verifyWebhook } from '../../outbox/hooks/verify.js';
 
 /** `subscriber[email]`, `subscriber[component_ids][]`…: Statuspage's form fields, read from a flat form or a JSON envelope. */
 function subscriberFields(req: Request): { email: string; endpoint?: string; components: string[] } {
@@ -40,21 +40,15 @@ export function v2SubscriberRoutes(ctx: Context): Router {
     const within = (err: unknown) => (err instanceof Invalid ? err.within('subscriber.') : err);
     if (input.endpoint !== undefined) {
       // The same limit per network as sign-ups by email, and the gate: paused refuses, restricted wants an allowed email.
-      if ((await ctx.limits.hit('signups', networkOf(req.ip), ctx.clock.now().getTime())) > 10) {
-        throw new HttpError(429, 'too_many_requests', 'Too many sign-ups from your network. Please try again in a few minutes.');
-      }
+      await countSignup(ctx, req.ip);
       const verdict = admits(getGate(ctx.db), input.email);
-      if (verdict !== 'ok')
-        throw new HttpError(
-          403,
-          `subscriptions_${verdict}`,
-          verdict === 'paused' ? 'New subscriptions are paused' : 'Subscriptions are restricted to some email domains',
-        );
+      if (verdict !== 'ok') throw gateRefusal(verdict);
       const { endpoint, signingSecret } = await createWebhook(
         ctx,
         { type: 'anonymous', ip: req.ip },
         { endpoint: input.endpoint, email: input.email, component_ids: input.components },
         'public',
+        verifyWebhook(ctx),
       ).catch((err: unknown) => {
         throw within(err);
       });
@@ -77,13 +71,7 @@ export function v2SubscriberRoutes(ctx: Context): Router {
     } catch (err) {
       throw within(err);
     }
-    if (outcome.refused) {
-      throw new HttpError(
-        403,
-        `subscriptions_${outcome.refused}`,
-        outcome.refused === 'paused' ? 'New subscriptions are paused' : 'Subscriptions are restricted to some email domains',
-      );
-    }
+    if (outcome.refused) throw gateRefusal(outcome.refused);
     // The same answer whether the address is new, pending or already subscribed.
     res.status(202).json({
       subscriber: {

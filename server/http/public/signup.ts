@@ -13,6 +13,22 @@ const STOP_AFTER_MS = 10 * 60_000;
  * the same pacing, and the same answer whether the address is new, pending or already subscribed.
  * Throws 429 past the network's limit and a field error for a bad address; returns the gate's refusal.
  */
+/** One more sign-up (by email or webhook) from this client's network; a 429 past the limit. */
+export async function countSignup(ctx: Context, ip: string | undefined): Promise<void> {
+  if ((await ctx.limits.hit('signups', networkOf(ip), ctx.clock.now().getTime())) > PER_IP_LIMIT) {
+    throw new HttpError(429, 'too_many_requests', 'Too many sign-ups from your network. Please try again in a few minutes.');
+  }
+}
+
+/** The gate's refusal, as an API answers it. */
+export function gateRefusal(refused: 'paused' | 'restricted'): HttpError {
+  return new HttpError(
+    403,
+    `subscriptions_${refused}`,
+    refused === 'paused' ? 'New subscriptions are paused' : 'Subscriptions are restricted to some email domains',
+  );
+}
+
 export async function publicSignup(
   ctx: Context,
   ip: string | undefined,
@@ -20,9 +36,7 @@ export async function publicSignup(
   follow?: string,
 ): Promise<{ refused: 'paused' | 'restricted' } | { refused?: undefined; slowed: boolean }> {
   const now = ctx.clock.now().getTime();
-  if ((await ctx.limits.hit('signups', networkOf(ip), now)) > PER_IP_LIMIT) {
-    throw new HttpError(429, 'too_many_requests', 'Too many sign-ups from your network. Please try again in a few minutes.');
-  }
+  await countSignup(ctx, ip);
   const gate = getGate(ctx.db);
   const verdict = admits(gate, input.email);
   if (verdict !== 'ok') return { refused: verdict };

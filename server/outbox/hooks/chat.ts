@@ -32,6 +32,14 @@ const IMPACT_COLOURS: Record<Impact | 'resolved' | 'notice', string> = {
   notice: '#2f5fb3',
 };
 
+/**
+ * A chat message carries the start of a long update (bodies may run to 20,000 characters; Slack refuses
+ * a section over 3,000) and links to the page for the rest.
+ */
+function clip(text: string): string {
+  return text.length > 600 ? `${text.slice(0, 600).trimEnd()}… (more on the page)` : text;
+}
+
 export function chatMessage(ctx: Context, row: Delivery): ChatMessage | { skip: string } {
   const page = getBranding(ctx.db, ctx.config).pageName;
   const base = ctx.config.publicUrl;
@@ -48,7 +56,7 @@ export function chatMessage(ctx: Context, row: Delivery): ChatMessage | { skip: 
   }
   if (row.kind === 'communication') {
     const notice = getCommunication(ctx.db, row.subject_id);
-    const text = notice.body.length > 600 ? `${notice.body.slice(0, 600)}…` : notice.body;
+    const text = clip(notice.body);
     return {
       title: notice.title,
       url: `${base}/notices/${notice.id}`,
@@ -91,7 +99,7 @@ export function chatMessage(ctx: Context, row: Delivery): ChatMessage | { skip: 
     label: `${incident.kind === 'maintenance' ? 'Maintenance ' : ''}${INCIDENT_STATUS_LABELS[update.status].toLowerCase()}`.replace(/^./, (c) =>
       c.toUpperCase(),
     ),
-    text: `${update.body}${window}`,
+    text: `${clip(update.body)}${window}`,
     facts,
     colour: resolved ? IMPACT_COLOURS.resolved : IMPACT_COLOURS[incident.impact],
     page,
@@ -108,7 +116,7 @@ export function chatBody(kind: ChatKind, m: ChatMessage): unknown {
     case 'slack':
       // Block Kit inside an attachment: the attachment's colour bar is the status colour.
       return {
-        text: `${summary} · ${m.page}`,
+        text: escSlack(`${summary} · ${m.page}`),
         attachments: [
           {
             color: m.colour,
@@ -158,7 +166,7 @@ export function chatBody(kind: ChatKind, m: ChatMessage): unknown {
       };
     case 'google_chat':
       return {
-        text: summary,
+        text: escSlack(summary),
         cardsV2: [
           {
             cardId: 'pharos-update',

@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
-import { guardedLookup, resolvePublic } from '../../lib/public-address.js';
+import { guardedLookup, resolvePublic, type ResolveOptions } from '../../lib/public-address.js';
 
 export interface PostResult {
   status: number;
@@ -18,15 +18,10 @@ const KEEP = 2048;
  * address unless `allowPrivate` (the name is resolved and checked at every delivery, and the socket
  * goes to the address checked). Rejects when no answer came (refused, timed out, private address).
  */
-export async function post(
-  url: string,
-  body: string,
-  headers: Record<string, string>,
-  opts: { allowPrivate: boolean; timeoutMs?: number },
-): Promise<PostResult> {
+export async function post(url: string, body: string, headers: Record<string, string>, opts: ResolveOptions & { timeoutMs?: number }): Promise<PostResult> {
   const target = new URL(url);
   // A literal address is never looked up by Node: check it here (a name is checked by the lookup below).
-  if (isIP(target.hostname.replace(/^\[|\]$/g, ''))) await resolvePublic(target.hostname, opts.allowPrivate);
+  if (isIP(target.hostname.replace(/^\[|\]$/g, ''))) await resolvePublic(target.hostname, opts);
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const req = send(
@@ -34,7 +29,7 @@ export async function post(
       {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'User-Agent': 'Pharos-Webhook/1', ...headers },
-        lookup: guardedLookup(opts.allowPrivate),
+        lookup: guardedLookup(opts),
         timeout: opts.timeoutMs ?? TIMEOUT_MS,
       },
       (res) => {

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { CoreContext as Context } from '../../context.js';
 import { findIncident, type Incident } from '../../domain/incidents/queries.js';
-import { findComponent } from '../../domain/page/components.js';
+import { findComponent, statusChange } from '../../domain/page/components.js';
 import type { Endpoint } from '../../domain/subscribers/endpoints.js';
 import type { Delivery } from '../../domain/subscribers/outbox.js';
 import { endpointToken } from '../../domain/subscribers/tokens.js';
@@ -33,23 +33,18 @@ export function webhookBody(ctx: Context, row: Delivery, endpoint: Endpoint): { 
     return { body: JSON.stringify({ meta, page, incident: { ...shape, impact_override: asOf.impact_override } }) };
   }
   if (row.kind === 'component_update') {
-    const log = ctx.db.prepare('SELECT id, component_id, status, started_at FROM component_status_log WHERE id = ?').get(Number(row.subject_id)) as
-      { id: number; component_id: string; status: string; started_at: string } | undefined;
-    const component = log && findComponent(ctx.db, log.component_id);
-    if (!log || !component) return { skip: 'The component was deleted before the webhook was sent' };
-    const old = ctx.db
-      .prepare('SELECT status FROM component_status_log WHERE component_id = ? AND id < ? ORDER BY id DESC LIMIT 1')
-      .pluck()
-      .get(log.component_id, log.id) as string | undefined;
+    const change = statusChange(ctx.db, Number(row.subject_id));
+    const component = change && findComponent(ctx.db, change.componentId);
+    if (!change || !component) return { skip: 'The component was deleted before the webhook was sent' };
     return {
       body: JSON.stringify({
         meta,
         page,
         component: {
-          status: log.status,
+          status: change.status,
           name: component.name,
           created_at: component.created_at,
-          updated_at: log.started_at,
+          updated_at: change.at,
           position: positions.get(component.id) ?? 0,
           description: component.description || null,
           showcase: component.showcase,
@@ -58,11 +53,11 @@ export function webhookBody(ctx: Context, row: Delivery, endpoint: Endpoint): { 
           group_id: component.group_id,
         },
         component_update: {
-          old_status: old ?? 'operational',
-          new_status: log.status,
-          created_at: log.started_at,
+          old_status: change.old,
+          new_status: change.status,
+          created_at: change.at,
           component_type: 'Component',
-          id: String(log.id),
+          id: row.subject_id,
           component_id: component.id,
         },
       }),
@@ -73,12 +68,26 @@ export function webhookBody(ctx: Context, row: Delivery, endpoint: Endpoint): { 
   return { skip: `Webhooks do not carry ${row.kind} messages` };
 }
 
-/** The incident as it was when this update was posted: its updates up to it, its status then. */
+/**
+ * The incident as it was when this update was posted: its updates up to it, its status, the times it
+ * had reached then, and the statuses this update gave its components. (Its name and impact are today's:
+ * they are not kept per update.) A retry sends the same incident as the first attempt.
+ */
 function asOfUpdate(incident: Incident, updateId: string): Incident | undefined {
   const update = incident.incident_updates.find((u) => u.id === updateId);
   if (!update) return undefined;
-  const updates = incident.incident_updates.filter((u) => u.created_at <= update.created_at);
-  return { ...incident, status: update.status, updated_at: update.created_at, incident_updates: updates };
+  const at = update.created_at;
+  const updates = incident.incident_updates.filter((u) => u.created_at <= at);
+  const set = new Map(update.affected_components.map((c) => [c.code, c.new_status]));
+  return {
+    ...incident,
+    status: update.status,
+    updated_at: at,
+    monitoring_at: incident.monitoring_at && incident.monitoring_at <= at ? incident.monitoring_at : null,
+    resolved_at: incident.resolved_at && incident.resolved_at <= at ? incident.resolved_at : null,
+    incident_updates: updates,
+    components: incident.components.map((c) => ({ ...c, status: set.get(c.id) ?? c.status })),
+  };
 }
 
 /** X-Pharos-Signature: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">` (Stripe's scheme). */

@@ -5,7 +5,7 @@ import { deadlineOf } from '../../domain/incidents/data-protection.js';
 import { findIncident } from '../../domain/incidents/queries.js';
 import type { Delivery } from '../../domain/subscribers/outbox.js';
 import { confirmToken, manageToken } from '../../domain/subscribers/tokens.js';
-import { findSubscriber, mailHost, type Subscriber } from '../../domain/subscribers/subscribers.js';
+import { findSubscriber, followedIncidents, mailHost, type Subscriber } from '../../domain/subscribers/subscribers.js';
 import { INCIDENT_STATUS_LABELS } from '../../domain/page/status.js';
 import { NotFound } from '../../errors.js';
 import { getBranding } from '../../domain/page/branding.js';
@@ -76,7 +76,12 @@ function contentFor(ctx: Context, d: Delivery, sub: Subscriber, page: string): C
         data: {
           confirmUrl: `${ctx.config.publicUrl}/subscriptions/confirm/${confirmToken(ctx.secret, sub.id, d.subject_id)}`,
           validHours: 48,
-          following: sub.scope === 'incidents' ? followedNames(ctx, sub.id) : undefined,
+          following:
+            sub.scope === 'incidents'
+              ? followedIncidents(ctx.db, sub.id)
+                  .map((n) => `"${n}"`)
+                  .join(', ')
+              : undefined,
         },
       };
     case 'already_subscribed':
@@ -182,13 +187,4 @@ function subjectState(kind: string, status: keyof typeof INCIDENT_STATUS_LABELS,
   if (kind !== 'maintenance') return INCIDENT_STATUS_LABELS[status];
   if (cancelled && status === 'completed') return 'Maintenance cancelled';
   return `Maintenance ${INCIDENT_STATUS_LABELS[status].toLowerCase()}`;
-}
-
-/** The incidents an address follows on their own ("Follow this incident"), for its confirmation. */
-function followedNames(ctx: Context, subscriberId: string): string {
-  const names = ctx.db
-    .prepare('SELECT i.name FROM subscriber_incidents si JOIN incidents i ON i.id = si.incident_id WHERE si.subscriber_id = ? ORDER BY si.created_at')
-    .pluck()
-    .all(subscriberId) as string[];
-  return names.map((n) => `"${n}"`).join(', ');
 }

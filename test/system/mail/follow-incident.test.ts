@@ -68,6 +68,21 @@ describe('following one incident', () => {
     await request(p.app).post('/incidents/nosuch/follow').type('form').send({ email: 'a@example.com' }).expect(404);
   });
 
+  it("following does not change a pending subscriber's choice of components, nor add to a confirmed one's", async () => {
+    await request(p.app).post('/subscribe').type('form').send({ email: 'picky@example.com', scope: 'some', components: api }).expect(200);
+    await request(p.app).post(`/incidents/${other}/follow`).type('form').send({ email: 'picky@example.com' }).expect(200);
+    const picky = p.ctx.db.prepare("SELECT id, all_components, scope FROM subscribers WHERE email = 'picky@example.com'").get() as {
+      id: string;
+      all_components: number;
+      scope: string;
+    };
+    assert.deepEqual([picky.all_components, picky.scope], [0, 'page']);
+    assert.deepEqual(p.ctx.db.prepare('SELECT component_id FROM subscriber_components WHERE subscriber_id = ?').pluck().all(picky.id), [api]);
+    const viewer = p.ctx.db.prepare("SELECT id FROM subscribers WHERE email = 'viewer@example.com'").pluck().get() as string;
+    await request(p.app).post(`/incidents/${other}/follow`).type('form').send({ email: 'viewer@example.com' }).expect(200);
+    assert.deepEqual(p.ctx.db.prepare('SELECT incident_id FROM subscriber_incidents WHERE subscriber_id = ?').pluck().all(viewer), [followed]);
+  });
+
   it('choosing components on the manage page makes the follower a subscriber of the page', async () => {
     const confirmation = smtp.to('viewer@example.com')[1];
     assert.ok(confirmation);

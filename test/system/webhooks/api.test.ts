@@ -22,7 +22,8 @@ describe('subscribers over the API', () => {
   const auth = () => ({ Authorization: `OAuth ${key}` });
 
   before(async () => {
-    p = await startPharos();
+    // Receivers are on loopback here; the default (private addresses refused) is the next suite's.
+    p = await startPharos({ env: { WEBHOOK_ALLOW_PRIVATE: 'true' } });
     key = addApiKey(p);
     receiver = new Receiver();
     await receiver.start();
@@ -119,10 +120,75 @@ describe('subscribers over the API', () => {
     await request(p.app).options('/api/v2/subscribers.json').expect(204);
   });
 
+  it('a public webhook is stored only once its receiver echoes the challenge; an address is subscribed once', async () => {
+    const count = () => p.ctx.db.prepare("SELECT COUNT(*) FROM endpoints WHERE created_by = 'public'").pluck().get();
+    receiver.answer = (_n, r) => {
+      const challenge = (r.body as { challenge?: string } | undefined)?.challenge;
+      return r.path === '/echo' && challenge ? { status: 200, body: JSON.stringify({ challenge }) } : { status: 200 };
+    };
+    p.clock.advance(11 * 60_000);
+    const silent = await request(p.app)
+      .post('/api/v2/subscribers.json')
+      .send({ subscriber: { endpoint: receiver.url('/silent'), email: 'ops@example.com' } });
+    assert.equal(silent.status, 422);
+    assert.match(fields(silent)['subscriber.endpoint'] ?? '', /did not echo the verification challenge/);
+    assert.equal(count(), 0);
+    const ok = await request(p.app)
+      .post('/api/v2/subscribers.json')
+      .type('form')
+      .send(`subscriber[endpoint]=${encodeURIComponent(receiver.url('/echo'))}&subscriber[email]=ops%40example.com`)
+      .expect(201);
+    assert.match(inner(ok).signing_secret ?? '', /^whsec_/);
+    const challenge = receiver.received.filter((r) => r.path === '/echo');
+    assert.equal(challenge.length, 1, 'one verification request');
+    assert.equal((challenge[0]?.body as { type?: string } | undefined)?.type, 'url_verification');
+    assert.equal(count(), 1);
+    const again = await request(p.app)
+      .post('/api/v2/subscribers.json')
+      .send({ subscriber: { endpoint: receiver.url('/echo'), email: 'ops@example.com' } });
+    assert.equal(again.status, 422);
+    assert.match(fields(again)['subscriber.endpoint'] ?? '', /subscribed already/);
+    assert.equal(count(), 1);
+  });
+});
+
+describe('subscribers over the API, with private addresses refused (the default)', () => {
+  let p: TestPharos;
+  let key: string;
+  let receiver: Receiver;
+  before(async () => {
+    p = await startPharos();
+    key = addApiKey(p);
+    receiver = new Receiver();
+    await receiver.start();
+  });
+  after(async () => {
+    await receiver.stop();
+    await p.close();
+  });
+
+  it('an API key may not point a webhook at a private address (an admin may); nothing is stored', async () => {
+    const res = await request(p.app)
+      .post(`/api/v1/pages/${p.ctx.pageId}/subscribers`)
+      .set({ Authorization: `OAuth ${key}` })
+      .send({ subscriber: { endpoint: receiver.url('/hook'), email: 'ops@example.com' } });
+    assert.equal(res.status, 422);
+    assert.match(fields(res)['subscriber.endpoint'] ?? '', /Not a public address/);
+    assert.equal(p.ctx.db.prepare('SELECT COUNT(*) FROM endpoints').pluck().get(), 0);
+  });
+
+  it('the public may not use another port than 80 or 443', async () => {
+    const res = await request(p.app)
+      .post('/api/v2/subscribers.json')
+      .send({ subscriber: { endpoint: 'http://93.184.215.14:25/', email: 'ops@example.com' } });
+    assert.equal(res.status, 422);
+    assert.match(fields(res)['subscriber.endpoint'] ?? '', /standard port/);
+  });
+
   it('a public webhook to a loopback, private, link-local or metadata address is refused with the field named', async () => {
     const before = p.ctx.db.prepare('SELECT COUNT(*) FROM endpoints').pluck().get();
     for (const endpoint of [
-      `http://127.0.0.1:${receiver.port}/hook`,
+      'http://127.0.0.1/hook',
       'http://[::1]/hook',
       'http://10.0.0.8/hook',
       'http://192.168.1.1/hook',
@@ -130,7 +196,7 @@ describe('subscribers over the API', () => {
       'http://[fd00:ec2::254]/',
       'http://[::ffff:127.0.0.1]/',
       'http://0.0.0.0/',
-      `http://localhost:${receiver.port}/hook`,
+      'https://localhost/hook',
     ]) {
       // Past the network's 10 sign-ups per 10 minutes between attempts: each is refused for its address.
       p.clock.advance(11 * 60_000);
@@ -139,6 +205,7 @@ describe('subscribers over the API', () => {
         .send({ subscriber: { endpoint, email: 'ops@example.com' } });
       assert.equal(res.status, 422, `${endpoint}: ${res.text}`);
       assert.match(fields(res)['subscriber.endpoint'] ?? '', /Not a public address/);
+      assert.doesNotMatch(fields(res)['subscriber.endpoint'] ?? '', /resolves to [0-9:[]|127\.0\.0\.1/, 'the answer does not say what a name resolves to');
     }
     assert.equal(p.ctx.db.prepare('SELECT COUNT(*) FROM endpoints').pluck().get(), before);
     assert.equal(receiver.received.length, 0);

@@ -6,6 +6,7 @@ import { createIncident, patchIncident } from '../../../server/domain/incidents/
 import { createWebhook } from '../../../server/domain/subscribers/endpoints.js';
 import { mailDir } from '../../../server/outbox/mail/transport.js';
 import { settleMail } from '../../helpers/pharos.js';
+import { TestDns } from '../../helpers/dns.js';
 import { Receiver } from '../../helpers/receiver.js';
 import { deliveriesTo, drainHooks, startWorld, stopWorld, system, type World } from './world.js';
 
@@ -13,12 +14,15 @@ import { deliveriesTo, drainHooks, startWorld, stopWorld, system, type World } f
 describe('webhook deliveries that fail', () => {
   let w: World;
   let other: Receiver;
+  const dns = new TestDns();
   before(async () => {
-    w = await startWorld();
+    await dns.start();
+    w = await startWorld({ WEBHOOK_DNS_SERVERS: dns.server });
     other = new Receiver();
     await other.start();
   });
   after(async () => {
+    await dns.stop();
     await other.stop();
     await stopWorld(w);
   });
@@ -117,24 +121,46 @@ describe('webhook deliveries that fail', () => {
     assert.equal(notices.length, 1);
     assert.match(notices[0] ?? '', /To: ops@example\.com/);
     assert.match(notices[0] ?? '', /\/down/);
+    assert.doesNotMatch(notices[0] ?? '', /HTTP 503: ok/, "the receiver's own words are not mailed");
+    assert.match(notices[0] ?? '', /last: HTTP 503\)/);
   });
 
-  it('a public webhook whose name resolves to loopback at delivery (DNS rebinding) is refused then, and nothing reaches it', async () => {
+  it('a public webhook whose name now resolves to loopback (DNS rebinding) is refused at delivery, resolved once, and nothing reaches it', async () => {
     clear();
     w.receiver.received.length = 0;
-    // As if it had resolved to a public address when it was added: the public may not reach private addresses.
+    dns.answer = () => ['127.0.0.1'];
+    // As if it had been verified at a public address: the public may not reach private ones.
     const at = w.p.clock.now().toISOString();
+    const url = `http://rebind.test:${w.receiver.port}/hook`;
     w.p.ctx.db
       .prepare(
-        `INSERT INTO endpoints (id, kind, name, url, email, signing_secret, created_by, allow_private, created_at, updated_at)
-         VALUES ('rebound', 'webhook', ?, ?, 'ops@example.com', 'whsec_x', 'public', 0, ?, ?)`,
+        `INSERT INTO endpoints (id, kind, name, url, email, signing_secret, created_by, allow_private, verified_at, created_at, updated_at)
+         VALUES ('rebound', 'webhook', ?, ?, 'ops@example.com', 'whsec_x', 'public', 0, ?, ?, ?)`,
       )
-      .run(`http://localhost:${w.receiver.port}/hook`, `http://localhost:${w.receiver.port}/hook`, at, at);
+      .run(url, url, at, at, at);
     createIncident(w.p.ctx, system, { name: 'Rebinding', components: {} });
     await drainHooks(w.p);
     const row = deliveriesTo(w.p, 'rebound')[0];
     assert.equal(row?.state, 'queued');
-    assert.match(row?.last_error ?? '', /localhost resolves to (127\.0\.0\.1|::1), which is not a public address/);
+    assert.match(row?.last_error ?? '', /rebind\.test resolves to 127\.0\.0\.1, which is not a public address/);
     assert.equal(w.receiver.received.length, 0);
+    // One resolution for the delivery (an A and an AAAA query), and the socket would go to what it checked:
+    // no second lookup that a rebinding server could answer differently.
+    assert.equal(dns.queries.filter((q) => q.name === 'rebind.test' && q.type === 1).length, 1);
+  });
+
+  it('failures a week apart are two short streaks, not 24 hours of failing', async () => {
+    clear();
+    w.receiver.received.length = 0;
+    const id = await hook('/sometimes');
+    w.receiver.answer = () => ({ status: 500 });
+    createIncident(w.p.ctx, system, { name: 'Blip', components: {} });
+    await drainHooks(w.p);
+    w.p.ctx.db.prepare("UPDATE deliveries SET state = 'failed' WHERE endpoint_id = ?").run(id);
+    w.p.clock.advance(7 * 86_400_000);
+    createIncident(w.p.ctx, system, { name: 'Another blip', components: {} });
+    await drainHooks(w.p);
+    assert.equal(w.receiver.received.length, 2);
+    assert.equal(w.p.ctx.db.prepare('SELECT state FROM endpoints WHERE id = ?').pluck().get(id), 'active');
   });
 });

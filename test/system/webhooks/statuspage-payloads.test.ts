@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createIncident, patchIncident } from '../../../server/domain/incidents/writes.js';
 import { scheduleMaintenance } from '../../../server/domain/incidents/maintenance.js';
+import { createWebhook } from '../../../server/domain/subscribers/endpoints.js';
 import { submit } from '../../helpers/pharos.js';
 import { verifySignature, type Received } from '../../helpers/receiver.js';
 import { deliveriesTo, drainHooks, startWorld, stopWorld, system, type World } from './world.js';
@@ -126,6 +127,35 @@ describe('webhook subscribers: Statuspage payloads, signed', () => {
     assert.equal(got[0]?.scheduled_for, '2026-12-03T02:00:00.000Z');
   });
 
+  it('an older update still being retried after a newer one was delivered is dropped as superseded, not sent late', async () => {
+    const order = (await createWebhook(w.p.ctx, system, { endpoint: w.receiver.url('/order'), email: 'ops@example.com' }, 'admin')).endpoint.id;
+    let first = true;
+    w.receiver.answer = (_n, r) => {
+      if (r.path !== '/order') return { status: 200 };
+      const was = first;
+      first = false;
+      return { status: was ? 500 : 200 };
+    };
+    const incident = createIncident(w.p.ctx, system, { name: 'Ordering', body: 'First.', components: {} });
+    await drainHooks(w.p);
+    w.p.clock.advance(10_000);
+    patchIncident(w.p.ctx, system, incident.id, { status: 'resolved', body: 'Second.' });
+    await drainHooks(w.p);
+    w.p.clock.advance(5 * 60_000);
+    await drainHooks(w.p);
+    const got = w.receiver.received.filter((r) => r.path === '/order').map((r) => (r.body as { incident: { status: string } }).incident.status);
+    assert.deepEqual(got, ['investigating', 'resolved'], 'the failed first attempt, then the resolution; never the first again after it');
+    const rows = deliveriesTo(w.p, order).filter((d) => d.kind === 'incident_update');
+    assert.deepEqual(
+      rows.map((d) => [d.state, d.last_error]),
+      [
+        ['failed', 'Superseded: a later update of this incident was delivered already'],
+        ['sent', null],
+      ],
+    );
+    w.receiver.answer = () => ({ status: 200 });
+  });
+
   it('the unsubscribe link in meta removes the webhook', async () => {
     const link = ((of('incident')[0] as Received).body as { meta: { unsubscribe: string } }).meta.unsubscribe;
     const path = new URL(link).pathname;
@@ -133,7 +163,7 @@ describe('webhook subscribers: Statuspage payloads, signed', () => {
     const page = await request(w.p.app).get(path).expect(200);
     assert.match(page.text, /<form method="post"/);
     await request(w.p.app).post(path).expect(200);
-    assert.equal(w.p.ctx.db.prepare('SELECT COUNT(*) FROM endpoints').pluck().get(), 0);
+    assert.equal(w.p.ctx.db.prepare('SELECT COUNT(*) FROM endpoints WHERE id = ?').pluck().get(id), 0);
     await request(w.p.app).post(path).expect(404);
   });
 });
