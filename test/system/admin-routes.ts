@@ -170,10 +170,12 @@ function adminRouteTable(s: Seeded): Route[] {
     // endpoints.ts: webhook subscribers and chat channels
     ['GET', '/admin/subscribers/webhooks'],
     ['POST', '/admin/subscribers/webhooks', { endpoint: 'http://127.0.0.1:9/injected', email: 'mallory@example.com' }],
+    ['POST', '/admin/subscribers/webhooks/:id/enable', {}],
     ['POST', '/admin/subscribers/webhooks/:id/delete', {}],
     ['GET', '/admin/chat'],
     ['POST', '/admin/chat', { kind: 'slack', name: '#injected', url: 'http://127.0.0.1:9/injected', topics: 'incidents' }],
     ['POST', '/admin/chat/:id/test', {}],
+    ['POST', '/admin/chat/:id/enable', {}],
     ['POST', '/admin/chat/:id/delete', {}],
     // communications.ts
     ['GET', '/admin/communications'],

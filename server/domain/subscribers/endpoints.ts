@@ -250,3 +250,18 @@ export function deleteEndpoint(ctx: Deps<'clock' | 'db'>, actor: Actor, id: stri
     return { result: undefined, subject: id, detail: { kind: e.kind, url: e.url } };
   });
 }
+
+/** An admin enables a disabled endpoint again (its receiver is fixed): deliveries start with the next change. */
+export function enableEndpoint(ctx: Deps<'clock' | 'db'>, actor: Actor, id: string, kind: 'webhook' | 'chat'): void {
+  const e = getEndpoint(ctx.db, id, kind);
+  if (e.state === 'active') return;
+  const at = ctx.clock.now().toISOString();
+  auditedWrite(ctx, { action: kind === 'webhook' ? 'webhook.enabled' : 'chat.enabled', actor }, () => {
+    ctx.db
+      .prepare(
+        "UPDATE endpoints SET state = 'active', failing_since = NULL, last_failed_at = NULL, disabled_at = NULL, disabled_reason = NULL, updated_at = ? WHERE id = ?",
+      )
+      .run(at, id);
+    return { result: undefined, subject: id, detail: { url: e.url, was: e.disabled_reason } };
+  });
+}

@@ -8,6 +8,7 @@ import {
   createChatChannel,
   createWebhook,
   deleteEndpoint,
+  enableEndpoint,
   endpointComponents,
   getEndpoint,
   listEndpoints,
@@ -79,6 +80,11 @@ export function endpointRoutes(ctx: Context): Router {
       renderPage(ctx, res, 'admin/webhooks', { ...webhookData(), values: {}, created: { url: endpoint.url, secret: signingSecret } });
     },
   );
+  router.post('/admin/subscribers/webhooks/:id/enable', (req, res) => {
+    if (!res.locals.user) throw new Unauthorized();
+    enableEndpoint(ctx, userActor(res.locals.user, req.ip), req.params.id, 'webhook');
+    res.redirect(303, '/admin/subscribers/webhooks');
+  });
   router.post('/admin/subscribers/webhooks/:id/delete', (req, res) => {
     if (!res.locals.user) throw new Unauthorized();
     deleteEndpoint(ctx, userActor(res.locals.user, req.ip), req.params.id, 'webhook');
@@ -120,6 +126,11 @@ export function endpointRoutes(ctx: Context): Router {
     });
     ctx.bus.emit('mail.queued');
     res.redirect(303, '/admin/chat?tested=1');
+  });
+  router.post('/admin/chat/:id/enable', (req, res) => {
+    if (!res.locals.user) throw new Unauthorized();
+    enableEndpoint(ctx, userActor(res.locals.user, req.ip), req.params.id, 'chat');
+    res.redirect(303, '/admin/chat');
   });
   router.post('/admin/chat/:id/delete', (req, res) => {
     if (!res.locals.user) throw new Unauthorized();

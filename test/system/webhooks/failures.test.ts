@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { createIncident, patchIncident } from '../../../server/domain/incidents/writes.js';
 import { createWebhook } from '../../../server/domain/subscribers/endpoints.js';
 import { mailDir } from '../../../server/outbox/mail/transport.js';
-import { settleMail } from '../../helpers/pharos.js';
+import { confirmAccess, settleMail, signIn, submit } from '../../helpers/pharos.js';
 import { TestDns } from '../../helpers/dns.js';
 import { Receiver } from '../../helpers/receiver.js';
 import { deliveriesTo, drainHooks, startWorld, stopWorld, system, type World } from './world.js';
@@ -114,6 +114,16 @@ describe('webhook deliveries that fail', () => {
     createIncident(w.p.ctx, system, { name: 'After the disable', components: {} });
     await drainHooks(w.p);
     assert.equal(w.receiver.received.length, attempts, 'nothing more is sent to it');
+    // An admin enables it again once the receiver is fixed: the next change is delivered.
+    w.receiver.answer = () => ({ status: 200 });
+    w.admin = await signIn(w.p, 'admin@example.com');
+    await confirmAccess(w.admin);
+    const list = (await w.admin.get('/admin/subscribers/webhooks').expect(200)).text;
+    assert.match(list, new RegExp(`action="/admin/subscribers/webhooks/${id}/enable"`));
+    assert.equal((await submit(w.admin, '/admin/subscribers/webhooks', `/admin/subscribers/webhooks/${id}/enable`, {})).status, 303);
+    createIncident(w.p.ctx, system, { name: 'After the fix', components: {} });
+    await drainHooks(w.p);
+    await w.receiver.until(() => w.receiver.received.some((r) => r.raw.includes('After the fix')));
     await settleMail(w.p);
     const notices = readdirSync(mailDir(w.p.ctx.config))
       .map((f) => readFileSync(join(mailDir(w.p.ctx.config), f), 'utf8'))
