@@ -93,6 +93,20 @@ describe('fuzzing every form and API endpoint', () => {
           await check('PATCH component', api('patch', `/components/${componentId}`, { component: b }));
           await check('POST subscribers', api('post', '/subscribers', { subscriber: fields }));
           await check('POST subscribers (any body)', api('post', '/subscribers', b));
+          for (const source of ['alertmanager', 'grafana']) {
+            await check(`${source} receiver`, () =>
+              request(p.app)
+                .post(`/api/integrations/${source}`)
+                .set('Authorization', `Bearer ${key}`)
+                .send(a as object),
+            );
+            await check(`${source} receiver (v4 envelope)`, () =>
+              request(p.app)
+                .post(`/api/integrations/${source}`)
+                .set('Authorization', `Bearer ${key}`)
+                .send({ version: '4', groupKey: 'fuzz', status: 'firing', alerts: [{ status: 'firing', labels: fields, annotations: fields }] }),
+            );
+          }
         },
       ),
       { numRuns: RUNS },

@@ -42,6 +42,8 @@ describe('the layout of server/', () => {
     ['realtime/', (f) => f.startsWith('realtime/'), ['http', 'jobs', 'compose.ts', 'main.ts']],
     ['snapshot/', (f) => f.startsWith('snapshot/'), ['http', 'realtime', 'outbox', 'jobs', 'compose.ts', 'main.ts']],
     ['outbox/', (f) => f.startsWith('outbox/'), ['http', 'realtime', 'jobs', 'compose.ts', 'main.ts']],
+    // Alerts in: parse what arrives, then the domain's writes.
+    ['integrations/', (f) => f.startsWith('integrations/'), ['http', 'realtime', 'outbox', 'snapshot', 'jobs', 'compose.ts', 'main.ts']],
     // render/ may read the domain's vocabulary (status and category labels).
     ['render/', (f) => f.startsWith('render/'), ['http', 'realtime', 'snapshot', 'outbox', 'jobs', 'compose.ts', 'main.ts']],
     ['db/', (f) => f.startsWith('db/'), ['http', 'realtime', 'render', 'snapshot', 'outbox', 'jobs', 'domain', 'compose.ts', 'main.ts']],

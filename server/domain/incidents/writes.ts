@@ -123,13 +123,14 @@ export function refreshImpact(db: Db, incidentId: string): void {
 
 /**
  * `impactFloor`: the least impact derived while no affected component is down (the admin form's
- * 'minor'); the API leaves it out and keeps Statuspage's rule (none).
+ * 'minor'); the API leaves it out and keeps Statuspage's rule (none). `alongside`: what the caller
+ * writes in the same transaction (an alert group's row: both commit, or neither).
  */
 export function createIncident(
   ctx: Deps<'bus' | 'clock' | 'config' | 'db'>,
   actor: Actor,
   given: NewIncident,
-  opts: { impactFloor?: Exclude<Impact, 'none' | 'maintenance'> } = {},
+  opts: { impactFloor?: Exclude<Impact, 'none' | 'maintenance'>; alongside?: (incident: Incident) => void } = {},
 ): Incident {
   const input = parseInput(newIncidentInput, given);
   return commitChange(ctx, { cause: 'incident.created', actor }, () => {
@@ -163,11 +164,19 @@ export function createIncident(
       changes: new Map(Object.entries(input.components)),
     });
     refreshImpact(ctx.db, id);
-    return { result: getIncident(ctx.db, id), ids: [id] };
+    const incident = getIncident(ctx.db, id);
+    opts.alongside?.(incident);
+    return { result: incident, ids: [id] };
   });
 }
 
-export function patchIncident(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, actor: Actor, id: string, given: IncidentPatch): Incident {
+export function patchIncident(
+  ctx: Deps<'bus' | 'clock' | 'config' | 'db'>,
+  actor: Actor,
+  id: string,
+  given: IncidentPatch,
+  alongside?: (incident: Incident) => void,
+): Incident {
   const input = parseInput(incidentPatchInput, given);
   getIncident(ctx.db, id);
   return commitChange(ctx, { cause: 'incident.updated', actor, subject: () => getIncident(ctx.db, id) }, () => {
@@ -223,7 +232,9 @@ export function patchIncident(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, acto
     }
     ctx.db.prepare('UPDATE incidents SET updated_at = ? WHERE id = ?').run(now, id);
     refreshImpact(ctx.db, id);
-    return { result: getIncident(ctx.db, id), ids: [id] };
+    const incident = getIncident(ctx.db, id);
+    alongside?.(incident);
+    return { result: incident, ids: [id] };
   });
 }
 

@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { Context } from '../../context.js';
 import { findApiKey } from '../../domain/access/api-keys.js';
 import { Forbidden, NotFound, Unauthorized } from '../../errors.js';
@@ -19,14 +19,27 @@ export const requireAdmin: RequestHandler = (_req, res, next) => {
   next();
 };
 
-/** `Authorization: OAuth <key>` (Statuspage's form) or `Bearer <key>`; and the page id must be ours. */
+const KEY_WANTED = 'Could not authenticate: send an API key as "Authorization: OAuth <key>", "Authorization: Bearer <key>" or ?api_key=<key>';
+
+/** The key a request presents: `Authorization: OAuth <key>` (Statuspage's form), `Bearer <key>`, or `?api_key=<key>`. */
+function presentedKey(req: Request): string | undefined {
+  const header = req.headers.authorization;
+  if (header !== undefined) return /^(?:OAuth|Bearer)\s+(\S+)\s*$/i.exec(header)?.[1];
+  const query: unknown = req.query.api_key;
+  return typeof query === 'string' && query !== '' ? query : undefined;
+}
+
+/**
+ * The management API's key, from the headers or the query string (never logged: the request log and
+ * the audit log record paths without their query); and the page id, when the path names one, must be ours.
+ */
 export function requireApiKey(ctx: Context): RequestHandler {
   return (req, res, next) => {
-    const match = /^(?:OAuth|Bearer)\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-    if (!match?.[1]) return next(new Unauthorized('Send an API key as "Authorization: OAuth <key>" or "Bearer <key>"'));
-    const key = findApiKey(ctx.db, match[1], ctx.clock.now());
-    if (!key) return next(new Unauthorized('Unknown or revoked API key'));
-    if (req.params.page_id !== ctx.pageId) return next(new NotFound('No such page'));
+    const presented = presentedKey(req);
+    if (!presented) return next(new Unauthorized(KEY_WANTED));
+    const key = findApiKey(ctx.db, presented, ctx.clock.now());
+    if (!key) return next(new Unauthorized('Could not authenticate: unknown or revoked API key'));
+    if (req.params.page_id !== undefined && req.params.page_id !== ctx.pageId) return next(new NotFound('No such page'));
     res.locals.apiActor = { type: 'api_key', id: key.id, name: key.name, ...(req.ip ? { ip: req.ip } : {}) };
     next();
   };

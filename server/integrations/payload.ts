@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { parseInput } from '../lib/validate.js';
+
+/**
+ * What an alerting system sends, as one shape: Prometheus Alertmanager's webhook (version 4) and
+ * Grafana alerting's webhook contact point (the same, plus `title`, `message`, `state`, `orgId`).
+ * https://prometheus.io/docs/alerting/latest/configuration/#webhook_config
+ */
+
+const labels = z.record(z.string().max(2000, 'At most 2,000 characters')).default({});
+
+const alert = z.object({
+  status: z.enum(['firing', 'resolved'], { message: 'firing or resolved' }),
+  labels,
+  annotations: labels,
+  startsAt: z.string().max(64).optional(),
+  endsAt: z.string().max(64).optional(),
+  generatorURL: z.string().max(4000).optional(),
+  fingerprint: z.string().max(200).optional(),
+});
+
+const common = {
+  groupKey: z.string({ required_error: 'Missing groupKey' }).min(1, 'Missing groupKey').max(4000),
+  status: z.enum(['firing', 'resolved'], { message: 'firing or resolved' }),
+  receiver: z.string().max(500).optional(),
+  groupLabels: labels,
+  commonLabels: labels,
+  commonAnnotations: labels,
+  externalURL: z.string().max(4000).optional(),
+  truncatedAlerts: z.number().int().min(0).default(0),
+  alerts: z.array(alert).min(1, 'No alerts').max(1000, 'At most 1,000 alerts'),
+};
+
+export const alertmanagerPayload = z.object({ version: z.literal('4', { errorMap: () => ({ message: 'Pharos reads version 4 of the webhook' }) }), ...common });
+export const grafanaPayload = z.object({
+  ...common,
+  version: z.string().max(20).optional(),
+  title: z.string().max(2000).optional(),
+  message: z.string().max(20_000).optional(),
+  state: z.string().max(50).optional(),
+  orgId: z.number().int().optional(),
+});
+
+export type Source = 'alertmanager' | 'grafana';
+export interface AlertNotice {
+  source: Source;
+  groupKey: string;
+  status: 'firing' | 'resolved';
+  alerts: z.output<typeof alert>[];
+  commonLabels: Record<string, string>;
+  commonAnnotations: Record<string, string>;
+  truncated: number;
+  /** Grafana's own title and message for the notification. */
+  title?: string;
+  message?: string;
+}
+
+/** The notification, checked field by field (a 422 names the field: the sender does not retry a 4xx). */
+export function readNotice(source: Source, body: unknown): AlertNotice {
+  if (source === 'alertmanager') {
+    const n = parseInput(alertmanagerPayload, body);
+    return { source, groupKey: n.groupKey, status: n.status, alerts: n.alerts, commonLabels: n.commonLabels, commonAnnotations: n.commonAnnotations, truncated: n.truncatedAlerts };
+  }
+  const n = parseInput(grafanaPayload, body);
+  return {
+    source,
+    groupKey: n.groupKey,
+    status: n.status,
+    alerts: n.alerts,
+    commonLabels: n.commonLabels,
+    commonAnnotations: n.commonAnnotations,
+    truncated: n.truncatedAlerts,
+    ...(n.title ? { title: n.title } : {}),
+    ...(n.message ? { message: n.message } : {}),
+  };
+}

@@ -1,0 +1,90 @@
+import type { Context } from '../context.js';
+import { authorName, type Actor } from '../domain/access/actors.js';
+import { findAlertGroup, saveAlertGroup } from '../domain/incidents/alert-groups.js';
+import { findIncident, type Incident } from '../domain/incidents/queries.js';
+import { createIncident, heldElsewhere, patchIncident } from '../domain/incidents/writes.js';
+import { findComponent, listComponents } from '../domain/page/components.js';
+import { isResolved, type ComponentStatus } from '../domain/page/status.js';
+import { wanted } from './mapping.js';
+import type { AlertNotice } from './payload.js';
+
+export type Received = { result: 'opened' | 'updated' | 'unchanged' | 'resolved' | 'ignored'; incident_id?: string };
+
+/**
+ * One notification of an alert group, applied to the page through the one write path, the group's row
+ * in the same transaction. The first firing notification opens an incident; a later one that changes
+ * the firing alerts, their severities or what they ask updates it (an identical repeat changes
+ * nothing); the resolved one resolves it. An operator who took the incident over (posted an update or
+ * renamed it) keeps its status and name: alerts still add their messages and set components. A resolved
+ * alert returns to operational only the components it set and that nobody changed since, and never one
+ * that another open incident holds.
+ */
+export function receiveAlerts(ctx: Context, actor: Actor, notice: AlertNotice): Received {
+  const want = wanted(notice, listComponents(ctx.db));
+  const group = findAlertGroup(ctx.db, notice.source, notice.groupKey);
+  const open = group ? findIncident(ctx.db, group.incident_id) : undefined;
+  const current = open && !isResolved(open.status) ? open : undefined;
+  const now = () => ctx.clock.now().toISOString();
+  const save = (incident: Incident, statuses: Record<string, ComponentStatus>, setName: string) =>
+    saveAlertGroup(ctx.db, { source: notice.source, group_key: notice.groupKey, incident_id: incident.id, signature: want.signature, statuses, set_name: setName }, now());
+  const firing = notice.status === 'firing' && notice.alerts.some((a) => a.status === 'firing');
+
+  if (!current) {
+    if (!firing) return { result: 'ignored' };
+    const incident = createIncident(
+      ctx,
+      actor,
+      { name: want.name, status: 'investigating', body: want.body, components: want.components, deliver_notifications: want.notify },
+      { alongside: (i) => save(i, want.components, want.name) },
+    );
+    return { result: 'opened', incident_id: incident.id };
+  }
+  if (firing && group?.signature === want.signature) return { result: 'unchanged', incident_id: current.id };
+
+  const ours = authorName(actor);
+  const takenOver = current.incident_updates.some((u) => u.author !== ours) || current.name !== group?.set_name;
+  // A component someone changed since the alerts set it is theirs now.
+  const theirs = (id: string) => {
+    const set = group?.statuses[id];
+    return set !== undefined && findComponent(ctx.db, id)?.status !== set;
+  };
+  const held = heldElsewhere(ctx.db, current.id);
+  const released = (id: string) => !theirs(id) && !held.has(id);
+  const components: Record<string, ComponentStatus> = {};
+  for (const [id, status] of Object.entries(want.components)) if (!theirs(id)) components[id] = status;
+  if (firing) {
+    // Components the alerts no longer name go back to operational, unless someone else holds them.
+    for (const id of Object.keys(group?.statuses ?? {})) if (!(id in want.components) && released(id)) components[id] = 'operational';
+    const incident = patchIncident(
+      ctx,
+      actor,
+      current.id,
+      {
+        ...(takenOver ? {} : { name: want.name }),
+        body: want.body,
+        components,
+        deliver_notifications: want.notify,
+      },
+      (i) => save(i, { ...group?.statuses, ...components }, takenOver ? (group?.set_name ?? want.name) : want.name),
+    );
+    return { result: 'updated', incident_id: incident.id };
+  }
+  // Resolved: what the alerts set and nobody changed goes back to operational, unless another open
+  // incident holds it; a component someone changed keeps its status. An incident an operator took over
+  // stays open for them to resolve.
+  const back: Record<string, ComponentStatus> = {};
+  for (const id of Object.keys(group?.statuses ?? {})) {
+    const c = findComponent(ctx.db, id);
+    if (!c) continue;
+    if (theirs(id) || (takenOver && held.has(id))) back[id] = c.status;
+    else if (takenOver) back[id] = 'operational';
+  }
+  const incident = patchIncident(
+    ctx,
+    actor,
+    current.id,
+    { ...(takenOver ? {} : { status: 'resolved' as const }), body: want.body, components: back, deliver_notifications: want.notify },
+    (i) => save(i, {}, group?.set_name ?? want.name),
+  );
+  return { result: takenOver ? 'updated' : 'resolved', incident_id: incident.id };
+}

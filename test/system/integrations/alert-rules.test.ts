@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import request from 'supertest';
+import { createComponent, updateComponent } from '../../../server/domain/page/components.js';
+import { createIncident, patchIncident } from '../../../server/domain/incidents/writes.js';
+import { addApiKey, startPharos, type TestPharos } from '../../helpers/pharos.js';
+
+const system = { type: 'system' } as const;
+
+/** Alertmanager's webhook (version 4), as it sends it. */
+function notice(groupKey: string, status: 'firing' | 'resolved', alerts: { labels: Record<string, string>; annotations?: Record<string, string>; status?: string }[], extra: object = {}) {
+  return {
+    version: '4',
+    groupKey,
+    status,
+    receiver: 'pharos',
+    groupLabels: {},
+    commonLabels: {},
+    commonAnnotations: {},
+    externalURL: 'http://alertmanager.example',
+    truncatedAlerts: 0,
+    alerts: alerts.map((a, i) => ({ status: a.status ?? status, labels: a.labels, annotations: a.annotations ?? {}, startsAt: '2026-11-30T10:00:00Z', fingerprint: `f${i}` })),
+    ...extra,
+  };
+}
+
+/** The mapping and the rules of the alert receivers, over HTTP. */
+describe('alerts in: mapping and rules', () => {
+  let p: TestPharos;
+  let key: string;
+  let api: string;
+  let web: string;
+  const send = (body: unknown, source = 'alertmanager') => request(p.app).post(`/api/integrations/${source}`).set('Authorization', `Bearer ${key}`).send(body as object);
+  const statusOf = (id: string) => p.ctx.db.prepare('SELECT status FROM components WHERE id = ?').pluck().get(id);
+  const incident = (id: string) => p.ctx.db.prepare('SELECT name, status FROM incidents WHERE id = ?').get(id) as { name: string; status: string };
+
+  before(async () => {
+    p = await startPharos();
+    key = addApiKey(p, 'alertmanager');
+    api = createComponent(p.ctx, system, { name: 'API' }).id;
+    web = createComponent(p.ctx, system, { name: 'Web app' }).id;
+  });
+  after(() => p.close());
+
+  it('refuses without a key (401) and a payload that will never succeed (422 naming the field), changing nothing', async () => {
+    const count = () => p.ctx.db.prepare('SELECT COUNT(*) FROM incidents').pluck().get();
+    await request(p.app).post('/api/integrations/alertmanager').send(notice('g', 'firing', [{ labels: { alertname: 'A' } }])).expect(401);
+    for (const [body, field] of [
+      [{ ...notice('g', 'firing', [{ labels: {} }]), version: '3' }, 'version'],
+      [{ ...notice('g', 'firing', [{ labels: {} }]), groupKey: '' }, 'groupKey'],
+      [notice('g', 'firing', [{ labels: { alertname: 'A', component: 'Nope' } }]), 'alerts[0].labels.component'],
+      [notice('g', 'firing', [{ labels: { alertname: 'A', component: 'API' }, annotations: { pharos_component_status: 'on fire' } }]), 'alerts[0].annotations.pharos_component_status'],
+      [{ ...notice('g', 'firing', []) }, 'alerts'],
+    ] as const) {
+      const res = await send(body);
+      assert.equal(res.status, 422, JSON.stringify(res.body));
+      assert.ok((res.body as { error: { fields: Record<string, string> } }).error.fields[field], `${field} in ${JSON.stringify(res.body)}`);
+    }
+    assert.equal(count(), 0);
+  });
+
+  it('maps labels: several components by name or id, severity to status, the override annotation, notifications off', async () => {
+    const res = await send(
+      notice('multi', 'firing', [
+        { labels: { alertname: 'Slow', severity: 'warning', components: `API, ${web}`, pharos_notify: 'false' } },
+        { labels: { alertname: 'Down', severity: 'critical', component: 'web app' } },
+        { labels: { alertname: 'Odd', pharos_component: 'API' }, annotations: { pharos_component_status: 'under_maintenance' } },
+      ]),
+    ).expect(201);
+    const id = (res.body as { incident_id: string }).incident_id;
+    assert.equal(statusOf(api), 'degraded_performance', 'the worst of warning and maintenance');
+    assert.equal(statusOf(web), 'major_outage', 'critical wins');
+    assert.equal(incident(id).name, 'Slow', 'no summary: the alert name');
+    assert.equal(p.ctx.db.prepare('SELECT deliver_notifications FROM incident_updates WHERE incident_id = ?').pluck().get(id), 0);
+    await send(notice('multi', 'resolved', [{ labels: { alertname: 'Slow', components: 'API' } }])).expect(200);
+    assert.equal(incident(id).status, 'resolved');
+  });
+
+  it("an operator's update or rename wins over later alerts for status and name; truncated alerts are mentioned", async () => {
+    const opened = await send(notice('ops', 'firing', [{ labels: { alertname: 'Queue', severity: 'major', component: 'API' }, annotations: { summary: 'Queue backlog' } }])).expect(201);
+    const id = (opened.body as { incident_id: string }).incident_id;
+    assert.equal(statusOf(api), 'partial_outage');
+    patchIncident(p.ctx, { type: 'user', id: 'u', email: 'op@example.com', name: 'Operator' }, id, { name: 'Message queue backlog', status: 'identified', body: 'A consumer is stuck.' });
+    await send(
+      notice('ops', 'firing', [{ labels: { alertname: 'Queue', severity: 'critical', component: 'API' }, annotations: { summary: 'Queue backlog' } }], { truncatedAlerts: 3 }),
+    ).expect(200);
+    assert.deepEqual(incident(id), { name: 'Message queue backlog', status: 'identified' });
+    assert.equal(statusOf(api), 'major_outage', 'alerts still set components');
+    const last = p.ctx.db.prepare('SELECT body, status FROM incident_updates WHERE incident_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1').get(id) as { body: string; status: string };
+    assert.equal(last.status, 'identified');
+    assert.match(last.body, /3 more alerts not listed \(truncated by the sender\)/);
+    await send(notice('ops', 'resolved', [{ labels: { alertname: 'Queue', component: 'API' } }])).expect(200);
+    assert.equal(incident(id).status, 'identified', 'the operator resolves it');
+    assert.equal(statusOf(api), 'operational', 'the component the alerts set is released');
+    patchIncident(p.ctx, system, id, { status: 'resolved' });
+  });
+
+  it('a resolved alert leaves a component an operator changed, and one another open incident holds', async () => {
+    const opened = await send(notice('held', 'firing', [{ labels: { alertname: 'Both', severity: 'critical', components: 'API,Web app' } }])).expect(201);
+    const id = (opened.body as { incident_id: string }).incident_id;
+    updateComponent(p.ctx, system, api, { status: 'degraded_performance' });
+    createIncident(p.ctx, system, { name: 'Web app outage', components: { [web]: 'major_outage' } });
+    await send(notice('held', 'resolved', [{ labels: { alertname: 'Both', components: 'API,Web app' } }])).expect(200);
+    assert.equal(incident(id).status, 'resolved');
+    assert.equal(statusOf(api), 'degraded_performance', "the operator's status stays");
+    assert.equal(statusOf(web), 'major_outage', 'the other incident holds it');
+  });
+
+  it("Grafana's webhook: its title names the incident, its message is the update", async () => {
+    const res = await send(
+      {
+        receiver: 'pharos',
+        status: 'firing',
+        orgId: 1,
+        alerts: [{ status: 'firing', labels: { alertname: 'HighLatency', component: 'API', severity: 'critical' }, annotations: {}, startsAt: '2026-11-30T10:00:00Z', fingerprint: 'g1' }],
+        groupLabels: {},
+        commonLabels: { alertname: 'HighLatency' },
+        commonAnnotations: {},
+        externalURL: 'http://grafana.example/',
+        version: '1',
+        groupKey: '{}:{alertname="HighLatency"}',
+        truncatedAlerts: 0,
+        title: '[FIRING:1] HighLatency',
+        state: 'alerting',
+        message: 'p99 latency above 2 s',
+      },
+      'grafana',
+    ).expect(201);
+    const id = (res.body as { incident_id: string }).incident_id;
+    assert.equal(incident(id).name, '[FIRING:1] HighLatency');
+    assert.match(p.ctx.db.prepare('SELECT body FROM incident_updates WHERE incident_id = ?').pluck().get(id) as string, /p99 latency above 2 s/);
+  });
+});
