@@ -50,3 +50,62 @@ export const isoTime = z
     return day.getUTCMonth() === Number(m[2]) - 1 && day.getUTCDate() === Number(m[3]);
   }, 'Must be an ISO 8601 time, such as 2026-11-30T14:05:00Z')
   .transform((s) => new Date(s).toISOString());
+
+/** The schema under wrappers (optional, nullable, default, preprocess/refine/transform, pipe...). */
+function unwrapped(schema: z.ZodTypeAny): z.ZodTypeAny {
+  let s = schema;
+  for (;;) {
+    if (s instanceof z.ZodOptional || s instanceof z.ZodNullable) s = s.unwrap() as z.ZodTypeAny;
+    else if (s instanceof z.ZodDefault) s = s.removeDefault() as z.ZodTypeAny;
+    else if (s instanceof z.ZodEffects) s = s.innerType() as z.ZodTypeAny;
+    else if (s instanceof z.ZodPipeline) s = s._def.in as z.ZodTypeAny;
+    else if (s instanceof z.ZodCatch) s = s.removeCatch() as z.ZodTypeAny;
+    else if (s instanceof z.ZodLazy) s = s.schema as z.ZodTypeAny;
+    else return s;
+  }
+}
+
+const BOOLEAN_TEXT = new Map([
+  ['true', true],
+  ['false', false],
+  ['1', true],
+  ['0', false],
+]);
+
+/**
+ * A form's values typed as `schema` expects them, before it parses them: a form sends only text, so
+ * "true"/"false" (and "1"/"0") become booleans where the schema takes a boolean, decimal text a number
+ * where it takes a number, and a lone value a list where it takes a list. Anything else is left as sent,
+ * for the schema to refuse with its own message.
+ */
+export function formTyped(schema: z.ZodTypeAny, value: unknown): unknown {
+  const s = unwrapped(schema);
+  if (s instanceof z.ZodUnion) {
+    const options = s.options as z.ZodTypeAny[];
+    for (const option of options) {
+      const typed = formTyped(option, value);
+      if (typed !== value) return typed;
+    }
+    return value;
+  }
+  if (s instanceof z.ZodArray) {
+    const element = s.element as z.ZodTypeAny;
+    if (Array.isArray(value)) return value.map((v) => formTyped(element, v));
+    return typeof value === 'string' ? [formTyped(element, value)] : value;
+  }
+  if (typeof value === 'string') {
+    if (s instanceof z.ZodBoolean) return BOOLEAN_TEXT.get(value) ?? value;
+    if (s instanceof z.ZodNumber) return /^-?\d{1,15}(\.\d{1,15})?$/.test(value) ? Number(value) : value;
+    return value;
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return value;
+  if (s instanceof z.ZodObject) {
+    const shape = s.shape as Record<string, z.ZodTypeAny>;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, Object.hasOwn(shape, k) && shape[k] ? formTyped(shape[k], v) : v]));
+  }
+  if (s instanceof z.ZodRecord) {
+    const values = s.valueSchema as z.ZodTypeAny;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, formTyped(values, v)]));
+  }
+  return value;
+}
