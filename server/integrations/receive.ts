@@ -1,6 +1,7 @@
 import type { Context } from '../context.js';
 import { authorName, type Actor } from '../domain/access/actors.js';
 import { findAlertGroup, saveAlertGroup } from '../domain/incidents/alert-groups.js';
+import { dropDraft, findDraft, holdsAlerts, saveDraft } from '../domain/incidents/alert-drafts.js';
 import { findIncident, type Incident } from '../domain/incidents/queries.js';
 import { createIncident, heldElsewhere, patchIncident } from '../domain/incidents/writes.js';
 import { findComponent, listComponents } from '../domain/page/components.js';
@@ -8,7 +9,11 @@ import { isResolved, type ComponentStatus } from '../domain/page/status.js';
 import { wanted } from './mapping.js';
 import type { AlertNotice } from './payload.js';
 
-export type Received = { result: 'opened' | 'updated' | 'unchanged' | 'resolved' | 'ignored'; incident_id?: string };
+export type Received = {
+  result: 'opened' | 'updated' | 'unchanged' | 'resolved' | 'ignored' | 'held' | 'discarded';
+  incident_id?: string;
+  draft_id?: string;
+};
 
 /**
  * One notification of an alert group, applied to the page through the one write path, the group's row
@@ -26,10 +31,25 @@ export function receiveAlerts(ctx: Context, actor: Actor, notice: AlertNotice): 
   const current = open && !isResolved(open.status) ? open : undefined;
   const now = () => ctx.clock.now().toISOString();
   const save = (incident: Incident, statuses: Record<string, ComponentStatus>, setName: string) =>
-    saveAlertGroup(ctx.db, { source: notice.source, group_key: notice.groupKey, incident_id: incident.id, signature: want.signature, statuses, set_name: setName }, now());
+    saveAlertGroup(
+      ctx.db,
+      { source: notice.source, group_key: notice.groupKey, incident_id: incident.id, signature: want.signature, statuses, set_name: setName },
+      now(),
+    );
   const firing = notice.status === 'firing' && notice.alerts.some((a) => a.status === 'firing');
 
   if (!current) {
+    // A key that holds its alerts for approval opens a draft, which nothing public sees.
+    const draft = findDraft(ctx.db, notice.source, notice.groupKey);
+    if (draft || (actor.type === 'api_key' && holdsAlerts(ctx.db, actor.id))) {
+      if (!firing) {
+        if (draft) dropDraft(ctx, actor, draft.id, 'alert.draft_resolved');
+        return { result: draft ? 'discarded' : 'ignored' };
+      }
+      if (draft?.signature === want.signature) return { result: 'unchanged', draft_id: draft.id };
+      const held = saveDraft(ctx, actor, { source: notice.source, group_key: notice.groupKey, ...want });
+      return { result: 'held', draft_id: held.id };
+    }
     if (!firing) return { result: 'ignored' };
     const incident = createIncident(
       ctx,

@@ -97,8 +97,10 @@ describe('WEB_CONCURRENCY=2: one primary process and two HTTP workers', () => {
       body: JSON.stringify({ incident }),
     });
 
-  it('runs two HTTP workers under the primary', () => {
+  it('runs two HTTP workers under the primary', async () => {
     assert.equal(workerPids(pharos).length, 2, pharos.log);
+    // The primary says so once every worker listens; the line may reach the test's pipe a moment later.
+    for (let i = 0; i < 100 && !/with 2 HTTP workers/.test(pharos.log); i++) await sleep(50);
     assert.match(pharos.log, /with 2 HTTP workers/);
   });
 

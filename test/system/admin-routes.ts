@@ -10,6 +10,7 @@ import { importCsv } from '../../server/domain/subscribers/import-export.js';
 import { scheduleMaintenance } from '../../server/domain/incidents/maintenance.js';
 import { mailDir } from '../../server/outbox/mail/transport.js';
 import { createChatChannel, createWebhook } from '../../server/domain/subscribers/endpoints.js';
+import { saveDraft } from '../../server/domain/incidents/alert-drafts.js';
 import { addUser, PASSWORD, signIn, startPharos, type Agent, type TestPharos } from '../helpers/pharos.js';
 
 /**
@@ -51,6 +52,7 @@ export interface Seeded {
   mailFile: string;
   webhook: string;
   chat: string;
+  draft: string;
 }
 
 const ADMIN_ONLY_PREFIXES = [
@@ -133,6 +135,10 @@ function adminRouteTable(s: Seeded): Route[] {
     ['POST', '/admin/users/:id/role', { role: 'admin', confirm_password: PASSWORD }],
     ['GET', '/admin/users/:id/delete'],
     ['POST', '/admin/users/:id/delete', { confirm_password: PASSWORD }],
+    // alert-drafts.ts: alerts held for approval
+    ['POST', '/admin/alert-drafts/:id/publish', {}],
+    ['POST', '/admin/alert-drafts/:id/discard', {}],
+    ['POST', '/admin/api-keys/:id/hold-alerts', { hold: 'on' }],
     // api-keys.ts
     ['GET', '/admin/api-keys'],
     ['POST', '/admin/api-keys', { name: 'Injected key', confirm_password: PASSWORD }],
@@ -202,6 +208,7 @@ function adminRouteTable(s: Seeded): Route[] {
     if (pattern.endsWith('/role')) return s.operatorId;
     if (pattern.startsWith('/admin/users/')) return s.victimId;
     if (pattern.startsWith('/admin/api-keys/')) return s.apiKey;
+    if (pattern.startsWith('/admin/alert-drafts/')) return s.draft;
     if (pattern.startsWith('/admin/subscribers/webhooks/')) return s.webhook;
     if (pattern.startsWith('/admin/subscribers/')) return s.subscriber;
     if (pattern.startsWith('/admin/chat/')) return s.chat;
@@ -239,6 +246,7 @@ const TABLES = [
   'communications',
   'endpoints',
   'endpoint_components',
+  'alert_drafts',
 ];
 
 /** Every row of every table, to show that a refused request changed nothing (but the audit log, which records the refusal). */
@@ -309,6 +317,15 @@ export async function startAdminWorld(): Promise<AdminWorld> {
     }).id,
     mailFile,
     webhook: (await createWebhook(p.ctx, SYSTEM, { endpoint: 'http://127.0.0.1:9/hook', email: 'ops@example.com' }, 'admin')).endpoint.id,
+    draft: saveDraft(p.ctx, SYSTEM, {
+      source: 'alertmanager',
+      group_key: 'seeded',
+      name: 'Held alert',
+      body: 'Held.',
+      components: {},
+      notify: true,
+      signature: 's',
+    }).id,
     chat: (await createChatChannel(p.ctx, SYSTEM, { kind: 'slack', name: '#incidents', url: 'http://127.0.0.1:9/slack', topics: ['incidents'] })).id,
   };
   const routes = adminRouteTable(s);

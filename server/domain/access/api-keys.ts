@@ -16,16 +16,21 @@ export interface ApiKey {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  /** Its alerts open drafts for an operator to publish, not incidents (Admin → API keys). */
+  hold_alerts: number;
 }
 
 const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
 
 export function listApiKeys(db: Db): ApiKey[] {
-  return db.prepare('SELECT id, name, prefix, created_by, created_at, last_used_at, revoked_at FROM api_keys ORDER BY created_at DESC').all() as ApiKey[];
+  return db
+    .prepare('SELECT id, name, prefix, created_by, created_at, last_used_at, revoked_at, hold_alerts FROM api_keys ORDER BY created_at DESC')
+    .all() as ApiKey[];
 }
 
 export function getApiKey(db: Db, id: string): ApiKey {
-  const key = db.prepare('SELECT id, name, prefix, created_by, created_at, last_used_at, revoked_at FROM api_keys WHERE id = ?').get(id) as ApiKey | undefined;
+  const key = db.prepare('SELECT id, name, prefix, created_by, created_at, last_used_at, revoked_at, hold_alerts FROM api_keys WHERE id = ?').get(id) as
+    ApiKey | undefined;
   if (!key) throw new NotFound('No such API key');
   return key;
 }
@@ -57,11 +62,21 @@ export function revokeApiKey(ctx: Deps<'db' | 'clock'>, actor: Actor, id: string
 
 /** The live key matching this secret, or undefined (unknown or revoked). */
 export function findApiKey(db: Db, key: string, now: Date): ApiKey | undefined {
-  const row = db.prepare('SELECT id, name, prefix, created_by, created_at, last_used_at, revoked_at FROM api_keys WHERE key_hash = ?').get(hashKey(key)) as
-    ApiKey | undefined;
+  const row = db
+    .prepare('SELECT id, name, prefix, created_by, created_at, last_used_at, revoked_at, hold_alerts FROM api_keys WHERE key_hash = ?')
+    .get(hashKey(key)) as ApiKey | undefined;
   if (!row || row.revoked_at) return undefined;
   if (!row.last_used_at || now.getTime() - Date.parse(row.last_used_at) > 60_000) {
     db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(now.toISOString(), row.id);
   }
   return row;
+}
+
+/** Whether a key's alerts open drafts (held for an operator's approval) or incidents (the default). */
+export function setHoldAlerts(ctx: Deps<'db' | 'clock'>, actor: Actor, id: string, hold: boolean): void {
+  const key = getApiKey(ctx.db, id);
+  auditedWrite(ctx, { action: hold ? 'api_key.alerts_held' : 'api_key.alerts_published', actor }, () => {
+    ctx.db.prepare('UPDATE api_keys SET hold_alerts = ? WHERE id = ?').run(hold ? 1 : 0, id);
+    return { result: undefined, subject: key.name };
+  });
 }
