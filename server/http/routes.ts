@@ -21,7 +21,7 @@ import { logoRemoveRoute, logoRoutes } from './admin/logo.js';
 import { systemRoutes } from './admin/system.js';
 import { subscriberImportRoute, subscriberRoutes } from './admin/subscribers.js';
 import { endpointRoutes } from './admin/endpoints.js';
-import { alertDraftRoutes } from './admin/alert-drafts.js';
+import { templateRoutes } from './admin/templates.js';
 import { userRoutes } from './admin/users.js';
 import { healthRoutes } from './health.js';
 import { staticAssets } from './static-assets.js';
@@ -56,6 +56,7 @@ export function routes(ctx: Context): Router {
 const ADMIN_ONLY = [
   '/admin/components',
   '/admin/groups',
+  '/admin/templates',
   '/admin/users',
   '/admin/api-keys',
   '/admin/settings',
@@ -92,9 +93,9 @@ export function adminRoutes(ctx: Context): Router {
   router.use(accountRoutes(ctx));
   router.use(confirmAccessRoutes(ctx));
   router.use(incidentRoutes(ctx));
-  router.use(alertDraftRoutes(ctx));
   router.use(maintenanceRoutes(ctx));
   router.use(componentRoutes(ctx));
+  router.use(templateRoutes(ctx));
   router.use(userRoutes(ctx));
   router.use(apiKeyRoutes(ctx));
   router.use(settingsRoutes(ctx));

@@ -10,6 +10,7 @@ import { createComponent } from '../../server/domain/page/components.js';
 import { createIncident, patchIncident } from '../../server/domain/incidents/writes.js';
 import { scheduleMaintenance } from '../../server/domain/incidents/maintenance.js';
 import { createChatChannel, createWebhook } from '../../server/domain/subscribers/endpoints.js';
+import { createTemplate } from '../../server/domain/incidents/templates.js';
 import { addUser, PASSWORD, startPharos, systemClockPharos, type TestPharos } from '../helpers/pharos.js';
 import { launch, screenshot, seriousViolations, signInAs } from './browser.js';
 
@@ -63,6 +64,14 @@ describe('accessibility (axe-core in chromium)', () => {
       'admin',
     );
     await createChatChannel(p.ctx, system, { kind: 'teams', name: '#incident-room', url: 'http://127.0.0.1:9/teams', topics: ['incidents', 'notices'] });
+    // A template in a group, listing components (the built-in ones are seeded by the migration).
+    ids.template = createTemplate(p.ctx, system, {
+      name: 'Mail delayed',
+      title: 'Email delivery is delayed',
+      body: 'Messages are queued; none is lost.',
+      group_id: group.id,
+      component_ids: [api.id],
+    }).id;
     browser = await launch();
   });
   after(async () => {
@@ -117,6 +126,10 @@ describe('accessibility (axe-core in chromium)', () => {
     `/admin/communications/${ids.notice}/correct`,
     `/admin/components/${ids.component}/edit`,
     '/admin/groups/new',
+    '/admin/templates',
+    '/admin/templates/new',
+    `/admin/templates/${ids.template}/edit`,
+    `/admin/incidents/new?template=${ids.template}`,
     '/admin/nope',
   ];
 

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { createComponent } from '../../server/domain/page/components.js';
 import { createIncident } from '../../server/domain/incidents/writes.js';
+import { createTemplate } from '../../server/domain/incidents/templates.js';
 import { addUser, startPharos, systemClockPharos, type TestPharos } from '../helpers/pharos.js';
 import { linkIn, TestSmtp } from '../helpers/smtp.js';
 import { launch, screenshot, signInAs } from './browser.js';
@@ -108,6 +109,37 @@ describe('in a real browser: subscribers, forms and notices', () => {
     await page.goto(`${p.url}/admin/incidents/new`);
     await page.getByLabel('Start from a template').selectOption({ label: 'Investigating an attack' });
     assert.match(await page.getByLabel(/^Message/).inputValue(), /large-scale malicious attack/);
+  });
+
+  it('a template fills in place the title, status, message, notification and the components it lists', async () => {
+    createTemplate(p.ctx, system, {
+      name: 'API down',
+      title: 'API unavailable',
+      body: 'Calls to the API fail.',
+      update_status: 'identified',
+      should_send_notifications: false,
+      component_ids: [api],
+    });
+    const page = await (await browser.newContext()).newPage();
+    await signInAs(page, p.url, 'admin@example.com');
+    await page.goto(`${p.url}/admin/incidents/new`);
+    // The script fills the form in place: the button that would reload the page is hidden.
+    assert.equal(await page.getByRole('button', { name: 'Use template' }).isVisible(), false);
+    await page.getByLabel('Name', { exact: true }).fill('Typed by the operator');
+    await page.getByLabel(/^Message/).fill('Typed too');
+    page.once('dialog', (d) => void d.accept());
+    await page.getByLabel('Start from a template').selectOption({ label: 'API down' });
+    assert.equal(await page.getByLabel(/^Message/).inputValue(), 'Calls to the API fail.');
+    assert.equal(await page.getByLabel('Name', { exact: true }).inputValue(), 'Typed by the operator', 'a typed name is kept');
+    assert.equal(await page.getByLabel('Status', { exact: true }).inputValue(), 'identified');
+    assert.equal(await page.getByLabel('Notify subscribers').isChecked(), false);
+    const listed = page.locator('#template-components').getByLabel('API');
+    assert.equal(await listed.isChecked(), true);
+    await page.getByRole('button', { name: 'Create incident' }).click();
+    await page.waitForURL(/\/admin\/incidents\/[a-z0-9]+$/);
+    const id = page.url().split('/').pop() ?? '';
+    assert.deepEqual(p.ctx.db.prepare('SELECT component_id FROM incident_components WHERE incident_id = ?').pluck().all(id), [api]);
+    assert.equal(p.ctx.db.prepare('SELECT status FROM incidents WHERE id = ?').pluck().get(id), 'identified');
   });
 
   it('a data-protection notice published in the admin appears on the status page and on its own page with its headings', async () => {

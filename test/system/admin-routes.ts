@@ -10,7 +10,7 @@ import { importCsv } from '../../server/domain/subscribers/import-export.js';
 import { scheduleMaintenance } from '../../server/domain/incidents/maintenance.js';
 import { mailDir } from '../../server/outbox/mail/transport.js';
 import { createChatChannel, createWebhook } from '../../server/domain/subscribers/endpoints.js';
-import { saveDraft } from '../../server/domain/incidents/alert-drafts.js';
+import { createTemplate } from '../../server/domain/incidents/templates.js';
 import { addUser, PASSWORD, signIn, startPharos, type Agent, type TestPharos } from '../helpers/pharos.js';
 
 /**
@@ -52,12 +52,13 @@ export interface Seeded {
   mailFile: string;
   webhook: string;
   chat: string;
-  draft: string;
+  template: string;
 }
 
 const ADMIN_ONLY_PREFIXES = [
   '/admin/components',
   '/admin/groups',
+  '/admin/templates',
   '/admin/users',
   '/admin/api-keys',
   '/admin/settings',
@@ -121,6 +122,14 @@ function adminRouteTable(s: Seeded): Route[] {
     ['POST', '/admin/groups/:id/move', { direction: 'up' }],
     ['GET', '/admin/groups/:id/delete'],
     ['POST', '/admin/groups/:id/delete', {}],
+    // templates.ts: admins only
+    ['GET', '/admin/templates'],
+    ['GET', '/admin/templates/new'],
+    ['POST', '/admin/templates', { name: 'Injected template', title: 'Injected', body: 'injected', update_status: 'investigating' }],
+    ['GET', '/admin/templates/:id/edit'],
+    ['POST', '/admin/templates/:id/edit', { name: 'Renamed template', body: 'rewritten', update_status: 'resolved' }],
+    ['GET', '/admin/templates/:id/delete'],
+    ['POST', '/admin/templates/:id/delete', {}],
     // audit.ts
     ['GET', '/admin/audit'],
     ['GET', '/admin/audit.csv'],
@@ -135,10 +144,6 @@ function adminRouteTable(s: Seeded): Route[] {
     ['POST', '/admin/users/:id/role', { role: 'admin', confirm_password: PASSWORD }],
     ['GET', '/admin/users/:id/delete'],
     ['POST', '/admin/users/:id/delete', { confirm_password: PASSWORD }],
-    // alert-drafts.ts: alerts held for approval
-    ['POST', '/admin/alert-drafts/:id/publish', {}],
-    ['POST', '/admin/alert-drafts/:id/discard', {}],
-    ['POST', '/admin/api-keys/:id/hold-alerts', { hold: 'on' }],
     // api-keys.ts
     ['GET', '/admin/api-keys'],
     ['POST', '/admin/api-keys', { name: 'Injected key', confirm_password: PASSWORD }],
@@ -205,10 +210,10 @@ function adminRouteTable(s: Seeded): Route[] {
     if (pattern.startsWith('/admin/incidents/')) return s.incident;
     if (pattern.startsWith('/admin/components/')) return s.component;
     if (pattern.startsWith('/admin/groups/')) return s.group;
+    if (pattern.startsWith('/admin/templates/')) return s.template;
     if (pattern.endsWith('/role')) return s.operatorId;
     if (pattern.startsWith('/admin/users/')) return s.victimId;
     if (pattern.startsWith('/admin/api-keys/')) return s.apiKey;
-    if (pattern.startsWith('/admin/alert-drafts/')) return s.draft;
     if (pattern.startsWith('/admin/subscribers/webhooks/')) return s.webhook;
     if (pattern.startsWith('/admin/subscribers/')) return s.subscriber;
     if (pattern.startsWith('/admin/chat/')) return s.chat;
@@ -246,7 +251,8 @@ const TABLES = [
   'communications',
   'endpoints',
   'endpoint_components',
-  'alert_drafts',
+  'incident_templates',
+  'incident_template_components',
 ];
 
 /** Every row of every table, to show that a refused request changed nothing (but the audit log, which records the refusal). */
@@ -267,7 +273,7 @@ export interface AdminWorld {
 /**
  * A Pharos with an admin, an operator and a victim (an operator too), and one of everything an admin
  * route can name: an incident with two updates, components (one in a group), an API key, a subscriber,
- * a published notice and the mail file it was written to, a maintenance window.
+ * a published notice and the mail file it was written to, a maintenance window, an incident template.
  */
 export async function startAdminWorld(): Promise<AdminWorld> {
   const p = await startPharos();
@@ -317,16 +323,14 @@ export async function startAdminWorld(): Promise<AdminWorld> {
     }).id,
     mailFile,
     webhook: (await createWebhook(p.ctx, SYSTEM, { endpoint: 'http://127.0.0.1:9/hook', email: 'ops@example.com' }, 'admin')).endpoint.id,
-    draft: saveDraft(p.ctx, SYSTEM, {
-      source: 'alertmanager',
-      group_key: 'seeded',
-      name: 'Held alert',
-      body: 'Held.',
-      components: {},
-      notify: true,
-      signature: 's',
-    }).id,
     chat: (await createChatChannel(p.ctx, SYSTEM, { kind: 'slack', name: '#incidents', url: 'http://127.0.0.1:9/slack', topics: ['incidents'] })).id,
+    template: createTemplate(p.ctx, SYSTEM, {
+      name: 'Mail delayed',
+      title: 'Email delivery delayed',
+      body: 'Messages are queued.',
+      group_id: group.id,
+      component_ids: [grouped.id],
+    }).id,
   };
   const routes = adminRouteTable(s);
   const admin = await signIn(p, ADMIN);

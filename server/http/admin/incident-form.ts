@@ -39,29 +39,8 @@ export function componentRows(ctx: Context, values: Values, affected: Component[
 
 const options = <T extends string>(values: readonly T[], labels: Record<T, string>) => values.map((value) => ({ value, label: labels[value] }));
 
-/** Message templates for the first post, when there is no time to write (filled in by public/js/admin-templates.js). */
-export const MESSAGE_TEMPLATES = [
-  {
-    name: 'Investigating an attack',
-    status: 'investigating',
-    body: 'Our services are the target of a large-scale malicious attack. Some requests may fail or be slow while we filter the traffic. We will post an update within 30 minutes.',
-  },
-  {
-    name: 'API outage',
-    status: 'investigating',
-    body: 'Requests to our API are failing. We are investigating and will post an update within 30 minutes.',
-  },
-  {
-    name: 'Degraded performance',
-    status: 'investigating',
-    body: 'Some requests are slower than usual. We are investigating the cause.',
-  },
-  { name: 'Resolved', status: 'resolved', body: 'This incident has been resolved. Thank you for your patience.' },
-] as const;
-
 /** The choices every incident form offers. */
 export const incidentChoices = {
-  templates: MESSAGE_TEMPLATES,
   statuses: options(INCIDENT_STATUSES, INCIDENT_STATUS_LABELS),
   impacts: options(IMPACTS, IMPACT_LABELS),
   componentStatuses: options(COMPONENT_STATUSES, COMPONENT_STATUS_LABELS),
@@ -99,6 +78,9 @@ export function incidentFormInput(
       if (chosen) components[key.slice(COMPONENT_FIELD.length)] = chosen;
     }
     input.components = components;
+    // Components listed as affected without a status of their own (a template's, on the new-incident form).
+    const linked = body.component_ids;
+    if (linked !== undefined) input.component_ids = (Array.isArray(linked) ? linked : [linked]).filter(Boolean);
   }
   return input;
 }

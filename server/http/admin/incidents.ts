@@ -7,7 +7,6 @@ import { incidentPatchInput, newIncidentInput, updateEditInput, updateInput } fr
 import { postUpdate } from '../../domain/incidents/updates.js';
 import { parseInput } from '../../lib/validate.js';
 import { mailInFlight, sourceStats } from '../../domain/subscribers/outbox.js';
-import { listDrafts } from '../../domain/incidents/alert-drafts.js';
 import { getGate } from '../../domain/subscribers/gate.js';
 import { NotFound } from '../../errors.js';
 import { formatDuration } from '../../render/format.js';
@@ -21,6 +20,8 @@ import { form } from '../middleware/form.js';
 import { confirmPassword } from './reauth.js';
 import { componentRows, incidentChoices, incidentFormInput } from './incident-form.js';
 import { pageZone } from '../../domain/page/time-zone.js';
+import { findTemplate } from '../../domain/incidents/templates.js';
+import { incidentValuesFrom, linkedComponents, templatePicker } from './templates.js';
 
 /** Dashboard, new incident, updates, edits and deletions: what operators do during an incident. */
 export function incidentRoutes(ctx: Context): Router {
@@ -46,7 +47,6 @@ export function incidentRoutes(ctx: Context): Router {
         };
       }),
       mail: mailInFlight(ctx.db),
-      drafts: listDrafts(ctx.db).map((d) => ({ ...d, components: Object.keys(d.components).length })),
       gate: getGate(ctx.db),
       maintenance,
       recent,
@@ -61,10 +61,15 @@ export function incidentRoutes(ctx: Context): Router {
     title: 'New incident',
     nav: 'incidents',
     ...incidentChoices,
+    templates: templatePicker(ctx),
     components: componentRows(ctx, values),
+    linked: linkedComponents(ctx, values),
   });
-  router.get('/admin/incidents/new', (_req, res) => {
-    renderPage(ctx, res, 'admin/incident-new', { ...newData({}), values: { status: 'investigating', deliver_notifications: 'on' } });
+  router.get('/admin/incidents/new', (req, res) => {
+    // ?template=ID: the form filled in from a template (the picker without JavaScript).
+    const template = typeof req.query.template === 'string' && req.query.template ? findTemplate(ctx.db, req.query.template) : undefined;
+    const values = template ? incidentValuesFrom(template) : { status: 'investigating', deliver_notifications: 'on' };
+    renderPage(ctx, res, 'admin/incident-new', { ...newData(values), values });
   });
   router.post('/admin/incidents', form('admin/incident-new', newData), (req, res) => {
     // An operator who leaves the impact to derive and picks no component still has an incident: minor,
