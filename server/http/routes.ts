@@ -22,6 +22,7 @@ import { systemRoutes } from './admin/system.js';
 import { subscriberImportRoute, subscriberRoutes } from './admin/subscribers.js';
 import { endpointRoutes } from './admin/endpoints.js';
 import { templateRoutes } from './admin/templates.js';
+import { alertDraftRoutes } from './admin/alert-drafts.js';
 import { userRoutes } from './admin/users.js';
 import { healthRoutes } from './health.js';
 import { staticAssets } from './static-assets.js';
@@ -93,6 +94,7 @@ export function adminRoutes(ctx: Context): Router {
   router.use(accountRoutes(ctx));
   router.use(confirmAccessRoutes(ctx));
   router.use(incidentRoutes(ctx));
+  router.use(alertDraftRoutes(ctx));
   router.use(maintenanceRoutes(ctx));
   router.use(componentRoutes(ctx));
   router.use(templateRoutes(ctx));

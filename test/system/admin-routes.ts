@@ -11,6 +11,7 @@ import { scheduleMaintenance } from '../../server/domain/incidents/maintenance.j
 import { mailDir } from '../../server/outbox/mail/transport.js';
 import { createChatChannel, createWebhook } from '../../server/domain/subscribers/endpoints.js';
 import { createTemplate } from '../../server/domain/incidents/templates.js';
+import { saveDraft } from '../../server/domain/incidents/alert-drafts.js';
 import { addUser, PASSWORD, signIn, startPharos, type Agent, type TestPharos } from '../helpers/pharos.js';
 
 /**
@@ -53,6 +54,7 @@ export interface Seeded {
   webhook: string;
   chat: string;
   template: string;
+  draft: string;
 }
 
 const ADMIN_ONLY_PREFIXES = [
@@ -144,6 +146,10 @@ function adminRouteTable(s: Seeded): Route[] {
     ['POST', '/admin/users/:id/role', { role: 'admin', confirm_password: PASSWORD }],
     ['GET', '/admin/users/:id/delete'],
     ['POST', '/admin/users/:id/delete', { confirm_password: PASSWORD }],
+    // alert-drafts.ts: alerts held for approval
+    ['POST', '/admin/alert-drafts/:id/publish', {}],
+    ['POST', '/admin/alert-drafts/:id/discard', {}],
+    ['POST', '/admin/api-keys/:id/hold-alerts', { hold: 'on' }],
     // api-keys.ts
     ['GET', '/admin/api-keys'],
     ['POST', '/admin/api-keys', { name: 'Injected key', confirm_password: PASSWORD }],
@@ -214,6 +220,7 @@ function adminRouteTable(s: Seeded): Route[] {
     if (pattern.endsWith('/role')) return s.operatorId;
     if (pattern.startsWith('/admin/users/')) return s.victimId;
     if (pattern.startsWith('/admin/api-keys/')) return s.apiKey;
+    if (pattern.startsWith('/admin/alert-drafts/')) return s.draft;
     if (pattern.startsWith('/admin/subscribers/webhooks/')) return s.webhook;
     if (pattern.startsWith('/admin/subscribers/')) return s.subscriber;
     if (pattern.startsWith('/admin/chat/')) return s.chat;
@@ -253,6 +260,7 @@ const TABLES = [
   'endpoint_components',
   'incident_templates',
   'incident_template_components',
+  'alert_drafts',
 ];
 
 /** Every row of every table, to show that a refused request changed nothing (but the audit log, which records the refusal). */
@@ -323,6 +331,15 @@ export async function startAdminWorld(): Promise<AdminWorld> {
     }).id,
     mailFile,
     webhook: (await createWebhook(p.ctx, SYSTEM, { endpoint: 'http://127.0.0.1:9/hook', email: 'ops@example.com' }, 'admin')).endpoint.id,
+    draft: saveDraft(p.ctx, SYSTEM, {
+      source: 'alertmanager',
+      group_key: 'seeded',
+      name: 'Held alert',
+      body: 'Held.',
+      components: {},
+      notify: true,
+      signature: 's',
+    }).id,
     chat: (await createChatChannel(p.ctx, SYSTEM, { kind: 'slack', name: '#incidents', url: 'http://127.0.0.1:9/slack', topics: ['incidents'] })).id,
     template: createTemplate(p.ctx, SYSTEM, {
       name: 'Mail delayed',

@@ -7,6 +7,7 @@ import { incidentPatchInput, newIncidentInput, updateEditInput, updateInput } fr
 import { postUpdate } from '../../domain/incidents/updates.js';
 import { parseInput } from '../../lib/validate.js';
 import { mailInFlight, sourceStats } from '../../domain/subscribers/outbox.js';
+import { listDrafts } from '../../domain/incidents/alert-drafts.js';
 import { getGate } from '../../domain/subscribers/gate.js';
 import { NotFound } from '../../errors.js';
 import { formatDuration } from '../../render/format.js';
@@ -47,6 +48,7 @@ export function incidentRoutes(ctx: Context): Router {
         };
       }),
       mail: mailInFlight(ctx.db),
+      drafts: listDrafts(ctx.db).map((d) => ({ ...d, components: Object.keys(d.components).length })),
       gate: getGate(ctx.db),
       maintenance,
       recent,
