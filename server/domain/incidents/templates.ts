@@ -82,9 +82,9 @@ function templateComponents(db: Db, templateId: string): string[] {
     .all(templateId) as string[];
 }
 
-/** Every template, in the order they were made (the built-in ones first, in their old order). */
+/** Every template, in the order they were added (the built-in ones first, in their old order). */
 export function listTemplates(db: Db, limit = -1, offset = 0): IncidentTemplate[] {
-  const rows = db.prepare('SELECT * FROM incident_templates ORDER BY created_at, rowid LIMIT ? OFFSET ?').all(limit, offset) as TemplateRow[];
+  const rows = db.prepare('SELECT * FROM incident_templates ORDER BY rowid LIMIT ? OFFSET ?').all(limit, offset) as TemplateRow[];
   return rows.map((r) => fromRow(db, r));
 }
 
