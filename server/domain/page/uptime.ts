@@ -47,7 +47,7 @@ export interface ComponentUptime {
 }
 
 /** A span of one status, in epoch milliseconds (end Infinity while it lasts). */
-interface Interval {
+export interface Interval {
   status: ComponentStatus;
   start: number;
   end: number;
@@ -95,7 +95,7 @@ export function uptimePercent(days: (DayMinutes & { length: number; noData: bool
 }
 
 /** Each component's status spans overlapping [from, now], sorted by start, times parsed once. */
-function intervalsSince(db: Db, from: string): Map<string, Interval[]> {
+export function intervalsSince(db: Db, from: string): Map<string, Interval[]> {
   const rows = db
     .prepare(
       `SELECT component_id, status, started_at, ended_at FROM component_status_log
