@@ -5,6 +5,7 @@ import { createComponent, deleteComponent } from '../../server/domain/page/compo
 import { createGroup, deleteGroup } from '../../server/domain/page/groups.js';
 import { createTemplate, getTemplate, listTemplates } from '../../server/domain/incidents/templates.js';
 import { addUser, csrfOf, signIn, startPharos, submit, type Agent, type TestPharos } from '../helpers/pharos.js';
+import { assertPage, PAYLOADS } from './xss-world.js';
 
 /**
  * Incident templates: seeded from the four that were built in, edited by admins in Admin → Templates
@@ -178,6 +179,23 @@ describe('incident templates in the admin', () => {
       .type('form')
       .send({ _csrf: csrfOf(confirm.text) })
       .expect(404);
+  });
+
+  it('shows hostile text in a template as text: the list, the form, the picker and the page it fills', async () => {
+    const group = createGroup(p.ctx, system, { name: PAYLOADS.svg }).id;
+    const component = createComponent(p.ctx, system, { name: PAYLOADS.img, group_id: group }).id;
+    const t = createTemplate(p.ctx, system, {
+      name: PAYLOADS.script,
+      title: PAYLOADS.svg,
+      body: `${PAYLOADS.img} ${PAYLOADS.link} </textarea><script>alert(1)</script>`,
+      group_id: group,
+      component_ids: [component],
+    });
+    assertPage((await admin.get('/admin/templates').expect(200)).text, '/admin/templates', [PAYLOADS.script, PAYLOADS.svg, PAYLOADS.img]);
+    assertPage((await admin.get(`/admin/templates/${t.id}/edit`).expect(200)).text, 'edit', [PAYLOADS.script, PAYLOADS.svg, PAYLOADS.link]);
+    assertPage((await admin.get(`/admin/templates/${t.id}/delete`).expect(200)).text, 'delete', [PAYLOADS.script]);
+    assertPage((await operator.get('/admin/incidents/new').expect(200)).text, 'picker', [PAYLOADS.script, PAYLOADS.svg]);
+    assertPage((await operator.get(`/admin/incidents/new?template=${t.id}`).expect(200)).text, 'filled in', [PAYLOADS.svg, PAYLOADS.img]);
   });
 
   it('forgets a deleted component, and a deleted group leaves its templates ungrouped', () => {
