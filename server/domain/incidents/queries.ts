@@ -169,3 +169,52 @@ export function listMaintenance(db: Db, filter: MaintenanceFilter): Incident[] {
   const order = filter === 'all' ? 'scheduled_for DESC LIMIT 50' : 'scheduled_for ASC';
   return hydrate(db, db.prepare(`SELECT * FROM incidents WHERE kind = 'maintenance' AND ${where} ORDER BY ${order}`).all() as IncidentRow[]);
 }
+
+/** A page of a list: at most `limit` rows after the first `offset`. */
+export interface Paging {
+  limit: number;
+  offset: number;
+}
+
+/** LIKE's own characters typed in a search are searched for as text. */
+const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/**
+ * Incidents and maintenance windows, newest first (Statuspage's v1 incidents list); with `q`, only those
+ * whose name, status or any update's text contains it (case-insensitive for ASCII, as SQLite's LIKE).
+ */
+export function searchIncidents(db: Db, q: string, paging: Paging): Incident[] {
+  const where = q
+    ? `WHERE i.name LIKE @q ESCAPE '\\' OR i.status LIKE @q ESCAPE '\\'
+         OR EXISTS (SELECT 1 FROM incident_updates u WHERE u.incident_id = i.id AND u.body LIKE @q ESCAPE '\\')`
+    : '';
+  const rows = db
+    .prepare(`SELECT i.* FROM incidents i ${where} ORDER BY i.started_at DESC, i.created_at DESC, i.id LIMIT @limit OFFSET @offset`)
+    .all({ ...(q ? { q: likePattern(q) } : {}), ...paging }) as IncidentRow[];
+  return hydrate(db, rows);
+}
+
+/** A page of the unresolved incidents (not maintenance), newest first, as listUnresolved orders them. */
+export function unresolvedPage(db: Db, paging: Paging): Incident[] {
+  return hydrate(
+    db,
+    db
+      .prepare("SELECT * FROM incidents WHERE kind = 'incident' AND resolved_at IS NULL ORDER BY started_at DESC, id LIMIT ? OFFSET ?")
+      .all(paging.limit, paging.offset) as IncidentRow[],
+  );
+}
+
+/**
+ * A page of maintenance windows (see listMaintenance): upcoming and active soonest first; all of them,
+ * completed included, the latest scheduled first.
+ */
+export function maintenancePage(db: Db, filter: Exclude<MaintenanceFilter, 'open'>, paging: Paging): Incident[] {
+  const where = { upcoming: "status = 'scheduled'", active: "status IN ('in_progress', 'verifying')", all: '1 = 1' }[filter];
+  const order = filter === 'all' ? 'scheduled_for DESC, id' : 'scheduled_for ASC, id';
+  return hydrate(
+    db,
+    db
+      .prepare(`SELECT * FROM incidents WHERE kind = 'maintenance' AND ${where} ORDER BY ${order} LIMIT ? OFFSET ?`)
+      .all(paging.limit, paging.offset) as IncidentRow[],
+  );
+}
