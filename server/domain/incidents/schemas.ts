@@ -41,7 +41,8 @@ export const incidentPatchInput = z.object({
 });
 export type IncidentPatch = z.input<typeof incidentPatchInput>;
 
-export const updateEditInput = z.object({ body: longText(BODY_MAX) });
+/** An update edited afterwards: its text, when it is shown as posted, whether it was to be notified (recorded; an edit sends nothing). */
+export const updateEditInput = z.object({ body: longText(BODY_MAX).optional(), display_at: isoTime.optional(), deliver_notifications: flag.optional() });
 export type UpdateEdit = z.input<typeof updateEditInput>;
 
 /** Statuspage sends its reminder an hour before; ours is configurable per window, in minutes. */

@@ -262,7 +262,9 @@ export function editUpdate(ctx: Deps<'bus' | 'clock' | 'db'>, actor: Actor, inci
   const update = updateOf(incident, updateId);
   return commitChange(ctx, { cause: 'incident.update_edited', actor, subject: () => getIncident(ctx.db, incidentId) }, () => {
     const now = ctx.clock.now().toISOString();
-    ctx.db.prepare('UPDATE incident_updates SET body = ?, updated_at = ? WHERE id = ?').run(input.body || DEFAULT_UPDATE_BODIES[update.status], now, updateId);
+    const body = input.body === undefined ? update.body : input.body || DEFAULT_UPDATE_BODIES[update.status];
+    const edit = ctx.db.prepare('UPDATE incident_updates SET body = ?, display_at = ?, deliver_notifications = ?, updated_at = ? WHERE id = ?');
+    edit.run(body, input.display_at ?? update.display_at, (input.deliver_notifications ?? update.deliver_notifications) ? 1 : 0, now, updateId);
     ctx.db.prepare('UPDATE incidents SET updated_at = ? WHERE id = ?').run(now, incidentId);
     return { result: getIncident(ctx.db, incidentId), ids: [incidentId, updateId] };
   });
