@@ -1,4 +1,5 @@
 import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
 import type { Context } from '../../context.js';
 import type { Actor } from '../../domain/access/actors.js';
 import { createWebhook, deleteEndpoint, endpointComponents, findEndpoint, type Endpoint } from '../../domain/subscribers/endpoints.js';
@@ -39,6 +40,9 @@ export function webhookShape(db: Context['db'], e: Endpoint) {
   };
 }
 
+/** What a form's text stands for in a subscriber (`subscriber[skip_confirmation_notification]=true`, `subscriber[component_ids][]=ID`). */
+const FORM_TYPES = z.object({ skip_confirmation_notification: z.boolean(), component_ids: z.array(z.string()) });
+
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 const text = (v: unknown): string => (typeof v === 'string' ? v : '');
 
@@ -57,7 +61,11 @@ async function inEnvelope<T>(write: () => Promise<T> | T): Promise<T> {
  * webhook, whose answer carries its `signing_secret` once; else an email subscriber, confirmed by mail
  * unless `skip_confirmation_notification`), remove.
  */
-export function subscriberApi(ctx: Context, envelope: (req: Request, key: string) => Record<string, unknown>, actor: (res: Response) => Actor): Router {
+export function subscriberApi(
+  ctx: Context,
+  envelope: (req: Request, key: string, schema?: z.ZodTypeAny) => Record<string, unknown>,
+  actor: (res: Response) => Actor,
+): Router {
   const router = Router();
   router.get('/subscribers', (req, res) => {
     const type = req.query.type === undefined ? 'email' : req.query.type;
@@ -68,7 +76,7 @@ export function subscriberApi(ctx: Context, envelope: (req: Request, key: string
     res.json(type === 'webhook' ? (rows as Endpoint[]).map((e) => webhookShape(ctx.db, e)) : (rows as Subscriber[]).map((s) => emailShape(ctx.db, s)));
   });
   router.post('/subscribers', async (req, res) => {
-    const body = envelope(req, 'subscriber');
+    const body = envelope(req, 'subscriber', FORM_TYPES);
     const components = strings(body.component_ids);
     if (body.endpoint !== undefined) {
       const { endpoint, signingSecret } = await inEnvelope(() =>

@@ -1,72 +1,57 @@
-import { Router, type Request, type Response } from 'express';
-import { jsonParser } from '../middleware/body.js';
-import { queryInt } from '../respond.js';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { bracketFormParser, jsonParser } from '../middleware/body.js';
 import type { Context } from '../../context.js';
-import type { Actor } from '../../domain/access/actors.js';
 import { pageLayout } from '../../domain/page/order.js';
 import { componentInput, componentPatch, createComponent, deleteComponent, getComponent, updateComponent } from '../../domain/page/components.js';
 import { createIncident, deleteIncident } from '../../domain/incidents/writes.js';
-import { getIncident, listRecent, type Incident } from '../../domain/incidents/queries.js';
+import { getIncident } from '../../domain/incidents/queries.js';
 import { scheduleMaintenance } from '../../domain/incidents/maintenance.js';
 import { maintenanceInput, newIncidentInput, updateInput } from '../../domain/incidents/schemas.js';
 import { postUpdate } from '../../domain/incidents/updates.js';
 import { parseInput } from '../../lib/validate.js';
-import { Invalid, Unauthorized } from '../../errors.js';
-import { componentsShape, incidentShape, maintenanceShape, pagePositions } from '../../snapshot/shapes.js';
+import { componentsShape } from '../../snapshot/shapes.js';
 import { requireApiKey } from '../middleware/auth.js';
 import { subscriberApi } from './subscribers.js';
+import { actor, envelope, inEnvelope, v1Incidents } from './v1-common.js';
+import { groupApi } from './v1-groups.js';
+import { incidentListApi } from './v1-lists.js';
+import { pageApi, pageShape } from './v1-pages.js';
+import { incidentUpdateApi } from './v1-updates.js';
 
-/** The object under `key` in a Statuspage v1 body (`{"incident": {...}}`), or a 422 naming it. */
-function envelope(req: Request, key: string): Record<string, unknown> {
-  const body: unknown = req.body;
-  const inner = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>)[key] : undefined;
-  if (!inner || typeof inner !== 'object' || Array.isArray(inner)) {
-    throw new Invalid({ [key]: `Send a JSON object as {"${key}": {...}} with Content-Type: application/json` });
-  }
-  return inner as Record<string, unknown>;
-}
+const BODY_LIMIT = 1024 * 1024;
 
-/** Runs a write on an envelope's content: its field errors name fields inside it ("name" is "incident.name"). */
-function inEnvelope<T>(key: string, write: () => T): T {
-  try {
-    return write();
-  } catch (err) {
-    throw err instanceof Invalid ? err.within(`${key}.`) : err;
-  }
-}
-
-function actor(res: Response): Actor {
-  if (!res.locals.apiActor) throw new Unauthorized();
-  return res.locals.apiActor;
-}
+/**
+ * Every v1 path also answers with Statuspage's `.json` suffix (`/incidents.json`, `/incidents/ID.json`):
+ * the suffix is dropped before routing, in this one place. Logs and the audit log show the path as sent.
+ */
+const withoutJsonSuffix: RequestHandler = (req, _res, next) => {
+  const q = req.url.indexOf('?');
+  const path = q === -1 ? req.url : req.url.slice(0, q);
+  if (path.endsWith('.json')) req.url = path.slice(0, -'.json'.length) + (q === -1 ? '' : req.url.slice(q));
+  next();
+};
 
 /** Management API in Statuspage's v1 shapes, for automation. */
 export function v1Routes(ctx: Context): Router {
   const page = Router({ mergeParams: true });
-  // The key is checked on the headers before the body is read: a client without one cannot make the
-  // server read and parse a megabyte of JSON.
-  page.use(requireApiKey(ctx), jsonParser(1024 * 1024));
-  // v1 incidents also carry impact_override, so automation can read back what it set; maintenance its window.
-  const shape = (i: Incident, positions = pagePositions(pageLayout(ctx.db))) => ({
-    ...(i.kind === 'maintenance'
-      ? maintenanceShape(i, ctx.pageId, ctx.config.publicUrl, positions)
-      : incidentShape(i, ctx.pageId, ctx.config.publicUrl, positions)),
-    impact_override: i.impact_override,
-  });
-  const incident = (id: string) => shape(getIncident(ctx.db, id));
+  // The key is checked on the headers (or the query) before the body is read: a client without one
+  // cannot make the server read and parse a megabyte. Bodies come as JSON or as Rails-style forms
+  // (`incident[name]=X`, as Statuspage's own curl examples send them), both into the same envelope.
+  page.use(requireApiKey(ctx), jsonParser(BODY_LIMIT), bracketFormParser(BODY_LIMIT, 1000, 5));
+  const shapes = v1Incidents(ctx);
+  const incident = (id: string) => shapes([getIncident(ctx.db, id)])[0];
 
-  page.get('/incidents', (req, res) => {
-    const limit = queryInt(req.query.limit, 100, 1, 100);
-    const positions = pagePositions(pageLayout(ctx.db));
-    res.json(listRecent(ctx.db, limit, ['incident', 'maintenance']).map((i) => shape(i, positions)));
-  });
+  page.use(pageApi(ctx));
+  // Before /incidents/:incident_id: /incidents/unresolved and the other lists are not ids.
+  page.use(incidentListApi(ctx));
   page.post('/incidents', (req, res) => {
-    const body = envelope(req, 'incident');
+    const raw = envelope(req, 'incident');
     // As on Statuspage, an incident with a window is scheduled maintenance.
+    const scheduled = (raw.scheduled_for ?? null) !== null || (raw.scheduled_until ?? null) !== null;
     const created = inEnvelope('incident', () =>
-      (body.scheduled_for ?? null) !== null || (body.scheduled_until ?? null) !== null
-        ? scheduleMaintenance(ctx, actor(res), parseInput(maintenanceInput, body))
-        : createIncident(ctx, actor(res), parseInput(newIncidentInput, body)),
+      scheduled
+        ? scheduleMaintenance(ctx, actor(res), parseInput(maintenanceInput, envelope(req, 'incident', maintenanceInput)))
+        : createIncident(ctx, actor(res), parseInput(newIncidentInput, envelope(req, 'incident', newIncidentInput))),
     );
     res.status(201).json(incident(created.id));
   });
@@ -76,7 +61,7 @@ export function v1Routes(ctx: Context): Router {
   const patch = (req: Request, res: Response) => {
     const id = String(req.params.incident_id);
     getIncident(ctx.db, id);
-    const body = envelope(req, 'incident');
+    const body = envelope(req, 'incident', updateInput);
     inEnvelope('incident', () => postUpdate(ctx, actor(res), id, parseInput(updateInput, body)));
     res.json(incident(id));
   };
@@ -88,6 +73,7 @@ export function v1Routes(ctx: Context): Router {
     deleteIncident(ctx, actor(res), id);
     res.json(shape);
   });
+  page.use(incidentUpdateApi(ctx));
 
   const component = (id: string) => {
     getComponent(ctx.db, id);
@@ -98,7 +84,7 @@ export function v1Routes(ctx: Context): Router {
     res.json(componentsShape(pageLayout(ctx.db), ctx.pageId));
   });
   page.post('/components', (req, res) => {
-    const body = envelope(req, 'component');
+    const body = envelope(req, 'component', componentInput);
     const created = inEnvelope('component', () => createComponent(ctx, actor(res), parseInput(componentInput, body)));
     res.status(201).json(component(created.id));
   });
@@ -108,7 +94,7 @@ export function v1Routes(ctx: Context): Router {
   const patchComponent = (req: Request, res: Response) => {
     const id = String(req.params.component_id);
     getComponent(ctx.db, id);
-    const body = envelope(req, 'component');
+    const body = envelope(req, 'component', componentPatch);
     inEnvelope('component', () => updateComponent(ctx, actor(res), id, parseInput(componentPatch, body)));
     res.json(component(id));
   };
@@ -121,9 +107,15 @@ export function v1Routes(ctx: Context): Router {
     res.status(204).end();
   });
 
+  page.use(groupApi(ctx));
   page.use(subscriberApi(ctx, envelope, actor));
 
   const router = Router();
+  router.use(withoutJsonSuffix);
+  // The pages this key may manage: the one page.
+  router.get('/pages', requireApiKey(ctx), (_req, res) => {
+    res.json([pageShape(ctx)]);
+  });
   router.use('/pages/:page_id', page);
   return router;
 }

@@ -33,3 +33,16 @@ export function formParser(limitBytes: number, parameterLimit: number): RequestH
 export function jsonParser(limitBytes: number): RequestHandler {
   return bounded(limitBytes, express.json({ limit: limitBytes }));
 }
+
+/**
+ * A urlencoded form with Rails-style brackets (`incident[name]=X`, `incident[components][ID]=major_outage`,
+ * `incident[component_ids][]=ID`), parsed by qs into the objects a JSON body would hold, at most
+ * `limitBytes`, `parameterLimit` fields (more: 413) and `depth` levels of brackets (deeper: 400). qs
+ * turns an index above its array limit (the number of fields, at least 100) into an object key, so a
+ * field cannot make a huge sparse list.
+ */
+export function bracketFormParser(limitBytes: number, parameterLimit: number, depth: number): RequestHandler {
+  // body-parser 2 takes `depth`; its type definitions do not name it yet.
+  const options = { extended: true, limit: limitBytes, parameterLimit, depth };
+  return bounded(limitBytes, express.urlencoded(options));
+}

@@ -26,6 +26,10 @@ function fromFramework(err: unknown): HttpError | undefined {
       return tooLarge('limit' in err && typeof err.limit === 'number' ? err.limit : 1024 * 1024);
     case 'entity.parse.failed':
       return new HttpError(400, 'invalid_json', 'The request body is not valid JSON');
+    case 'parameters.too.many':
+      return new HttpError(413, 'too_many_fields', 'The form has too many fields');
+    case 'querystring.parse.rangeError':
+      return new HttpError(400, 'form_too_deep', 'The form nests its fields in too many brackets');
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return new HttpError(415, 'unsupported_encoding', 'The request body has an unsupported encoding or charset');
