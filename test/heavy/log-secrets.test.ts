@@ -104,6 +104,12 @@ describe('logs of a full run', () => {
       .expect(201);
     await request(base).get(`/api/v1/pages/${pageId}/incidents`).set('Authorization', 'OAuth pharos_not-a-real-key-but-secret-looking').expect(401);
     secrets.set('wrong API key', 'pharos_not-a-real-key-but-secret-looking');
+    // The key in the query string (?api_key=, as some Statuspage automation sends it), and a wrong one there.
+    await request(base)
+      .get(`/api/v1/pages/${pageId}/incidents.json?api_key=${encodeURIComponent(key)}`)
+      .expect(200);
+    await request(base).get(`/api/v1/pages/${pageId}/incidents.json?per_page=1&api_key=pharos_wrong-key-in-a-query-string`).expect(401);
+    secrets.set('wrong API key in the query', 'pharos_wrong-key-in-a-query-string');
 
     // A subscriber: subscribe, confirm from the mail (written as .eml), manage, unsubscribe.
     await request(base).post('/subscribe').type('form').send({ email: 'reader@example.com', scope: 'all' }).expect(200);

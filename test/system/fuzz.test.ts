@@ -74,14 +74,35 @@ describe('fuzzing every form and API endpoint', () => {
       .set('Authorization', `OAuth ${key}`)
       .set('Content-Type', 'application/json')
       .send(JSON.stringify(body));
+  /** A form body as curl -d sends it, Rails brackets and all; the key in the query string. */
+  const apiForm = (method: 'post' | 'patch', path: string, body: string) => () =>
+    request(p.app)
+      [method](`/api/v1/pages/${p.ctx.pageId}${path}.json?api_key=${encodeURIComponent(key)}`)
+      .set('Content-Type', 'application/x-www-form-urlencoded')
+      .send(body);
 
   it('the management API: any JSON in and around the envelopes', async () => {
+    const groupId = createGroup(p.ctx, system, { name: 'Fuzzed group' }).id;
     await fc.assert(
       fc.asyncProperty(
         json,
         json,
         fc.dictionary(
-          fc.constantFrom('name', 'status', 'body', 'impact_override', 'components', 'deliver_notifications', 'scheduled_for', 'description', 'group_id'),
+          fc.constantFrom(
+            'name',
+            'status',
+            'body',
+            'impact_override',
+            'components',
+            'deliver_notifications',
+            'scheduled_for',
+            'description',
+            'group_id',
+            'display_at',
+            'time_zone',
+            'url',
+            'css_link_color',
+          ),
           fc.oneof(hostile, json),
           { maxKeys: 6 },
         ),
@@ -93,6 +114,20 @@ describe('fuzzing every form and API endpoint', () => {
           await check('PATCH component', api('patch', `/components/${componentId}`, { component: b }));
           await check('POST subscribers', api('post', '/subscribers', { subscriber: fields }));
           await check('POST subscribers (any body)', api('post', '/subscribers', b));
+          const updateId = String(p.ctx.db.prepare('SELECT id FROM incident_updates WHERE incident_id = ? LIMIT 1').pluck().get(incidentId));
+          await check('PATCH incident update', api('patch', `/incidents/${incidentId}/incident_updates/${updateId}`, { incident_update: fields }));
+          await check('POST component group', api('post', '/component-groups', { component_group: fields, description: fields.description }));
+          await check('POST component group (any body)', api('post', '/component-groups', a));
+          await check('PATCH component group', api('patch', `/component-groups/${groupId}`, { component_group: fields }));
+          await check('PATCH page', api('patch', '', { page: fields }));
+          await check('PATCH page (any body)', api('patch', '', b));
+          const q = typeof fields.name === 'string' ? fields.name : JSON.stringify(a);
+          await check('GET incidents?q=', () =>
+            request(p.app)
+              .get(`/api/v1/pages/${p.ctx.pageId}/incidents.json`)
+              .query({ q, page: JSON.stringify(fields.status ?? null), per_page: JSON.stringify(fields.body ?? null) })
+              .set('Authorization', `OAuth ${key}`),
+          );
           for (const source of ['alertmanager', 'grafana']) {
             const receiver = (body: unknown) => () =>
               request(p.app)
@@ -108,6 +143,60 @@ describe('fuzzing every form and API endpoint', () => {
           }
         },
       ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('the management API: any form-encoded body, Rails brackets included', async () => {
+    const names = fc.constantFrom(
+      'incident[name]',
+      'incident[status]',
+      'incident[body]',
+      'incident[deliver_notifications]',
+      'incident[impact_override]',
+      `incident[components][${componentId}]`,
+      'incident[components][__proto__]',
+      'incident[component_ids][]',
+      'incident[component_ids][0]',
+      'incident[scheduled_for]',
+      'incident[scheduled_remind_prior]',
+      'incident[a][b][c][d][e][f]',
+      'incident',
+      'component[name]',
+      'component[status]',
+      'component[showcase]',
+      'component_group[name]',
+      'component_group[components][]',
+      'incident_update[display_at]',
+      'page[time_zone]',
+      'page[name]',
+      'constructor[prototype][x]',
+    );
+    const pair = fc.tuple(fc.oneof({ weight: 3, arbitrary: names }, { weight: 1, arbitrary: hostile }), hostile);
+    // A lone surrogate has no UTF-8: it goes raw.
+    const encoded = (text: string) => {
+      try {
+        return encodeURIComponent(text);
+      } catch {
+        return text;
+      }
+    };
+    // Encoded as a client would, or sent raw (bad percent-encoding, bare & and =).
+    const body = fc.oneof(
+      fc.array(pair, { maxLength: 8 }).map((pairs) => pairs.map(([k, v]) => `${encoded(k)}=${encoded(v)}`).join('&')),
+      fc.array(pair, { maxLength: 8 }).map((pairs) => pairs.map(([k, v]) => `${k}=${v}`).join('&')),
+    );
+    await fc.assert(
+      fc.asyncProperty(body, async (text) => {
+        const updateId = String(p.ctx.db.prepare('SELECT id FROM incident_updates WHERE incident_id = ? LIMIT 1').pluck().get(incidentId));
+        await check('POST incidents (form)', apiForm('post', '/incidents', text));
+        await check('PATCH incident (form)', apiForm('patch', `/incidents/${incidentId}`, text));
+        await check('PATCH component (form)', apiForm('patch', `/components/${componentId}`, text));
+        await check('POST component group (form)', apiForm('post', '/component-groups', text));
+        await check('PATCH incident update (form)', apiForm('patch', `/incidents/${incidentId}/incident_updates/${updateId}`, text));
+        await check('PATCH page (form)', apiForm('patch', '', text));
+        await check('POST subscribers (form)', apiForm('post', '/subscribers', text));
+      }),
       { numRuns: RUNS },
     );
   });
