@@ -90,6 +90,8 @@ describe('management API access', () => {
       },
       { method: 'put', pattern: 'PUT /components/:component_id', path: `${base}/components/${component.id}`, body: { component: { name: 'Renamed' } } },
       { method: 'delete', pattern: 'DELETE /components/:component_id', path: `${base}/components/${spare.id}` },
+      { method: 'get', pattern: 'GET /components/:component_id/uptime', path: `${base}/components/${component.id}/uptime` },
+      { method: 'get', pattern: 'GET /component-groups/:id/uptime', path: `${base}/component-groups/${group.id}/uptime` },
       { method: 'get', pattern: 'GET /component-groups', path: `${base}/component-groups` },
       {
         method: 'post',

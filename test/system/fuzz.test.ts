@@ -121,6 +121,17 @@ describe('fuzzing every form and API endpoint', () => {
           await check('PATCH component group', api('patch', `/component-groups/${groupId}`, { component_group: fields }));
           await check('PATCH page', api('patch', '', { page: fields }));
           await check('PATCH page (any body)', api('patch', '', b));
+          for (const path of [`/components/${componentId}/uptime`, `/component-groups/${groupId}/uptime`]) {
+            await check(`GET ${path}`, () =>
+              request(p.app)
+                .get(`/api/v1/pages/${p.ctx.pageId}${path}`)
+                .query({
+                  start: typeof fields.scheduled_for === 'string' ? fields.scheduled_for : JSON.stringify(a),
+                  end: typeof fields.name === 'string' ? fields.name : '',
+                })
+                .set('Authorization', `OAuth ${key}`),
+            );
+          }
           const q = typeof fields.name === 'string' ? fields.name : JSON.stringify(a);
           await check('GET incidents?q=', () =>
             request(p.app)
