@@ -1,4 +1,5 @@
 import { Router, type Request, type Response } from 'express';
+import type { z } from 'zod';
 import type { Context } from '../../context.js';
 import type { Actor } from '../../domain/access/actors.js';
 import { createTemplate, listTemplates, templateInput, type IncidentTemplate } from '../../domain/incidents/templates.js';
@@ -35,7 +36,12 @@ export function templateShape(ctx: Context, t: IncidentTemplate, components = co
  * body, group_id, update_status, should_send_notifications, component_ids}}` (`should_tweet` is accepted
  * and ignored). Field errors name the field inside the envelope ("template.name").
  */
-export function templateApi(ctx: Context, envelope: (req: Request, key: string) => Record<string, unknown>, actor: (res: Response) => Actor): Router {
+export function templateApi(
+  ctx: Context,
+  /** The v1 router's: the object under `key`; given the schema, a form's text typed as it expects. */
+  envelope: (req: Request, key: string, schema?: z.ZodTypeAny) => Record<string, unknown>,
+  actor: (res: Response) => Actor,
+): Router {
   const router = Router();
   router.get('/incident_templates', (req, res) => {
     const perPage = queryInt(req.query.per_page, 100, 1, 100);
@@ -44,7 +50,7 @@ export function templateApi(ctx: Context, envelope: (req: Request, key: string) 
     res.json(listTemplates(ctx.db, perPage, offset).map((t) => templateShape(ctx, t, components)));
   });
   router.post('/incident_templates', (req, res) => {
-    const body = envelope(req, 'template');
+    const body = envelope(req, 'template', templateInput);
     const who = actor(res);
     let created: IncidentTemplate;
     try {
