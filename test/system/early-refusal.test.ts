@@ -61,6 +61,16 @@ describe('refusing on the headers', () => {
     });
   }
 
+  it('answers a wrong key in the query announcing a 900 KB form (Rails brackets) with a 401 at once', async () => {
+    const res = await announce(p.running?.port ?? 0, [
+      `POST ${path}.json?api_key=pharos_wrong-key-0123456789abcdef HTTP/1.1`,
+      'Content-Type: application/x-www-form-urlencoded',
+    ]);
+    assert.equal(res.status, 401, res.headers);
+    assert.match(res.headers, /\r\nconnection: close/i);
+    assert.equal((JSON.parse(res.body) as { error: { code: string } }).error.code, 'unauthorized');
+  });
+
   it('reads no more than a small form for the anonymous sign-in and setup forms: 413 at once', async () => {
     for (const target of ['/admin/login', '/setup']) {
       const res = await announce(p.running?.port ?? 0, [`POST ${target} HTTP/1.1`, 'Content-Type: application/x-www-form-urlencoded', 'Accept: text/html']);
