@@ -107,6 +107,13 @@ describe('management API access', () => {
       { method: 'get', pattern: 'GET /', path: page },
       { method: 'patch', pattern: 'PATCH /', path: page, body: { page: { name: 'Injected page' } } },
       { method: 'put', pattern: 'PUT /', path: page, body: { page: { time_zone: 'Europe/Paris' } } },
+      { method: 'get', pattern: 'GET /incident_templates', path: `${base}/incident_templates` },
+      {
+        method: 'post',
+        pattern: 'POST /incident_templates',
+        path: `${base}/incident_templates`,
+        body: { template: { name: 'Injected', title: 'Injected', body: 'Text.' } },
+      },
       { method: 'get', pattern: 'GET /subscribers', path: `${base}/subscribers?type=webhook` },
       {
         method: 'post',

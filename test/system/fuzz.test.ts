@@ -119,6 +119,7 @@ describe('fuzzing every form and API endpoint', () => {
           await check('POST component group', api('post', '/component-groups', { component_group: fields, description: fields.description }));
           await check('POST component group (any body)', api('post', '/component-groups', a));
           await check('PATCH component group', api('patch', `/component-groups/${groupId}`, { component_group: fields }));
+          await check('POST incident template', api('post', '/incident_templates', { template: { ...fields, title: fields.name } }));
           await check('PATCH page', api('patch', '', { page: fields }));
           await check('PATCH page (any body)', api('patch', '', b));
           for (const path of [`/components/${componentId}/uptime`, `/component-groups/${groupId}/uptime`]) {
@@ -207,6 +208,7 @@ describe('fuzzing every form and API endpoint', () => {
         await check('PATCH incident update (form)', apiForm('patch', `/incidents/${incidentId}/incident_updates/${updateId}`, text));
         await check('PATCH page (form)', apiForm('patch', '', text));
         await check('POST subscribers (form)', apiForm('post', '/subscribers', text));
+        await check('POST incident template (form)', apiForm('post', '/incident_templates', text.replaceAll('incident[', 'template[')));
       }),
       { numRuns: RUNS },
     );

@@ -12,6 +12,7 @@ import { parseInput } from '../../lib/validate.js';
 import { componentsShape } from '../../snapshot/shapes.js';
 import { requireApiKey } from '../middleware/auth.js';
 import { subscriberApi } from './subscribers.js';
+import { templateApi } from './templates.js';
 import { uptimeApi } from './uptime.js';
 import { actor, envelope, inEnvelope, v1Incidents } from './v1-common.js';
 import { groupApi } from './v1-groups.js';
@@ -110,6 +111,7 @@ export function v1Routes(ctx: Context): Router {
 
   page.use(groupApi(ctx));
   page.use(uptimeApi(ctx));
+  page.use(templateApi(ctx, envelope, actor));
   page.use(subscriberApi(ctx, envelope, actor));
 
   const router = Router();
