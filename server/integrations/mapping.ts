@@ -52,7 +52,10 @@ export function wanted(notice: AlertNotice, components: Component[]): Wanted {
       throw new Invalid({ [`alerts[${i}].annotations.pharos_component_status`]: `One of ${COMPONENT_STATUSES.join(', ')}` });
     }
     const status = (override as ComponentStatus | undefined) ?? statusOfSeverity(label('severity'));
-    for (const raw of (named ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const raw of (named ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const id = ids.has(raw) ? raw : byName.get(raw.toLowerCase());
       if (!id) throw new Invalid({ [`alerts[${i}].labels.component`]: `No component named "${raw.slice(0, 100)}"` });
       const before = statuses[id];
@@ -69,12 +72,16 @@ export function wanted(notice: AlertNotice, components: Component[]): Wanted {
     notice.commonLabels.alertname ??
     first?.labels.alertname ??
     'Alert';
-  const descriptions = [...new Set(firing.map((a) => a.annotations.description ?? notice.commonAnnotations.description).filter((d): d is string => Boolean(d)))];
+  const descriptions = [
+    ...new Set(firing.map((a) => a.annotations.description ?? notice.commonAnnotations.description).filter((d): d is string => Boolean(d))),
+  ];
   const alertNames = [...new Set(firing.map((a) => a.labels.alertname).filter((n): n is string => Boolean(n)))];
   const lines = [
     ...descriptions.map(plain),
     ...(notice.message && !descriptions.length ? [plain(notice.message)] : []),
-    firing.length ? `${firing.length} alert${firing.length === 1 ? '' : 's'} firing${alertNames.length ? `: ${plain(alertNames.join(', '))}` : ''}.` : 'All alerts in this group are resolved.',
+    firing.length
+      ? `${firing.length} alert${firing.length === 1 ? '' : 's'} firing${alertNames.length ? `: ${plain(alertNames.join(', '))}` : ''}.`
+      : 'All alerts in this group are resolved.',
     ...(notice.truncated ? [`${notice.truncated} more alert${notice.truncated === 1 ? '' : 's'} not listed (truncated by the sender).`] : []),
   ];
   const notify = (notice.commonLabels.pharos_notify ?? first?.labels.pharos_notify ?? 'true').toLowerCase() !== 'false';

@@ -59,7 +59,15 @@ export interface AlertNotice {
 export function readNotice(source: Source, body: unknown): AlertNotice {
   if (source === 'alertmanager') {
     const n = parseInput(alertmanagerPayload, body);
-    return { source, groupKey: n.groupKey, status: n.status, alerts: n.alerts, commonLabels: n.commonLabels, commonAnnotations: n.commonAnnotations, truncated: n.truncatedAlerts };
+    return {
+      source,
+      groupKey: n.groupKey,
+      status: n.status,
+      alerts: n.alerts,
+      commonLabels: n.commonLabels,
+      commonAnnotations: n.commonAnnotations,
+      truncated: n.truncatedAlerts,
+    };
   }
   const n = parseInput(grafanaPayload, body);
   return {

@@ -15,8 +15,7 @@ export interface AlertGroup {
 
 export function findAlertGroup(db: Db, source: AlertGroup['source'], groupKey: string): AlertGroup | undefined {
   const row = db.prepare('SELECT * FROM alert_groups WHERE source = ? AND group_key = ?').get(source, groupKey) as
-    | (Omit<AlertGroup, 'statuses'> & { statuses: string })
-    | undefined;
+    (Omit<AlertGroup, 'statuses'> & { statuses: string }) | undefined;
   return row ? { ...row, statuses: JSON.parse(row.statuses) as Record<string, ComponentStatus> } : undefined;
 }
 

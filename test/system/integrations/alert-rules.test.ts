@@ -8,7 +8,12 @@ import { addApiKey, startPharos, type TestPharos } from '../../helpers/pharos.js
 const system = { type: 'system' } as const;
 
 /** Alertmanager's webhook (version 4), as it sends it. */
-function notice(groupKey: string, status: 'firing' | 'resolved', alerts: { labels: Record<string, string>; annotations?: Record<string, string>; status?: string }[], extra: object = {}) {
+function notice(
+  groupKey: string,
+  status: 'firing' | 'resolved',
+  alerts: { labels: Record<string, string>; annotations?: Record<string, string>; status?: string }[],
+  extra: object = {},
+) {
   return {
     version: '4',
     groupKey,
@@ -19,7 +24,13 @@ function notice(groupKey: string, status: 'firing' | 'resolved', alerts: { label
     commonAnnotations: {},
     externalURL: 'http://alertmanager.example',
     truncatedAlerts: 0,
-    alerts: alerts.map((a, i) => ({ status: a.status ?? status, labels: a.labels, annotations: a.annotations ?? {}, startsAt: '2026-11-30T10:00:00Z', fingerprint: `f${i}` })),
+    alerts: alerts.map((a, i) => ({
+      status: a.status ?? status,
+      labels: a.labels,
+      annotations: a.annotations ?? {},
+      startsAt: '2026-11-30T10:00:00Z',
+      fingerprint: `f${i}`,
+    })),
     ...extra,
   };
 }
@@ -30,7 +41,11 @@ describe('alerts in: mapping and rules', () => {
   let key: string;
   let api: string;
   let web: string;
-  const send = (body: unknown, source = 'alertmanager') => request(p.app).post(`/api/integrations/${source}`).set('Authorization', `Bearer ${key}`).send(body as object);
+  const send = (body: unknown, source = 'alertmanager') =>
+    request(p.app)
+      .post(`/api/integrations/${source}`)
+      .set('Authorization', `Bearer ${key}`)
+      .send(body as object);
   const statusOf = (id: string) => p.ctx.db.prepare('SELECT status FROM components WHERE id = ?').pluck().get(id);
   const incident = (id: string) => p.ctx.db.prepare('SELECT name, status FROM incidents WHERE id = ?').get(id) as { name: string; status: string };
 
@@ -44,12 +59,18 @@ describe('alerts in: mapping and rules', () => {
 
   it('refuses without a key (401) and a payload that will never succeed (422 naming the field), changing nothing', async () => {
     const count = () => p.ctx.db.prepare('SELECT COUNT(*) FROM incidents').pluck().get();
-    await request(p.app).post('/api/integrations/alertmanager').send(notice('g', 'firing', [{ labels: { alertname: 'A' } }])).expect(401);
+    await request(p.app)
+      .post('/api/integrations/alertmanager')
+      .send(notice('g', 'firing', [{ labels: { alertname: 'A' } }]))
+      .expect(401);
     for (const [body, field] of [
       [{ ...notice('g', 'firing', [{ labels: {} }]), version: '3' }, 'version'],
       [{ ...notice('g', 'firing', [{ labels: {} }]), groupKey: '' }, 'groupKey'],
       [notice('g', 'firing', [{ labels: { alertname: 'A', component: 'Nope' } }]), 'alerts[0].labels.component'],
-      [notice('g', 'firing', [{ labels: { alertname: 'A', component: 'API' }, annotations: { pharos_component_status: 'on fire' } }]), 'alerts[0].annotations.pharos_component_status'],
+      [
+        notice('g', 'firing', [{ labels: { alertname: 'A', component: 'API' }, annotations: { pharos_component_status: 'on fire' } }]),
+        'alerts[0].annotations.pharos_component_status',
+      ],
       [{ ...notice('g', 'firing', []) }, 'alerts'],
     ] as const) {
       const res = await send(body);
@@ -77,16 +98,27 @@ describe('alerts in: mapping and rules', () => {
   });
 
   it("an operator's update or rename wins over later alerts for status and name; truncated alerts are mentioned", async () => {
-    const opened = await send(notice('ops', 'firing', [{ labels: { alertname: 'Queue', severity: 'major', component: 'API' }, annotations: { summary: 'Queue backlog' } }])).expect(201);
+    const opened = await send(
+      notice('ops', 'firing', [{ labels: { alertname: 'Queue', severity: 'major', component: 'API' }, annotations: { summary: 'Queue backlog' } }]),
+    ).expect(201);
     const id = (opened.body as { incident_id: string }).incident_id;
     assert.equal(statusOf(api), 'partial_outage');
-    patchIncident(p.ctx, { type: 'user', id: 'u', email: 'op@example.com', name: 'Operator' }, id, { name: 'Message queue backlog', status: 'identified', body: 'A consumer is stuck.' });
+    patchIncident(p.ctx, { type: 'user', id: 'u', email: 'op@example.com', name: 'Operator' }, id, {
+      name: 'Message queue backlog',
+      status: 'identified',
+      body: 'A consumer is stuck.',
+    });
     await send(
-      notice('ops', 'firing', [{ labels: { alertname: 'Queue', severity: 'critical', component: 'API' }, annotations: { summary: 'Queue backlog' } }], { truncatedAlerts: 3 }),
+      notice('ops', 'firing', [{ labels: { alertname: 'Queue', severity: 'critical', component: 'API' }, annotations: { summary: 'Queue backlog' } }], {
+        truncatedAlerts: 3,
+      }),
     ).expect(200);
     assert.deepEqual(incident(id), { name: 'Message queue backlog', status: 'identified' });
     assert.equal(statusOf(api), 'major_outage', 'alerts still set components');
-    const last = p.ctx.db.prepare('SELECT body, status FROM incident_updates WHERE incident_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1').get(id) as { body: string; status: string };
+    const last = p.ctx.db.prepare('SELECT body, status FROM incident_updates WHERE incident_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1').get(id) as {
+      body: string;
+      status: string;
+    };
     assert.equal(last.status, 'identified');
     assert.match(last.body, /3 more alerts not listed \(truncated by the sender\)/);
     await send(notice('ops', 'resolved', [{ labels: { alertname: 'Queue', component: 'API' } }])).expect(200);
@@ -112,7 +144,15 @@ describe('alerts in: mapping and rules', () => {
         receiver: 'pharos',
         status: 'firing',
         orgId: 1,
-        alerts: [{ status: 'firing', labels: { alertname: 'HighLatency', component: 'API', severity: 'critical' }, annotations: {}, startsAt: '2026-11-30T10:00:00Z', fingerprint: 'g1' }],
+        alerts: [
+          {
+            status: 'firing',
+            labels: { alertname: 'HighLatency', component: 'API', severity: 'critical' },
+            annotations: {},
+            startsAt: '2026-11-30T10:00:00Z',
+            fingerprint: 'g1',
+          },
+        ],
         groupLabels: {},
         commonLabels: { alertname: 'HighLatency' },
         commonAnnotations: {},

@@ -14,7 +14,12 @@ describe('Alertmanager → Pharos', () => {
   let api: string;
   let web: string;
   const incidents = () =>
-    p.ctx.db.prepare('SELECT id, name, status, impact FROM incidents ORDER BY created_at').all() as { id: string; name: string; status: string; impact: string }[];
+    p.ctx.db.prepare('SELECT id, name, status, impact FROM incidents ORDER BY created_at').all() as {
+      id: string;
+      name: string;
+      status: string;
+      impact: string;
+    }[];
   const statusOf = (id: string) => p.ctx.db.prepare('SELECT status FROM components WHERE id = ?').pluck().get(id);
   const updates = (id: string) => p.ctx.db.prepare('SELECT COUNT(*) FROM incident_updates WHERE incident_id = ?').pluck().get(id) as number;
   async function eventually(check: () => void | Promise<void>, ms = 15_000): Promise<void> {
@@ -71,7 +76,10 @@ describe('Alertmanager → Pharos', () => {
     await eventually(() => assert.equal(updates(incident.id), 2));
     assert.equal(statusOf(web), 'degraded_performance');
     assert.equal(statusOf(api), 'major_outage');
-    const body = p.ctx.db.prepare('SELECT body FROM incident_updates WHERE incident_id = ? ORDER BY created_at DESC LIMIT 1').pluck().get(incident.id) as string;
+    const body = p.ctx.db
+      .prepare('SELECT body FROM incident_updates WHERE incident_id = ? ORDER BY created_at DESC LIMIT 1')
+      .pluck()
+      .get(incident.id) as string;
     assert.match(body, /2 alerts firing: ApiErrors/);
   });
 
