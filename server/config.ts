@@ -24,6 +24,10 @@ export interface Config {
   markdownImageHosts: string[];
   /** Webhooks the public subscribes may point at loopback, private and link-local addresses (tests, closed networks). */
   webhookAllowPrivate: boolean;
+  /** Management API requests a key may make in any 60 s (Statuspage: one a second, averaged over a minute). */
+  apiRateLimit: number;
+  /** Alert notifications a key may send in any 60 s, beyond which the sender is told to retry (503). */
+  alertRateLimit: number;
   /** DNS servers that resolve the names of webhooks the public subscribed ("host" or "host:port"); empty: the system's. */
   webhookDnsServers: string[];
   /** HTTP worker processes on this machine (node:cluster); 1: everything in one process. */
@@ -130,6 +134,8 @@ const schema = z.object({
       )
       .default(''),
   ),
+  API_RATE_LIMIT: z.preprocess(blankToUndefined, wholeNumber(1, 1_000_000).default('60')),
+  ALERT_RATE_LIMIT: z.preprocess(blankToUndefined, wholeNumber(1, 1_000_000).default('600')),
   WEBHOOK_ALLOW_PRIVATE: z.preprocess(blankToUndefined, z.enum(['true', 'false'], { message: 'must be true or false' }).default('false')),
   BACKUP_KEEP: z.preprocess(blankToUndefined, wholeNumber(1, 365).default('7')),
   WEB_CONCURRENCY: z.preprocess(
@@ -246,6 +252,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     pageIdToServe: v.PAGE_ID,
     markdownImageHosts: v.MARKDOWN_IMAGE_HOSTS,
     webhookAllowPrivate: v.WEBHOOK_ALLOW_PRIVATE === 'true',
+    apiRateLimit: v.API_RATE_LIMIT,
+    alertRateLimit: v.ALERT_RATE_LIMIT,
     webhookDnsServers: v.WEBHOOK_DNS_SERVERS,
     liveMaxPerAddress: v.LIVE_MAX_PER_ADDRESS,
     trustProxy:

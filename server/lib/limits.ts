@@ -11,6 +11,10 @@ export const WINDOWS = {
   'manage-changes': 10 * 60_000,
   /** Public sign-ups that queued mail, in all (the registration gate's threshold). */
   'mailed-signups': 60_000,
+  /** Management API requests per key (API_RATE_LIMIT a minute, Statuspage's one a second with its burst). */
+  'api-requests': 60_000,
+  /** Alert notifications per key (ALERT_RATE_LIMIT a minute): a budget of their own, so a storm waits at the sender. */
+  'alert-requests': 60_000,
 } as const;
 export type WindowName = keyof typeof WINDOWS;
 

@@ -51,7 +51,15 @@ export interface TestPharos {
 export async function startPharos(opts: { env?: Record<string, string>; listen?: boolean; clock?: FakeClock } = {}): Promise<TestPharos> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pharos-test-'));
   const clock = opts.clock ?? new FakeClock();
-  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', PAGE_NAME: 'Acme Status', ...opts.env });
+  // The per-key budgets count real requests against a clock that tests stop: only the rate-limit test sets them.
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    PAGE_NAME: 'Acme Status',
+    API_RATE_LIMIT: '1000000',
+    ALERT_RATE_LIMIT: '1000000',
+    ...opts.env,
+  });
   const ctx = createContext(config, { clock, log: createLog('silent') });
   const app = createApp(ctx);
   ctx.mail.start();

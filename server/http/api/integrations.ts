@@ -16,7 +16,7 @@ import { jsonParser } from '../middleware/body.js';
 export function integrationRoutes(ctx: Context): Router {
   const router = Router();
   for (const source of ['alertmanager', 'grafana'] as const satisfies readonly Source[]) {
-    router.post(`/api/integrations/${source}`, requireApiKey(ctx), jsonParser(1024 * 1024), (req, res) => {
+    router.post(`/api/integrations/${source}`, requireApiKey(ctx, 'alerts'), jsonParser(1024 * 1024), (req, res) => {
       if (!res.locals.apiActor) throw new Unauthorized();
       const received = receiveAlerts(ctx, res.locals.apiActor, readNotice(source, req.body));
       res.status(received.result === 'opened' ? 201 : 200).json(received);

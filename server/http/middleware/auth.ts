@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import type { Context } from '../../context.js';
 import { findApiKey } from '../../domain/access/api-keys.js';
-import { Forbidden, NotFound, Unauthorized } from '../../errors.js';
+import { Forbidden, HttpError, NotFound, Unauthorized } from '../../errors.js';
 
 /** Signed-in operators only: a browser asking for a page is sent to the login form. */
 export const requireUser: RequestHandler = (req, res, next) => {
@@ -32,14 +32,28 @@ function presentedKey(req: Request): string | undefined {
 /**
  * The management API's key, from the headers or the query string (never logged: the request log and
  * the audit log record paths without their query); and the page id, when the path names one, must be ours.
+ * Each key has a budget per rolling minute, counted by every process together (lib/limits.ts): the
+ * API's (API_RATE_LIMIT; over it, 429 with Retry-After) or, for the alert receivers, a larger one of
+ * their own (ALERT_RATE_LIMIT; over it, 503, which Alertmanager and Grafana retry: the storm waits at
+ * the sender instead of being dropped).
  */
-export function requireApiKey(ctx: Context): RequestHandler {
-  return (req, res, next) => {
+export function requireApiKey(ctx: Context, budget: 'api' | 'alerts' = 'api'): RequestHandler {
+  return async (req, res, next) => {
     const presented = presentedKey(req);
     if (!presented) return next(new Unauthorized(KEY_WANTED));
     const key = findApiKey(ctx.db, presented, ctx.clock.now());
     if (!key) return next(new Unauthorized('Could not authenticate: unknown or revoked API key'));
     if (req.params.page_id !== undefined && req.params.page_id !== ctx.pageId) return next(new NotFound('No such page'));
+    const [window, limit] =
+      budget === 'alerts' ? (['alert-requests', ctx.config.alertRateLimit] as const) : (['api-requests', ctx.config.apiRateLimit] as const);
+    if ((await ctx.limits.hit(window, key.id, ctx.clock.now().getTime())) > limit) {
+      const err =
+        budget === 'alerts'
+          ? new HttpError(503, 'rate_limited', `More than ${limit} alert notifications a minute from this key: retry later`)
+          : new HttpError(429, 'rate_limited', `More than ${limit} requests a minute with this key: slow down`);
+      err.retryAfterSeconds = budget === 'alerts' ? 10 : 60;
+      return next(err);
+    }
     res.locals.apiActor = { type: 'api_key', id: key.id, name: key.name, ...(req.ip ? { ip: req.ip } : {}) };
     next();
   };
