@@ -146,6 +146,9 @@ function adminRouteTable(s: Seeded): Route[] {
     ['POST', '/admin/users/:id/role', { role: 'admin', confirm_password: PASSWORD }],
     ['GET', '/admin/users/:id/delete'],
     ['POST', '/admin/users/:id/delete', { confirm_password: PASSWORD }],
+    // postmortem.ts
+    ['POST', '/admin/incidents/:id/postmortem', { body_draft: 'Injected postmortem', action: 'publish' }],
+    ['POST', '/admin/incidents/:id/postmortem/revert', {}],
     // alert-drafts.ts: alerts held for approval
     ['POST', '/admin/alert-drafts/:id/publish', {}],
     ['POST', '/admin/alert-drafts/:id/discard', {}],

@@ -56,7 +56,15 @@ describe('management API access', () => {
     const group = createGroup(p.ctx, system, { name: 'Region' });
     const doomedGroup = createGroup(p.ctx, system, { name: 'Doomed region' });
     const page = `/api/v1/pages/${p.ctx.pageId}`;
+    const past = createIncident(p.ctx, system, { name: 'Past', status: 'resolved', deliver_notifications: false });
+    const pm = `${base}/incidents/${past.id}/postmortem`;
     routes = [
+      // In this order a valid key can do each: a draft, read it, publish, revert, delete the draft.
+      { method: 'put', pattern: 'PUT /incidents/:incident_id/postmortem', path: pm, body: { postmortem: { body_draft: 'What happened.' } } },
+      { method: 'get', pattern: 'GET /incidents/:incident_id/postmortem', path: pm },
+      { method: 'put', pattern: 'PUT /incidents/:incident_id/postmortem/publish', path: `${pm}/publish`, body: { postmortem: { notify_subscribers: false } } },
+      { method: 'put', pattern: 'PUT /incidents/:incident_id/postmortem/revert', path: `${pm}/revert` },
+      { method: 'delete', pattern: 'DELETE /incidents/:incident_id/postmortem', path: pm },
       { method: 'get', pattern: 'GET /incidents', path: `${base}/incidents` },
       { method: 'post', pattern: 'POST /incidents', path: `${base}/incidents`, body: { incident: { name: 'Injected' } } },
       { method: 'get', pattern: 'GET /incidents/unresolved', path: `${base}/incidents/unresolved` },

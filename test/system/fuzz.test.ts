@@ -68,7 +68,7 @@ describe('fuzzing every form and API endpoint', () => {
     failures.length = 0;
   });
 
-  const api = (method: 'post' | 'patch', path: string, body: unknown) => () =>
+  const api = (method: 'post' | 'patch' | 'put', path: string, body: unknown) => () =>
     request(p.app)
       [method](`/api/v1/pages/${p.ctx.pageId}${path}`)
       .set('Authorization', `OAuth ${key}`)
@@ -114,6 +114,8 @@ describe('fuzzing every form and API endpoint', () => {
           await check('PATCH component', api('patch', `/components/${componentId}`, { component: b }));
           await check('POST subscribers', api('post', '/subscribers', { subscriber: fields }));
           await check('POST subscribers (any body)', api('post', '/subscribers', b));
+          await check('PUT postmortem', api('put', `/incidents/${incidentId}/postmortem`, { postmortem: fields }));
+          await check('PUT postmortem publish', api('put', `/incidents/${incidentId}/postmortem/publish`, { postmortem: fields }));
           const updateId = String(p.ctx.db.prepare('SELECT id FROM incident_updates WHERE incident_id = ? LIMIT 1').pluck().get(incidentId));
           await check('PATCH incident update', api('patch', `/incidents/${incidentId}/incident_updates/${updateId}`, { incident_update: fields }));
           await check('POST component group', api('post', '/component-groups', { component_group: fields, description: fields.description }));

@@ -51,6 +51,13 @@ export interface Incident {
   aware_at: string | null;
   authority_notified_at: string | null;
   authority_reference: string;
+  postmortem_draft: string | null;
+  postmortem_draft_at: string | null;
+  postmortem_body: string | null;
+  postmortem_body_at: string | null;
+  postmortem_published_at: string | null;
+  postmortem_notified: number;
+  postmortem_update_id: string | null;
   delay_reasons: string;
   dp_reminders_sent: string;
   /** The affected components as they are now. */

@@ -14,6 +14,7 @@ import { formatDuration } from '../../render/format.js';
 import { toZonedInput } from '../../lib/time.js';
 import { deadlineOf, openClocks } from '../../domain/incidents/data-protection.js';
 import { dataProtectionRoutes } from './data-protection.js';
+import { postmortemRoutes } from './postmortem.js';
 import { recentFigures } from '../../domain/incidents/metrics.js';
 import { actorOf } from '../locals.js';
 import { field, formBody, renderPage } from '../respond.js';
@@ -115,12 +116,21 @@ export function incidentRoutes(ctx: Context): Router {
     };
   };
   router.use(dataProtectionRoutes(ctx, showData));
+  router.use(postmortemRoutes(ctx, showData));
 
   router.get('/admin/incidents/:id', (req, res) => {
     const data = showData(req.params.id)({});
     // The form offers the next status (investigating → identified → monitoring → resolved); maintenance its own.
     const status = data.incident.kind === 'maintenance' ? data.incident.status : nextIncidentStatus(data.incident.status);
-    renderPage(ctx, res, 'admin/incident', { ...data, values: { status, deliver_notifications: 'on' } });
+    renderPage(ctx, res, 'admin/incident', {
+      ...data,
+      values: {
+        status,
+        deliver_notifications: 'on',
+        body_draft: data.incident.postmortem_draft ?? '',
+        ...(data.incident.postmortem_notified ? { notify_subscribers: 'on' } : {}),
+      },
+    });
   });
   router.post(
     '/admin/incidents/:id/updates',

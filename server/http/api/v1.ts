@@ -19,6 +19,7 @@ import { groupApi } from './v1-groups.js';
 import { incidentListApi } from './v1-lists.js';
 import { pageApi, pageShape } from './v1-pages.js';
 import { incidentUpdateApi } from './v1-updates.js';
+import { postmortemApi } from './v1-postmortem.js';
 
 const BODY_LIMIT = 1024 * 1024;
 
@@ -76,6 +77,7 @@ export function v1Routes(ctx: Context): Router {
     res.json(shape);
   });
   page.use(incidentUpdateApi(ctx));
+  page.use(postmortemApi(ctx));
 
   const component = (id: string) => {
     getComponent(ctx.db, id);
