@@ -44,15 +44,15 @@ export function createMarkdown(options: MarkdownOptions): RenderMarkdown {
     const label = md.utils.escapeHtml(alt.trim() || src);
     return `<a href="${md.utils.escapeHtml(src)}" rel="nofollow noopener noreferrer" class="image-link">${label}</a>`;
   };
-  // Headings shift under the heading the text sits below: `#` is h4 in an update on the status page
-  // (under its incident's h3), never a page-size h1; deeper ones follow, down to h6.
+  // Headings shift under the heading the text sits below: the text's highest heading (`#`, or `##`
+  // when it starts there) is h4 in an update on the status page (under its incident's h3), never a
+  // page-size h1, and never a level skipped; deeper ones follow, down to h6.
   md.core.ruler.push('shift_headings', (state) => {
     const env = state.env as { top?: number } | undefined;
     const top = env?.top ?? 4;
-    for (const token of state.tokens) {
-      if (token.type !== 'heading_open' && token.type !== 'heading_close') continue;
-      token.tag = `h${Math.min(6, Number(token.tag.slice(1)) + top - 1)}`;
-    }
+    const headings = state.tokens.filter((t) => t.type === 'heading_open' || t.type === 'heading_close');
+    const highest = Math.min(...headings.map((t) => Number(t.tag.slice(1))));
+    for (const token of headings) token.tag = `h${Math.min(6, Number(token.tag.slice(1)) - highest + top)}`;
   });
   return (text, top = 4) => md.render(text, { top });
 }

@@ -10,6 +10,8 @@ import { createComponent } from '../../server/domain/page/components.js';
 import { createIncident, patchIncident } from '../../server/domain/incidents/writes.js';
 import { scheduleMaintenance } from '../../server/domain/incidents/maintenance.js';
 import { createChatChannel, createWebhook } from '../../server/domain/subscribers/endpoints.js';
+import { publishPostmortem, saveDraft } from '../../server/domain/incidents/postmortem.js';
+import { saveDraft as saveAlertDraft } from '../../server/domain/incidents/alert-drafts.js';
 import { createTemplate } from '../../server/domain/incidents/templates.js';
 import { addUser, PASSWORD, startPharos, systemClockPharos, type TestPharos } from '../helpers/pharos.js';
 import { launch, screenshot, seriousViolations, signInAs } from './browser.js';
@@ -32,6 +34,12 @@ describe('accessibility (axe-core in chromium)', () => {
     const incident = createIncident(p.ctx, system, { name: 'Elevated errors', body: 'Looking into it.', components: { [api.id]: 'partial_outage' } });
     patchIncident(p.ctx, system, incident.id, { status: 'identified', body: 'Found it.' });
     ids.incident = incident.id;
+    // A resolved incident with a published postmortem (its editor on the admin page), and an alert held for approval (the dashboard's list).
+    const past = createIncident(p.ctx, system, { name: 'Certificate expired', status: 'resolved', components: {} });
+    saveDraft(p.ctx, system, past.id, { body_draft: '## What happened\n\nA certificate expired.' });
+    publishPostmortem(p.ctx, system, past.id, { notify_subscribers: false });
+    ids.past = past.id;
+    saveAlertDraft(p.ctx, system, { source: 'alertmanager', group_key: 'g', name: 'Disk full', body: 'Held.', components: {}, notify: true, signature: 's' });
     ids.component = api.id;
     ids.apiKey = addApiKeyId(p);
     subscribe(p.ctx, { email: 'pending@example.com' });
@@ -84,6 +92,7 @@ describe('accessibility (axe-core in chromium)', () => {
     '/',
     `/incidents/${ids.incident}`,
     `/incidents/${ids.maintenance}`,
+    `/incidents/${ids.past}`,
     '/history',
     '/subscribe',
     '/webhooks',
@@ -99,6 +108,7 @@ describe('accessibility (axe-core in chromium)', () => {
     '/admin/incidents/new',
     `/admin/incidents/${ids.incident}`,
     `/admin/incidents/${ids.incident}/edit`,
+    `/admin/incidents/${ids.past}`,
     '/admin/maintenance/new',
     `/admin/incidents/${ids.maintenance}`,
     '/admin/components',

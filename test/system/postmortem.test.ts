@@ -68,7 +68,7 @@ describe('postmortems', () => {
     assert.equal(status(), 'postmortem');
     const page = (await request(p.app).get(`/incidents/${incident}`).expect(200)).text;
     assert.match(page, /<h2 id="postmortem-heading">Postmortem<\/h2>/);
-    assert.match(page, /<h4>What happened<\/h4>/, "its headings fit under the page's");
+    assert.match(page, /<h3>What happened<\/h3>/, "its headings fit under the page's, none skipped");
     assert.match(page, /A certificate expired at 09:12\./);
     assert.match((await request(p.app).get('/history.atom').expect(200)).text, /Postmortem.*A certificate expired/s);
     assert.equal(p.ctx.db.prepare("SELECT COUNT(*) FROM deliveries WHERE recipient = 'reader@example.com'").pluck().get(), before + 1);

@@ -4,6 +4,7 @@ import request from 'supertest';
 import { createComponent, updateComponent } from '../../../server/domain/page/components.js';
 import { createIncident, patchIncident } from '../../../server/domain/incidents/writes.js';
 import { addApiKey, startPharos, type TestPharos } from '../../helpers/pharos.js';
+import { listApiKeys, revokeApiKey } from '../../../server/domain/access/api-keys.js';
 
 const system = { type: 'system' } as const;
 
@@ -62,6 +63,18 @@ describe('alerts in: mapping and rules', () => {
     await request(p.app)
       .post('/api/integrations/alertmanager')
       .send(notice('g', 'firing', [{ labels: { alertname: 'A' } }]))
+      .expect(401);
+    await request(p.app)
+      .post('/api/integrations/grafana')
+      .set('Authorization', 'Bearer pharos_wrong')
+      .send(notice('g', 'firing', [{ labels: {} }]))
+      .expect(401);
+    const revoked = addApiKey(p, 'old');
+    revokeApiKey(p.ctx, system, listApiKeys(p.ctx.db).find((k) => k.name === 'old')?.id ?? '');
+    await request(p.app)
+      .post('/api/integrations/alertmanager')
+      .set('Authorization', `Bearer ${revoked}`)
+      .send(notice('g', 'firing', [{ labels: {} }]))
       .expect(401);
     for (const [body, field] of [
       [{ ...notice('g', 'firing', [{ labels: {} }]), version: '3' }, 'version'],
