@@ -1,6 +1,6 @@
 -- Alerts in (Alertmanager, Grafana): one incident per alert group. `signature` is what the last
 -- notification said (the firing alerts, their severities and the components' statuses they asked for),
--- so a repeat changes nothing; `set_name` and `set_at` tell an operator's later edit from ours.
+-- so a repeat changes nothing; `set_name` (the name the alerts gave it) tells an operator's rename from ours.
 CREATE TABLE alert_groups (
   source     TEXT NOT NULL CHECK (source IN ('alertmanager', 'grafana')),
   group_key  TEXT NOT NULL,

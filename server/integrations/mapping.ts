@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Component } from '../domain/page/components.js';
 import { COMPONENT_STATUSES, type ComponentStatus } from '../domain/page/status.js';
 import { Invalid } from '../errors.js';
+import { withoutControl } from '../lib/validate.js';
 import type { AlertNotice } from './payload.js';
 
 /** What a notification asks of the page: the incident's name and message, and the components' statuses. */
@@ -29,8 +30,25 @@ export function statusOfSeverity(severity: string | undefined): ComponentStatus 
   }
 }
 
-/** Markdown's punctuation escaped: an alert's description is plain text on the page and in mail. */
-const plain = (s: string) => s.replace(/([\\`*_{}[\]()#+\-.!<>|~])/g, '\\$1');
+/**
+ * An alert's text as plain text on the page and in mail: every ASCII punctuation mark escaped for
+ * Markdown (no link, emphasis, heading, entity or autolinked address can form) and each line's leading
+ * whitespace trimmed (no code block).
+ */
+const plain = (s: string) =>
+  withoutControl(s)
+    .split('\n')
+    .map((line) => line.trimStart().replace(/[!-/:-@[-`{-~]/g, '\\$&'))
+    .join('\n');
+
+/** An incident's name from an alert's text: its first line, without control characters, at most 200 characters. */
+const oneLine = (s: string | undefined) =>
+  withoutControl(s ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .find(Boolean)
+    ?.slice(0, 200)
+    .trim();
 
 /**
  * Maps a notification onto the page. Components come from the label `components` ("API,Web app"),
@@ -64,14 +82,17 @@ export function wanted(notice: AlertNotice, components: Component[]): Wanted {
   });
   const first = firing[0] ?? notice.alerts[0];
   const name =
-    notice.commonAnnotations.summary ??
-    notice.commonAnnotations.title ??
-    first?.annotations.summary ??
-    first?.annotations.title ??
-    notice.title ??
-    notice.commonLabels.alertname ??
-    first?.labels.alertname ??
-    'Alert';
+    [
+      notice.commonAnnotations.summary,
+      notice.commonAnnotations.title,
+      first?.annotations.summary,
+      first?.annotations.title,
+      notice.title,
+      notice.commonLabels.alertname,
+      first?.labels.alertname,
+    ]
+      .map(oneLine)
+      .find(Boolean) ?? 'Alert';
   const descriptions = [
     ...new Set(firing.map((a) => a.annotations.description ?? notice.commonAnnotations.description).filter((d): d is string => Boolean(d))),
   ];
@@ -95,5 +116,6 @@ export function wanted(notice: AlertNotice, components: Component[]): Wanted {
       ]),
     )
     .digest('hex');
-  return { name: name.slice(0, 200), body: lines.join('\n\n').slice(0, 20_000), components: statuses, notify, signature };
+  const body = lines.join('\n\n');
+  return { name, body: body.length > 20_000 ? `${body.slice(0, 19_990)}\u2026` : body, components: statuses, notify, signature };
 }

@@ -7,7 +7,8 @@ import { parseInput } from '../lib/validate.js';
  * https://prometheus.io/docs/alerting/latest/configuration/#webhook_config
  */
 
-const labels = z.record(z.string().max(2000, 'At most 2,000 characters')).default({});
+/** Label and annotation values: long ones are cut, never refused (the sender would drop the alert). */
+const labels = z.record(z.string().transform((v) => v.slice(0, 20_000))).default({});
 
 const alert = z.object({
   status: z.enum(['firing', 'resolved'], { message: 'firing or resolved' }),
@@ -28,7 +29,7 @@ const common = {
   commonAnnotations: labels,
   externalURL: z.string().max(4000).optional(),
   truncatedAlerts: z.number().int().min(0).default(0),
-  alerts: z.array(alert).min(1, 'No alerts').max(1000, 'At most 1,000 alerts'),
+  alerts: z.array(alert).min(1, 'No alerts'),
 };
 
 export const alertmanagerPayload = z.object({ version: z.literal('4', { errorMap: () => ({ message: 'Pharos reads version 4 of the webhook' }) }), ...common });
@@ -36,7 +37,10 @@ export const grafanaPayload = z.object({
   ...common,
   version: z.string().max(20).optional(),
   title: z.string().max(2000).optional(),
-  message: z.string().max(20_000).optional(),
+  message: z
+    .string()
+    .transform((v) => v.slice(0, 20_000))
+    .optional(),
   state: z.string().max(50).optional(),
   orgId: z.number().int().optional(),
 });
@@ -56,7 +60,16 @@ export interface AlertNotice {
 }
 
 /** The notification, checked field by field (a 422 names the field: the sender does not retry a 4xx). */
+/** At most this many alerts of a group are read; the rest count as truncated, as Alertmanager's own. */
+const MAX_ALERTS = 1000;
+
 export function readNotice(source: Source, body: unknown): AlertNotice {
+  const notice = readAll(source, body);
+  const extra = Math.max(0, notice.alerts.length - MAX_ALERTS);
+  return extra ? { ...notice, alerts: notice.alerts.slice(0, MAX_ALERTS), truncated: notice.truncated + extra } : notice;
+}
+
+function readAll(source: Source, body: unknown): AlertNotice {
   if (source === 'alertmanager') {
     const n = parseInput(alertmanagerPayload, body);
     return {

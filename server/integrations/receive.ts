@@ -30,11 +30,22 @@ export function receiveAlerts(ctx: Context, actor: Actor, notice: AlertNotice): 
   const open = group ? findIncident(ctx.db, group.incident_id) : undefined;
   const current = open && !isResolved(open.status) ? open : undefined;
   const now = () => ctx.clock.now().toISOString();
-  const save = (incident: Incident, statuses: Record<string, ComponentStatus>, setName: string) =>
+  // Written in the incident's own transaction; `expected` is the group as read above, so two processes
+  // acting on one group at once cannot both win (the loser's change rolls back and the sender retries).
+  // The name kept is the incident's as stored (trimmed), so a later comparison sees what was saved.
+  const save = (incident: Incident, statuses: Record<string, ComponentStatus>, takenOver: boolean) =>
     saveAlertGroup(
       ctx.db,
-      { source: notice.source, group_key: notice.groupKey, incident_id: incident.id, signature: want.signature, statuses, set_name: setName },
+      {
+        source: notice.source,
+        group_key: notice.groupKey,
+        incident_id: incident.id,
+        signature: want.signature,
+        statuses,
+        set_name: takenOver ? (group?.set_name ?? incident.name) : incident.name,
+      },
       now(),
+      group?.updated_at,
     );
   const firing = notice.status === 'firing' && notice.alerts.some((a) => a.status === 'firing');
 
@@ -51,11 +62,14 @@ export function receiveAlerts(ctx: Context, actor: Actor, notice: AlertNotice): 
       return { result: 'held', draft_id: held.id };
     }
     if (!firing) return { result: 'ignored' };
+    // The same alerts again after an operator resolved their incident (a false alarm still firing, sent
+    // again at Alertmanager's repeat interval): nothing new to say.
+    if (group?.signature === want.signature) return { result: 'unchanged', ...(open ? { incident_id: open.id } : {}) };
     const incident = createIncident(
       ctx,
       actor,
       { name: want.name, status: 'investigating', body: want.body, components: want.components, deliver_notifications: want.notify },
-      { alongside: (i) => save(i, want.components, want.name) },
+      { alongside: (i) => save(i, want.components, false) },
     );
     return { result: 'opened', incident_id: incident.id };
   }
@@ -85,7 +99,7 @@ export function receiveAlerts(ctx: Context, actor: Actor, notice: AlertNotice): 
         components,
         deliver_notifications: want.notify,
       },
-      (i) => save(i, { ...group?.statuses, ...components }, takenOver ? (group?.set_name ?? want.name) : want.name),
+      (i) => save(i, { ...group?.statuses, ...components }, takenOver),
     );
     return { result: 'updated', incident_id: incident.id };
   }
@@ -93,6 +107,10 @@ export function receiveAlerts(ctx: Context, actor: Actor, notice: AlertNotice): 
   // incident holds it; a component someone changed keeps its status. An incident an operator took over
   // stays open for them to resolve.
   const back: Record<string, ComponentStatus> = {};
+  // Components an operator added to the incident are theirs: they keep their status.
+  for (const id of current.components.map((c) => c.id)) {
+    if (!(id in (group?.statuses ?? {}))) back[id] = findComponent(ctx.db, id)?.status ?? 'operational';
+  }
   for (const id of Object.keys(group?.statuses ?? {})) {
     const c = findComponent(ctx.db, id);
     if (!c) continue;
@@ -104,7 +122,7 @@ export function receiveAlerts(ctx: Context, actor: Actor, notice: AlertNotice): 
     actor,
     current.id,
     { ...(takenOver ? {} : { status: 'resolved' as const }), body: want.body, components: back, deliver_notifications: want.notify },
-    (i) => save(i, {}, group?.set_name ?? want.name),
+    (i) => save(i, {}, true),
   );
   return { result: takenOver ? 'updated' : 'resolved', incident_id: incident.id };
 }

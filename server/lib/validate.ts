@@ -17,6 +17,9 @@ export function parseInput<S extends z.ZodTypeAny>(schema: S, input: unknown, pr
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
+/** Text with the control characters other than tab, newline and carriage return taken out (what alerting sends). */
+export const withoutControl = (s: string) => s.replace(new RegExp(CONTROL.source, 'g'), '');
+
 /** A single-line name: trimmed, required, bounded, no control characters. */
 export const nameText = (max: number) =>
   z

@@ -37,9 +37,13 @@ const KIND_LABELS: Record<Incident['kind'], string> = { incident: 'Incident', ma
 
 const instant = (iso: string) => new Date(iso).toISOString();
 
-/** When the entry last changed: its newest update, or the newest edit of one (an edited message counts). */
+/**
+ * When the entry last changed: its newest update, the newest edit of one (an edited message counts), or
+ * the incident's own last change (a rename, a postmortem published or taken back: a revert removes an
+ * update, and the entry still changed).
+ */
 export function lastUpdate(incident: Incident): string {
-  let last = incident.created_at;
+  let last = incident.updated_at > incident.created_at ? incident.updated_at : incident.created_at;
   for (const u of incident.incident_updates) {
     if (u.display_at > last) last = u.display_at;
     if (u.updated_at > last) last = u.updated_at;

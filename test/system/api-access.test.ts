@@ -27,6 +27,10 @@ const fingerprint = (p: TestPharos) =>
       'subscribers',
       'endpoints',
       'settings',
+      'incident_templates',
+      'incident_template_components',
+      'alert_groups',
+      'alert_drafts',
     ].map((t) => p.ctx.db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all()),
   );
 

@@ -105,4 +105,33 @@ describe('postmortems', () => {
     assert.equal(empty.status, 422);
     assert.match(empty.text, /no draft to publish/);
   });
+
+  it('publishing again replaces the text in place; a reopened incident cannot be reverted; a newer draft survives a revert', async () => {
+    const updates = () => p.ctx.db.prepare("SELECT COUNT(*) FROM incident_updates WHERE incident_id = ? AND status = 'postmortem'").pluck().get(incident);
+    assert.equal(updates(), 1);
+    await request(p.app)
+      .put(pm())
+      .set(auth())
+      .send({ postmortem: { body_draft: 'Revised: two certificates expired.' } })
+      .expect(200);
+    const again = await request(p.app)
+      .put(`${pm()}/publish`)
+      .set(auth())
+      .send({ postmortem: { notify_subscribers: true } })
+      .expect(200);
+    assert.equal((again.body as Postmortem).body, 'Revised: two certificates expired.');
+    assert.equal(updates(), 1, 'no second update, no second mail');
+    await request(p.app)
+      .put(pm())
+      .set(auth())
+      .send({ postmortem: { body_draft: 'A newer draft.' } })
+      .expect(200);
+    const reverted = await request(p.app).put(`${pm()}/revert`).set(auth()).expect(200);
+    assert.equal((reverted.body as Postmortem).body_draft, 'A newer draft.');
+    // Published again, then the incident reopens: a revert would resolve it behind the operators' back.
+    await request(p.app).put(`${pm()}/publish`).set(auth()).send({ postmortem: {} }).expect(200);
+    patchIncident(p.ctx, system, incident, { status: 'investigating', body: 'It is back.' });
+    await request(p.app).put(`${pm()}/revert`).set(auth()).expect(422);
+    assert.equal(status(), 'investigating');
+  });
 });

@@ -112,7 +112,8 @@ export function publishDraft(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, actor
           },
           ctx.clock.now().toISOString(),
         );
-        ctx.db.prepare('DELETE FROM alert_drafts WHERE id = ?').run(id);
+        // Published once: a second operator (another process) publishing the same draft rolls back.
+        if (ctx.db.prepare('DELETE FROM alert_drafts WHERE id = ?').run(id).changes !== 1) throw new NotFound('This draft was published or discarded already');
         audit(ctx.db, actor, 'alert.draft_published', incident.id, { name: draft.name, group: draft.group_key }, ctx.clock.now());
       },
     },

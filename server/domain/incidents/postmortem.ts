@@ -63,20 +63,32 @@ export function deleteDraft(ctx: Deps<'clock' | 'db'>, actor: Actor, id: string)
   return getIncident(ctx.db, id);
 }
 
-/** Publishes the draft: a public change through the one write path (the update and its mail with it). */
+/**
+ * Publishes the draft: a public change through the one write path (the update and its mail with it).
+ * Published already, it replaces the text on the page in place: no second update, no second mail.
+ */
 export function publishPostmortem(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, actor: Actor, id: string, given: PublishInput): Incident {
   const input = parseInput(publishInput, given);
   const incident = resolvedIncident(ctx, id);
   const draft = incident.postmortem_draft?.trim();
   if (!draft) throw new Invalid({ body_draft: 'Write the postmortem first: there is no draft to publish' });
-  patchIncident(ctx, actor, id, { status: 'postmortem', body: DEFAULT_UPDATE_BODIES.postmortem, deliver_notifications: input.notify_subscribers }, (after) => {
+  if (incident.postmortem_published_at && incident.status === 'postmortem') {
+    return commitChange(ctx, { cause: 'postmortem.republished', actor, subject: () => getIncident(ctx.db, id) }, () => {
+      const now = ctx.clock.now().toISOString();
+      ctx.db.prepare('UPDATE incidents SET postmortem_body = ?, postmortem_body_at = ?, updated_at = ? WHERE id = ?').run(draft, now, now, id);
+      return { result: getIncident(ctx.db, id), ids: [id] };
+    });
+  }
+  patchIncident(ctx, actor, id, { status: 'postmortem', body: DEFAULT_UPDATE_BODIES.postmortem, deliver_notifications: input.notify_subscribers }, () => {
     const now = ctx.clock.now().toISOString();
+    // The update this publication posted: the incident's newest row (display times may be set to anything).
+    const update = ctx.db.prepare('SELECT id FROM incident_updates WHERE incident_id = ? ORDER BY rowid DESC LIMIT 1').pluck().get(id) as string | undefined;
     ctx.db
       .prepare(
         `UPDATE incidents SET postmortem_body = ?, postmortem_body_at = ?, postmortem_published_at = ?, postmortem_notified = ?,
            postmortem_update_id = ? WHERE id = ?`,
       )
-      .run(draft, now, now, input.notify_subscribers ? 1 : 0, after.incident_updates[0]?.id ?? null, id);
+      .run(draft, now, now, input.notify_subscribers ? 1 : 0, update ?? null, id);
   });
   // The incident as published (patchIncident answers it as it was before its `alongside` write).
   return getIncident(ctx.db, id);
@@ -85,13 +97,16 @@ export function publishPostmortem(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, 
 /** Back to a draft: the text goes off the page, the incident is resolved again, and its postmortem update goes. */
 export function revertPostmortem(ctx: Deps<'bus' | 'clock' | 'db'>, actor: Actor, id: string): Incident {
   const incident = getIncident(ctx.db, id);
-  if (!incident.postmortem_published_at) throw new Invalid({ postmortem: 'No published postmortem to revert' });
+  if (!incident.postmortem_published_at || incident.status !== 'postmortem') {
+    throw new Invalid({ postmortem: 'No published postmortem to revert (an incident reopened since is the operators’ to update)' });
+  }
   return commitChange(ctx, { cause: 'postmortem.reverted', actor, subject: () => getIncident(ctx.db, id) }, () => {
     const now = ctx.clock.now().toISOString();
     if (incident.postmortem_update_id) ctx.db.prepare('DELETE FROM incident_updates WHERE id = ?').run(incident.postmortem_update_id);
     ctx.db
       .prepare(
-        `UPDATE incidents SET status = 'resolved', postmortem_draft = COALESCE(postmortem_body, postmortem_draft), postmortem_draft_at = ?,
+        `UPDATE incidents SET status = 'resolved',
+           postmortem_draft = CASE WHEN postmortem_draft_at > postmortem_body_at THEN postmortem_draft ELSE postmortem_body END, postmortem_draft_at = ?,
            postmortem_body = NULL, postmortem_body_at = NULL, postmortem_published_at = NULL, postmortem_notified = 0,
            postmortem_update_id = NULL, updated_at = ? WHERE id = ?`,
       )

@@ -28,7 +28,7 @@ const FIELDS = ['name', 'url', 'support_url', 'css_link_color', 'time_zone'] as 
 /**
  * The page itself, mounted on the page router (`/api/v1/pages/:page_id`): GET it, and PATCH or PUT
  * `{"page": {"name", "url", "support_url", "css_link_color", "time_zone"}}`; what is left out stays, other
- * fields are ignored. The list (`GET /api/v1/pages`) is pageListRoute, outside the page router.
+ * fields are ignored. The list (`GET /api/v1/pages`) is on v1.ts's outer router, outside the page router.
  */
 export function pageApi(ctx: Context): Router {
   const router = Router();

@@ -46,7 +46,9 @@ export function requireApiKey(ctx: Context, budget: 'api' | 'alerts' = 'api'): R
     if (req.params.page_id !== undefined && req.params.page_id !== ctx.pageId) return next(new NotFound('No such page'));
     const [window, limit] =
       budget === 'alerts' ? (['alert-requests', ctx.config.alertRateLimit] as const) : (['api-requests', ctx.config.apiRateLimit] as const);
-    if ((await ctx.limits.hit(window, key.id, ctx.clock.now().getTime())) > limit) {
+    // Only what is let through is counted: a client steadily over the budget still gets its share.
+    const now = ctx.clock.now().getTime();
+    if ((await ctx.limits.count(window, key.id, now)) >= limit) {
       const err =
         budget === 'alerts'
           ? new HttpError(503, 'rate_limited', `More than ${limit} alert notifications a minute from this key: retry later`)
@@ -54,6 +56,7 @@ export function requireApiKey(ctx: Context, budget: 'api' | 'alerts' = 'api'): R
       err.retryAfterSeconds = budget === 'alerts' ? 10 : 60;
       return next(err);
     }
+    await ctx.limits.hit(window, key.id, now);
     res.locals.apiActor = { type: 'api_key', id: key.id, name: key.name, ...(req.ip ? { ip: req.ip } : {}) };
     next();
   };

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { Context } from '../../context.js';
 import { HttpError } from '../../errors.js';
 import { field, formBody } from '../respond.js';
@@ -59,4 +59,13 @@ export function oncePerSubmission(ctx: Context): RequestHandler {
     });
     next();
   };
+}
+
+/**
+ * A form that only shows something (a preview) and is meant to be sent again: its token is given back,
+ * so that the real submission of the same form is carried out.
+ */
+export function releaseOnce(ctx: Context, req: Request): void {
+  const token = field(formBody(req), ONCE_FIELD);
+  if (token !== undefined && TOKEN.test(token)) ctx.db.prepare('DELETE FROM form_submissions WHERE token = ? AND location IS NULL').run(token);
 }

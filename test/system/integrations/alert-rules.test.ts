@@ -183,4 +183,55 @@ describe('alerts in: mapping and rules', () => {
     assert.equal(incident(id).name, '[FIRING:1] HighLatency');
     assert.match(p.ctx.db.prepare('SELECT body FROM incident_updates WHERE incident_id = ?').pluck().get(id) as string, /p99 latency above 2 s/);
   });
+
+  it('takes what alerting really sends: a multi-line or padded summary, control characters, empty fields', async () => {
+    const opened = await send(
+      notice('real', 'firing', [
+        {
+          labels: { alertname: 'Padded', component: 'API', severity: 'critical' },
+          annotations: {
+            summary: '  Queue\u0007 backlog  \nsecond line\n',
+            description: '\u001b[31mred\u001b[0m text\n    indented https://grafana.example.com/d/x',
+          },
+        },
+      ]),
+    ).expect(201);
+    const id = (opened.body as { incident_id: string }).incident_id;
+    assert.equal(incident(id).name, 'Queue backlog');
+    const body = p.ctx.db.prepare('SELECT body FROM incident_updates WHERE incident_id = ?').pluck().get(id) as string;
+    assert.ok(!body.includes('\u001b'), 'no escape character');
+    const page = (await request(p.app).get(`/incidents/${id}`).expect(200)).text;
+    assert.doesNotMatch(page, /<a href="https:\/\/grafana/, 'no link made of alert text');
+    assert.doesNotMatch(page, /<pre>|<code>/, 'no code block from indentation');
+    // The padded name was stored trimmed: the resolved notification still resolves (no false takeover).
+    await send(notice('real', 'resolved', [{ labels: { alertname: 'Padded', component: 'API' }, annotations: { summary: '  Queue backlog  ' } }])).expect(200);
+    assert.equal(incident(id).status, 'resolved');
+    const empty = await send(notice('empty', 'firing', [{ labels: { alertname: 'NoSummary' }, annotations: { summary: '' } }])).expect(201);
+    assert.equal(incident((empty.body as { incident_id: string }).incident_id).name, 'NoSummary');
+    await send(notice('empty', 'resolved', [{ labels: { alertname: 'NoSummary' } }])).expect(200);
+  });
+
+  it('the same alerts again after an operator resolved their incident change nothing; a component the operator added keeps its status', async () => {
+    // A clean page: the earlier cases' incidents resolved.
+    for (const id of p.ctx.db.prepare("SELECT id FROM incidents WHERE status NOT IN ('resolved', 'postmortem')").pluck().all() as string[]) {
+      patchIncident(p.ctx, system, id, { status: 'resolved' });
+    }
+    const opened = await send(notice('again', 'firing', [{ labels: { alertname: 'False', component: 'API', severity: 'warning' } }])).expect(201);
+    const id = (opened.body as { incident_id: string }).incident_id;
+    const repeat = await send(notice('again', 'firing', [{ labels: { alertname: 'False', component: 'API', severity: 'warning' } }])).expect(200);
+    assert.equal((repeat.body as { result: string }).result, 'unchanged', 'a repeat while it is open');
+    assert.equal(p.ctx.db.prepare('SELECT COUNT(*) FROM incident_updates WHERE incident_id = ?').pluck().get(id), 1);
+    patchIncident(p.ctx, system, id, { status: 'resolved', body: 'A false alarm.' });
+    const again = await send(notice('again', 'firing', [{ labels: { alertname: 'False', component: 'API', severity: 'warning' } }])).expect(200);
+    assert.equal((again.body as { result: string }).result, 'unchanged');
+    assert.equal(p.ctx.db.prepare("SELECT COUNT(*) FROM incidents WHERE name = 'False'").pluck().get(), 1);
+    // A new incident; the operator adds the Web app to it with a status of its own.
+    const second = await send(notice('added', 'firing', [{ labels: { alertname: 'Api', component: 'API', severity: 'critical' } }])).expect(201);
+    const sid = (second.body as { incident_id: string }).incident_id;
+    patchIncident(p.ctx, system, sid, { components: { [web]: 'partial_outage' } });
+    await send(notice('added', 'resolved', [{ labels: { alertname: 'Api', component: 'API' } }])).expect(200);
+    assert.equal(incident(sid).status, 'resolved');
+    assert.equal(statusOf(api), 'operational');
+    assert.equal(statusOf(web), 'partial_outage', "the operator's component keeps its status");
+  });
 });

@@ -63,7 +63,7 @@ describe('Alertmanager → Pharos', () => {
     assert.equal(incident.impact, 'critical');
     assert.equal(statusOf(api), 'major_outage');
     const body = p.ctx.db.prepare('SELECT body FROM incident_updates WHERE incident_id = ?').pluck().get(incident.id) as string;
-    assert.match(body, /More than 10% of requests fail \\\*right now\\\*/, 'plain text: Markdown escaped');
+    assert.match(body, /More than 10\\% of requests fail \\\*right now\\\*/, 'plain text: Markdown escaped');
     // amtool again with the same alert: Alertmanager and Pharos both see nothing new.
     await am.fire(first, notes);
     await sleep(2500);
