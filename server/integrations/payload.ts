@@ -70,19 +70,7 @@ export function readNotice(source: Source, body: unknown): AlertNotice {
 }
 
 function readAll(source: Source, body: unknown): AlertNotice {
-  if (source === 'alertmanager') {
-    const n = parseInput(alertmanagerPayload, body);
-    return {
-      source,
-      groupKey: n.groupKey,
-      status: n.status,
-      alerts: n.alerts,
-      commonLabels: n.commonLabels,
-      commonAnnotations: n.commonAnnotations,
-      truncated: n.truncatedAlerts,
-    };
-  }
-  const n = parseInput(grafanaPayload, body);
+  const n: z.output<typeof grafanaPayload> = source === 'alertmanager' ? parseInput(alertmanagerPayload, body) : parseInput(grafanaPayload, body);
   return {
     source,
     groupKey: n.groupKey,
