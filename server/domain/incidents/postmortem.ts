@@ -106,7 +106,7 @@ export function revertPostmortem(ctx: Deps<'bus' | 'clock' | 'db'>, actor: Actor
     ctx.db
       .prepare(
         `UPDATE incidents SET status = 'resolved',
-           postmortem_draft = CASE WHEN postmortem_draft_at > postmortem_body_at THEN postmortem_draft ELSE postmortem_body END, postmortem_draft_at = ?,
+           postmortem_draft = CASE WHEN postmortem_draft_at >= postmortem_body_at THEN postmortem_draft ELSE postmortem_body END, postmortem_draft_at = ?,
            postmortem_body = NULL, postmortem_body_at = NULL, postmortem_published_at = NULL, postmortem_notified = 0,
            postmortem_update_id = NULL, updated_at = ? WHERE id = ?`,
       )
