@@ -20,6 +20,9 @@ const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 /** Text with the control characters other than tab, newline and carriage return taken out (what alerting sends). */
 export const withoutControl = (s: string) => s.replace(new RegExp(CONTROL.source, 'g'), '');
 
+/** One line of text with no control characters: what names and titles must be. */
+export const singleLine = (s: string) => !CONTROL.test(s) && !/[\r\n]/.test(s);
+
 /** A single-line name: trimmed, required, bounded, no control characters. */
 export const nameText = (max: number) =>
   z
@@ -27,7 +30,7 @@ export const nameText = (max: number) =>
     .trim()
     .min(1, 'Enter a name')
     .max(max, `Use at most ${max} characters`)
-    .refine((s) => !CONTROL.test(s) && !/[\r\n]/.test(s), 'Must be a single line without control characters');
+    .refine(singleLine, 'Must be a single line without control characters');
 
 /** Multi-line text such as a Markdown body. */
 export const longText = (max: number) =>

@@ -3,7 +3,7 @@ import type { Deps } from '../../context.js';
 import type { Db } from '../../db/open.js';
 import { Invalid, NotFound } from '../../errors.js';
 import { newId } from '../../lib/ids.js';
-import { enumOf, flag, longText, nameText, parseInput } from '../../lib/validate.js';
+import { enumOf, flag, longText, nameText, parseInput, singleLine } from '../../lib/validate.js';
 import type { Actor } from '../access/actors.js';
 import { findComponent } from '../page/components.js';
 import { INCIDENT_STATUSES } from '../page/status.js';
@@ -33,16 +33,12 @@ interface TemplateRow extends Omit<IncidentTemplate, 'should_send_notifications'
   should_send_notifications: number;
 }
 
-// Control characters other than tab, newline and carriage return; a title is one line besides.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
-
 /** An incident's title, or nothing (the form's name is then left as typed). */
 const titleText = z
   .string({ invalid_type_error: 'Must be text' })
   .trim()
   .max(200, 'Use at most 200 characters')
-  .refine((s) => !CONTROL.test(s) && !/[\r\n]/.test(s), 'Must be a single line without control characters');
+  .refine(singleLine, 'Must be a single line without control characters');
 
 const id = (what: string) => z.string({ invalid_type_error: `Must be a ${what} id` }).regex(/^[a-z0-9]{1,64}$/, `No such ${what}`);
 

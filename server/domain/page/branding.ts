@@ -80,6 +80,18 @@ export function getBranding(db: Db, config: Pick<Config, 'pageName'>): Branding 
   return { ...b, hash: createHash('sha256').update(JSON.stringify(b)).digest('base64url').slice(0, 10) };
 }
 
+/** The branding as the form (and setBranding) take it: what Settings shows, and what a partial edit starts from. */
+export function brandingValues(b: Branding): Record<keyof BrandingInput, string> {
+  return {
+    page_name: b.pageName,
+    accent: b.accent ?? '',
+    site_url: b.siteUrl ?? '',
+    support_url: b.supportUrl ?? '',
+    privacy_url: b.privacyUrl ?? '',
+    terms_url: b.termsUrl ?? '',
+  };
+}
+
 /**
  * The accent must read on white (at least 4.5:1, as text and under white button text) and must not be
  * taken for a status: a red accent would make every link look like an outage.

@@ -30,14 +30,24 @@ export function getGroup(db: Db, id: string): ComponentGroup {
   return g;
 }
 
+/** A new group, last on the page. */
+function insertGroup(db: Db, id: string, g: { name: string; description: string }, now: string): void {
+  db.prepare('INSERT INTO component_groups (id, name, description, position, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+    id,
+    g.name,
+    g.description,
+    nextPosition(db, null),
+    now,
+    now,
+  );
+}
+
 export function createGroup(ctx: Deps<'bus' | 'clock' | 'db'>, actor: Actor, given: GroupInput): ComponentGroup {
   const input = parseInput(groupInput, given);
   return commitChange(ctx, { cause: 'group.created', actor }, () => {
     const now = ctx.clock.now().toISOString();
     const id = newId();
-    ctx.db
-      .prepare('INSERT INTO component_groups (id, name, description, position, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(id, input.name, input.description, nextPosition(ctx.db, null), now, now);
+    insertGroup(ctx.db, id, input, now);
     return { result: getGroup(ctx.db, id), ids: [id] };
   });
 }
@@ -110,9 +120,7 @@ export function createGroupWith(ctx: Deps<'bus' | 'clock' | 'db'>, actor: Actor,
   return commitChange(ctx, { cause: 'group.created', actor }, () => {
     const now = ctx.clock.now().toISOString();
     const id = newId();
-    ctx.db
-      .prepare('INSERT INTO component_groups (id, name, description, position, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(id, input.name, input.description, nextPosition(ctx.db, null), now, now);
+    insertGroup(ctx.db, id, input, now);
     const moved = placeMembers(ctx.db, id, input.components ?? [], now);
     return { result: getGroup(ctx.db, id), ids: [id, ...moved] };
   });

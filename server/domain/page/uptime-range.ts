@@ -5,7 +5,7 @@ import { dayKey, daysBefore } from '../../lib/time.js';
 import { getComponent } from './components.js';
 import { getGroup } from './groups.js';
 import { pageZone } from './time-zone.js';
-import { dayStart, intervalsSince, minutesIn, UPTIME_DAYS, uptimePercent, type DayMinutes } from './uptime.js';
+import { dayStart, intervalsSince, minutesIn, storedDays, UPTIME_DAYS, uptimePercent, type DayMinutes } from './uptime.js';
 
 /**
  * Uptime over any range of calendar days (the v1 API's /uptime), computed as the page's bars are: the
@@ -136,24 +136,6 @@ export function uptimeOver(db: Db, timeZone: string, now: Date, componentIds: st
     warnings,
     components: componentIds.map((id) => ({ id, incidents: incidentsOf(db, id, rangeFrom, rangeTo) })),
   };
-}
-
-function storedDays(db: Db, first: string, last: string): Map<string, DayMinutes> {
-  const rows = db.prepare('SELECT * FROM uptime_days WHERE day >= ? AND day <= ?').all(first, last) as {
-    component_id: string;
-    day: string;
-    major_minutes: number;
-    partial_minutes: number;
-    degraded_minutes: number;
-    maintenance_minutes: number;
-    observed_minutes: number;
-  }[];
-  return new Map(
-    rows.map((r) => [
-      r.component_id + r.day,
-      { major: r.major_minutes, partial: r.partial_minutes, degraded: r.degraded_minutes, maintenance: r.maintenance_minutes, observed: r.observed_minutes },
-    ]),
-  );
 }
 
 /** A component's incidents (not maintenance, as on the bars) that overlap [from, to). */

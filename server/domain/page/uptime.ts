@@ -167,6 +167,25 @@ export function rollupUptime(db: Db, timeZone: string, now: Date): number {
   return written;
 }
 
+/** The rolled-up days from `first` (to `last`), keyed by component id and day. */
+export function storedDays(db: Db, first: string, last = '9999-12-31'): Map<string, DayMinutes> {
+  const rows = db.prepare('SELECT * FROM uptime_days WHERE day >= ? AND day <= ?').all(first, last) as {
+    component_id: string;
+    day: string;
+    major_minutes: number;
+    partial_minutes: number;
+    degraded_minutes: number;
+    maintenance_minutes: number;
+    observed_minutes: number;
+  }[];
+  return new Map(
+    rows.map((r) => [
+      r.component_id + r.day,
+      { major: r.major_minutes, partial: r.partial_minutes, degraded: r.degraded_minutes, maintenance: r.maintenance_minutes, observed: r.observed_minutes },
+    ]),
+  );
+}
+
 /**
  * The bars for the last 90 days, always 90 (days before a component existed are "no data"): rolled-up
  * days from uptime_days, days not rolled up yet and today computed from the history.
@@ -176,24 +195,7 @@ export function uptimeBars(db: Db, timeZone: string, now: Date, componentIds: st
   const first = daysBefore(today, UPTIME_DAYS - 1);
   const windowStart = dayStart(first, timeZone);
   const intervals = intervalsSince(db, windowStart.toISOString());
-  const stored = new Map<string, DayMinutes>();
-  for (const r of db.prepare('SELECT * FROM uptime_days WHERE day >= ?').all(first) as {
-    component_id: string;
-    day: string;
-    major_minutes: number;
-    partial_minutes: number;
-    degraded_minutes: number;
-    maintenance_minutes: number;
-    observed_minutes: number;
-  }[]) {
-    stored.set(r.component_id + r.day, {
-      major: r.major_minutes,
-      partial: r.partial_minutes,
-      degraded: r.degraded_minutes,
-      maintenance: r.maintenance_minutes,
-      observed: r.observed_minutes,
-    });
-  }
+  const stored = storedDays(db, first);
   const incidentRows = db
     .prepare(
       `SELECT ic.component_id, i.id, i.name, i.started_at, i.resolved_at FROM incident_components ic

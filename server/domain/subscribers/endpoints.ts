@@ -90,14 +90,16 @@ export function endpointComponents(db: Db, id: string): string[] {
   return db.prepare('SELECT component_id FROM endpoint_components WHERE endpoint_id = ? ORDER BY component_id').pluck().all(id) as string[];
 }
 
+/** Webhooks, or chat channels (every other kind). */
+const ofKind = (kind: 'webhook' | 'chat') => (kind === 'webhook' ? "kind = 'webhook'" : "kind <> 'webhook'");
+
 export function listEndpoints(db: Db, kind: 'webhook' | 'chat', limit = 100, offset = 0): Endpoint[] {
-  const where = kind === 'webhook' ? "kind = 'webhook'" : "kind <> 'webhook'";
-  return db.prepare(`SELECT * FROM endpoints WHERE ${where} ORDER BY created_at DESC, id LIMIT ? OFFSET ?`).all(limit, offset) as Endpoint[];
+  return db.prepare(`SELECT * FROM endpoints WHERE ${ofKind(kind)} ORDER BY created_at DESC, id LIMIT ? OFFSET ?`).all(limit, offset) as Endpoint[];
 }
 
 export function countEndpoints(db: Db, kind: 'webhook' | 'chat'): number {
   return db
-    .prepare(`SELECT COUNT(*) FROM endpoints WHERE ${kind === 'webhook' ? "kind = 'webhook'" : "kind <> 'webhook'"}`)
+    .prepare(`SELECT COUNT(*) FROM endpoints WHERE ${ofKind(kind)}`)
     .pluck()
     .get() as number;
 }

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { Context } from '../../context.js';
 import { getDisplay, setDisplay } from '../../domain/page/display.js';
-import { getBranding, setBranding } from '../../domain/page/branding.js';
+import { brandingValues, getBranding, setBranding } from '../../domain/page/branding.js';
 import { embedInput, getEmbed, setEmbed } from '../../domain/page/embed.js';
 import { knownZones, pageZone, setPageZone } from '../../domain/page/time-zone.js';
 import { GATE_MODES, gateInput, getGate, setGate, type Gate } from '../../domain/subscribers/gate.js';
@@ -106,15 +106,7 @@ export function settingsRoutes(ctx: Context): Router {
   return router;
 
   function brandValues() {
-    const b = getBranding(ctx.db, ctx.config);
-    return {
-      page_name: b.pageName,
-      accent: b.accent ?? '',
-      site_url: b.siteUrl ?? '',
-      support_url: b.supportUrl ?? '',
-      privacy_url: b.privacyUrl ?? '',
-      terms_url: b.termsUrl ?? '',
-    };
+    return brandingValues(getBranding(ctx.db, ctx.config));
   }
 
   function embedValues() {
