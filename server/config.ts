@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { z } from 'zod';
-import { canonicalZone } from './lib/time.js';
+import { LOG_LEVELS, schema, SECRET_VARIABLES } from './config-schema.js';
 
 /** The typed, validated configuration. Only main.ts and scripts read process.env and pass it here. */
 export interface Config {
@@ -20,6 +18,10 @@ export interface Config {
   trustProxy: boolean | number | string;
   /** Live (socket.io) connections held at once from one client network. */
   liveMaxPerAddress: number;
+  /** HTTP connections (of any kind) held at once from one client network (IPv6 by /64); TRUST_PROXY's addresses are exempt. */
+  maxConnectionsPerAddress: number;
+  /** The secret a primary signs what it publishes to Redis with, and its edges check: Redis access alone cannot put words on the page. */
+  replicationSecret: string | undefined;
   /** Origins (https://grafana.example.com) whose images Markdown may show; the CSP's img-src lists them. */
   markdownImageHosts: string[];
   /** Webhooks the public subscribes may point at loopback, private and link-local addresses (tests, closed networks). */
@@ -58,7 +60,7 @@ export interface MailConfig {
   dkim: { domainName: string; keySelector: string; privateKey: string } | undefined;
 }
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export { LOG_LEVELS };
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export class ConfigError extends Error {
@@ -69,128 +71,6 @@ export class ConfigError extends Error {
     super(`Invalid configuration: ${variable} ${detail}`);
   }
 }
-
-const isTimeZone = (value: string) => canonicalZone(value) !== undefined;
-
-const SECRET_VARIABLES = new Set(['ADMIN_PASSWORD', 'SESSION_SECRET', 'SMTP_URL', 'DKIM_PRIVATE_KEY', 'REDIS_URL']);
-
-const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
-
-const wholeNumber = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
-    .transform(Number)
-    .refine((n) => n >= min && n <= max, `must be a whole number from ${min} to ${max}`);
-
-const schema = z.object({
-  PORT: z.preprocess(
-    blankToUndefined,
-    z
-      .string()
-      .regex(/^\d+$/, 'must be a whole number from 0 to 65535')
-      .transform(Number)
-      .refine((n) => n >= 0 && n <= 65535, 'must be a whole number from 0 to 65535')
-      .default('3000'),
-  ),
-  HOST: z.preprocess(blankToUndefined, z.string().default('0.0.0.0')),
-  DATA_DIR: z.preprocess(blankToUndefined, z.string().default('./data')),
-  PUBLIC_URL: z.preprocess(
-    blankToUndefined,
-    z
-      .string()
-      .url('must be an absolute http:// or https:// URL')
-      .refine((u) => /^https?:\/\//.test(u), 'must be an absolute http:// or https:// URL')
-      .optional(),
-  ),
-  PAGE_NAME: z.preprocess(blankToUndefined, z.string().max(100, 'must be at most 100 characters').default('Pharos')),
-  TIME_ZONE: z.preprocess(blankToUndefined, z.string().refine(isTimeZone, 'must be an IANA time zone such as Etc/UTC or Europe/Paris').default('Etc/UTC')),
-  ADMIN_EMAIL: z.preprocess(blankToUndefined, z.string().email('must be an email address').optional()),
-  ADMIN_PASSWORD: z.preprocess(blankToUndefined, z.string().min(12, 'must be at least 12 characters').max(200, 'must be at most 200 characters').optional()),
-  SESSION_SECRET: z.preprocess(blankToUndefined, z.string().min(32, 'must be at least 32 characters').optional()),
-  TRUST_PROXY: z.preprocess(blankToUndefined, z.string().max(500).optional()),
-  MARKDOWN_IMAGE_HOSTS: z.preprocess(
-    blankToUndefined,
-    z
-      .string()
-      .max(2000)
-      .transform((s) => s.split(/[\s,]+/).filter(Boolean))
-      .refine(
-        (list) => list.every((u) => /^https?:\/\/[^/?#\s]+\/?$/.test(u) && URL.canParse(u)),
-        'must list origins such as https://grafana.example.com, separated by commas',
-      )
-      .transform((list) => list.map((u) => new URL(u).origin))
-      .default(''),
-  ),
-  WEBHOOK_DNS_SERVERS: z.preprocess(
-    blankToUndefined,
-    z
-      .string()
-      .max(500)
-      .transform((s) => s.split(/[\s,]+/).filter(Boolean))
-      .refine(
-        (list) => list.every((a) => /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:]+\])(:\d{1,5})?$/.test(a)),
-        'must list IP addresses, with an optional :port, separated by commas',
-      )
-      .default(''),
-  ),
-  API_RATE_LIMIT: z.preprocess(blankToUndefined, wholeNumber(1, 1_000_000).default('60')),
-  ALERT_RATE_LIMIT: z.preprocess(blankToUndefined, wholeNumber(1, 1_000_000).default('600')),
-  WEBHOOK_ALLOW_PRIVATE: z.preprocess(blankToUndefined, z.enum(['true', 'false'], { message: 'must be true or false' }).default('false')),
-  BACKUP_KEEP: z.preprocess(blankToUndefined, wholeNumber(1, 365).default('7')),
-  WEB_CONCURRENCY: z.preprocess(
-    blankToUndefined,
-    z
-      .string()
-      .regex(/^(auto|\d+)$/, 'must be a whole number from 1 to 64, or auto (one per core)')
-      .transform((s) => (s === 'auto' ? Math.max(1, Math.min(64, availableParallelism())) : Number(s)))
-      .refine((n) => n >= 1 && n <= 64, 'must be a whole number from 1 to 64, or auto (one per core)')
-      .default('1'),
-  ),
-  PHAROS_ROLE: z.preprocess(blankToUndefined, z.enum(['primary', 'edge'], { message: 'must be primary or edge' }).default('primary')),
-  REDIS_URL: z.preprocess(
-    blankToUndefined,
-    z
-      .string()
-      .url('must be a URL such as redis://127.0.0.1:6379')
-      .refine((u) => /^rediss?:\/\//.test(u), 'must start with redis:// or rediss://')
-      .optional(),
-  ),
-  PRIMARY_URL: z.preprocess(
-    blankToUndefined,
-    z
-      .string()
-      .url('must be an absolute http:// or https:// URL, such as http://primary:3000')
-      .refine((u) => /^https?:\/\//.test(u), 'must be an absolute http:// or https:// URL, such as http://primary:3000')
-      .optional(),
-  ),
-  PAGE_ID: z.preprocess(
-    blankToUndefined,
-    z
-      .string()
-      .regex(/^[a-z0-9]{1,64}$/, 'must be a page id (Admin → Settings)')
-      .optional(),
-  ),
-  LIVE_MAX_PER_ADDRESS: z.preprocess(blankToUndefined, wholeNumber(1, 1_000_000).default('1000')),
-  SMTP_URL: z.preprocess(
-    blankToUndefined,
-    z
-      .string()
-      .url('must be a URL such as smtp://user:pass@mail.example.com:587 or smtps://mail.example.com')
-      .refine((u) => /^smtps?:\/\//.test(u), 'must start with smtp:// or smtps://')
-      .optional(),
-  ),
-  SMTP_MAX_CONNECTIONS: z.preprocess(blankToUndefined, wholeNumber(1, 100).default('5')),
-  SMTP_RATE_LIMIT: z.preprocess(blankToUndefined, wholeNumber(0, 100000).default('0')),
-  MAIL_FROM: z.preprocess(blankToUndefined, z.string().max(300).optional()),
-  MAIL_REPLY_TO: z.preprocess(blankToUndefined, z.string().email('must be an email address').optional()),
-  MAIL_MAX_AGE_HOURS: z.preprocess(blankToUndefined, wholeNumber(1, 24 * 14).default('24')),
-  DKIM_DOMAIN: z.preprocess(blankToUndefined, z.string().optional()),
-  DKIM_SELECTOR: z.preprocess(blankToUndefined, z.string().optional()),
-  DKIM_PRIVATE_KEY: z.preprocess(blankToUndefined, z.string().optional()),
-  DKIM_PRIVATE_KEY_FILE: z.preprocess(blankToUndefined, z.string().optional()),
-  LOG_LEVEL: z.preprocess(blankToUndefined, z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info')),
-});
 
 /** Parses the environment once. Throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
@@ -256,6 +136,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     alertRateLimit: v.ALERT_RATE_LIMIT,
     webhookDnsServers: v.WEBHOOK_DNS_SERVERS,
     liveMaxPerAddress: v.LIVE_MAX_PER_ADDRESS,
+    maxConnectionsPerAddress: v.MAX_CONNECTIONS_PER_ADDRESS,
+    replicationSecret: v.REPLICATION_SECRET,
     trustProxy:
       v.TRUST_PROXY === undefined || v.TRUST_PROXY === 'false'
         ? false
