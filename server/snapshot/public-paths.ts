@@ -1,0 +1,53 @@
+/**
+ * The shapes of the public documents, in one place: what a read model may hold (the keys documents.ts's
+ * documentKey() makes), hence the only keys an edge accepts from Redis (cluster/replication), and the
+ * paths that belong to the public documents, whose miss (an unknown incident, a history page past the
+ * last) is answered from the read model rather than by rendering anything (fast-path.ts).
+ */
+
+/** Ids are ours (lib/ids.ts: 12 characters of [a-z0-9]); older or imported ones stay within this. */
+const ID = '[a-z0-9]{1,32}';
+
+/** The documents that exist at one fixed path. */
+const FIXED: ReadonlySet<string> = new Set([
+  '/',
+  '/api/v2/summary.json',
+  '/api/v2/status.json',
+  '/api/v2/components.json',
+  '/api/v2/incidents.json',
+  '/api/v2/incidents/unresolved.json',
+  '/api/v2/scheduled-maintenances.json',
+  '/api/v2/scheduled-maintenances/upcoming.json',
+  '/api/v2/scheduled-maintenances/active.json',
+  '/brand.css',
+  '/brand/logo',
+  '/history',
+  '/history.atom',
+  '/history.rss',
+  '/badge.svg',
+  '/maintenance.ics',
+  '/notices',
+  '/subscribe',
+  '/embed/script.js',
+  '/embed/frame',
+  '/embed/colours.css',
+]);
+
+/** Documents one per incident, maintenance window or notice. */
+const PER_ITEM = new RegExp(`^/(?:incidents/${ID}(?:\\.ics)?|notices/${ID})$`);
+
+/** The keys that carry a query: a history page past the first, a component's feeds and badge. */
+const WITH_QUERY = new RegExp(`^(?:/history\\?page=[1-9][0-9]{0,5}|/(?:history\\.atom|history\\.rss|badge\\.svg)\\?component=${ID})$`);
+
+/** Whether `key` is the key of a public document (what a read model may hold and an edge may serve). */
+export function isDocumentKey(key: string): boolean {
+  return FIXED.has(key) || PER_ITEM.test(key) || WITH_QUERY.test(key);
+}
+
+/**
+ * Whether a request's path (without its query) is one of the public documents' paths, found or not:
+ * such a path is always answered from the read model, a miss included.
+ */
+export function isDocumentPath(path: string): boolean {
+  return FIXED.has(path) || PER_ITEM.test(path);
+}
