@@ -2,10 +2,18 @@ import type { Worker } from 'node:cluster';
 import { isWindowName, type LocalLimits, type SharedLimits, type TakeResult, type WindowName, type WindowToken } from '../lib/limits.js';
 import type { Reservation, Reserved, ThrottleKeys } from '../lib/login-throttle.js';
 import type { Log } from '../log.js';
+import { HttpError } from '../errors.js';
 import type { IpcMessage } from './messages.js';
 
 /** An answer from the primary not back in this long: the worker acts as if refused (never as if allowed). */
 const TIMEOUT_MS = 5_000;
+
+/** What the client is told when the primary cannot say whether a limit lets it through: a refusal, to retry. */
+function unanswered(): HttpError {
+  const err = new HttpError(503, 'busy', 'The server is busy. Please try again in a moment.');
+  err.retryAfterSeconds = 5;
+  return err;
+}
 
 /**
  * The shared limits as an HTTP worker sees them: each call asks the machine's primary process, which
@@ -32,7 +40,7 @@ export class RemoteLimits implements SharedLimits {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new Error(`the primary process did not answer ${method} within ${TIMEOUT_MS} ms`));
+        reject(unanswered());
       }, TIMEOUT_MS);
       this.pending.set(id, { resolve, reject, timer });
       this.send({ pharos: 'limits', id, method, args });
