@@ -16,11 +16,20 @@ export interface Clock {
   now(): Date;
 }
 
+/** The context's clock: it also wakes what waits for a time (the outbox at its next due delivery). */
+export interface AlarmClock extends Clock {
+  /**
+   * Calls `fn` once, `ms` from now by this clock; returns what cancels it. The system clock uses a timer
+   * that never keeps a stopping process alive; a test's clock fires it when moved past that time.
+   */
+  after(ms: number, fn: () => void): () => void;
+}
+
 /** The dependency bag passed down: no module reaches for a singleton. */
 export interface Context {
   config: Config;
   db: Db;
-  clock: Clock;
+  clock: AlarmClock;
   log: Log;
   bus: Bus;
   views: Views;
