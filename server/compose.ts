@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import type { AlarmClock, Clock, Context, CoreContext } from './context.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase } from './db/open.js';
+import { StorageHealth } from './db/storage.js';
 import { PasswordHasher } from './domain/access/passwords.js';
 import { RefusalTally } from './domain/access/refusal-tally.js';
 import { ensurePageId } from './domain/page/settings.js';
@@ -99,6 +100,7 @@ export function createContext(
     passwords: new PasswordHasher(),
     limits: opts.limits ?? new LocalLimits(),
     refusals,
+    storage: new StorageHealth({ db, clock, log, databaseFile: config.databaseFile }),
     secret: sessionSecret(config),
     root,
   };

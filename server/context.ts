@@ -1,5 +1,6 @@
 import type { Config } from './config.js';
 import type { Db } from './db/open.js';
+import type { StorageHealth } from './db/storage.js';
 import type { PasswordHasher } from './domain/access/passwords.js';
 import type { RefusalTally } from './domain/access/refusal-tally.js';
 import type { Bus } from './events.js';
@@ -45,6 +46,8 @@ export interface Context {
   limits: SharedLimits;
   /** Anonymous refusals, counted per network and minute and written as one audit row each. */
   refusals: RefusalTally;
+  /** Whether changes can be stored now (disk space, a read-only file system, the write lock), probed at most once a second. */
+  storage: StorageHealth;
   /** Signs session ids and CSRF tokens. */
   secret: string;
   root: string;
