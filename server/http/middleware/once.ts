@@ -32,9 +32,10 @@ export function oncePerSubmission(ctx: Context): RequestHandler {
         .prepare('INSERT OR IGNORE INTO form_submissions (token, user_id, body_hash, location, created_at) VALUES (?, ?, ?, NULL, ?)')
         .run(token, userId, bodyHash, ctx.clock.now().toISOString()).changes;
     } catch (err) {
-      // The storage refuses writes (a full disk, a lock held elsewhere): so will the form's own change,
-      // which then answers 503 with the form as typed. Nothing to reserve, nothing to repeat.
+      // The storage refuses writes (a full disk, a lock held elsewhere): the form's own change is not
+      // tried; its route names the form, which comes back as typed with a 503 (middleware/form.ts).
       if (!storageProblemOf(err)) throw err;
+      res.locals.storageRefused = err;
       return next();
     }
     if (!reserved) {
