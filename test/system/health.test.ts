@@ -62,6 +62,25 @@ describe('health and readiness for load balancers', () => {
     assert.equal(p.ctx.db.prepare("SELECT value FROM settings WHERE key = 'page_id'").pluck().get(), before);
   });
 
+  it('/readyz probes at most once a second, and every caller within it shares the answer (it is public)', async () => {
+    p.clock.advance(1_000);
+    await request(p.app).get('/readyz').expect(200);
+    // Within the same second, a database that just stopped taking writes is not probed again...
+    p.ctx.db.pragma('query_only = ON');
+    try {
+      for (let i = 0; i < 20; i++) await request(p.app).get('/readyz').expect(200);
+      p.clock.advance(999);
+      await request(p.app).get('/readyz').expect(200);
+      // ...a second later it is.
+      p.clock.advance(1);
+      await request(p.app).get('/readyz').expect(503);
+    } finally {
+      p.ctx.db.pragma('query_only = OFF');
+    }
+    p.clock.advance(1_000);
+    await request(p.app).get('/readyz').expect(200);
+  });
+
   it('/readyz is 503 and names the migration while one is not applied', async () => {
     const last = p.ctx.db.prepare('SELECT version, applied_at FROM schema_migrations ORDER BY version DESC LIMIT 1').get() as {
       version: string;
