@@ -3,14 +3,21 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A TCP relay in front of a real SMTP server (test/helpers/smtp.ts) that drops connections as a flaky
- * server or network does: while `drops` is above zero, a client's DATA command is answered by the
- * connection closing (the message is lost in transit, never accepted), and `drops` goes down by one.
+ * server or network does: while `drops` is above zero, a client's DATA command (every `every`-th one)
+ * is answered by the connection closing (the message is lost in transit, never accepted), and `drops`
+ * goes down by one.
  */
 export class DroppingRelay {
   /** How many of the next messages lose their connection at DATA. */
   drops = 0;
   /** How many connections were dropped so far. */
   dropped = 0;
+  /** When each was dropped (performance.now()), for the benchmark. */
+  readonly droppedAt: number[] = [];
+  /** How many DATA commands it saw (messages offered to the server, dropped ones included). */
+  offered = 0;
+  /** Set to drop the connection of every n-th message offered instead (while `drops` lasts). */
+  every = 1;
   port = 0;
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
@@ -34,9 +41,10 @@ export class DroppingRelay {
         line += chunk.toString('latin1');
         const lines = line.split('\r\n');
         line = lines.pop() ?? '';
-        if (this.drops > 0 && lines.some((l) => l.toUpperCase() === 'DATA')) {
+        if (lines.some((l) => l.toUpperCase() === 'DATA') && ++this.offered % this.every === 0 && this.drops > 0) {
           this.drops--;
           this.dropped++;
+          this.droppedAt.push(performance.now());
           close();
           return;
         }
