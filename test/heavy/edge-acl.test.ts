@@ -54,7 +54,7 @@ describe('Redis ACLs: a primary limited to its keys, an edge that can only read'
     }
     // The state deleted: the primary notices on its next lease renewal and publishes it all again.
     await c.client.del(`pharos:{${c.pageId}}:state`);
-    await eventually(async () => assert.ok(await c.client.hget(`pharos:{${c.pageId}}:state`, 'sig')), 10_000);
+    await eventually(async () => assert.ok(await c.client.hget(`pharos:{${c.pageId}}:state`, 'sig'), 'the state is published again'), 10_000);
     // A second edge starts from what the limited primary wrote.
     const second = await c.startEdge({ REDIS_URL: url('pharos-edge') });
     await c.servesThePrimarysPage(second.base, ['/', '/api/v2/status.json']);

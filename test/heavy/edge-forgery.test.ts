@@ -2,6 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { Signer } from '../../server/cluster/replication/signing.js';
+import { createContext } from '../../server/compose.js';
+import { loadConfig } from '../../server/config.js';
+import { EMBED_DEFAULTS, setEmbed } from '../../server/domain/page/embed.js';
+import { createLog } from '../../server/log.js';
 import { EdgeCluster, ENCODINGS, eventually, getRaw, holds, SECRET } from '../helpers/edge-cluster.js';
 import { sleep, type PharosProcess } from '../helpers/process.js';
 import { RedisForger } from '../helpers/redis-forger.js';
@@ -187,12 +191,30 @@ describe('an edge serves only what a primary of its page signed', () => {
     const sig = (await forger.hash()).sig;
     await c.client.del(forger.keys.state);
     // Within a renewal of the lease (3 s): a new edge finds a whole, signed state to start from.
-    await eventually(async () => assert.ok((await forger.hash()).version), 10_000);
-    if (sig !== undefined) assert.ok((await forger.hash()).sig);
+    // (Every assertion retried here has its own message: without one, assert parses the test's source on each failure.)
+    await eventually(async () => assert.ok((await forger.hash()).version, 'the state is published again'), 10_000);
+    if (sig !== undefined) assert.ok((await forger.hash()).sig, 'and signed');
     const fresh = await c.startEdge();
     await c.servesThePrimarysPage(fresh.base, PAGE_PATHS);
     await fresh.edge.kill('SIGTERM');
     await keepsThePrimarysPage(500);
+  });
+
+  // Not a forgery: the allow-list must take every header the primary does send, with the values it makes.
+  it('serves the embed frame with the policy its sites need, as the primary sends it', { timeout: 60_000 }, async () => {
+    // Settings written by another process on the primary's database, as a script would: the primary notices.
+    const ctx = createContext(loadConfig({ DATA_DIR: c.dataDir, LOG_LEVEL: 'silent' }), { log: createLog('silent') });
+    try {
+      setEmbed(ctx, { type: 'system' }, { ...EMBED_DEFAULTS, origins: 'https://intranet.example.com' });
+    } finally {
+      ctx.db.close();
+    }
+    await eventually(async () => {
+      const [want, got] = await Promise.all([getRaw(c.primaryBase, '/embed/frame', 'br'), getRaw(edge.base, '/embed/frame', 'br')]);
+      assert.match(String(want.headers['content-security-policy']), /frame-ancestors https:\/\/intranet\.example\.com$/);
+      assert.equal(got.headers['content-security-policy'], want.headers['content-security-policy']);
+    }, 15_000);
+    await c.servesThePrimarysPage(edge.base, ['/embed/frame']);
   });
 
   it('on an edge with another REPLICATION_SECRET, serves nothing from Redis (it forwards to the primary, and is not ready)', { timeout: 60_000 }, async () => {
@@ -202,7 +224,7 @@ describe('an edge serves only what a primary of its page signed', () => {
     // The page still answers: from the primary, through the edge.
     const got = await getRaw(wrong.base, '/', 'br');
     assert.equal(got.status, 200);
-    assert.ok(got.bytes.equals((await getRaw(c.primaryBase, '/', 'identity')).bytes));
+    assert.ok(got.bytes.equals((await getRaw(c.primaryBase, '/', 'identity')).bytes), "the primary's page, forwarded");
     await genuineUpdateReachesTheEdge();
     assert.equal((await fetch(`${wrong.base}/readyz`)).status, 503);
   });
