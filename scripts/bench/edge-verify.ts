@@ -39,6 +39,15 @@ function checkAsBefore(pageId: string, raws: string[]): void {
   }
 }
 
+/** Wall-clock and CPU milliseconds of `run` (CPU: every thread of this process, the thread pool's included). */
+async function timed(run: () => unknown): Promise<{ wall: number; cpu: number }> {
+  const cpu = process.cpuUsage();
+  const t = now();
+  await run();
+  const used = process.cpuUsage(cpu);
+  return { wall: now() - t, cpu: (used.user + used.system) / 1000 };
+}
+
 const median = (xs: number[]) =>
   percentile(
     [...xs].sort((a, b) => a - b),
@@ -46,15 +55,28 @@ const median = (xs: number[]) =>
   );
 const fieldsOf = (list: string[]) => new Map(Array.from({ length: list.length / 2 }, (_, i) => [list[2 * i] ?? '', list[2 * i + 1] ?? ''] as [string, string]));
 
+/** Milliseconds: wall clock and CPU. */
+export interface Cost {
+  wall: number;
+  cpu: number;
+}
+
 export interface VerifyCost {
   docs: number;
   bytes: number;
-  wholeBefore: number;
-  wholeNow: number;
+  /** Medians of 5. */
+  wholeBefore: Cost;
+  wholeNow: Cost;
   entryDocs: number;
-  entryBefore: number[];
-  entryNow: number[];
+  /** Medians over the updates. */
+  entryBefore: Cost;
+  entryNow: Cost;
+  /** The slowest update's, wall clock. */
+  entryBeforeMax: number;
+  entryNowMax: number;
 }
+
+const medians = (xs: Cost[]): Cost => ({ wall: median(xs.map((x) => x.wall)), cpu: median(xs.map((x) => x.cpu)) });
 
 /** Measures on the page's keys in Redis; `update` makes the primary commit one more change. Throws if anything the primary wrote does not pass. */
 export async function measureVerification(redisUrl: string, pageId: string, secret: string, update: () => Promise<void>, updates = 20): Promise<VerifyCost> {
@@ -68,21 +90,17 @@ export async function measureVerification(redisUrl: string, pageId: string, secr
     const raws = Object.entries(hash)
       .filter(([field]) => field.startsWith('doc:'))
       .map(([, raw]) => raw);
-    const wholeBefore: number[] = [];
-    const wholeNow: number[] = [];
+    const wholeBefore: Cost[] = [];
+    const wholeNow: Cost[] = [];
     let held: VerifiedState | undefined;
     for (let i = 0; i < 5; i++) {
-      let t = now();
-      checkAsBefore(pageId, raws);
-      wholeBefore.push(now() - t);
-      t = now();
-      held = await verifier.fromHash(hash, undefined);
-      wholeNow.push(now() - t);
+      wholeBefore.push(await timed(() => checkAsBefore(pageId, raws)));
+      wholeNow.push(await timed(async () => (held = await verifier.fromHash(hash, undefined))));
       if (!held) throw new Error('the state does not pass');
     }
     let lastId = (await redis.xrevrange(keys.changes, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0';
-    const entryBefore: number[] = [];
-    const entryNow: number[] = [];
+    const entryBefore: Cost[] = [];
+    const entryNow: Cost[] = [];
     let entryDocs = 0;
     for (let i = 0; i < updates; i++) {
       await update();
@@ -96,22 +114,21 @@ export async function measureVerification(redisUrl: string, pageId: string, secr
         if (!held || fields.get('kind') !== 'delta' || fields.get('base') !== String(held.seq)) throw new Error('not a delta following the state held');
         const docs = [...fields].filter(([field]) => field.startsWith('doc:')).map(([, raw]) => raw);
         entryDocs += docs.length;
-        let t = now();
-        checkAsBefore(pageId, docs);
-        entryBefore.push(now() - t);
-        t = now();
-        held = await verifier.applyEntry(fields, held);
-        entryNow.push(now() - t);
+        const from = held;
+        entryBefore.push(await timed(() => checkAsBefore(pageId, docs)));
+        entryNow.push(await timed(async () => (held = await verifier.applyEntry(fields, from))));
       }
     }
     return {
       docs: raws.length,
       bytes: raws.reduce((s, r) => s + r.length, 0),
-      wholeBefore: median(wholeBefore),
-      wholeNow: median(wholeNow),
+      wholeBefore: medians(wholeBefore),
+      wholeNow: medians(wholeNow),
       entryDocs: entryDocs / Math.max(1, entryNow.length),
-      entryBefore: entryBefore.sort((a, b) => a - b),
-      entryNow: entryNow.sort((a, b) => a - b),
+      entryBefore: medians(entryBefore),
+      entryNow: medians(entryNow),
+      entryBeforeMax: Math.max(...entryBefore.map((c) => c.wall)),
+      entryNowMax: Math.max(...entryNow.map((c) => c.wall)),
     };
   } finally {
     redis.disconnect();

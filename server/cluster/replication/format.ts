@@ -95,7 +95,9 @@ const inflate = { br: promisify(brotliDecompress), gzip: promisify(gunzip) };
 /** Whether a compressed form is exactly `identity` once decompressed (on the thread pool, never past its length). */
 async function decompressesTo(encoding: 'br' | 'gzip', compressed: Buffer, identity: Buffer): Promise<boolean> {
   try {
-    const out = await inflate[encoding](compressed, { maxOutputLength: Math.max(1, identity.length) });
+    // One output chunk of the expected size: nothing to join, and never more than the identity's length.
+    const size = Math.max(64, identity.length);
+    const out = await inflate[encoding](compressed, { maxOutputLength: size, chunkSize: size });
     return out.equals(identity);
   } catch {
     // Larger than the identity (a bomb stops here), or not that encoding at all.
