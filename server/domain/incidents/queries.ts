@@ -137,12 +137,15 @@ export function listUnresolved(db: Db): Incident[] {
 
 /** The most recent incidents, resolved or not (Statuspage's incidents.json lists the last 50); maintenance apart. */
 export function listRecent(db: Db, limit = 50, kinds: Incident['kind'][] = ['incident']): Incident[] {
-  return hydrate(
-    db,
-    db
-      .prepare('SELECT * FROM incidents WHERE kind IN (SELECT value FROM json_each(?)) ORDER BY started_at DESC, created_at DESC LIMIT ?')
-      .all(JSON.stringify(kinds), limit) as IncidentRow[],
-  );
+  // One kind (the snapshot's case, after every change): read in the index's order, `limit` rows at most.
+  const [kind] = kinds;
+  const rows =
+    kinds.length === 1 && kind
+      ? db.prepare('SELECT * FROM incidents WHERE kind = ? ORDER BY started_at DESC, created_at DESC LIMIT ?').all(kind, limit)
+      : db
+          .prepare('SELECT * FROM incidents WHERE kind IN (SELECT value FROM json_each(?)) ORDER BY started_at DESC, created_at DESC LIMIT ?')
+          .all(JSON.stringify(kinds), limit);
+  return hydrate(db, rows as IncidentRow[]);
 }
 
 /** Incidents (not maintenance) that started in [from, to), newest first. */
