@@ -1,10 +1,7 @@
 import { Router } from 'express';
 import type { Context } from '../../context.js';
-import { getDisplay } from '../../domain/page/display.js';
-import { listRecent } from '../../domain/incidents/queries.js';
-import { documentKey, historyPage } from '../../snapshot/documents.js';
-import { queryInt, renderPage, sendBody } from '../respond.js';
-import { pageZone } from '../../domain/page/time-zone.js';
+import { documentKey } from '../../snapshot/documents.js';
+import { sendBody } from '../respond.js';
 
 /**
  * Every public document from the snapshot: the status page, the v2 JSON, incident pages, the history,
@@ -18,12 +15,6 @@ export function documentRoutes(ctx: Context): Router {
     if (!body) return next();
     if (req.path.startsWith('/api/v2/')) res.set('Access-Control-Allow-Origin', '*');
     sendBody(req, res, body);
-  });
-  // A history page past the last one (an old link): empty months, rendered on request.
-  router.get('/history', (req, res) => {
-    const n = queryInt(req.query.page, 1, 1, 1000);
-    const incidents = listRecent(ctx.db, -1, ['incident']);
-    renderPage(ctx, res, 'public/history', historyPage(incidents, ctx.clock.now(), pageZone(ctx), n, getDisplay(ctx.db)), { layout: 'public' });
   });
   return router;
 }
