@@ -16,6 +16,7 @@ import type { PageState } from './build.js';
 import { renderCalendar } from './calendar.js';
 import { Feeds, type TextDocument } from './feeds.js';
 import { HistoryPages } from './history.js';
+import { notFoundDocuments } from './not-found.js';
 import { isOngoing, PageIndex, type IndexChanges } from './page-index.js';
 
 /** A short hash of a live fragment: what a page says it has when it (re)connects. */
@@ -45,8 +46,8 @@ type Common = { pageName: string; brand: Branding; timeZone: string; zoneLabel: 
 /**
  * Every public document besides the status page and the v2 JSON: each incident's and maintenance
  * window's page and calendar file, the maintenance feed, the history page by page, the notices and each
- * notice's every version, the subscribe form, the Atom and RSS feeds and the status badges, the
- * page's and each component's. Kept from build to build: what
+ * notice's every version, the subscribe form, the webhooks' page, the Atom and RSS feeds and the status
+ * badges, the page's and each component's, and the not-found answers. Kept from build to build: what
  * the page index (page-index.ts) read again is made again, and what it touches (the history pages it
  * left and joined, the feeds it is in); the rest keeps its bytes (and compressed forms). The page's
  * name, branding, zone or address changing makes everything again; the display choices, every history
@@ -98,6 +99,8 @@ export class PublicDocuments {
     this.notices(page, changes, everything);
     const subscribe = { title: 'Subscribe to updates', components: orderedComponents(pageLayout(db)), gate: getGate(db), values: { scope: 'all' } };
     this.keep('/subscribe', JSON.stringify([commonKey, subscribe]), () => page('public/subscribe', subscribe));
+    this.keep('/webhooks', commonKey, () => page('public/webhooks', { title: 'Webhooks', publicUrl: config.publicUrl }));
+    if (everything) for (const [key, body] of notFoundDocuments(views, common)) this.docs.set(key, body);
     return this.docs;
   }
 
