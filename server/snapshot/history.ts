@@ -81,7 +81,9 @@ export class HistoryPages {
       }
     }
     this.last = Math.max(1, ...[...this.members].filter(([, ids]) => ids.size > 0).map(([n]) => n));
-    if (this.last !== lastBefore) this.dirty.add(this.last).add(lastBefore);
+    // The last page and the one before it change (the link to older pages); pages new in between are made.
+    if (this.last !== lastBefore) this.dirty.add(lastBefore).add(this.last);
+    for (let n = lastBefore + 1; n <= this.last; n++) this.dirty.add(n);
     const render = everything ? Array.from({ length: this.last }, (_, i) => i + 1) : [...this.dirty].filter((n) => n <= this.last);
     this.dirty = new Set();
     const gone = [];

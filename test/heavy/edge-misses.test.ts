@@ -8,6 +8,7 @@ import { loadConfig } from '../../server/config.js';
 import { createComponent } from '../../server/domain/page/components.js';
 import { createLog } from '../../server/log.js';
 import { seedHistory } from '../helpers/history.js';
+import { FakeClock } from '../helpers/pharos.js';
 import { freePort, PharosProcess, sleep } from '../helpers/process.js';
 import { TestRedis } from '../helpers/redis.js';
 
@@ -46,9 +47,12 @@ describe('an edge answers misses from its replica', () => {
     await redis.start();
     root = mkdtempSync(join(tmpdir(), 'pharos-edge-misses-'));
     const dataDir = join(root, 'primary');
-    const seed = createContext(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' }), { log: createLog('silent') });
+    const clock = new FakeClock(new Date().toISOString());
+    const seed = createContext(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' }), { clock, log: createLog('silent') });
+    clock.advance(-3 * 365 * 86_400_000);
     const api = createComponent(seed, { type: 'system' }, { name: 'API' }).id;
-    seedHistory(seed, 2000, { components: [api], days: 2 * 365, now: new Date() });
+    clock.advance(3 * 365 * 86_400_000);
+    seedHistory(seed, clock, 2000, { components: [api], days: 2 * 365 });
     seed.db.close();
     const [pp, ep] = [await freePort(), await freePort()];
     [primaryBase, edgeBase] = [`http://127.0.0.1:${pp}`, `http://127.0.0.1:${ep}`];

@@ -22,8 +22,11 @@ describe('made-up URLs cost what a document costs', () => {
 
   before(async () => {
     p = await startPharos({ listen: true });
+    // The component exists before its history.
+    p.clock.advance(-(4 * 365) * 86_400_000);
     const api = createComponent(p.ctx, system, { name: 'API' }).id;
-    const ids = seedHistory(p.ctx, 3000, { components: [api], days: 3 * 365, now: p.clock.now() });
+    p.clock.advance(4 * 365 * 86_400_000);
+    const ids = seedHistory(p.ctx, p.clock, 3000, { components: [api], days: 3 * 365 });
     deleted = ids[1234] ?? '';
     deleteIncident(p.ctx, system, deleted);
     misses.push(
