@@ -34,8 +34,8 @@ export function historyPage(incidents: Incident[], bounds: (k: number) => string
 }
 
 /** Newest first, as the history lists them. */
-const newestFirst = (a: Incident, b: Incident) =>
-  b.started_at.localeCompare(a.started_at) || b.created_at.localeCompare(a.created_at) || a.id.localeCompare(b.id);
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const newestFirst = (a: Incident, b: Incident) => cmp(b.started_at, a.started_at) || cmp(b.created_at, a.created_at) || cmp(a.id, b.id);
 
 /**
  * Which incidents each page of the history shows (three months a page, counted back from this month in
