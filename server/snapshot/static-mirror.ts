@@ -80,11 +80,20 @@ export function startStaticMirror(ctx: Context, dir = join(ctx.config.dataDir, '
       });
   };
 
-  schedule(ctx.snapshot.current());
+  // The first state once start-up has gone on (with WEB_CONCURRENCY, the workers are forked meanwhile):
+  // building it holds the event loop, a long history a second or more.
+  const first = setImmediate(() => {
+    try {
+      schedule(ctx.snapshot.current());
+    } catch (err) {
+      ctx.log.error({ err }, 'no state to write to the static fallback yet');
+    }
+  });
   return {
     write: schedule,
     // At stop, the state of the last commit is written too (its rebuild may still be pending).
     stop: async () => {
+      clearImmediate(first);
       try {
         schedule(ctx.snapshot.current());
       } catch {
