@@ -24,14 +24,18 @@ export function documentRoutes(ctx: Context): Router {
   return router;
 }
 
+/** The admin's own pages (its 404 has the admin's layout for an operator) and the APIs (JSON). */
+const NOT_PUBLIC = /^\/(?:admin|setup|api)(?:\/|$)/;
+
 /**
- * The last route: a GET that nothing answered gets the snapshot's not-found page, made once per build,
- * rather than an error page rendered per request. Clients asking for JSON get the error handler's.
+ * The last route: a public GET that nothing answered gets the snapshot's not-found page, made once per
+ * build, rather than an error page rendered per request. Clients asking for JSON, the admin and the
+ * APIs get the error handler's.
  */
 export function notFoundRoute(ctx: Context): Router {
   const router = Router();
   router.get(/.*/, (req, res, next) => {
-    if (req.path.startsWith('/api/') || !req.accepts('html')) return next();
+    if (NOT_PUBLIC.test(req.path) || !req.accepts('html')) return next();
     const body = ctx.snapshot.current().bodies.get(NOT_FOUND.page);
     if (!body) return next();
     writeBody(req, res, body, {}, 404);
