@@ -8,7 +8,6 @@ import { pacedSignupMail } from '../domain/subscribers/outbox.js';
 import { getGate } from '../domain/subscribers/gate.js';
 import { zoneLabel } from '../render/format.js';
 import type { Layout } from '../render/engine.js';
-import { writeBody, type Body } from '../snapshot/body.js';
 import { pageZone } from '../domain/page/time-zone.js';
 import type { StorageReport } from '../db/storage.js';
 
@@ -73,11 +72,6 @@ export function renderPage(
     .status(opts.status ?? 200)
     .type('html')
     .send(html);
-}
-
-/** Sends a prebuilt body (compressed as the client accepts), answering 304 when the client already has it. */
-export function sendBody(req: Request, res: Response, body: Body): void {
-  writeBody(req, res, body);
 }
 
 /** A form body as flat strings (urlencoded, non-extended); repeated fields become lists. */
