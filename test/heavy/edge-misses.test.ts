@@ -11,6 +11,7 @@ import { seedHistory } from '../helpers/history.js';
 import { FakeClock } from '../helpers/pharos.js';
 import { freePort, PharosProcess, sleep } from '../helpers/process.js';
 import { TestRedis } from '../helpers/redis.js';
+import { SECRET } from '../helpers/edge-cluster.js';
 
 /**
  * An edge answers made-up document URLs (a history page far past the last, unknown incidents, notices,
@@ -56,11 +57,20 @@ describe('an edge answers misses from its replica', () => {
     seed.db.close();
     const [pp, ep] = [await freePort(), await freePort()];
     [primaryBase, edgeBase] = [`http://127.0.0.1:${pp}`, `http://127.0.0.1:${ep}`];
-    primary = new PharosProcess({ DATA_DIR: dataDir, PORT: String(pp), HOST: '127.0.0.1', PUBLIC_URL: edgeBase, REDIS_URL: redis.url, LOG_LEVEL: 'info' });
+    primary = new PharosProcess({
+      DATA_DIR: dataDir,
+      PORT: String(pp),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: edgeBase,
+      REDIS_URL: redis.url,
+      REPLICATION_SECRET: SECRET,
+      LOG_LEVEL: 'info',
+    });
     await primary.ready(`${primaryBase}/readyz`, 60_000);
     edge = new PharosProcess({
       PHAROS_ROLE: 'edge',
       REDIS_URL: redis.url,
+      REPLICATION_SECRET: SECRET,
       PRIMARY_URL: primaryBase,
       PORT: String(ep),
       HOST: '127.0.0.1',
