@@ -9,6 +9,8 @@ export interface ServerToClientEvents {
   page: (update: PageUpdate) => void;
   /** An incident page's live region (realtime/incident-rooms.ts), to the viewers of that page only. */
   incident: (update: IncidentUpdate) => void;
+  /** How widely to spread a reconnection, in ms (realtime/retry.ts): on joining, as viewers grow, and before a shutdown. */
+  retry: (hint: { spread: number }) => void;
 }
 
 // Public viewers only receive.
