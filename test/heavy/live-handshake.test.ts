@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect as tcp } from 'node:net';
+import { connect as tcp, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -90,9 +90,12 @@ describe('live connections counted at the Engine.IO handshake', () => {
     assert.match(await opened, /^0\{/);
     const replies: string[] = [];
     raw.ws.on('message', (data: Buffer) => replies.push(data.toString()));
-    // Two CONNECTs in one burst: socket.io alone checks for a joined namespace only once the first has joined.
+    // Two CONNECTs in one TCP segment: socket.io alone refuses a second CONNECT only once the first has joined.
+    const tcpSocket = (raw.ws as unknown as { _socket: Socket })._socket;
+    tcpSocket.cork();
     raw.ws.send('40{"v":2}');
     raw.ws.send('40{"v":2}');
+    tcpSocket.uncork();
     await sleep(500);
     const shown = replies.map((r) => r.slice(0, 60)).join('\n');
     assert.equal(replies.filter((r) => r.startsWith('40{"sid"')).length, 1, shown);
