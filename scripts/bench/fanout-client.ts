@@ -1,9 +1,9 @@
-// One of the fanout benchmark's client processes: `count` socket.io viewers of the status page (websocket,
-// reconnecting with socket.io's default delays, like the page's script), driven by its parent over IPC.
+// One of the fanout benchmark's client processes: `count` socket.io viewers of the status page (websocket
+// first, reconnecting as the page's script does), driven by its parent over IPC.
 // It reports when all are connected, when each received the next update, and when each was back and
 // current after a server restart. Times are wall-clock milliseconds (performance.timeOrigin + now()).
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, ServerToClientEvents } from '../../server/realtime/types.js';
+import type { ClientToServerEvents, RetryHint, ServerToClientEvents } from '../../server/realtime/types.js';
 
 type Viewer = Socket<ServerToClientEvents, ClientToServerEvents>;
 export type ToClient =
@@ -33,10 +33,42 @@ function maybeDone(): void {
   if (armed && armed.times.every((t) => t !== undefined)) report();
 }
 
+/**
+ * Reconnection exactly as public/js/status.js's keepConnected(): socket.io's own is off; after a drop a
+ * first attempt at a random moment within the spread the server last hinted (with the first state, or
+ * in a 'retry' message), then one every spread. Returns what takes a hint.
+ */
+function keepConnected(socket: Viewer): (hint: RetryHint | undefined) => void {
+  let spread = 5000;
+  let timer: NodeJS.Timeout | undefined;
+  const attempt = (ms: number) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      if (!socket.connected) socket.connect();
+    }, ms);
+  };
+  const hint = (h: RetryHint | undefined) => {
+    if (h && typeof h.spread === 'number' && h.spread >= 1000) spread = Math.min(h.spread, 60_000);
+  };
+  socket.on('retry', hint);
+  socket.on('disconnect', (reason) => {
+    if (reason !== 'io client disconnect') attempt(Math.random() * spread);
+  });
+  socket.on('connect_error', () => attempt(spread));
+  return hint;
+}
+
 function open(url: string, index: number): Promise<boolean> {
   return new Promise((resolve) => {
-    // v: 2, as the page's script says: it patches component rows.
-    const socket: Viewer = io(url, { transports: ['websocket'], forceNew: true, auth: (cb) => cb({ v: 2, hashes }) });
+    // As the page's script: a websocket first, every transport tried, v: 2 (it patches component rows).
+    const socket: Viewer = io(url, {
+      transports: ['websocket', 'polling'],
+      tryAllTransports: true,
+      reconnection: false,
+      forceNew: true,
+      auth: (cb) => cb({ v: 2, hashes }),
+    });
+    const hint = keepConnected(socket);
     viewers[index] = socket;
     const timer = setTimeout(() => resolve(false), 60_000);
     socket.once('page', () => (clearTimeout(timer), resolve(true)));
@@ -44,12 +76,15 @@ function open(url: string, index: number): Promise<boolean> {
       if (armed?.phase === 'restart') armed.away[index] = true;
     });
     socket.on('page', (update) => {
+      hint(update.retry);
       // What a page would keep: the newest hash of every region.
       hashes = { ...hashes, ...update.hashes };
       if (!armed || armed.times[index] !== undefined) return;
       // After a restart, "current" is the first state received once reconnected.
       if (armed.phase === 'restart' && !armed.away[index]) return;
       armed.times[index] = now();
+      if (process.env.BENCH_DEBUG && armed.phase === 'restart' && index === 0)
+        console.log('first page after the restart:', JSON.stringify(update).length, 'bytes, regions', Object.keys(update.html).join(','));
       maybeDone();
     });
   });

@@ -74,13 +74,13 @@ export function startRealtime(deps: LiveDeps, http: HttpServer): LiveHub {
       try {
         const state = snapshot.current();
         const fragment = incidentFragment(state.bodies, incident.id);
+        const retry = hints.joined();
         if (fragment) {
           const { html, ...rest } = fragment;
-          socket.emit('incident', { version: state.version, id: incident.id, ...rest, ...(incident.hash === fragment.hash ? {} : { html }) });
-        }
+          socket.emit('incident', { version: state.version, id: incident.id, ...rest, ...(incident.hash === fragment.hash ? {} : { html }), retry });
+        } else socket.emit('retry', retry);
         void socket.join(incidentRoom(incident.id));
         if (fragment) incidents.joined(incident.id, fragment.hash);
-        hints.joined(socket);
       } catch (err) {
         log.error({ err }, 'could not send the current state to a new viewer');
         socket.disconnect(true);
@@ -89,9 +89,8 @@ export function startRealtime(deps: LiveDeps, http: HttpServer): LiveHub {
     }
     const rows = patchesRows(socket.handshake.auth);
     try {
-      socket.emit('page', forViewer(snapshot.current().live, socket.handshake.auth));
+      socket.emit('page', { ...forViewer(snapshot.current().live, socket.handshake.auth), retry: hints.joined() });
       void socket.join(rows ? ROWS : REGIONS_ONLY);
-      hints.joined(socket);
     } catch (err) {
       // Without the current state it could not apply what follows: it reconnects and asks again.
       log.error({ err }, 'could not send the current state to a new viewer');

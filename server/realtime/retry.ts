@@ -1,5 +1,4 @@
-import type { Socket } from 'socket.io';
-import type { Io } from './types.js';
+import type { Io, RetryHint } from './types.js';
 
 /**
  * Live connections one process takes back per second when its viewers all return at once (a restart, a
@@ -9,6 +8,8 @@ import type { Io } from './types.js';
 export const RECONNECTS_PER_SECOND = 2_500;
 const STEP_MS = 1_000;
 const MAX_MS = 60_000;
+/** A grown spread is told to the viewers already there once the crowd has settled, not during its arrival. */
+const SETTLE_MS = 10_000;
 
 /** How widely this process's viewers should spread their reconnection: its viewers at that rate, in whole seconds. */
 export function spreadFor(viewers: number): number {
@@ -16,8 +17,8 @@ export function spreadFor(viewers: number): number {
 }
 
 export interface RetryHints {
-  /** A viewer joined: it is told the spread (and every viewer is, when the spread grew a step). */
-  joined(socket: Socket): void;
+  /** What a viewer joining now is told, with its first state. */
+  joined(): RetryHint;
   /** The process is about to close every connection: every viewer is told the spread for all of them. */
   farewell(): void;
 }
@@ -26,20 +27,33 @@ export interface RetryHints {
  * The hint each viewer's script reconnects by (public/js/status.js): after its connection drops, a first
  * attempt at a random moment within `spread` ms, then one every `spread` ms. Whenever the server comes
  * back, its viewers then arrive spread evenly over that time, at the rate it takes them, instead of all
- * within the same second (more SYNs than the kernel's queues hold, each dropped one retried 1, 3, 7 s
- * later by TCP). A refused attempt while the server is down costs nothing but a reset.
+ * within the same second (more SYNs than the kernel's queues hold, each dropped one sent again by TCP
+ * 1, 3, 7 s later). An attempt while the server is down costs nothing but a reset.
+ *
+ * A joining viewer gets the spread for the viewers there with its first state (no message of its own);
+ * those who joined when there were fewer are told the grown spread 10 s after the crowd stops growing
+ * (one message each, not one per step while thousands arrive); all are told again before a shutdown.
  */
 export function retryHints(io: Io): RetryHints {
   let told = spreadFor(0);
+  let timer: NodeJS.Timeout | undefined;
+  const tellAll = () => {
+    timer = undefined;
+    io.emit('retry', { spread: told });
+  };
   return {
-    joined(socket) {
+    joined() {
       const spread = spreadFor(io.engine.clientsCount);
       if (spread > told) {
         told = spread;
-        io.emit('retry', { spread });
-      } else socket.emit('retry', { spread: told });
+        if (timer) clearTimeout(timer);
+        timer = setTimeout(tellAll, SETTLE_MS).unref();
+      }
+      return { spread: told };
     },
     farewell() {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
       io.emit('retry', { spread: spreadFor(io.engine.clientsCount) });
     },
   };
