@@ -104,6 +104,17 @@
     }
     return hashes;
   }
+  // The hash of each component row the page shows, in its order, with the layout they sit in: a page
+  // reconnecting with an older components region of the same layout is sent only the rows it lacks
+  // (server/realtime/payload.ts). 8 characters a row, and only while the handshake stays small.
+  function rowsShown() {
+    var list = document.querySelector('#components ul.components[data-layout]');
+    if (!list) return {};
+    var rows = list.querySelectorAll('li.component[data-hash]');
+    var hashes = '';
+    for (var i = 0; i < rows.length; i++) hashes += rows[i].getAttribute('data-hash').slice(0, 8);
+    return hashes.length <= 3000 ? { layout: list.getAttribute('data-layout'), rows: hashes } : {};
+  }
   // A websocket first; where websockets are blocked, HTTP long-polling (a server of one process takes
   // it; one with several workers takes websockets only). auth is asked for again at every reconnection.
   // v: 2 says this page patches component rows (server/realtime/payload.ts).
@@ -112,7 +123,8 @@
     tryAllTransports: true,
     reconnection: false,
     auth: function (send) {
-      send({ v: 2, hashes: shown() });
+      var rows = rowsShown();
+      send({ v: 2, hashes: shown(), layout: rows.layout, rows: rows.rows });
     },
   });
   var hint = keepConnected(socket);

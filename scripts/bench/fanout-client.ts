@@ -4,10 +4,11 @@
 // current after a server restart. Times are wall-clock milliseconds (performance.timeOrigin + now()).
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, RetryHint, ServerToClientEvents } from '../../server/realtime/types.js';
+import { rowsOf, type RowsShown } from './crowd.js';
 
 type Viewer = Socket<ServerToClientEvents, ClientToServerEvents>;
 export type ToClient =
-  | { type: 'start'; url: string; count: number; hashes: Record<string, string> }
+  | ({ type: 'start'; url: string; count: number; hashes: Record<string, string> } & Partial<RowsShown>)
   | { type: 'arm'; phase: 'update' | 'restart' }
   /** Report now, with whoever has not received yet counted as missing. */
   | { type: 'report' }
@@ -21,6 +22,24 @@ const send = (m: FromClient) => process.send?.(m);
 const viewers: Viewer[] = [];
 let armed: { phase: 'update' | 'restart'; times: (number | undefined)[]; away: boolean[] } | undefined;
 let hashes: Record<string, string> = {};
+/** The component rows the page shows (one page per client process: its viewers all get the same updates). */
+let shown: RowsShown = { rows: [] };
+
+/** What public/js/status.js's handshake sends: region hashes, and the rows' layout and 8 characters of each row's hash. */
+function handshake(): Record<string, unknown> {
+  const rows = shown.rows.map(([, hash]) => hash.slice(0, 8)).join('');
+  return { v: 2, hashes, ...(shown.layout && rows.length <= 3000 ? { layout: shown.layout, rows } : {}) };
+}
+
+/** Keeps the rows as the page would after an update: a whole components region, or rows patched in. */
+function follow(update: { html: Record<string, string | undefined>; rows?: Record<string, string> }): void {
+  const region = update.html.components;
+  if (typeof region === 'string') shown = rowsOf(region);
+  for (const [id, row] of Object.entries(update.rows ?? {})) {
+    const hash = /data-hash="([^"]+)"/.exec(row)?.[1] ?? '';
+    shown = { ...shown, rows: shown.rows.map(([rowId, old]) => [rowId, rowId === id ? hash : old]) };
+  }
+}
 
 function report(): void {
   if (!armed) return;
@@ -66,7 +85,7 @@ function open(url: string, index: number): Promise<boolean> {
       tryAllTransports: true,
       reconnection: false,
       forceNew: true,
-      auth: (cb) => cb({ v: 2, hashes }),
+      auth: (cb) => cb(handshake()),
     });
     const hint = keepConnected(socket);
     viewers[index] = socket;
@@ -77,8 +96,9 @@ function open(url: string, index: number): Promise<boolean> {
     });
     socket.on('page', (update) => {
       hint(update.retry);
-      // What a page would keep: the newest hash of every region.
+      // What a page would keep: the newest hash of every region, and of every row.
       hashes = { ...hashes, ...update.hashes };
+      follow(update);
       if (!armed || armed.times[index] !== undefined) return;
       // After a restart, "current" is the first state received once reconnected.
       if (armed.phase === 'restart' && !armed.away[index]) return;
@@ -93,6 +113,7 @@ function open(url: string, index: number): Promise<boolean> {
 process.on('message', (m: ToClient) => {
   if (m.type === 'start') {
     hashes = m.hashes;
+    shown = { layout: m.layout, rows: m.rows ?? [] };
     void (async () => {
       const pending: Promise<boolean>[] = [];
       // A ramp: 50 viewers every 25 ms, as a crowd arriving, not one burst of SYNs.

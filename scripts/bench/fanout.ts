@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ClientProcess, gather, now, pageHashes, WAIT_MS } from './crowd.js';
+import { ClientProcess, gather, now, pageShown, WAIT_MS } from './crowd.js';
 import type { FromClient } from './fanout-client.js';
 import { buildProduction, startProduction, treeStats, type RunningPharos } from './pharos-process.js';
 import { percentile, report } from './report.js';
@@ -29,14 +29,14 @@ async function main(): Promise<void> {
   const clients = Array.from({ length: PROCESSES }, () => new ClientProcess());
   try {
     const url = pharos.url;
-    const hashes = await pageHashes(url);
+    const shown = await pageShown(url);
     const idle = treeStats(pharos.child.pid ?? 0);
 
     // Connect everyone, spread over the client processes.
     const t0 = now();
     const share = (i: number) => Math.floor(VIEWERS / PROCESSES) + (i < VIEWERS % PROCESSES ? 1 : 0);
     const connected = clients.map((c) => c.next<Extract<FromClient, { type: 'connected' }>>('connected', 120_000));
-    clients.forEach((c, i) => c.send({ type: 'start', url, count: share(i), hashes }));
+    clients.forEach((c, i) => c.send({ type: 'start', url, count: share(i), ...shown }));
     const counts = await Promise.all(connected);
     const connectMs = now() - t0;
     const viewers = counts.reduce((s, c) => s + c.count, 0);
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
         ["restart: the kernel's TCP counters that grew (machine-wide)", grew(tcpBefore, tcpAfter), ''],
       ],
       [
-        `Seeded page: ${SEEDED_PAGE}. ${PROCESSES} client processes of socket.io-client (a websocket first, reconnecting as the page's script does: spread over the time the server hints), each viewer connecting with the page's region hashes as a browser does. Pharos from the production build, ${WORKERS > 1 ? `WEB_CONCURRENCY=${WORKERS} (HTTP workers and the primary process; RSS and CPU summed over them)` : 'one process'}; clients and server share the machine's 2 cores, the client processes at nice 10 (in production the viewers are elsewhere). Latency is from just before the PATCH is sent to each viewer's receipt, wall clock across processes.`,
+        `Seeded page: ${SEEDED_PAGE}. ${PROCESSES} client processes of socket.io-client (a websocket first, reconnecting as the page's script does: spread over the time the server hints), each viewer connecting with the page's region and row hashes as a browser does. Pharos from the production build, ${WORKERS > 1 ? `WEB_CONCURRENCY=${WORKERS} (HTTP workers and the primary process; RSS and CPU summed over them)` : 'one process'}; clients and server share the machine's 2 cores, the client processes at nice 10 (in production the viewers are elsewhere). Latency is from just before the PATCH is sent to each viewer's receipt, wall clock across processes.`,
       ],
     );
   } finally {
