@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import { createEdgeApp } from '../http/edge/app.js';
 import { forwardToPrimary } from '../http/edge/forward.js';
 import { snapshotFastPath } from '../http/fast-path.js';
+import { UPGRADED_GRACE_MS } from '../http/connections/timeouts.js';
 import { createPharosServer, listen, routeUpgrades } from '../http/server.js';
 import { projectRoot } from '../lib/paths.js';
 import type { Log } from '../log.js';
@@ -65,7 +66,7 @@ export async function runEdge(config: Config, log: Log, port = config.port, host
           void replica.stop().then(resolve);
         });
         http.closeIdleConnections();
-        setTimeout(() => guard.closeUpgraded(), 1000).unref();
+        setTimeout(() => guard.closeUpgraded(), UPGRADED_GRACE_MS).unref();
         setTimeout(() => http.closeAllConnections(), 5000).unref();
       }),
   };

@@ -9,7 +9,7 @@ import { startAdminProgress, type AdminProgress } from '../realtime/admin.js';
 import { startRealtime, type LiveHub } from '../realtime/hub.js';
 import { ADMIN_LIVE_PATH, type Io } from '../realtime/types.js';
 import { guardConnections, type ConnectionGuard, type GuardDeps } from './connections/guard.js';
-import { SERVER_OPTIONS } from './connections/timeouts.js';
+import { SERVER_OPTIONS, UPGRADED_GRACE_MS } from './connections/timeouts.js';
 
 export interface Running {
   http: Server;
@@ -83,8 +83,7 @@ export async function startServer(ctx: Context, port = ctx.config.port, host = c
     admin,
     port: (http.address() as AddressInfo).port,
     // Stops accepting, tells each viewer how widely to spread its return, lets requests in flight finish
-    // (at most 5 s), then closes what is left. Websockets get 1 s (their close frames follow the hint):
-    // a viewer's return to this process's successor does not wait for a slow client's answer.
+    // (at most 5 s), then closes what is left. Websockets get a moment (UPGRADED_GRACE_MS).
     close: () =>
       new Promise<void>((resolve) => {
         admin.stop();
@@ -96,7 +95,7 @@ export async function startServer(ctx: Context, port = ctx.config.port, host = c
         void realtime.io.close(() => resolve());
         void admin.io.close();
         http.closeIdleConnections();
-        setTimeout(() => guard.closeUpgraded(), 1000).unref();
+        setTimeout(() => guard.closeUpgraded(), UPGRADED_GRACE_MS).unref();
         setTimeout(() => http.closeAllConnections(), 5000).unref();
       }),
   };

@@ -4,6 +4,13 @@ import type { ServerOptions } from 'node:http';
 export const HEADERS_TIMEOUT_MS = 10_000;
 
 /**
+ * At shutdown, how long websockets are left to close by themselves once told (the retry hint and the
+ * close frame are in the kernel's buffers by then): a viewer's return to the next process does not wait
+ * for a slow client's answer, nor for ws's 30 s.
+ */
+export const UPGRADED_GRACE_MS = 250;
+
+/**
  * node:http's options for every Pharos server. Node's defaults let a half-sent request hold its
  * connection for 60 s (headers) and check only every 30 s, so 20,000 of them held an edge's descriptors
  * for over a minute; here the headers have 10 s, checked every second.
