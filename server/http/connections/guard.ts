@@ -5,7 +5,7 @@ import type { Config } from '../../config.js';
 import { networkOf, proxyTrust } from '../../lib/client-address.js';
 import { RefusalTally } from '../../lib/refusal-tally.js';
 import type { Log } from '../../log.js';
-import { connectionBudget, openFileLimit, type ConnectionBudget } from './budget.js';
+import { connectionBudget, openFileLimit } from './budget.js';
 import { isOperatorPath } from './operator-paths.js';
 import { PerNetwork } from './per-network.js';
 import { HEADERS_TIMEOUT_MS } from './timeouts.js';
@@ -26,9 +26,6 @@ export interface GuardDeps {
 }
 
 export interface ConnectionGuard {
-  /** Connections held from one network in this process (MAX_CONNECTIONS_PER_ADDRESS, this process's share). */
-  readonly perAddress: number;
-  readonly budget: ConnectionBudget;
   /**
    * Once every 'request' and 'upgrade' listener is attached (socket.io's servers take theirs at
    * construction): in the headroom, only operators' paths reach them.
@@ -49,11 +46,13 @@ export interface ConnectionGuard {
  *   round robin whatever their address, so each worker holds its share (the cap divided by the workers,
  *   rounded up) and the machine holds about the cap.
  * - A total below the process's descriptor limit (budget.ts). Past the public's share a connection is
- *   still accepted, into the operators' headroom: there only the admin, the management API and the
- *   alert receivers are served (one request, then the connection is closed), a public request gets a
+ *   still accepted, into the operators' headroom (at most 4 per network): there only operators' paths
+ *   are served (operator-paths.ts; one request, then the connection is closed), a public request gets a
  *   short 503, and a connection that sends no request within 5 s is closed. Past the total, node:http's
  *   maxConnections closes connections as they are accepted: the process never runs out of descriptors
  *   for its database, logs and Redis.
+ * - A connection that sends no request within 10 s is closed (node:http's headersTimeout only counts
+ *   from a request's first byte).
  */
 export function guardConnections(http: Server, deps: GuardDeps): ConnectionGuard {
   const { config } = deps;
@@ -122,8 +121,6 @@ export function guardConnections(http: Server, deps: GuardDeps): ConnectionGuard
   };
 
   return {
-    perAddress,
-    budget,
     screen() {
       type OnRequest = (req: IncomingMessage, res: ServerResponse) => void;
       type OnUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
