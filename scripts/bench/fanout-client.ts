@@ -79,10 +79,11 @@ function keepConnected(socket: Viewer): (hint: RetryHint | undefined) => void {
 
 function open(url: string, index: number): Promise<boolean> {
   return new Promise((resolve) => {
-    // As the page's script: a websocket first, every transport tried, v: 2 (it patches component rows).
+    // As the page's script (v: 2: it patches component rows), on websockets: the page falls back to
+    // long-polling only where websockets fail, which a server with WEB_CONCURRENCY refuses anyway, and
+    // Node's emulation of XHR for it costs these client processes more than a browser.
     const socket: Viewer = io(url, {
-      transports: ['websocket', 'polling'],
-      tryAllTransports: true,
+      transports: ['websocket'],
       reconnection: false,
       forceNew: true,
       auth: (cb) => cb(handshake()),
