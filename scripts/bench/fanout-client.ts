@@ -104,8 +104,6 @@ function open(url: string, index: number): Promise<boolean> {
       // After a restart, "current" is the first state received once reconnected.
       if (armed.phase === 'restart' && !armed.away[index]) return;
       armed.times[index] = now();
-      if (process.env.BENCH_DEBUG && armed.phase === 'restart' && index === 0)
-        console.log('first page after the restart:', JSON.stringify(update).length, 'bytes, regions', Object.keys(update.html).join(','));
       maybeDone();
     });
   });
