@@ -16,6 +16,8 @@ const VIEWERS = Number(process.env.BENCH_VIEWERS ?? 10_000);
 /** HTTP workers of the server (its WEB_CONCURRENCY). */
 const WORKERS = Number(process.env.BENCH_WEB_CONCURRENCY ?? 1);
 const PROCESSES = Number(process.env.BENCH_CLIENT_PROCESSES ?? 4);
+/** BENCH_SCHED=none: node:cluster lets each worker accept by itself (NODE_CLUSTER_SCHED_POLICY) rather than round robin. */
+const SCHED = process.env.BENCH_SCHED;
 
 const ms = (v: number) => `${Math.round(v)} ms`;
 
@@ -24,7 +26,11 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'pharos-bench-fanout-'));
   const seeded = seed(dir);
   // Every viewer comes from 127.0.0.1 here: lift the per-network cap on live connections.
-  const env = { LIVE_MAX_PER_ADDRESS: String(VIEWERS * 2), WEB_CONCURRENCY: String(WORKERS) };
+  const env = {
+    LIVE_MAX_PER_ADDRESS: String(VIEWERS * 2),
+    WEB_CONCURRENCY: String(WORKERS),
+    ...(SCHED ? { NODE_CLUSTER_SCHED_POLICY: SCHED } : {}),
+  };
   let pharos: RunningPharos | undefined = await startProduction(dir, env);
   const clients = Array.from({ length: PROCESSES }, () => new ClientProcess());
   try {
@@ -86,8 +92,8 @@ async function main(): Promise<void> {
     }
 
     report(
-      `fanout: ${VIEWERS.toLocaleString('en')} live viewers, one update${WORKERS > 1 ? `, WEB_CONCURRENCY=${WORKERS}` : ''}`,
-      'npm run bench:fanout',
+      `fanout: ${VIEWERS.toLocaleString('en')} live viewers, one update${WORKERS > 1 ? `, WEB_CONCURRENCY=${WORKERS}` : ''}${SCHED ? `, NODE_CLUSTER_SCHED_POLICY=${SCHED}` : ''}`,
+      `${VIEWERS !== 10_000 ? `BENCH_VIEWERS=${VIEWERS} ` : ''}${WORKERS > 1 ? `BENCH_WEB_CONCURRENCY=${WORKERS} ` : ''}${SCHED ? `BENCH_SCHED=${SCHED} ` : ''}npm run bench:fanout`,
       [
         [
           'viewers connected (websocket)',
