@@ -6,8 +6,12 @@ import type { Log } from '../log.js';
 import { networkOf, proxyTrust } from '../lib/client-address.js';
 import { RefusalTally } from '../lib/refusal-tally.js';
 
-/** How long an Engine.IO connection may stay open without joining a namespace (socket.io's connectTimeout). */
-export const JOIN_WITHIN_MS = 5_000;
+/**
+ * How long an Engine.IO connection may stay open without joining a namespace (socket.io's connectTimeout;
+ * its default is 45 s). A page asks to join as soon as the connection opens; 10 s leaves room for a
+ * client or a server slowed by a crowd reconnecting at once (5 s closed thousands of slow joins there).
+ */
+export const JOIN_WITHIN_MS = 10_000;
 
 /** What engine.io says of a connection (its 'connection' event) and of a handshake that failed ('connection_error'). */
 interface EngineConnection {
