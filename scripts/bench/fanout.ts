@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClientProcess, gather, now, pageShown, WAIT_MS } from './crowd.js';
 import type { FromClient } from './fanout-client.js';
-import { buildProduction, startProduction, treeStats, type RunningPharos } from './pharos-process.js';
+import { buildProduction, processStats, startProduction, treeStats, type RunningPharos } from './pharos-process.js';
 import { percentile, report } from './report.js';
 import { SEEDED_PAGE, seed } from './seed.js';
 import { grew, tcpCounters } from './tcp-counters.js';
@@ -75,6 +75,8 @@ async function main(): Promise<void> {
     let goneAt = 0;
     let readyAt = 0;
     const tcpBefore = tcpCounters();
+    const clientCpu = () => clients.reduce((sum, c) => sum + processStats(c.child.pid ?? 0).cpuSeconds, 0);
+    const clientsBefore = clientCpu();
     const restart = await gather(clients, 'restart', async () => {
       const port = pharos?.port;
       stoppedAt = now();
@@ -84,6 +86,7 @@ async function main(): Promise<void> {
       readyAt = now();
     });
     const tcpAfter = tcpCounters();
+    const restartCpu = { server: treeStats(pharos.child.pid ?? 0).cpuSeconds, clients: clientCpu() - clientsBefore };
     const back = restart.times.map((t) => t - stoppedAt);
     if (process.env.BENCH_DEBUG) {
       const buckets = new Map<number, number>();
@@ -122,6 +125,11 @@ async function main(): Promise<void> {
           'restart: viewers back and current, from SIGTERM · p50 / p99 / last',
           `${ms(percentile(back, 50))} / ${ms(percentile(back, 99))} / ${ms(back.at(-1) ?? NaN)}${restart.missing ? ` · ${restart.missing} not back within ${WAIT_MS / 1000} s` : ''}`,
           VIEWERS >= 20_000 ? 'p99 < 8 s' : '',
+        ],
+        [
+          'restart: CPU of the new server (from its start) / of the client processes, until everyone is back',
+          `${restartCpu.server.toFixed(1)} s / ${restartCpu.clients.toFixed(1)} s`,
+          '',
         ],
         ["restart: the kernel's TCP counters that grew (machine-wide)", grew(tcpBefore, tcpAfter), ''],
       ],
