@@ -7,6 +7,8 @@ import { projectRoot } from '../../server/lib/paths.js';
 import type { FromClient, ToClient } from './fanout-client.js';
 
 export const WAIT_MS = 30_000;
+/** The client processes' niceness (BENCH_CLIENT_NICE, default 10: the server first). */
+export const CLIENT_NICE = Number(process.env.BENCH_CLIENT_NICE ?? 10);
 export const now = () => performance.timeOrigin + performance.now();
 
 /** The data-hash of every region of the page as served: what a browser that loaded it would send. */
@@ -45,7 +47,7 @@ export class ClientProcess {
     });
     // In production the viewers are other machines; here they share the server's 2 cores. At a lower
     // priority they take what the server leaves, rather than slowing the server that sends to them.
-    if (this.child.pid) setPriority(this.child.pid, 10);
+    if (this.child.pid) setPriority(this.child.pid, CLIENT_NICE);
     this.child.on('message', (m: FromClient) => {
       const key = m.type === 'times' ? `times:${m.phase}` : m.type;
       this.waiting.get(key)?.(m);

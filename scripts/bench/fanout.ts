@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ClientProcess, gather, now, pageShown, WAIT_MS } from './crowd.js';
+import { CLIENT_NICE, ClientProcess, gather, now, pageShown, WAIT_MS } from './crowd.js';
 import type { FromClient } from './fanout-client.js';
 import { buildProduction, processStats, startProduction, treeStats, type RunningPharos } from './pharos-process.js';
 import { percentile, report } from './report.js';
@@ -96,7 +96,7 @@ async function main(): Promise<void> {
 
     report(
       `fanout: ${VIEWERS.toLocaleString('en')} live viewers, one update${WORKERS > 1 ? `, WEB_CONCURRENCY=${WORKERS}` : ''}${SCHED ? `, NODE_CLUSTER_SCHED_POLICY=${SCHED}` : ''}`,
-      `${VIEWERS !== 10_000 ? `BENCH_VIEWERS=${VIEWERS} ` : ''}${WORKERS > 1 ? `BENCH_WEB_CONCURRENCY=${WORKERS} ` : ''}${SCHED ? `BENCH_SCHED=${SCHED} ` : ''}npm run bench:fanout`,
+      `${VIEWERS !== 10_000 ? `BENCH_VIEWERS=${VIEWERS} ` : ''}${WORKERS > 1 ? `BENCH_WEB_CONCURRENCY=${WORKERS} ` : ''}${SCHED ? `BENCH_SCHED=${SCHED} ` : ''}${CLIENT_NICE !== 10 ? `BENCH_CLIENT_NICE=${CLIENT_NICE} ` : ''}npm run bench:fanout`,
       [
         [
           'viewers connected (websocket)',
@@ -134,7 +134,7 @@ async function main(): Promise<void> {
         ["restart: the kernel's TCP counters that grew (machine-wide)", grew(tcpBefore, tcpAfter), ''],
       ],
       [
-        `Seeded page: ${SEEDED_PAGE}. ${PROCESSES} client processes of socket.io-client (websockets, reconnecting as the page's script does: spread over the time the server hints), each viewer connecting with the page's region and row hashes as a browser does. Pharos from the production build, ${WORKERS > 1 ? `WEB_CONCURRENCY=${WORKERS} (HTTP workers and the primary process; RSS and CPU summed over them)` : 'one process'}; clients and server share the machine's 2 cores, the client processes at nice 10 (in production the viewers are elsewhere). Latency is from just before the PATCH is sent to each viewer's receipt, wall clock across processes.`,
+        `Seeded page: ${SEEDED_PAGE}. ${PROCESSES} client processes of socket.io-client (websockets, reconnecting as the page's script does: spread over the time the server hints), each viewer connecting with the page's region and row hashes as a browser does. Pharos from the production build, ${WORKERS > 1 ? `WEB_CONCURRENCY=${WORKERS} (HTTP workers and the primary process; RSS and CPU summed over them)` : 'one process'}; clients and server share the machine's 2 cores, the client processes at nice ${CLIENT_NICE} (in production the viewers are elsewhere). Latency is from just before the PATCH is sent to each viewer's receipt, wall clock across processes.`,
       ],
     );
   } finally {
