@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from './config.js';
-import type { Clock, Context, CoreContext } from './context.js';
+import type { AlarmClock, Clock, Context, CoreContext } from './context.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase } from './db/open.js';
+import { StorageHealth } from './db/storage.js';
 import { PasswordHasher } from './domain/access/passwords.js';
 import { RefusalTally } from './domain/access/refusal-tally.js';
 import { ensurePageId } from './domain/page/settings.js';
@@ -24,7 +25,26 @@ import type { LiveHub } from './realtime/hub.js';
 import { Snapshot } from './snapshot/snapshot.js';
 import type { StaticMirror } from './snapshot/static-mirror.js';
 
-export const systemClock: Clock = { now: () => new Date() };
+/** setTimeout's longest delay; a longer one would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export const systemClock: AlarmClock = {
+  now: () => new Date(),
+  after: (ms, fn) => {
+    const timer = setTimeout(fn, Math.min(Math.max(ms, 0), MAX_TIMER_MS));
+    // A pending wake-up never keeps a stopping process alive.
+    timer.unref();
+    return () => clearTimeout(timer);
+  },
+};
+
+/**
+ * A clock that only tells time (a script writing history with a moving clock) schedules on real timers:
+ * the delay is the same by any clock.
+ */
+function alarmClock(clock: Clock & Partial<AlarmClock>): AlarmClock {
+  return { now: () => clock.now(), after: (ms, fn) => (clock.after ? clock.after(ms, fn) : systemClock.after(ms, fn)) };
+}
 
 /** SESSION_SECRET, or one generated once and kept in DATA_DIR so that sessions survive restarts. */
 function sessionSecret(config: Config): string {
@@ -47,7 +67,10 @@ export function createViews(config: Config, root = projectRoot()): Views {
  * `migrate: false`: an HTTP worker of a cluster, whose primary process has migrated the database;
  * `limits`: the shared limits, when another process keeps them (cluster/remote-limits.ts).
  */
-export function createContext(config: Config, opts: { clock?: Clock; log?: Log; migrate?: boolean; limits?: SharedLimits } = {}): Context {
+export function createContext(
+  config: Config,
+  opts: { clock?: Clock & Partial<AlarmClock>; log?: Log; migrate?: boolean; limits?: SharedLimits } = {},
+): Context {
   const root = projectRoot();
   const log = opts.log ?? createLog(config.logLevel);
   const db = openDatabase(config.databaseFile);
@@ -59,7 +82,7 @@ export function createContext(config: Config, opts: { clock?: Clock; log?: Log; 
     throw err;
   }
   if (applied.length) log.info({ migrations: applied }, `applied ${applied.length} migration(s)`);
-  const clock = opts.clock ?? systemClock;
+  const clock = opts.clock ? alarmClock(opts.clock) : systemClock;
   const pageId = ensurePageId(db);
   const bus = new Bus();
   const views = createViews(config, root);
@@ -77,6 +100,7 @@ export function createContext(config: Config, opts: { clock?: Clock; log?: Log; 
     passwords: new PasswordHasher(),
     limits: opts.limits ?? new LocalLimits(),
     refusals,
+    storage: new StorageHealth({ db, clock, log, databaseFile: config.databaseFile }),
     secret: sessionSecret(config),
     root,
   };

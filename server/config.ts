@@ -92,6 +92,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     if (!v.REDIS_URL) throw new ConfigError('REDIS_URL', 'must be set on an edge (PHAROS_ROLE=edge): the read model comes from Redis');
     if (!v.PRIMARY_URL) throw new ConfigError('PRIMARY_URL', 'must be set on an edge (PHAROS_ROLE=edge): the admin, the API and forms go there');
   }
+  if (v.REDIS_URL && !v.REPLICATION_SECRET) {
+    throw new ConfigError(
+      'REPLICATION_SECRET',
+      'must be set with REDIS_URL, the same on the primary and its edges: edges serve only what the primary signed with it',
+    );
+  }
   const publicUrl = (v.PUBLIC_URL ?? `http://localhost:${v.PORT}`).replace(/\/+$/, '');
   const host = new URL(publicUrl).hostname;
   const from = v.MAIL_FROM ?? `${v.PAGE_NAME} <status@${host.includes('.') ? host : `${host}.invalid`}>`;

@@ -1,5 +1,6 @@
 import type { Config } from './config.js';
 import type { Db } from './db/open.js';
+import type { StorageHealth } from './db/storage.js';
 import type { PasswordHasher } from './domain/access/passwords.js';
 import type { RefusalTally } from './domain/access/refusal-tally.js';
 import type { Bus } from './events.js';
@@ -16,11 +17,20 @@ export interface Clock {
   now(): Date;
 }
 
+/** The context's clock: it also wakes what waits for a time (the outbox at its next due delivery). */
+export interface AlarmClock extends Clock {
+  /**
+   * Calls `fn` once, `ms` from now by this clock; returns what cancels it. The system clock uses a timer
+   * that never keeps a stopping process alive; a test's clock fires it when moved past that time.
+   */
+  after(ms: number, fn: () => void): () => void;
+}
+
 /** The dependency bag passed down: no module reaches for a singleton. */
 export interface Context {
   config: Config;
   db: Db;
-  clock: Clock;
+  clock: AlarmClock;
   log: Log;
   bus: Bus;
   views: Views;
@@ -36,6 +46,8 @@ export interface Context {
   limits: SharedLimits;
   /** Anonymous refusals, counted per network and minute and written as one audit row each. */
   refusals: RefusalTally;
+  /** Whether changes can be stored now (disk space, a read-only file system, the write lock), probed at most once a second. */
+  storage: StorageHealth;
   /** Signs session ids and CSRF tokens. */
   secret: string;
   root: string;

@@ -4,14 +4,18 @@
 // 2. 10,000 live viewers on one edge (websocket, spread over client processes), one update posted on
 //    the primary: each viewer's latency from the PATCH.
 // 3. The status page from an edge against the same page from the primary, with wrk.
+// 4. What an edge's checks cost when it applies a publication (edge-verify.ts): the whole state, and
+//    one update's entry, with the checks made before signatures and with today's.
 // Bounded in time and count; it stops by itself.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../server/realtime/types.js';
 import { ClientProcess, gather, now, pageHashes } from './crowd.js';
+import { measureVerification, type Cost } from './edge-verify.js';
 import type { FromClient } from './fanout-client.js';
 import { buildProduction, freePort, startProduction, treeStats, type RunningPharos } from './pharos-process.js';
 import { percentile, report } from './report.js';
@@ -22,6 +26,9 @@ const VIEWERS = Number(process.env.BENCH_VIEWERS ?? 10_000);
 const UPDATES = Number(process.env.BENCH_UPDATES ?? 100);
 const PROCESSES = Number(process.env.BENCH_CLIENT_PROCESSES ?? 4);
 const DURATION = Number(process.env.BENCH_SECONDS ?? 6);
+const UPDATES_CHECKED = 20;
+/** Shared by the primary and its edges: the primary signs what it publishes, edges check it. */
+const SECRET = randomBytes(32).toString('base64');
 
 const ms = (v: number) => `${Math.round(v)} ms`;
 const spread = (sorted: number[]) =>
@@ -70,7 +77,7 @@ async function main(): Promise<void> {
   const clients: ClientProcess[] = [];
   const watchers: ReturnType<typeof watcher>[] = [];
   try {
-    const primary = await startProduction(dataDir, { REDIS_URL: redis.url });
+    const primary = await startProduction(dataDir, { REDIS_URL: redis.url, REPLICATION_SECRET: SECRET });
     nodes.push(primary);
     const edges: RunningPharos[] = [];
     for (const name of ['edge-a', 'edge-b']) {
@@ -79,6 +86,7 @@ async function main(): Promise<void> {
       const edge = await startProduction(join(dir, name), {
         PHAROS_ROLE: 'edge',
         REDIS_URL: redis.url,
+        REPLICATION_SECRET: SECRET,
         PRIMARY_URL: primary.url,
         // Every viewer comes from 127.0.0.1 here: lift the per-network cap on live connections.
         LIVE_MAX_PER_ADDRESS: String(VIEWERS * 2),
@@ -143,6 +151,12 @@ async function main(): Promise<void> {
     const fromEdge = wrk(`${edgeA.url}/`, 100, DURATION, ['Accept-Encoding: br']);
     const fromPrimary = wrk(`${primary.url}/`, 100, DURATION, ['Accept-Encoding: br']);
 
+    // 4. The checks an edge makes when it applies a publication, in this process.
+    let n = 0;
+    const cost = await measureVerification(redis.url, seeded.pageId, SECRET, () => patch(`Edge benchmark: checked update ${++n}.`), UPDATES_CHECKED);
+    const both = (before: Cost, after: Cost) =>
+      `${before.wall.toFixed(1)} / ${after.wall.toFixed(1)} ms (CPU ${before.cpu.toFixed(1)} / ${after.cpu.toFixed(1)} ms)`;
+
     report(
       `edge: a primary and two edges on one Redis, ${VIEWERS.toLocaleString('en')} viewers on one edge`,
       'npm run bench:edge',
@@ -167,9 +181,19 @@ async function main(): Promise<void> {
           `${Math.round(fromEdge.rps)} / ${Math.round(fromPrimary.rps)} (${fromEdge.p99.toFixed(1)} / ${fromPrimary.p99.toFixed(1)} ms)${fromEdge.errors ? ` · edge: ${fromEdge.errors}` : ''}`,
           '',
         ],
+        [
+          `an edge checking a whole state (${cost.docs} documents, ${(cost.bytes / 2 ** 20).toFixed(1)} MiB as stored) · checks before signatures / all checks · median of 5`,
+          both(cost.wholeBefore, cost.wholeNow),
+          '',
+        ],
+        [
+          `an edge checking one update (${cost.entryDocs.toFixed(1)} documents on average) · before / all · median of ${UPDATES_CHECKED} (the slowest)`,
+          `${both(cost.entryBefore, cost.entryNow)} (${cost.entryBeforeMax.toFixed(1)} / ${cost.entryNowMax.toFixed(1)} ms)`,
+          '',
+        ],
       ],
       [
-        `Seeded page: ${SEEDED_PAGE}. Production build: a primary with REDIS_URL and two edges (PHAROS_ROLE=edge), one process each, Debian's redis-server without persistence, all on the machine's 2 cores with the load generators (${PROCESSES} client processes of socket.io-client at nice 10, websocket only, each viewer sending the page's region hashes as a browser does; wrk -t2 for ${DURATION} s). Latencies are wall clock across processes, from just before the PATCH is sent to the primary.`,
+        `Seeded page: ${SEEDED_PAGE}. Production build: a primary with REDIS_URL and two edges (PHAROS_ROLE=edge), one process each, Debian's redis-server without persistence, all on the machine's 2 cores with the load generators (${PROCESSES} client processes of socket.io-client at nice 10, websocket only, each viewer sending the page's region hashes as a browser does; wrk -t2 for ${DURATION} s). Latencies are wall clock across processes, from just before the PATCH is sent to the primary. The checks' cost is measured in the benchmark's process on what the primary wrote to Redis: before signatures, an edge parsed each document and compared its bytes with its ETag; now it also checks the allow-list, each document's and the state's HMAC and the set's digest, and decompresses every br and gzip form (on the thread pool) to compare it with the bytes.`,
       ],
     );
   } finally {

@@ -1,6 +1,9 @@
 // npm run bench:flood: the operator's update (PATCH through the management API) on the seeded page, its
 // latency alone and while wrk floods the status page with 1,000 connections: writes must not starve.
-// Everything on 127.0.0.1, bounded in time; it stops by itself.
+// Then acknowledged writes per second against the length of the history (writes.ts): 100, 1,000 and
+// 10,000 past incidents (BENCH_SIZES), one process and two workers, and the time to start at each size.
+// BENCH_PARTS=flood or BENCH_PARTS=writes runs one part. Everything on 127.0.0.1, bounded in time; it
+// stops by itself.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,13 +12,48 @@ import { buildProduction, startProduction } from './pharos-process.js';
 import { percentile, report } from './report.js';
 import { SEEDED_PAGE, seed } from './seed.js';
 import { needTools, parseWrk } from './wrk.js';
+import { OPEN, WRITERS, writesAgainstHistory } from './writes.js';
 
 const FLOOD_SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const WRITE_SECONDS = Number(process.env.BENCH_WRITE_SECONDS ?? 10);
+const SIZES = (process.env.BENCH_SIZES ?? '100,1000,10000').split(',').map(Number);
+const PARTS = (process.env.BENCH_PARTS ?? 'flood,writes').split(',');
 const CONNECTIONS = 1000;
 
 async function main(): Promise<void> {
-  needTools('wrk');
   buildProduction();
+  if (PARTS.includes('flood')) await flood();
+  if (PARTS.includes('writes')) {
+    const rows = await writesAgainstHistory(SIZES, WRITE_SECONDS);
+    report(
+      'writes against history: acknowledged updates per second, 100 to 10,000 past incidents',
+      'npm run bench:flood',
+      rows.flatMap((r) => [
+        ...(r.processes === 'one process'
+          ? [
+              [
+                `${r.incidents.toLocaleString('en')} past incidents · snapshot: first build · rebuild after an update p50 / p95 (CPU)`,
+                `${(r.rebuild.first / 1000).toFixed(2)} s · ${r.rebuild.p50.toFixed(1)} / ${r.rebuild.p95.toFixed(1)} ms`,
+                '',
+              ] as [string, string, string],
+            ]
+          : []),
+        [
+          `${r.incidents.toLocaleString('en')} past incidents · ${r.processes}`,
+          `start ${(r.startMs / 1000).toFixed(1)} s · ${Math.round(r.writesPerSecond)} writes/s · POST p50 / p99 ${r.p50.toFixed(0)} / ${r.p99.toFixed(0)} ms · ${Math.round(r.rssMiB)} MiB${r.refused ? ` · ${r.refused} refused` : ''}`,
+          '',
+        ] as [string, string, string],
+      ]),
+      [
+        `40 components in 6 groups, ${OPEN} open incidents, N past incidents (about three a day) seeded through the domain. Start: from the process's start to its first answer (/api/v2/status.json). Then ${WRITERS} clients PATCH the open incidents in turn (a new update and status each) through the management API for ${WRITE_SECONDS} s, each waiting for its answer: acknowledged writes per second, the latency of each, and the resident memory of the process (and its workers) after. The snapshot's rebuild is timed in the bench's own process on the same data (CPU time, 40 updates after 5 to warm up).`,
+      ],
+    );
+  }
+}
+
+/** The operator's update, alone and while wrk floods the status page. */
+async function flood(): Promise<void> {
+  needTools('wrk');
   const dir = mkdtempSync(join(tmpdir(), 'pharos-bench-flood-'));
   const seeded = seed(dir);
   const pharos = await startProduction(dir);

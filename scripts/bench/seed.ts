@@ -1,5 +1,6 @@
 // The page every benchmark measures: 40 components in 6 groups, 3 open incidents with 5 updates each,
 // 300 past incidents over 90 days, written through the domain's own write path with a moving clock.
+// bench:flood seeds more history (pastIncidents), spread over more days.
 import { loadConfig } from '../../server/config.js';
 import { type Clock } from '../../server/context.js';
 import { createContext } from '../../server/compose.js';
@@ -13,6 +14,9 @@ const system = { type: 'system' } as const;
 
 export const SEEDED_PAGE = '40 components in 6 groups, 3 open incidents with 5 updates each, 300 past incidents over 90 days';
 
+/** Past incidents committed per transaction while seeding: each is still its own change (event, audit row), only the fsyncs are shared. */
+const BATCH = 250;
+
 export interface Seeded {
   pageId: string;
   /** A management API key, for the benchmarks that post. */
@@ -21,9 +25,15 @@ export interface Seeded {
   componentIds: string[];
 }
 
-/** 40 components in 6 groups, 3 open incidents with 5 updates each, 300 past incidents over 90 days. */
-export function seed(dataDir: string): Seeded {
-  let t = Date.now() - 91 * 86_400_000;
+/**
+ * 40 components in 6 groups, `openIncidents` open incidents (3 by default) with 5 updates each, and
+ * `pastIncidents` resolved ones (300 by default) over the last `days` (90 by default).
+ */
+export function seed(dataDir: string, opts: { pastIncidents?: number; days?: number; openIncidents?: number } = {}): Seeded {
+  const past = opts.pastIncidents ?? 300;
+  const days = opts.days ?? 90;
+  const begin = Date.now() - (days + 1) * 86_400_000;
+  let t = begin;
   const clock: Clock = { now: () => new Date(t) };
   const ctx = createContext(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', PAGE_NAME: 'ACME Status' }), { clock, log: createLog('silent') });
   const components: string[] = [];
@@ -32,19 +42,24 @@ export function seed(dataDir: string): Seeded {
     for (let c = 0; c < (g < 4 ? 7 : 6); c++) components.push(createComponent(ctx, system, { name: `Service ${g + 1}.${c + 1}`, group_id: group.id }).id);
   }
   const pick = (i: number) => components[i % components.length] ?? '';
-  for (let i = 0; i < 300; i++) {
-    t += (90 * 86_400_000) / 300;
-    const incident = createIncident(ctx, system, {
-      name: `Past incident ${i + 1}`,
-      body: 'Investigating.',
-      components: { [pick(i)]: i % 3 ? 'partial_outage' : 'major_outage' },
-    });
-    t += 45 * 60_000;
-    patchIncident(ctx, system, incident.id, { status: 'resolved', body: 'Resolved.' });
+  for (let from = 0; from < past; from += BATCH) {
+    ctx.db.transaction(() => {
+      for (let i = from; i < Math.min(past, from + BATCH); i++) {
+        // Evenly over the days, each resolved 45 minutes after it started (none in the future).
+        t = begin + ((i + 1) * days * 86_400_000) / past;
+        const incident = createIncident(ctx, system, {
+          name: `Past incident ${i + 1}`,
+          body: 'Investigating.',
+          components: { [pick(i)]: i % 3 ? 'partial_outage' : 'major_outage' },
+        });
+        t += 45 * 60_000;
+        patchIncident(ctx, system, incident.id, { status: 'resolved', body: 'Resolved.' });
+      }
+    })();
   }
   t = Date.now() - 3 * 3_600_000;
   const openIncidentIds: string[] = [];
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < (opts.openIncidents ?? 3); i++) {
     const incident = createIncident(ctx, system, {
       name: `Open incident ${i + 1}`,
       body: 'We are investigating.',

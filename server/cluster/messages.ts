@@ -10,7 +10,7 @@ export type IpcMessage =
   | { pharos: 'limits-result'; id: number; result?: unknown; error?: string }
   | { pharos: 'shutdown' };
 
-export const LIMITS_METHODS = ['reserve', 'settle', 'hit', 'count'] as const;
+export const LIMITS_METHODS = ['reserve', 'settle', 'take', 'give-back'] as const;
 export type LimitsMethod = (typeof LIMITS_METHODS)[number];
 
 /** Only our own messages (the channel also carries node's internal ones), in their shape. */

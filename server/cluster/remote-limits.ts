@@ -1,11 +1,19 @@
 import type { Worker } from 'node:cluster';
-import type { LocalLimits, SharedLimits, WindowName } from '../lib/limits.js';
+import { isWindowName, type LocalLimits, type SharedLimits, type TakeResult, type WindowName, type WindowToken } from '../lib/limits.js';
 import type { Reservation, Reserved, ThrottleKeys } from '../lib/login-throttle.js';
 import type { Log } from '../log.js';
+import { HttpError } from '../errors.js';
 import type { IpcMessage } from './messages.js';
 
 /** An answer from the primary not back in this long: the worker acts as if refused (never as if allowed). */
 const TIMEOUT_MS = 5_000;
+
+/** What the client is told when the primary cannot say whether a limit lets it through: a refusal, to retry. */
+function unanswered(): HttpError {
+  const err = new HttpError(503, 'busy', 'The server is busy. Please try again in a moment.');
+  err.retryAfterSeconds = 5;
+  return err;
+}
 
 /**
  * The shared limits as an HTTP worker sees them: each call asks the machine's primary process, which
@@ -27,12 +35,12 @@ export class RemoteLimits implements SharedLimits {
     else waiting.resolve(m.result);
   }
 
-  private call(method: 'reserve' | 'hit' | 'count', args: unknown[]): Promise<unknown> {
+  private call(method: 'reserve' | 'take', args: unknown[]): Promise<unknown> {
     const id = this.next++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new Error(`the primary process did not answer ${method} within ${TIMEOUT_MS} ms`));
+        reject(unanswered());
       }, TIMEOUT_MS);
       this.pending.set(id, { resolve, reject, timer });
       this.send({ pharos: 'limits', id, method, args });
@@ -47,12 +55,13 @@ export class RemoteLimits implements SharedLimits {
     this.send({ pharos: 'limits', id: 0, method: 'settle', args: [reservation, outcome] });
   }
 
-  async hit(window: WindowName, key: string, now: number): Promise<number> {
-    return (await this.call('hit', [window, key, now])) as number;
+  /** One round trip: the primary takes the token or refuses before it reads the next message. */
+  async take(window: WindowName, key: string, limit: number, now: number): Promise<TakeResult> {
+    return (await this.call('take', [window, key, limit, now])) as TakeResult;
   }
 
-  async count(window: WindowName, key: string, now: number): Promise<number> {
-    return (await this.call('count', [window, key, now])) as number;
+  giveBack(token: WindowToken): void {
+    this.send({ pharos: 'limits', id: 0, method: 'give-back', args: [token] });
   }
 }
 
@@ -62,17 +71,23 @@ export function answerLimits(limits: LocalLimits, worker: Worker, m: Extract<Ipc
     if (m.id) worker.send({ pharos: 'limits-result', id: m.id, result } satisfies IpcMessage);
   };
   try {
-    const [a, b, c] = m.args;
+    const [a, b, c, d] = m.args;
     switch (m.method) {
       case 'reserve':
         return reply(limits.attempts.reserve(a as ThrottleKeys, Number(b)));
       case 'settle':
         limits.settle(a as Reservation, b as 'failed' | 'succeeded' | 'cancelled');
         return;
-      case 'hit':
-        return void limits.hit(a as WindowName, String(b), Number(c)).then(reply);
-      case 'count':
-        return void limits.count(a as WindowName, String(b), Number(c)).then(reply);
+      case 'take':
+        if (!isWindowName(a)) throw new Error(`no window named ${String(a)}`);
+        return reply(limits.takeNow(a, String(b), Number(c), Number(d)));
+      case 'give-back': {
+        const token = a as Partial<WindowToken> | undefined;
+        if (isWindowName(token?.window) && typeof token.key === 'string' && typeof token.at === 'number') {
+          limits.giveBack({ window: token.window, key: token.key, at: token.at });
+        }
+        return;
+      }
     }
   } catch (err) {
     log.error({ err, method: m.method }, 'a shared-limits request from a worker failed');

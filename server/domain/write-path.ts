@@ -47,6 +47,12 @@ export function lastEventId(ctx: Deps<'db'>): number {
   return (ctx.db.prepare('SELECT COALESCE(MAX(id), 0) FROM events').pluck().get() as number) ?? 0;
 }
 
+/** The public changes committed after `id`, oldest first: each one's id and the ids it names (the events row's subject). */
+export function changesSince(ctx: Deps<'db'>, id: number): { id: number; ids: string[] }[] {
+  const rows = ctx.db.prepare('SELECT id, subject FROM events WHERE id > ? ORDER BY id').all(id) as { id: number; subject: string }[];
+  return rows.map((r) => ({ id: r.id, ids: r.subject ? r.subject.split(',') : [] }));
+}
+
 /**
  * The write path for what the public does not see (accounts, roles, API keys, sessions ended, exports,
  * imports, dead letters sent again): `write` and its audit row in one IMMEDIATE transaction, so that no

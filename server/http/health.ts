@@ -2,45 +2,47 @@ import { join } from 'node:path';
 import { Router } from 'express';
 import type { Context } from '../context.js';
 import { pendingMigrations } from '../db/migrate.js';
+import type { Check, StorageReport } from '../db/storage.js';
 
-/** Can this process write to its database now? Takes the write lock, writes, and rolls back. */
-function databaseWritable(ctx: Context): { ok: boolean; error?: string } {
+interface Checks {
+  database: Check;
+  storage: Check;
+  migrations: { ok: boolean; pending: string[]; error?: string };
+}
+
+function migrationsCheck(ctx: Context): Checks['migrations'] {
   try {
-    ctx.db
-      .transaction(() => {
-        ctx.db.prepare("UPDATE settings SET value = value WHERE key = 'page_id'").run();
-        throw new Rollback();
-      })
-      .immediate();
-    return { ok: true };
+    const pending = pendingMigrations(ctx.db, join(ctx.root, 'migrations'));
+    return { ok: pending.length === 0, pending };
   } catch (err) {
-    if (err instanceof Rollback) return { ok: true };
-    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+    return { ok: false, pending: [], error: err instanceof Error ? err.message : String(err) };
   }
 }
-class Rollback extends Error {}
 
 /**
  * For load balancers and orchestrators. /healthz: the process answers. /readyz: it can serve and record
- * changes (database writable, every migration applied), with the mail transport's state for information:
- * mail waiting for an SMTP server does not make Pharos unready, the page must stay up. Never cached;
- * nothing in them names a path, a host or a secret.
+ * changes: the data folder's disk has room and takes writes, the database is writable and its write
+ * lock free (db/storage.ts), every migration applied; with the mail transport's state for information:
+ * mail waiting for an SMTP server does not make Pharos unready, the page must stay up. The checks are
+ * probed at most once a second and shared by every caller (the route is public). Never cached by
+ * clients; nothing in them names a path, a host or a secret.
  */
 export function healthRoutes(ctx: Context): Router {
   const router = Router();
+  let cached: { report: StorageReport; checks: Checks } | undefined;
+  const checks = (): Checks => {
+    const report = ctx.storage.check();
+    if (cached?.report !== report) {
+      const { ok, problem, error } = report.storage;
+      cached = { report, checks: { database: report.database, storage: { ok, ...(problem ? { problem, error } : {}) }, migrations: migrationsCheck(ctx) } };
+    }
+    return cached.checks;
+  };
   router.get('/healthz', (_req, res) => {
     res.set('Cache-Control', 'no-store').json({ status: 'ok' });
   });
   router.get('/readyz', (_req, res) => {
-    const database = databaseWritable(ctx);
-    let pending: string[] = [];
-    let migrationsError: string | undefined;
-    try {
-      pending = pendingMigrations(ctx.db, join(ctx.root, 'migrations'));
-    } catch (err) {
-      migrationsError = err instanceof Error ? err.message : String(err);
-    }
-    const migrations = { ok: !migrationsError && pending.length === 0, pending, ...(migrationsError ? { error: migrationsError } : {}) };
+    const { database, storage, migrations } = checks();
     const state = ctx.mail.state();
     const paused = state.pausedUntil > ctx.clock.now().getTime();
     const mail = {
@@ -49,11 +51,11 @@ export function healthRoutes(ctx: Context): Router {
       lastErrorAt: state.lastError?.at ?? null,
       lastSentAt: state.lastSentAt ?? null,
     };
-    const ready = database.ok && migrations.ok;
+    const ready = database.ok && storage.ok && migrations.ok;
     res
       .status(ready ? 200 : 503)
       .set('Cache-Control', 'no-store')
-      .json({ status: ready ? 'ready' : 'not ready', checks: { database, migrations, mail } });
+      .json({ status: ready ? 'ready' : 'not ready', checks: { database, storage, migrations, mail } });
   });
   return router;
 }

@@ -24,6 +24,8 @@ declare module 'express-serve-static-core' {
     lapsed?: { userId: string; csrfToken: string };
     /** A saved form to show again as typed on this page (middleware/lapsed-form.ts). */
     restoreId?: string;
+    /** The storage refused this form's one-time token: the form refuses it the same way (middleware/once.ts). */
+    storageRefused?: unknown;
     /** The request's logger, carrying its request id (middleware/request-log.ts). */
     log?: Log;
   }

@@ -8,8 +8,18 @@ import { pacedSignupMail } from '../domain/subscribers/outbox.js';
 import { getGate } from '../domain/subscribers/gate.js';
 import { zoneLabel } from '../render/format.js';
 import type { Layout } from '../render/engine.js';
-import { writeBody, type Body } from '../snapshot/body.js';
 import { pageZone } from '../domain/page/time-zone.js';
+import type { StorageReport } from '../db/storage.js';
+
+const MB = 2 ** 20;
+
+/** What the admin's storage alert says, or nothing while changes can be stored. */
+function storageAlertOf(report: StorageReport): { problem: string; error: string; free: string; needed: string } | undefined {
+  const failed = !report.storage.ok ? report.storage : !report.database.ok ? report.database : undefined;
+  if (!failed) return undefined;
+  const mb = (bytes: number) => `${Math.floor(bytes / MB).toLocaleString('en')} MB`;
+  return { problem: failed.problem ?? 'failing', error: failed.error ?? '', free: mb(report.storage.freeBytes), needed: mb(report.storage.neededBytes) };
+}
 
 /** Renders a page with what every page needs (page name, user, CSRF token). */
 export function renderPage(
@@ -26,6 +36,8 @@ export function renderPage(
   // And while sign-up mail is being paced (the gate's slowdown, before it closes).
   const paced = signedInAdmin && !gateAlert ? pacedSignupMail(ctx.db, ctx.clock.now()) : undefined;
   const signupPace = paced ? { waiting: paced.waiting, lastDue: new Date(paced.lastDue).toISOString() } : undefined;
+  // And while changes cannot be stored (a full disk, a read-only file system, a lock held elsewhere).
+  const storageAlert = signedInAdmin ? storageAlertOf(ctx.storage.check()) : undefined;
   const brand = getBranding(ctx.db, ctx.config);
   const timeZone = pageZone(ctx);
   // A form kept when the session ended, taken back only by a page that renders (not a 404 or 403).
@@ -44,6 +56,7 @@ export function renderPage(
       csrfToken: res.locals.csrfToken,
       gateAlert,
       signupPace,
+      storageAlert,
       about: ABOUT,
       // A fresh one-time token for the page's create forms (middleware/once.ts); a form shown again keeps its own.
       onceToken: layout === 'admin' ? randomBytes(18).toString('base64url') : undefined,
@@ -59,11 +72,6 @@ export function renderPage(
     .status(opts.status ?? 200)
     .type('html')
     .send(html);
-}
-
-/** Sends a prebuilt body (compressed as the client accepts), answering 304 when the client already has it. */
-export function sendBody(req: Request, res: Response, body: Body): void {
-  writeBody(req, res, body);
 }
 
 /** A form body as flat strings (urlencoded, non-extended); repeated fields become lists. */

@@ -28,7 +28,7 @@ import { healthRoutes } from './health.js';
 import { staticAssets } from './static-assets.js';
 import { v1Routes } from './api/v1.js';
 import { v2Routes, v2SubscriberRoutes } from './api/v2.js';
-import { documentRoutes } from './public/documents.js';
+import { documentRoutes, notFoundRoute } from './public/documents.js';
 import { integrationRoutes } from './api/integrations.js';
 import { subscriptionRoutes } from './public/subscriptions.js';
 import { webhookLinkRoutes } from './public/webhook-links.js';
@@ -51,6 +51,7 @@ export function routes(ctx: Context): Router {
   router.use('/api/v1', v1Routes(ctx));
   router.use(adminRoutes(ctx));
   router.use(integrationRoutes(ctx));
+  router.use(notFoundRoute(ctx));
   return router;
 }
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Component } from '../domain/page/components.js';
 import { COMPONENT_STATUSES, type ComponentStatus } from '../domain/page/status.js';
 import { Invalid } from '../errors.js';
-import { withoutControl } from '../lib/validate.js';
+import { withoutBidiControls, withoutControl } from '../lib/validate.js';
 import type { AlertNotice } from './payload.js';
 
 /** What a notification asks of the page: the incident's name and message, and the components' statuses. */
@@ -31,19 +31,20 @@ export function statusOfSeverity(severity: string | undefined): ComponentStatus 
 }
 
 /**
- * An alert's text as plain text on the page and in mail: every ASCII punctuation mark escaped for
- * Markdown (no link, emphasis, heading, entity or autolinked address can form) and each line's leading
- * whitespace trimmed (no code block).
+ * An alert's text as plain text on the page and in mail: without control or bidirectional characters
+ * (labels repeat the alert's name), every ASCII punctuation mark escaped for Markdown (no link,
+ * emphasis, heading, entity or autolinked address can form) and each line's leading whitespace trimmed
+ * (no code block).
  */
 const plain = (s: string) =>
-  withoutControl(s)
+  withoutBidiControls(withoutControl(s))
     .split('\n')
     .map((line) => line.trimStart().replace(/[!-/:-@[-`{-~]/g, '\\$&'))
     .join('\n');
 
-/** An incident's name from an alert's text: its first line, without control characters, at most 200 characters. */
+/** An incident's name from an alert's text: its first line, without control or bidirectional characters, at most 200 characters. */
 const oneLine = (s: string | undefined) =>
-  withoutControl(s ?? '')
+  withoutBidiControls(withoutControl(s ?? ''))
     .split('\n')
     .map((l) => l.trim())
     .find(Boolean)

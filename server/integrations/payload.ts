@@ -20,6 +20,14 @@ const alert = z.object({
   fingerprint: z.string().max(200).optional(),
 });
 
+/**
+ * Alertmanager counts the alerts of a group it left out (max_alerts) in a uint64, but a group lives in
+ * its memory: a billion alerts would be a terabyte of them. Past that the number is not a count but
+ * an attempt to put a silly figure on the page.
+ */
+const MAX_TRUNCATED = 1_000_000_000;
+const TRUNCATED = `A whole number from 0 to ${MAX_TRUNCATED.toLocaleString('en')}`;
+
 const common = {
   groupKey: z.string({ required_error: 'Missing groupKey' }).min(1, 'Missing groupKey').max(4000),
   status: z.enum(['firing', 'resolved'], { message: 'firing or resolved' }),
@@ -28,7 +36,7 @@ const common = {
   commonLabels: labels,
   commonAnnotations: labels,
   externalURL: z.string().max(4000).optional(),
-  truncatedAlerts: z.number().int().min(0).default(0),
+  truncatedAlerts: z.number({ invalid_type_error: TRUNCATED }).int(TRUNCATED).min(0, TRUNCATED).max(MAX_TRUNCATED, TRUNCATED).default(0),
   alerts: z.array(alert).min(1, 'No alerts'),
 };
 

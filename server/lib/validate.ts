@@ -23,14 +23,25 @@ export const withoutControl = (s: string) => s.replace(new RegExp(CONTROL.source
 /** One line of text with no control characters: what names and titles must be. */
 export const singleLine = (s: string) => !CONTROL.test(s) && !/[\r\n]/.test(s);
 
-/** A single-line name: trimmed, required, bounded, no control characters. */
+/**
+ * The bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069): one in a name
+ * reverses how the rest of it reads, and can run on into what the page shows after it ("Trojan
+ * Source"). The marks (U+200E, U+200F, U+061C) are kept: they have no extent, only settle the direction
+ * of the characters beside them, and names in Arabic or Hebrew need them for their punctuation.
+ */
+const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/g;
+
+/** Text without bidirectional controls: every name a viewer sees goes through it (nameText, the alerts' names). */
+export const withoutBidiControls = (s: string) => s.replace(BIDI_CONTROL, '');
+
+/** A single-line name: bidirectional controls taken out, trimmed, required, bounded, no control characters. */
 export const nameText = (max: number) =>
   z
     .string({ invalid_type_error: 'Must be text', required_error: 'Enter a name' })
-    .trim()
-    .min(1, 'Enter a name')
-    .max(max, `Use at most ${max} characters`)
-    .refine(singleLine, 'Must be a single line without control characters');
+    .transform(withoutBidiControls)
+    .pipe(
+      z.string().trim().min(1, 'Enter a name').max(max, `Use at most ${max} characters`).refine(singleLine, 'Must be a single line without control characters'),
+    );
 
 /** Multi-line text such as a Markdown body. */
 export const longText = (max: number) =>

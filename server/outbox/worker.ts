@@ -1,9 +1,11 @@
 import type { CoreContext as Context } from '../context.js';
-import { leaseDue, recordOutcomes, recoverAbandoned, type Channel, type Delivery, type Outcome } from '../domain/subscribers/outbox.js';
+import { leaseDue, nextDue, recordOutcomes, recoverAbandoned, type Channel, type Delivery, type Outcome } from '../domain/subscribers/outbox.js';
 
 const MINUTE = 60_000;
 const LEASE_MS = 5 * MINUTE;
 const BATCH = 200;
+/** After a run that failed (a locked or full database), the worker tries again this much later by itself. */
+const RETRY_AFTER_FAILURE_MS = 30_000;
 
 /** First retry after about a minute, doubling, capped at an hour, with ±20 % jitter so retries do not stampede. */
 export function backoffMs(attempts: number, random = Math.random): number {
@@ -13,9 +15,12 @@ export function backoffMs(attempts: number, random = Math.random): number {
 
 /**
  * Sends the outbox rows of some channels (mail/worker.ts: email; hooks/worker.ts: webhooks and chat).
- * Woken after every commit that queues a delivery and swept every minute by the jobs; it leases due
- * rows of its channels, sends them with `concurrency` at a time and records each outcome as soon as it
- * is known, so a crash can repeat at most the deliveries that were in flight.
+ * Woken after every commit that queues a delivery, and by itself: after each run it sets one alarm on
+ * the context's clock for the earlier of its channels' next due row and the end of its pause, so that
+ * a retry goes out at its time, not at the next sweep (the jobs still sweep every minute, for rows
+ * queued by another process). It leases due rows of its channels, sends them with `concurrency` at a
+ * time and records each outcome as soon as it is known, so a crash can repeat at most the deliveries
+ * that were in flight.
  */
 export abstract class OutboxWorker {
   private running = false;
@@ -27,6 +32,8 @@ export abstract class OutboxWorker {
   private flushScheduled = false;
   private loopDone: Promise<void> = Promise.resolve();
   private started = false;
+  /** Cancels the one pending alarm (see arm()). */
+  private cancelAlarm: (() => void) | undefined;
 
   constructor(
     protected readonly ctx: Context,
@@ -72,23 +79,54 @@ export abstract class OutboxWorker {
   /** Stops taking rows, lets sends in flight finish (within their timeouts) and records them. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.disarm();
     await this.loopDone;
     this.flush();
     this.close();
   }
 
   private async run(): Promise<void> {
+    let failed = false;
     try {
       while (this.again && !this.stopped) {
         this.again = false;
         await this.drain();
       }
     } catch (err) {
+      failed = true;
       this.ctx.log.error({ err, channels: this.channels }, 'outbox worker failed');
     } finally {
       // Set in the same synchronous step as the last check of `again`: a wake() cannot fall in between.
       this.running = false;
     }
+    this.arm(failed);
+  }
+
+  /**
+   * One alarm per worker, set again after every run: at the next due row of its channels, or the end of
+   * its pause if later; nothing when no row waits. A failed run tries again a little later.
+   */
+  private arm(failed: boolean): void {
+    this.disarm();
+    if (this.stopped) return;
+    let at: number | undefined;
+    try {
+      const due = failed ? undefined : nextDue(this.ctx.db, this.channels);
+      at = failed ? this.ctx.clock.now().getTime() + RETRY_AFTER_FAILURE_MS : due === undefined ? undefined : Math.max(due, this.pausedUntil);
+    } catch (err) {
+      this.ctx.log.error({ err, channels: this.channels }, 'outbox worker could not read its next due time');
+      at = this.ctx.clock.now().getTime() + RETRY_AFTER_FAILURE_MS;
+    }
+    if (at === undefined) return;
+    this.cancelAlarm = this.ctx.clock.after(at - this.ctx.clock.now().getTime(), () => {
+      this.cancelAlarm = undefined;
+      this.wake();
+    });
+  }
+
+  private disarm(): void {
+    this.cancelAlarm?.();
+    this.cancelAlarm = undefined;
   }
 
   private async drain(): Promise<void> {

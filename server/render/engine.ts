@@ -31,6 +31,8 @@ function walk(dir: string): string[] {
 /** Handlebars with our helpers, layouts and partials, compiled once per process. */
 export class Views {
   private readonly hbs = Handlebars.create();
+  /** Plain text (emails): the same helpers and partials, nothing HTML-escaped. */
+  private readonly text = Handlebars.create();
   private readonly templates = new Map<string, Handlebars.TemplateDelegate>();
 
   constructor(
@@ -39,16 +41,21 @@ export class Views {
   ) {
     for (const file of walk(join(dir, 'partials'))) {
       if (!file.endsWith('.hbs')) continue;
-      this.hbs.registerPartial(relative(join(dir, 'partials'), file).slice(0, -4), readFileSync(file, 'utf8'));
+      const [name, source] = [relative(join(dir, 'partials'), file).slice(0, -4), readFileSync(file, 'utf8')];
+      // Registered compiled: Handlebars compiles a partial registered as source again at every render
+      // that uses it (into that render's copy of the partials), and never runs it optimised.
+      this.hbs.registerPartial(name, this.hbs.compile(source, { strict: false }));
+      this.text.registerPartial(name, this.text.compile(source, { strict: false, noEscape: true }));
     }
-    this.registerHelpers();
+    this.registerHelpers(this.hbs);
+    this.registerHelpers(this.text);
   }
 
   private template(name: string, noEscape = false): Handlebars.TemplateDelegate {
     const key = noEscape ? `${name}|text` : name;
     let t = this.templates.get(key);
     if (!t) {
-      t = this.hbs.compile(readFileSync(join(this.dir, `${name}.hbs`), 'utf8'), { strict: false, noEscape });
+      t = (noEscape ? this.text : this.hbs).compile(readFileSync(join(this.dir, `${name}.hbs`), 'utf8'), { strict: false, noEscape });
       this.templates.set(key, t);
     }
     return t;
@@ -70,8 +77,7 @@ export class Views {
     return this.render(`partials/${name}`, data, null);
   }
 
-  private registerHelpers(): void {
-    const h = this.hbs;
+  private registerHelpers(h: typeof Handlebars): void {
     const esc = (s: string) => h.escapeExpression(s);
     // Our own scripts and CSS by URL with their content's hash: a page never runs an older cached copy
     // after an upgrade (the live protocol and the bars' CSS change with the code).

@@ -9,7 +9,7 @@ export const SVG = 'image/svg+xml; charset=utf-8';
  * Badges are embedded in other sites' pages (a README, an intranet): helmet's same-origin resource
  * policy would keep browsers from showing them there.
  */
-const EMBEDDABLE = { 'Access-Control-Allow-Origin': '*', 'Cross-Origin-Resource-Policy': 'cross-origin' };
+export const EMBEDDABLE = { 'Access-Control-Allow-Origin': '*', 'Cross-Origin-Resource-Policy': 'cross-origin' };
 
 /**
  * public/css/pharos.css's banner fills (--banner-ok, -minor, -major, -critical, -maint): white text on

@@ -128,8 +128,9 @@ const withoutFrameOptions = (headers: Record<string, string | number>) =>
 /**
  * Answers GET or HEAD with a prebuilt body: the best encoding the client takes, its ETag, a 304 when
  * the client has it already. `headers` are sent as well (the fast path passes helmet's; Express has set them).
+ * `status` 404: a not-found document, never answered with a 304 (which would say the document exists).
  */
-export function writeBody(req: IncomingMessage, res: ServerResponse, body: Body, headers: Record<string, string | number> = {}): void {
+export function writeBody(req: IncomingMessage, res: ServerResponse, body: Body, headers: Record<string, string | number> = {}, status: 200 | 404 = 200): void {
   const form = body.encoded(chooseEncoding(req.headers['accept-encoding']));
   // A body with its own Content-Security-Policy (the embed's frame) says itself, with frame-ancestors,
   // who may frame it: X-Frame-Options, which would forbid it everywhere, is not sent with it.
@@ -143,13 +144,13 @@ export function writeBody(req: IncomingMessage, res: ServerResponse, body: Body,
     Vary: 'Accept-Encoding',
     ETag: form.etag,
   };
-  if (matches(req.headers['if-none-match'], form.etag)) {
+  if (status === 200 && matches(req.headers['if-none-match'], form.etag)) {
     res.writeHead(304, out);
     res.end();
     return;
   }
   if (form.encoding !== 'identity') out['Content-Encoding'] = form.encoding;
   out['Content-Length'] = form.bytes.length;
-  res.writeHead(200, out);
+  res.writeHead(status, out);
   res.end(req.method === 'HEAD' ? undefined : form.bytes);
 }

@@ -61,7 +61,7 @@ export function buildPageState(db: Db, opts: { config: Config; pageId: string; n
     unresolved.map((i) => i.impact),
   );
   const status: StatusShape = { indicator, description: INDICATOR_DESCRIPTIONS[indicator] };
-  const lastEvent = db.prepare('SELECT created_at FROM events ORDER BY id DESC LIMIT 1').pluck().get() as string | undefined;
+  const lastEvent = db.prepare('SELECT created_at FROM events WHERE id = (SELECT MAX(id) FROM events)').pluck().get() as string | undefined;
   const updatedAt = lastEvent ?? now.toISOString();
 
   const today = dayKey(now.toISOString(), tz);

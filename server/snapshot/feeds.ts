@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import type { Incident } from '../domain/incidents/queries.js';
 import type { Views } from '../render/engine.js';
 import type { ComponentShape } from './shapes.js';
+import type { IndexChanges, PageIndex } from './page-index.js';
 import { xmlAttr, xmlText } from './xml.js';
 
 export const ATOM = 'application/atom+xml; charset=utf-8';
@@ -138,60 +139,118 @@ function rss(config: Config, head: FeedHead, entries: Entry[]): string {
   return lines.join('\n') + '\n';
 }
 
+/** The order of a feed's entries: the most recently updated first, then the newest, then by id. */
+interface Place {
+  updated: string;
+  created: string;
+  id: string;
+}
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+/** (Code-unit order: the times are ISO strings of one form, the ids [a-z0-9]; a locale's collation costs more and says no more.) */
+const before = (a: Place, b: Place) => cmp(b.updated, a.updated) || cmp(b.created, a.created) || cmp(a.id, b.id);
+
+/** Where `place` is, or goes, in a list ordered by `before`. */
+function indexOf(list: Place[], place: Place): number {
+  let [lo, hi] = [0, list.length];
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (before(list[mid] as Place, place) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /**
  * The page's Atom and RSS feeds (/history.atom, /history.rss), and each component's and group's
  * (?component=ID: the incidents and maintenance windows that affect it, or one of a group's
- * components). Each incident's entry is rendered once, and again only when the incident (or the
- * zone, or the address) changed; a feed is written again only when one of its entries was.
+ * components). The order of the entries is kept as incidents change (one list for the page, one per
+ * component), so a change costs its own place, not a sort of the history; an entry is rendered when a
+ * feed first shows it, and again only when its incident (or the zone, or the address) changed.
  */
 export class Feeds {
-  private entries = new Map<string, { input: string; rev: number; entry: Entry }>();
-  private rev = 0;
+  private entries = new Map<string, { rev: number; basis: string; entry: Entry }>();
+  private readonly places = new Map<string, Place>();
+  private all: Place[] = [];
+  private readonly byComponent = new Map<string, Place[]>();
 
-  /** `incidents`: every incident and window; `components`: the v2 components, groups included; `pageUpdated`: the page's last change, the time of a feed without entries. */
-  build(views: Views, config: Config, incidents: Incident[], components: ComponentShape[], pageUpdated: string): TextDocument[] {
-    const host = new URL(config.publicUrl).hostname;
-    const seen = new Map<string, { input: string; rev: number; entry: Entry }>();
-    for (const incident of incidents) {
-      const input = JSON.stringify([incident, config.timeZone, config.publicUrl]);
-      let cached = this.entries.get(incident.id);
-      if (cached?.input !== input) cached = { input, rev: ++this.rev, entry: entryOf(incident, views, config, host) };
-      seen.set(incident.id, cached);
+  /** Brings the order up to date with what the index read again (everything when `changes.full`). */
+  update(index: PageIndex, changes: IndexChanges): void {
+    if (changes.full) {
+      this.places.clear();
+      this.byComponent.clear();
+      this.entries.clear();
+      for (const [id, { incident }] of index.incidents) this.places.set(id, { updated: lastUpdate(incident), created: incident.created_at, id });
+      this.all = [...this.places.values()].sort(before);
+      for (const place of this.all) for (const c of index.incidents.get(place.id)?.incident.components ?? []) this.listOf(c.id).push(place);
+      return;
     }
-    // Entries of incidents gone (deleted) leave with the build.
-    this.entries = seen;
-    const byUpdate = [...incidents].sort(
-      (a, b) =>
-        (seen.get(b.id)?.entry.updated ?? '').localeCompare(seen.get(a.id)?.entry.updated ?? '') ||
-        b.created_at.localeCompare(a.created_at) ||
-        a.id.localeCompare(b.id),
-    );
+    for (const { id, before: was, after } of changes.incidents) {
+      const old = this.places.get(id);
+      if (old) {
+        this.take(this.all, old);
+        for (const c of was?.incident.components ?? []) this.take(this.listOf(c.id), old);
+        this.places.delete(id);
+        this.entries.delete(id);
+      }
+      if (!after) continue;
+      const place = { updated: lastUpdate(after.incident), created: after.incident.created_at, id };
+      this.places.set(id, place);
+      this.all.splice(indexOf(this.all, place), 0, place);
+      for (const c of after.incident.components) {
+        const list = this.listOf(c.id);
+        list.splice(indexOf(list, place), 0, place);
+      }
+    }
+  }
 
+  /** The feeds as text documents: `components` are the v2 components, groups included; `pageUpdated` is the time of a feed without entries. */
+  documents(index: PageIndex, views: Views, config: Config, components: ComponentShape[], pageUpdated: string): TextDocument[] {
+    const host = new URL(config.publicUrl).hostname;
+    const basis = JSON.stringify([config.timeZone, config.publicUrl]);
+    const entry = (id: string): Entry[] => {
+      const indexed = index.incidents.get(id);
+      if (!indexed) return [];
+      let cached = this.entries.get(id);
+      if (cached?.rev !== indexed.rev || cached.basis !== basis) {
+        cached = { rev: indexed.rev, basis, entry: entryOf(indexed.incident, views, config, host) };
+        this.entries.set(id, cached);
+      }
+      return [cached.entry];
+    };
     const out: TextDocument[] = [];
-    const feeds = (component: ComponentShape | undefined, selected: Incident[]) => {
-      const chosen = selected.slice(0, FEED_ENTRIES).flatMap((i) => seen.get(i.id) ?? []);
-      const entries = chosen.map((c) => c.entry);
+    const feeds = (component: ComponentShape | undefined, chosen: Place[]) => {
       const head: FeedHead = {
         title: component ? `${config.pageName} – ${component.name} – Incident history` : `${config.pageName} – Incident history`,
         query: component ? `?component=${encodeURIComponent(component.id)}` : '',
         alternate: `${config.publicUrl}/`,
-        updated: entries[0]?.updated ?? instant(pageUpdated),
+        updated: chosen[0]?.updated ?? instant(pageUpdated),
         author: config.pageName,
       };
       // What the feed is made of: its head and which version of each entry.
-      const input = JSON.stringify([head, config.publicUrl, chosen.map((c) => c.rev)]);
+      const input = JSON.stringify([head, basis, chosen.map((p) => index.incidents.get(p.id)?.rev)]);
+      const entries = () => chosen.flatMap((p) => entry(p.id));
       const id = component ? { component: component.id } : {};
-      out.push({ path: '/history.atom', ...id, input, render: () => atom(config, head, entries), type: ATOM, headers: CORS });
-      out.push({ path: '/history.rss', ...id, input, render: () => rss(config, head, entries), type: RSS, headers: CORS });
+      out.push({ path: '/history.atom', ...id, input, render: () => atom(config, head, entries()), type: ATOM, headers: CORS });
+      out.push({ path: '/history.rss', ...id, input, render: () => rss(config, head, entries()), type: RSS, headers: CORS });
     };
-    feeds(undefined, byUpdate);
+    feeds(undefined, this.all.slice(0, FEED_ENTRIES));
     for (const c of components) {
-      const members = new Set(c.group ? (c.components ?? []) : [c.id]);
-      feeds(
-        c,
-        byUpdate.filter((i) => i.components.some((affected) => members.has(affected.id))),
-      );
+      // A group's feed: the newest of its components' own, merged.
+      const lists = (c.group ? (c.components ?? []) : [c.id]).map((m) => (this.byComponent.get(m) ?? []).slice(0, FEED_ENTRIES));
+      const merged = lists.length === 1 ? (lists[0] ?? []) : [...new Set(lists.flat())].sort(before).slice(0, FEED_ENTRIES);
+      feeds(c, merged);
     }
     return out;
+  }
+
+  private listOf(componentId: string): Place[] {
+    let list = this.byComponent.get(componentId);
+    if (!list) this.byComponent.set(componentId, (list = []));
+    return list;
+  }
+
+  private take(list: Place[], place: Place): void {
+    const at = indexOf(list, place);
+    if (list[at] === place) list.splice(at, 1);
   }
 }

@@ -95,7 +95,7 @@ export class Snapshot implements ReadModel {
   private stale = false;
   private failedAt = 0;
   private readonly listeners = new Set<(s: SnapshotState) => void>();
-  private readonly documents = new PublicDocuments();
+  private documents = new PublicDocuments();
   private readonly embed = new EmbedDocuments();
 
   constructor(private readonly deps: { db: Db; views: Views; config: Config; pageId: string; clock: Clock; log: Log }) {}
@@ -203,6 +203,16 @@ export class Snapshot implements ReadModel {
     return rows;
   }
 
+  /** The documents' build: after a failure they are all made again (what it had read may not have been made). */
+  private build<T>(make: () => T): T {
+    try {
+      return make();
+    } catch (err) {
+      this.documents = new PublicDocuments();
+      throw err;
+    }
+  }
+
   rebuild(version: number): SnapshotState {
     if (this.snapshot && !this.stale && version < this.snapshot.version) return this.snapshot;
     const { db, views, pageId, clock } = this.deps;
@@ -228,32 +238,31 @@ export class Snapshot implements ReadModel {
     const page = views.render('public/status', { ...data, title, fragments: html, hashes, version, live: true }, 'public');
     const v2 = state.v2;
     const json = (value: unknown) => makeBody(JSON.stringify(value), 'application/json; charset=utf-8');
-    const bodies = new Map<string, Body>([
-      ['/', makeBody(page, 'text/html; charset=utf-8')],
-      [
-        '/api/v2/summary.json',
-        json({
-          page: v2.page,
-          components: v2.components,
-          incidents: v2.unresolved,
-          scheduled_maintenances: [...v2.maintenance.active, ...v2.maintenance.upcoming],
-          status: v2.status,
-        }),
-      ],
-      ['/api/v2/status.json', json({ page: v2.page, status: v2.status })],
-      ['/brand.css', makeBody(brandCss(brand), 'text/css; charset=utf-8')],
-      ['/api/v2/components.json', json({ page: v2.page, components: v2.components })],
-      ['/api/v2/incidents.json', json({ page: v2.page, incidents: v2.recent })],
-      ['/api/v2/incidents/unresolved.json', json({ page: v2.page, incidents: v2.unresolved })],
-      ['/api/v2/scheduled-maintenances.json', json({ page: v2.page, scheduled_maintenances: v2.maintenance.all })],
-      ['/api/v2/scheduled-maintenances/upcoming.json', json({ page: v2.page, scheduled_maintenances: v2.maintenance.upcoming })],
-      ['/api/v2/scheduled-maintenances/active.json', json({ page: v2.page, scheduled_maintenances: v2.maintenance.active })],
-    ]);
+    // Every other public document (incident pages, history, notices, calendars, forms, feeds, badges, the
+    // not-found answers), kept from the last build and copied: an older state's bodies never change.
+    const bodies = new Map<string, Body>(this.build(() => this.documents.build(db, views, config, now, brand, state)));
+    bodies.set('/', makeBody(page, 'text/html; charset=utf-8'));
+    bodies.set(
+      '/api/v2/summary.json',
+      json({
+        page: v2.page,
+        components: v2.components,
+        incidents: v2.unresolved,
+        scheduled_maintenances: [...v2.maintenance.active, ...v2.maintenance.upcoming],
+        status: v2.status,
+      }),
+    );
+    bodies.set('/api/v2/status.json', json({ page: v2.page, status: v2.status }));
+    bodies.set('/brand.css', makeBody(brandCss(brand), 'text/css; charset=utf-8'));
+    bodies.set('/api/v2/components.json', json({ page: v2.page, components: v2.components }));
+    bodies.set('/api/v2/incidents.json', json({ page: v2.page, incidents: v2.recent }));
+    bodies.set('/api/v2/incidents/unresolved.json', json({ page: v2.page, incidents: v2.unresolved }));
+    bodies.set('/api/v2/scheduled-maintenances.json', json({ page: v2.page, scheduled_maintenances: v2.maintenance.all }));
+    bodies.set('/api/v2/scheduled-maintenances/upcoming.json', json({ page: v2.page, scheduled_maintenances: v2.maintenance.upcoming }));
+    bodies.set('/api/v2/scheduled-maintenances/active.json', json({ page: v2.page, scheduled_maintenances: v2.maintenance.active }));
     // The uploaded logo, served from the read model like the page (edges have it too).
     const logo = brand.logo ? getLogo(db) : undefined;
     if (logo) bodies.set('/brand/logo', makeBody(logo.bytes, logo.type));
-    // Every other public document (incident pages, history, notices, calendars, the subscribe form, feeds, badges).
-    for (const [key, body] of this.documents.build(db, views, config, now, brand, state)) bodies.set(key, body);
     // The embed another site shows (/embed/script.js, /embed/frame), with its settings.
     for (const [key, body] of this.embed.build(views, state, getEmbed(db), { pageName: config.pageName, timeZone: config.timeZone })) bodies.set(key, body);
     this.stale = false;

@@ -7,10 +7,17 @@ import type { SnapshotState } from './snapshot.js';
 /**
  * Where a document lives in the mirror: "/" is index.html, an HTML page gets ".html" (nginx finds it
  * with try_files $uri.html and serves it as HTML), "/api/v2/x.json" and calendars keep their path.
- * Pages of the history past the first are not mirrored (nginx does not look at query strings).
+ * Pages of the history past the first are not mirrored (nginx does not look at query strings), nor the
+ * not-found documents (no path: nginx answers a path it lacks with the status page).
  */
 const fileOf = (path: string, type: string) =>
-  path.includes('?') ? undefined : path === '/' ? 'index.html' : type.startsWith('text/html') ? `${path.slice(1)}.html` : path.slice(1);
+  path.includes('?') || !path.startsWith('/')
+    ? undefined
+    : path === '/'
+      ? 'index.html'
+      : type.startsWith('text/html')
+        ? `${path.slice(1)}.html`
+        : path.slice(1);
 
 /** Writes `bytes` so that a reader (nginx) sees the old file or the new one, never half of one. */
 async function writeAtomically(file: string, bytes: Buffer | string): Promise<void> {
@@ -73,11 +80,20 @@ export function startStaticMirror(ctx: Context, dir = join(ctx.config.dataDir, '
       });
   };
 
-  schedule(ctx.snapshot.current());
+  // The first state once start-up has gone on (with WEB_CONCURRENCY, the workers are forked meanwhile):
+  // building it holds the event loop, a long history a second or more.
+  const first = setImmediate(() => {
+    try {
+      schedule(ctx.snapshot.current());
+    } catch (err) {
+      ctx.log.error({ err }, 'no state to write to the static fallback yet');
+    }
+  });
   return {
     write: schedule,
     // At stop, the state of the last commit is written too (its rebuild may still be pending).
     stop: async () => {
+      clearImmediate(first);
       try {
         schedule(ctx.snapshot.current());
       } catch {

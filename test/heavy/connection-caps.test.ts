@@ -17,6 +17,8 @@ import { runTs } from '../helpers/spawn.js';
  */
 
 const ATTACKER = '127.0.0.2';
+/** What a primary signs its publications to Redis with, and its edges check. */
+const SECRET = 'a replication secret of at least 32 characters';
 const VIEWER = '127.0.0.3';
 
 async function startPharos(env: Record<string, string>, opts: { openFiles?: number } = {}) {
@@ -116,8 +118,8 @@ describe('connection caps: WEB_CONCURRENCY=2, each worker its share', () => {
 describe('connection caps: an edge', () => {
   const redis = new TestRedis();
   let root: string;
-  let primary: PharosProcess;
-  let edge: PharosProcess;
+  let primary: PharosProcess | undefined;
+  let edge: PharosProcess | undefined;
   let edgeBase = '';
   let edgePort = 0;
   before(async () => {
@@ -125,7 +127,7 @@ describe('connection caps: an edge', () => {
     root = mkdtempSync(join(tmpdir(), 'pharos-caps-edge-'));
     const dataDir = join(root, 'primary');
     createContext(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' }), { log: createLog('silent') }).db.close();
-    const started = await startPharos({ DATA_DIR: dataDir, REDIS_URL: redis.url });
+    const started = await startPharos({ DATA_DIR: dataDir, REDIS_URL: redis.url, REPLICATION_SECRET: SECRET });
     primary = started.pharos;
     const primaryUrl = started.base;
     ({
@@ -135,13 +137,14 @@ describe('connection caps: an edge', () => {
     } = await startPharos({
       PHAROS_ROLE: 'edge',
       REDIS_URL: redis.url,
+      REPLICATION_SECRET: SECRET,
       PRIMARY_URL: primaryUrl,
       MAX_CONNECTIONS_PER_ADDRESS: '20',
     }));
   });
   after(async () => {
-    await edge.kill('SIGTERM');
-    await primary.kill('SIGTERM');
+    await edge?.kill('SIGTERM');
+    await primary?.kill('SIGTERM');
     await redis.close();
     rmSync(root, { recursive: true, force: true });
   });

@@ -27,6 +27,8 @@ import { viewer } from '../helpers/viewer.js';
  */
 
 const ADMIN = 'admin@example.com';
+/** Shared by the primary and its edges (REPLICATION_SECRET): what the primary signs, edges check. */
+const SECRET = 'a replication secret for the edge tests, long enough';
 const PASSWORD = 'a long enough password';
 const system = { type: 'system' } as const;
 const PUBLIC_DOCS = [
@@ -102,6 +104,7 @@ describe('edges: the read model through Redis, the rest forwarded to the primary
     const edge = new PharosProcess({
       PHAROS_ROLE: 'edge',
       REDIS_URL: redis.url,
+      REPLICATION_SECRET: SECRET,
       PRIMARY_URL: primaryBase,
       PORT: String(port),
       HOST: '127.0.0.1',
@@ -140,6 +143,7 @@ describe('edges: the read model through Redis, the rest forwarded to the primary
       // Every node has the page's public address (a load balancer's, here edge A's).
       PUBLIC_URL: a,
       REDIS_URL: redis.url,
+      REPLICATION_SECRET: SECRET,
       TRUST_PROXY: 'loopback',
       LOG_LEVEL: 'info',
       ADMIN_EMAIL: ADMIN,
@@ -153,6 +157,7 @@ describe('edges: the read model through Redis, the rest forwarded to the primary
     edgeA = new PharosProcess({
       PHAROS_ROLE: 'edge',
       REDIS_URL: redis.url,
+      REPLICATION_SECRET: SECRET,
       PRIMARY_URL: primaryBase,
       PORT: String(pa),
       HOST: '127.0.0.1',
@@ -380,6 +385,8 @@ describe('edges: the read model through Redis, the rest forwarded to the primary
     const foreign = JSON.stringify({
       ...(JSON.parse(hash['doc:/api/v2/summary.json'] ?? '{}') as object),
       page: 'someone-else',
+      // Its own signature (not one the edge holds), as another page's primary would have made.
+      sig: 'S'.repeat(43),
       tag: tagOf(theirs),
       identity: theirs.toString('base64'),
     });
@@ -387,18 +394,18 @@ describe('edges: the read model through Redis, the rest forwarded to the primary
       ...(JSON.parse(hash['doc:/'] ?? '{}') as object),
       identity: Buffer.from('<h1>All good, nothing to see</h1>').toString('base64'),
     });
-    const lastId = (await client.xrevrange(keys.changes, '+', '-', 'COUNT', 1))[0]?.[0] ?? '';
-    // Written as the primary would: the hash, then an entry following the last one.
+    // Written as the primary would: the hash, then an entry following the last publication.
     await client.hset(keys.state, 'doc:/', 'not json at all', 'doc:/api/v2/summary.json', foreign, 'live', '{"page":1}');
+    const next = ['seq', String(Number(hash.seq) + 1), 'sig', hash.sig ?? ''];
     await client.xadd(
       keys.changes,
       '*',
-      ...['base', lastId, 'kind', 'delta', 'version', hash.version ?? '0', 'epoch', hash.epoch ?? '', 'removed', '[]'],
+      ...['base', hash.seq ?? '', 'kind', 'delta', 'version', hash.version ?? '0', 'epoch', hash.epoch ?? '', 'removed', '[]', ...next],
       ...['doc:/', 'not json at all', 'doc:/api/v2/summary.json', foreign, 'doc:/history', wrongTag, 'live', '{"page":1}'],
     );
     // One log line per refused document; they reach the test's pipe one chunk at a time.
     await eventually(() => {
-      assert.match(edgeA.log, /ignored a malformed or foreign document from Redis/);
+      assert.match(edgeA.log, /ignored a malformed, foreign or unsigned document from Redis/);
       assert.match(edgeA.log, /"document":"\/api\/v2\/summary.json","reason":"belongs to page someone-else"/);
       assert.match(edgeA.log, /"document":"\/history","reason":"its bytes do not match its ETag"/);
     });
@@ -410,7 +417,7 @@ describe('edges: the read model through Redis, the rest forwarded to the primary
     const late = await startEdge();
     extra.push(late.edge);
     await late.edge.ready(`${late.base}/healthz`, 30_000);
-    await eventually(() => assert.match(late.edge.log, /ignored a malformed or foreign document/));
+    await eventually(() => assert.match(late.edge.log, /ignored a malformed, foreign or unsigned document/));
     assert.equal((await fetch(`${late.base}/readyz`)).status, 503);
     assert.equal((await get(late.base, '/api/v2/summary.json')).body, (await get(primaryBase, '/api/v2/summary.json')).body, 'forwarded to the primary');
     // The primary's next change goes through as usual.
@@ -432,6 +439,7 @@ describe('edges: the read model through Redis, the rest forwarded to the primary
       PORT: String(otherPort),
       HOST: '127.0.0.1',
       REDIS_URL: redis.url,
+      REPLICATION_SECRET: SECRET,
       PAGE_NAME: 'Another company',
       LOG_LEVEL: 'info',
     });
@@ -449,6 +457,7 @@ describe('edges: the read model through Redis, the rest forwarded to the primary
     const unsure = await runTs('server/main.ts', [], {
       PHAROS_ROLE: 'edge',
       REDIS_URL: redis.url,
+      REPLICATION_SECRET: SECRET,
       PRIMARY_URL: primaryBase,
       PORT: String(await freePort()),
       HOST: '127.0.0.1',
@@ -463,7 +472,14 @@ describe('edges: the read model through Redis, the rest forwarded to the primary
     await source.backup(join(copyDir, 'pharos.db'));
     source.close();
     const copyPort = await freePort();
-    const copy = new PharosProcess({ DATA_DIR: copyDir, PORT: String(copyPort), HOST: '127.0.0.1', REDIS_URL: redis.url, LOG_LEVEL: 'info' });
+    const copy = new PharosProcess({
+      DATA_DIR: copyDir,
+      PORT: String(copyPort),
+      HOST: '127.0.0.1',
+      REDIS_URL: redis.url,
+      REPLICATION_SECRET: SECRET,
+      LOG_LEVEL: 'info',
+    });
     extra.push(copy);
     await copy.ready(`http://127.0.0.1:${copyPort}/readyz`, 30_000);
     await eventually(() => assert.match(copy.log, /another Pharos primary publishes this page to Redis/));
@@ -479,12 +495,14 @@ describe('edges: the read model through Redis, the rest forwarded to the primary
     assert.equal((await get(a, '/')).etag, (await get(primaryBase, '/')).etag);
   });
 
-  it('stops an edge without REDIS_URL or PRIMARY_URL at start, with one line naming it', async () => {
+  it('stops an edge without REDIS_URL, PRIMARY_URL or REPLICATION_SECRET, and a primary with REDIS_URL but no secret, with one line naming it', async () => {
     for (const [missing, env] of [
-      ['REDIS_URL', { PRIMARY_URL: 'http://127.0.0.1:1' }],
-      ['PRIMARY_URL', { REDIS_URL: 'redis://127.0.0.1:1' }],
+      ['REDIS_URL', { PHAROS_ROLE: 'edge', PRIMARY_URL: 'http://127.0.0.1:1' }],
+      ['PRIMARY_URL', { PHAROS_ROLE: 'edge', REDIS_URL: 'redis://127.0.0.1:1' }],
+      ['REPLICATION_SECRET', { PHAROS_ROLE: 'edge', REDIS_URL: 'redis://127.0.0.1:1', PRIMARY_URL: 'http://127.0.0.1:1' }],
+      ['REPLICATION_SECRET', { REDIS_URL: 'redis://127.0.0.1:1', DATA_DIR: join(root, 'no-secret') }],
     ] as const) {
-      const ran = await runTs('server/main.ts', [], { PHAROS_ROLE: 'edge', PORT: String(await freePort()), ...env });
+      const ran = await runTs('server/main.ts', [], { PORT: String(await freePort()), ...env });
       assert.equal(ran.code, 1, missing);
       const lines = ran.stderr.trim().split('\n');
       assert.equal(lines.length, 1, ran.stderr);

@@ -5,28 +5,54 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { createApp } from '../../server/http/app.js';
 import { loadConfig } from '../../server/config.js';
-import { type Clock, type Context } from '../../server/context.js';
-import { createContext, wire } from '../../server/compose.js';
+import { type AlarmClock, type Context } from '../../server/context.js';
+import { createContext, systemClock, wire } from '../../server/compose.js';
 import { createApiKey } from '../../server/domain/access/api-keys.js';
 import { createUser, type Role } from '../../server/domain/access/users.js';
 import { createLog } from '../../server/log.js';
 import { startServer, type Running } from '../../server/http/server.js';
 import type { StaticMirror } from '../../server/snapshot/static-mirror.js';
 
-/** A clock tests move by hand. */
-export class FakeClock implements Clock {
+/**
+ * A clock tests move by hand. What is scheduled on it (clock.after) fires when the clock is moved past
+ * its time, in time order; what is due at once fires on the next turn of the event loop.
+ */
+export class FakeClock implements AlarmClock {
   private t: number;
+  private timers: { at: number; fn: () => void }[] = [];
   constructor(start = '2026-11-30T10:00:00.000Z') {
     this.t = Date.parse(start);
   }
   now(): Date {
     return new Date(this.t);
   }
+  after(ms: number, fn: () => void): () => void {
+    if (ms <= 0) {
+      const immediate = setImmediate(fn);
+      return () => clearImmediate(immediate);
+    }
+    const timer = { at: this.t + ms, fn };
+    this.timers.push(timer);
+    return () => {
+      this.timers = this.timers.filter((t) => t !== timer);
+    };
+  }
+  /** How many scheduled calls wait (for tests that check nothing piles up). */
+  pending(): number {
+    return this.timers.length;
+  }
   advance(ms: number): void {
     this.t += ms;
+    this.fire();
   }
   set(iso: string): void {
     this.t = Date.parse(iso);
+    this.fire();
+  }
+  private fire(): void {
+    const due = this.timers.filter((t) => t.at <= this.t).sort((a, b) => a.at - b.at);
+    this.timers = this.timers.filter((t) => t.at > this.t);
+    for (const t of due) t.fn();
   }
 }
 
@@ -200,5 +226,6 @@ export async function settleMail(p: TestPharos): Promise<void> {
 export function systemClockPharos(): { clock: FakeClock } {
   const clock = new FakeClock(new Date().toISOString());
   clock.now = () => new Date();
+  clock.after = (ms, fn) => systemClock.after(ms, fn);
   return { clock };
 }

@@ -126,7 +126,11 @@ describe('management API access', () => {
         path: `${base}/incident_templates`,
         body: { template: { name: 'Injected', title: 'Injected', body: 'Text.' } },
       },
-      { method: 'get', pattern: 'GET /subscribers', path: `${base}/subscribers?type=webhook` },
+      {
+        method: 'get',
+        pattern: 'GET /subscribers',
+        path: `${base}/subscribers?type=webhook&state=all&q=example&limit=5&page=0&sort_field=relevance&sort_direction=desc`,
+      },
       {
         method: 'post',
         pattern: 'POST /subscribers',

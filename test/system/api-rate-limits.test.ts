@@ -32,6 +32,11 @@ describe('rate limits per API key', () => {
     const send = () => request(p.app).post('/api/integrations/alertmanager').set('Authorization', `Bearer ${key}`).send(alert);
     for (let i = 0; i < 8; i++) await send().expect(200);
     const refused = await send().expect(503);
-    assert.equal(refused.headers['retry-after'], '10');
+    // Retry-After: when the oldest of the minute's tokens frees up.
+    assert.equal(refused.headers['retry-after'], '60');
+    p.clock.advance(45_000);
+    assert.equal((await send().expect(503)).headers['retry-after'], '15');
+    p.clock.advance(15_000);
+    await send().expect(200);
   });
 });

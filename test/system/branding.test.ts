@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
-import { addUser, confirmAccess, signIn, startPharos, submit, type Agent, type TestPharos } from '../helpers/pharos.js';
+import { addApiKey, addUser, confirmAccess, signIn, startPharos, submit, type Agent, type TestPharos } from '../helpers/pharos.js';
 
 const BRAND = {
   page_name: 'Globex Status',
@@ -64,6 +64,39 @@ describe('branding in Settings', () => {
       assert.match(res.text, message);
       assert.equal(settings(), before, `${field}=${value} changed nothing`);
     }
+  });
+
+  it('takes only https:// links, as their message says: an http:// one is refused naming the field, the typed value kept', async () => {
+    const before = settings();
+    for (const field of ['site_url', 'support_url', 'privacy_url', 'terms_url'] as const) {
+      const typed = 'http://globex.example/plain';
+      const res = await submit(admin, '/admin/settings', '/admin/settings/branding', { ...BRAND, [field]: typed });
+      assert.equal(res.status, 422, field);
+      assert.match(res.text, new RegExp(`id="${field}-error">[^<]*a web address starting with https://`));
+      assert.match(res.text, new RegExp(`name="${field}"[^>]*value="http://globex\\.example/plain"`), `${field}: the typed value is kept`);
+      assert.equal(settings(), before, `${field} changed nothing`);
+    }
+    const key = addApiKey(p, 'pages');
+    const api = await request(p.app)
+      .patch(`/api/v1/pages/${p.ctx.pageId}`)
+      .set('Authorization', `OAuth ${key}`)
+      .send({ page: { url: 'http://globex.example' } })
+      .expect(422);
+    assert.match(JSON.stringify(api.body), /"page\.url":"Company site: a web address starting with https:\/\/"/);
+  });
+
+  it('keeps accepting an http:// link saved before the rule until it is changed, so other edits still save', async () => {
+    p.ctx.db.prepare("UPDATE settings SET value = 'http://old.globex.example' WHERE key = 'brand.site_url'").run();
+    const res = await submit(admin, '/admin/settings', '/admin/settings/branding', { ...BRAND, site_url: 'http://old.globex.example', page_name: 'Globex' });
+    assert.equal(res.status, 303);
+    const key = addApiKey(p, 'pages again');
+    await request(p.app)
+      .patch(`/api/v1/pages/${p.ctx.pageId}`)
+      .set('Authorization', `OAuth ${key}`)
+      .send({ page: { name: 'Globex Status' } })
+      .expect(200);
+    assert.equal(p.ctx.db.prepare("SELECT value FROM settings WHERE key = 'brand.site_url'").pluck().get(), 'http://old.globex.example');
+    await submit(admin, '/admin/settings', '/admin/settings/branding', BRAND).then((r) => assert.equal(r.status, 303));
   });
 
   it("PAGE_NAME stays the default: saving it back, or clearing the accent, returns to Pharos's own", async () => {

@@ -174,15 +174,23 @@ describe('the snapshot fast path', () => {
     const ics = await raw(`${p.url}${docs[2] ?? ''}`, {});
     assert.match(String(ics.headers['content-type']), /^text\/calendar/);
     assert.match(String(ics.headers['content-disposition']), /attachment; filename="maintenance-/);
-    // Not documents: a page of the history past the last, and anything unknown, are Express's.
-    assert.equal((await raw(`${p.url}/history?page=5`, {})).status, 200);
-    assert.equal((await raw(`${p.url}/incidents/nosuchincident`, {})).status, 404);
   });
 
-  it('leaves everything else to Express: unknown v2 paths, other methods', async () => {
-    const unknown = await fetch(`${p.url}/api/v2/nope.json`);
-    assert.equal(unknown.status, 404);
-    assert.match(await unknown.text(), /"code":"not_found"/);
+  it('answers a document path it holds nothing at with the same 404 as Express: a page past the last, an unknown incident, an unknown v2 path', async () => {
+    for (const path of ['/history?page=5', '/incidents/nosuchincident', '/notices/nosuchnotice', '/api/v2/nope.json']) {
+      const fast = await raw(`${p.url}${path}`, { 'Accept-Encoding': 'br' });
+      const slow = await raw(`${expressUrl}${path}`, { 'Accept-Encoding': 'br' });
+      assert.equal(fast.status, 404, path);
+      assert.equal(slow.status, 404, path);
+      assert.ok(fast.body.equals(slow.body), `${path}: the same bytes`);
+      for (const h of HEADERS) assert.equal(fast.headers[h], slow.headers[h], `${path} ${h}`);
+      // Never a 304: that would say the document exists.
+      assert.equal((await raw(`${p.url}${path}`, { 'If-None-Match': String(fast.headers.etag) })).status, 404, path);
+    }
+    assert.match((await raw(`${p.url}/api/v2/nope.json`, {})).body.toString(), /"code":"not_found"/);
+  });
+
+  it('leaves everything else to Express: other methods', async () => {
     const post = await fetch(`${p.url}/api/v2/summary.json`, { method: 'POST' });
     assert.equal(post.status, 404);
   });

@@ -142,6 +142,22 @@ describe('fuzzing every form and API endpoint', () => {
               .query({ q, page: JSON.stringify(fields.status ?? null), per_page: JSON.stringify(fields.body ?? null) })
               .set('Authorization', `OAuth ${key}`),
           );
+          // Statuspage's list query, each parameter given whatever came (text, JSON, lists of it).
+          const given = (v: unknown) => (typeof v === 'string' || Array.isArray(v) ? v : JSON.stringify(v ?? null));
+          await check('GET subscribers?…', () =>
+            request(p.app)
+              .get(`/api/v1/pages/${p.ctx.pageId}/subscribers`)
+              .query({
+                type: given(fields.status),
+                state: given(fields.impact_override),
+                q: given(fields.name),
+                limit: given(fields.body),
+                page: given(fields.display_at),
+                sort_field: given(fields.group_id),
+                sort_direction: given(fields.description),
+              })
+              .set('Authorization', `OAuth ${key}`),
+          );
           for (const source of ['alertmanager', 'grafana']) {
             const receiver = (body: unknown) => () =>
               request(p.app)

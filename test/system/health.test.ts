@@ -45,6 +45,8 @@ describe('health and readiness for load balancers', () => {
   it('/readyz is 503 while the database refuses writes, and the probe itself changes nothing', async () => {
     const before = p.ctx.db.prepare("SELECT value FROM settings WHERE key = 'page_id'").pluck().get();
     p.ctx.db.pragma('query_only = ON');
+    // Probed at most once a second.
+    p.clock.advance(1_000);
     try {
       const res = await request(p.app).get('/readyz').expect(503);
       assert.equal((res.body as Readiness).status, 'not ready');
@@ -55,8 +57,28 @@ describe('health and readiness for load balancers', () => {
     } finally {
       p.ctx.db.pragma('query_only = OFF');
     }
+    p.clock.advance(1_000);
     await request(p.app).get('/readyz').expect(200);
     assert.equal(p.ctx.db.prepare("SELECT value FROM settings WHERE key = 'page_id'").pluck().get(), before);
+  });
+
+  it('/readyz probes at most once a second, and every caller within it shares the answer (it is public)', async () => {
+    p.clock.advance(1_000);
+    await request(p.app).get('/readyz').expect(200);
+    // Within the same second, a database that just stopped taking writes is not probed again...
+    p.ctx.db.pragma('query_only = ON');
+    try {
+      for (let i = 0; i < 20; i++) await request(p.app).get('/readyz').expect(200);
+      p.clock.advance(999);
+      await request(p.app).get('/readyz').expect(200);
+      // ...a second later it is.
+      p.clock.advance(1);
+      await request(p.app).get('/readyz').expect(503);
+    } finally {
+      p.ctx.db.pragma('query_only = OFF');
+    }
+    p.clock.advance(1_000);
+    await request(p.app).get('/readyz').expect(200);
   });
 
   it('/readyz is 503 and names the migration while one is not applied', async () => {
@@ -65,6 +87,7 @@ describe('health and readiness for load balancers', () => {
       applied_at: string;
     };
     p.ctx.db.prepare('DELETE FROM schema_migrations WHERE version = ?').run(last.version);
+    p.clock.advance(1_000);
     try {
       const res = await request(p.app).get('/readyz').expect(503);
       assert.deepEqual((res.body as Readiness).checks.migrations, { ok: false, pending: [last.version] });

@@ -26,7 +26,15 @@ describe('start-up on a port in use', () => {
   for (const [name, env] of [
     ['a primary', {}],
     ['a primary with WEB_CONCURRENCY=2', { WEB_CONCURRENCY: '2' }],
-    ['an edge', { PHAROS_ROLE: 'edge', REDIS_URL: 'redis://127.0.0.1:1', PRIMARY_URL: 'http://127.0.0.1:1' }],
+    [
+      'an edge',
+      {
+        PHAROS_ROLE: 'edge',
+        REDIS_URL: 'redis://127.0.0.1:1',
+        REPLICATION_SECRET: 'a replication secret, long enough for it',
+        PRIMARY_URL: 'http://127.0.0.1:1',
+      },
+    ],
   ] as const) {
     it(`${name}: exits 1 with one line naming PORT, before the data folder is made or migrated`, async () => {
       const dataDir = join(root, name.replace(/\W+/g, '-'));

@@ -98,10 +98,11 @@ http { include /etc/nginx/mime.types; access_log off;
 
   it('mirrors every change: the page, the JSON, the CSS and scripts', async () => {
     // Written in the background, each file replaced atomically: wait until the folder holds the current state.
-    // HTML pages as .html files (nginx finds them with $uri.html); history pages past the first are not mirrored.
+    // HTML pages as .html files (nginx finds them with $uri.html); history pages past the first are not
+    // mirrored, nor the not-found documents (no path of their own).
     const mirrored = () =>
       [...p.ctx.snapshot.current().bodies]
-        .filter(([path]) => !path.includes('?'))
+        .filter(([path]) => !path.includes('?') && path.startsWith('/'))
         .every(([path, body]) => {
           const file = join(staticDir, path === '/' ? 'index.html' : body.type.startsWith('text/html') ? `${path.slice(1)}.html` : path.slice(1));
           return existsSync(file) && readFileSync(file).equals(body.bytes);

@@ -53,6 +53,9 @@ describe('configuration', () => {
     [{ PHAROS_ROLE: 'edge', PRIMARY_URL: 'http://primary:3000' }, 'REDIS_URL', /must be set on an edge/],
     [{ PHAROS_ROLE: 'edge', REDIS_URL: 'redis://127.0.0.1:6379' }, 'PRIMARY_URL', /must be set on an edge/],
     [{ PHAROS_ROLE: 'edge', REDIS_URL: 'redis://127.0.0.1:6379', PRIMARY_URL: 'primary:3000' }, 'PRIMARY_URL', /http/],
+    [{ REDIS_URL: 'redis://127.0.0.1:6379' }, 'REPLICATION_SECRET', /must be set with REDIS_URL/],
+    [{ PHAROS_ROLE: 'edge', REDIS_URL: 'redis://127.0.0.1:6379', PRIMARY_URL: 'http://primary:3000' }, 'REPLICATION_SECRET', /must be set with REDIS_URL/],
+    [{ REDIS_URL: 'redis://127.0.0.1:6379', REPLICATION_SECRET: 'too short' }, 'REPLICATION_SECRET', /at least 32 characters/],
   ];
   for (const [env, variable, message] of bad) {
     it(`refuses ${JSON.stringify(env)} naming ${variable}`, () => {

@@ -20,6 +20,8 @@ export function connectRedis(url: string, log: Log, role: string, options: Redis
     connectTimeout: 5000,
     retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
     connectionName: `pharos-${role}`,
+    // No CLIENT SETINFO: the Redis users of the docs (README, Scaling) need not be allowed it.
+    disableClientInfo: true,
     ...options,
   });
   let down = false;

@@ -1,13 +1,16 @@
-import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../config.js';
 import type { Log } from '../../log.js';
+import type { Body } from '../../snapshot/body.js';
 import type { SnapshotState } from '../../snapshot/snapshot.js';
+import { refusal } from './allow-list.js';
 import { connectRedis, redisAddress } from './connection.js';
 import { encodeDoc, encodeLive } from './format.js';
 import { docField, PAGES_KEY, pageKeys } from './keys.js';
+import { PUBLISH, RELEASE, RENEW } from './lua.js';
+import { emptyDigest, newEpoch, sha256, Signer, xorInPlace } from './signing.js';
 
 /** How long the lease of the publishing primary lasts without renewal, and how often it is renewed. */
 export const LEASE_MS = 10_000;
@@ -17,51 +20,6 @@ const STREAM_LENGTH = 200;
 /** A publication changing more documents than this tells edges to re-read the hash instead of carrying them. */
 const MAX_DOCS_IN_ENTRY = 100;
 
-/**
- * One publication, atomic: refused while another primary holds the page's lease; else the lease is
- * renewed, the hash updated (emptied first for a full publication), and a stream entry appended that
- * carries the changes (kind "delta") or tells edges to re-read the hash (kind "reload"), with the id of
- * the previous entry this primary appended (`base`): an edge that did not apply that one re-reads too.
- * KEYS: lease, state, changes. ARGV: holder, lease ms, stream length, base, kind, version, epoch,
- * full (1/0), removed (JSON), n removed, removed fields..., then field/value pairs; the first
- * `inEntry` pairs also go into the entry.
- */
-const PUBLISH = `
-local holder = redis.call('GET', KEYS[1])
-if holder and holder ~= ARGV[1] then return {0, holder} end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-if ARGV[8] == '1' then redis.call('DEL', KEYS[2]) end
-local n = tonumber(ARGV[10])
-for i = 11, 10 + n do redis.call('HDEL', KEYS[2], ARGV[i]) end
-redis.call('HSET', KEYS[2], 'version', ARGV[6], 'epoch', ARGV[7])
-local entry = {'base', ARGV[4], 'kind', ARGV[5], 'version', ARGV[6], 'epoch', ARGV[7], 'removed', ARGV[9]}
-local inEntry = tonumber(ARGV[11 + n])
-local k = 0
-for i = 12 + n, #ARGV, 2 do
-  redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
-  if k < inEntry then
-    table.insert(entry, ARGV[i])
-    table.insert(entry, ARGV[i + 1])
-  end
-  k = k + 1
-end
-local id = redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*', unpack(entry))
-return {1, id}
-`;
-
-/** Renews the lease if this primary holds it or nobody does; returns the other holder otherwise. */
-const RENEW = `
-local holder = redis.call('GET', KEYS[1])
-if holder and holder ~= ARGV[1] then return holder end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return false
-`;
-
-const RELEASE = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-`;
-
 export interface PublisherStatus {
   state: 'publishing' | 'waiting for Redis' | 'refused: another primary publishes this page';
   version: number | undefined;
@@ -70,39 +28,61 @@ export interface PublisherStatus {
 
 type PublicState = Pick<SnapshotState, 'version' | 'bodies' | 'live'>;
 
+/** A document as published: what it is (key, ETag, type, headers), as stored, and its share of the set's digest. */
+interface Published {
+  id: string;
+  raw: string;
+  member: Buffer;
+}
+
+/** A document changes when its bytes do, and also when only its type or headers do (the embed frame's CSP). */
+const identity = (key: string, body: Body) => JSON.stringify([key, body.etag, body.type, body.headers]);
+
 /**
  * The primary's side of replication (REDIS_URL): after each new state of the snapshot, the documents
  * that changed (every public GET, each in every encoding), the live state and the version go to Redis
  * in one atomic step, announced on the page's stream. Never in the way of a commit: publish() only
  * notes the newest state; the compression runs on the thread pool, and states that come while one is
  * being sent are coalesced into the next. With Redis away nothing waits; once it is back, the whole
- * current state is published again (Redis may have lost it, edges may have missed entries).
+ * current state is published again (Redis may have lost it, edges may have missed entries), and so it
+ * is when the hash's signature is not the one this primary wrote last (someone replaced it).
+ * Everything is signed with REPLICATION_SECRET (signing.ts): each document, and each state with the
+ * digest of its whole set of documents, kept up to date by the documents each publication changes.
  * One primary per page: its lease (its host and data folder) keeps a second one from publishing.
  */
 export class Publisher {
   private readonly redis: Redis;
   private readonly keys;
   readonly holder: string;
-  readonly epoch = randomBytes(6).toString('base64url');
+  readonly epoch = newEpoch();
+  private readonly signer: Signer;
   /** The newest state handed over, and the one still to send (undefined once Redis has it). */
   private current: PublicState | undefined;
   private latest: PublicState | undefined;
   private sending = false;
   private full = true;
   private refusedBy: string | undefined;
-  /** What Redis holds as of this primary's last publication: each document's ETag, the live state. */
-  private published = new Map<string, string>();
+  /** What Redis holds as of this primary's last publication: each document (its ETag, type and headers), the live state. */
+  private published = new Map<string, Published>();
   private publishedLive: string | undefined;
-  private encoded = new Map<string, string>();
-  private lastId = '';
+  /** The set's digest of the documents published (signing.ts), and the state's signature written last. */
+  private digest = emptyDigest();
+  private publishedSig: string | undefined;
+  private encoded = new Map<string, Published>();
+  /** The number of the last publication tried (each try takes a new one), and of the last one Redis took. */
+  private seq = 0;
+  private publishedSeq = 0;
   private publishedVersion: number | undefined;
   private publishedAt: Date | undefined;
   private readonly renew: NodeJS.Timeout;
   private readonly listeners = new Set<(version: number) => void>();
+  private readonly unpublishable = new Set<string>();
 
   constructor(private readonly deps: { config: Config; log: Log; pageId: string }) {
     const url = deps.config.redisUrl;
     if (!url) throw new Error('Publisher without REDIS_URL');
+    if (!deps.config.replicationSecret) throw new Error('Publisher without REPLICATION_SECRET');
+    this.signer = new Signer(deps.config.replicationSecret, deps.pageId);
     this.keys = pageKeys(deps.pageId);
     this.holder = `${hostname()}:${resolve(deps.config.dataDir)}`;
     this.redis = connectRedis(url, deps.log, 'primary');
@@ -163,34 +143,51 @@ export class Publisher {
   private async send(state: PublicState): Promise<boolean> {
     const full = this.full;
     const changed: [string, string][] = [];
+    const published = new Map(full ? [] : this.published);
+    const digest = full ? emptyDigest() : Buffer.from(this.digest);
     for (const [key, body] of state.bodies) {
-      if (!full && this.published.get(key) === body.etag) continue;
-      const cacheKey = `${key}\n${body.etag}`;
-      let doc = this.encoded.get(cacheKey);
+      const id = identity(key, body);
+      if (!full && this.published.get(key)?.id === id) continue;
+      if (this.refusedByEdges(key, body)) continue;
+      let doc = this.encoded.get(id);
       if (!doc) {
-        doc = await encodeDoc(this.deps.pageId, body);
-        this.encoded.set(cacheKey, doc);
+        const { raw, sig } = await encodeDoc(this.signer, this.deps.pageId, key, body);
+        doc = { id, raw, member: this.signer.member(sig) };
+        this.encoded.set(id, doc);
       }
-      changed.push([docField(key), doc]);
+      xorInPlace(digest, published.get(key)?.member);
+      xorInPlace(digest, doc.member);
+      published.set(key, doc);
+      changed.push([docField(key), doc.raw]);
     }
-    const removed = full ? [] : [...this.published.keys()].filter((key) => !state.bodies.has(key)).map(docField);
+    const removed = full ? [] : [...this.published.keys()].filter((key) => !state.bodies.has(key));
+    for (const key of removed) {
+      xorInPlace(digest, published.get(key)?.member);
+      published.delete(key);
+    }
     const live = encodeLive(this.deps.pageId, state.live);
     const liveChanged = full || live !== this.publishedLive;
     if (!full && !changed.length && !removed.length && !liveChanged && state.version === this.publishedVersion) return true;
     const pairs = liveChanged ? [['live', live] as [string, string], ...changed] : changed;
     const kind = full || changed.length > MAX_DOCS_IN_ENTRY ? 'reload' : 'delta';
+    // A new number for every try: one whose outcome is unknown is never reused for another state.
+    const seq = ++this.seq;
+    const sig = this.signer.state({ epoch: this.epoch, seq, version: state.version, digest, liveDigest: sha256(live) });
+    const removedFields = removed.map(docField);
     const args = [
       this.holder,
       String(LEASE_MS),
       String(STREAM_LENGTH),
-      full ? '' : this.lastId,
+      full ? '' : String(this.publishedSeq),
       kind,
       String(state.version),
       this.epoch,
       full ? '1' : '0',
-      JSON.stringify(removed),
-      String(removed.length),
-      ...removed,
+      JSON.stringify(removedFields),
+      String(seq),
+      sig,
+      String(removedFields.length),
+      ...removedFields,
       String(kind === 'delta' ? pairs.length : 0),
       ...pairs.flat(),
     ];
@@ -204,17 +201,29 @@ export class Publisher {
       this.refusedBy = undefined;
     }
     if (full) await this.redis.sadd(PAGES_KEY, this.deps.pageId);
-    this.lastId = result[1];
     this.full = false;
-    this.published = new Map([...state.bodies].map(([key, body]) => [key, body.etag]));
+    this.published = published;
+    this.digest = digest;
+    this.publishedSeq = seq;
+    this.publishedSig = sig;
     this.publishedLive = live;
     // Only the forms of what Redis holds now are kept.
-    const current = new Set([...state.bodies].map(([key, body]) => `${key}\n${body.etag}`));
-    for (const key of this.encoded.keys()) if (!current.has(key)) this.encoded.delete(key);
+    const current = new Set([...published.values()].map((doc) => doc.id));
+    for (const id of this.encoded.keys()) if (!current.has(id)) this.encoded.delete(id);
     this.publishedVersion = state.version;
     this.publishedAt = new Date();
     for (const listener of this.listeners) listener(state.version);
     return true;
+  }
+
+  /** A document edges would not take (allow-list.ts) is not published: what is published is one set both sides agree on. */
+  private refusedByEdges(key: string, body: Body): boolean {
+    const reason = refusal(key, body.type, body.headers);
+    if (reason && !this.unpublishable.has(key)) {
+      this.unpublishable.add(key);
+      this.deps.log.error({ page: this.deps.pageId, document: key, reason }, 'a document edges would refuse is not published to Redis (allow-list.ts)');
+    }
+    return reason !== undefined;
   }
 
   private refused(holder: string): void {
@@ -229,16 +238,21 @@ export class Publisher {
 
   private async renewLease(): Promise<void> {
     if (this.redis.status !== 'ready') return;
+    const sent = this.publishedSig;
     try {
-      const other = (await this.redis.eval(RENEW, 1, this.keys.lease, this.holder, String(LEASE_MS))) as string | null;
-      if (other) return this.refused(other);
+      const [held, value] = (await this.redis.eval(RENEW, 2, this.keys.lease, this.keys.state, this.holder, String(LEASE_MS))) as [number, string];
+      if (held === 0) return this.refused(value);
       if (this.refusedBy) {
         this.deps.log.info({ page: this.deps.pageId }, 'the other primary stopped publishing; this one publishes the page now');
         this.refusedBy = undefined;
         this.full = true;
-        this.latest ??= this.current;
-        this.flush();
-      }
+      } else if (sent !== undefined && value !== sent && !this.sending && this.publishedSig === sent) {
+        // Not what this primary wrote last, and nothing of its own on the way: Redis lost it, or someone replaced it.
+        this.deps.log.warn({ page: this.deps.pageId }, "the page's state in Redis is not the one this primary published; publishing it all again");
+        this.full = true;
+      } else return;
+      this.latest ??= this.current;
+      this.flush();
     } catch {
       // Redis went away meanwhile: the connection logs it, 'ready' republishes.
     }

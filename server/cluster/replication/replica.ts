@@ -1,20 +1,15 @@
 import type { Redis } from 'ioredis';
 import { ConfigError, type Config } from '../../config.js';
 import type { Log } from '../../log.js';
-import type { Body } from '../../snapshot/body.js';
-import type { LiveState, ReadModel } from '../../snapshot/snapshot.js';
+import type { ReadModel } from '../../snapshot/snapshot.js';
+import { BoundedLog } from './bounded-log.js';
 import { connectRedis } from './connection.js';
-import { claimedTag, decodeDoc, decodeLive, FormatError } from './format.js';
-import { DOC_FIELD, findPage, pageKeys, type PageKeys } from './keys.js';
+import { findPage, pageKeys, type PageKeys } from './keys.js';
+import { Signer } from './signing.js';
+import { order, claimed, Verifier, type VerifiedState } from './verified.js';
 
-/** What an edge serves: every public document and the live state, at the primary's version. */
-export interface ReplicaState {
-  version: number;
-  /** The primary run that published it (a primary restored to an older backup starts a new one). */
-  epoch: string;
-  bodies: Map<string, Body>;
-  live: LiveState;
-}
+/** What an edge serves: every public document and the live state, at the primary's version, as a primary of the page signed it. */
+export type ReplicaState = VerifiedState;
 
 export interface ReplicaStatus {
   ready: boolean;
@@ -26,6 +21,8 @@ export interface ReplicaStatus {
 }
 
 const BLOCK_MS = 5000;
+/** Re-reading the hash is the costly step: someone writing entries to Redis must not make an edge do it in a loop. */
+const RELOAD_EVERY_MS = 500;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /** A stream entry's fields (a flat [name, value, ...] list) by name. */
@@ -41,8 +38,9 @@ function fieldsOf(list: string[]): Map<string, string> {
  * each publication in order, so that it never goes back to an older state; an entry that does not
  * follow the last one applied (a gap, Redis restarted, another writer) makes it re-read the hash,
  * atomically with the stream's position. With Redis away it keeps serving what it has and re-reads
- * once Redis is back. A document that is malformed, foreign or does not match its ETag is logged and
- * the one held before is kept; so is the live state.
+ * once Redis is back. Only what a primary of the page signed is applied (verified.ts): a document that
+ * is malformed, foreign, not allowed or not signed is logged (boundedly) and the one held is kept; a state
+ * or entry whose whole is not what the primary signed, or older than the one held (replayed), is refused.
  */
 export class Replica implements ReadModel {
   private state: ReplicaState | undefined;
@@ -56,14 +54,18 @@ export class Replica implements ReadModel {
   private readonly blocking: Redis;
   private readonly listeners = new Set<(s: ReplicaState) => void>();
   private lastProblem = '';
+  private lastReload = 0;
+  private readonly rejected: BoundedLog;
+  private verifier: Verifier | undefined;
   /** Until start() has settled: a configuration problem is its caller's to report, once. */
   private starting = true;
 
   constructor(private readonly deps: { config: Config; log: Log }) {
     const url = deps.config.redisUrl;
     if (!url) throw new ConfigError('REDIS_URL', 'must be set on an edge (PHAROS_ROLE=edge): the read model comes from Redis');
-    this.pageId = deps.config.pageIdToServe;
-    if (this.pageId) this.keys = pageKeys(this.pageId);
+    if (!deps.config.replicationSecret) throw new ConfigError('REPLICATION_SECRET', 'must be set on an edge: it serves only what its primary signed');
+    this.rejected = new BoundedLog(deps.log);
+    if (deps.config.pageIdToServe) this.serve(deps.config.pageIdToServe);
     this.cmd = connectRedis(url, deps.log, 'edge');
     // A blocking read holds its connection; a client-side deadline catches a connection that died silently.
     this.blocking = connectRedis(url, deps.log, 'edge-follow', { blockingTimeout: BLOCK_MS * 2 });
@@ -120,6 +122,17 @@ export class Replica implements ReadModel {
     return Promise.resolve();
   }
 
+  private serve(page: string): void {
+    this.pageId = page;
+    this.keys = pageKeys(page);
+    this.verifier = new Verifier(new Signer(this.deps.config.replicationSecret ?? '', page), page, (what, reason) =>
+      this.rejected.error(
+        { page, document: what.slice(0, 200), reason: reason.slice(0, 300) },
+        'ignored a malformed, foreign or unsigned document from Redis; keeping the last good one',
+      ),
+    );
+  }
+
   private async follow(settle: (err?: Error) => void): Promise<void> {
     let failures = 0;
     while (!this.stopped) {
@@ -131,18 +144,24 @@ export class Replica implements ReadModel {
             await sleep(1000);
             continue;
           }
-          this.pageId = page;
-          this.keys = pageKeys(page);
+          this.serve(page);
         }
-        if (this.mustReload) await this.reload();
+        if (this.mustReload) {
+          const wait = this.lastReload + RELOAD_EVERY_MS - Date.now();
+          if (wait > 0) await sleep(wait);
+          this.lastReload = Date.now();
+          await this.reload();
+        }
         if (this.state) settle();
-        const result = await this.blocking.xread('BLOCK', BLOCK_MS, 'STREAMS', this.keys.changes, this.lastId);
+        const keys = this.keys;
+        if (!keys) continue;
+        const result = await this.blocking.xread('BLOCK', BLOCK_MS, 'STREAMS', keys.changes, this.lastId);
         failures = 0;
         if (!Array.isArray(result)) continue;
         for (const [, entries] of result as [string, [string, string[]][]][]) {
           for (const [id, fields] of entries) {
-            this.apply(id, fieldsOf(fields));
-            if (this.mustReload) break;
+            await this.apply(id, fieldsOf(fields));
+            if (this.mustReload || this.stopped) break;
           }
         }
       } catch (err) {
@@ -170,112 +189,59 @@ export class Replica implements ReadModel {
   /** The page's hash and the stream's last entry, read atomically: the state as of that entry. */
   private async reload(): Promise<void> {
     const keys = this.keys;
-    if (!keys || !this.pageId) return;
+    const verifier = this.verifier;
+    if (!keys || !verifier) return;
     const results = await this.cmd.multi().hgetall(keys.state).xrevrange(keys.changes, '+', '-', 'COUNT', 1).exec();
     if (!results) throw new Error('the transaction was aborted');
     const [[hashErr, hash], [streamErr, last]] = results as [[Error | null, Record<string, string>], [Error | null, [string, string[]][]]];
     if (hashErr) throw hashErr;
     if (streamErr) throw streamErr;
-    const lastId = last[0]?.[0] ?? '0-0';
-    const version = Number(hash.version);
+    this.lastId = last[0]?.[0] ?? '0-0';
+    this.mustReload = false;
+    const held = this.state;
     if (hash.version === undefined) {
       // Nothing published for this page yet (or Redis lost it): keep what is held, wait for the primary.
-      if (!this.state) this.problem(`waiting for the primary of page ${this.pageId} to publish to Redis`);
-      this.lastId = lastId;
-      this.mustReload = false;
+      if (!held) this.problem(`waiting for the primary of page ${this.pageId} to publish to Redis`);
       return;
     }
-    const epoch = hash.epoch ?? '';
-    const held = this.state;
-    if (!Number.isSafeInteger(version) || version < 0) {
-      this.reject('version', new FormatError(`not a version: ${String(hash.version).slice(0, 40)}`));
-      this.lastId = lastId;
-      this.mustReload = false;
+    const claim = claimed({ get: (name) => hash[name] });
+    const where = claim && order(held, claim.epoch, claim.seq);
+    if (held && where === 'same') return;
+    if (held && (where === 'older' || where === 'earlier run')) {
+      this.rejected.error(
+        { page: this.pageId, held: held.seq, found: claim?.seq },
+        'Redis holds an older state than this edge (replayed?); keeping the newer one',
+      );
       return;
     }
-    if (held && held.epoch === epoch && version < held.version) {
-      this.deps.log.warn({ version, held: held.version }, 'Redis holds an older version than this edge; keeping the newer one');
-      this.lastId = lastId;
-      this.mustReload = false;
-      return;
+    const next = await verifier.fromHash(hash, held);
+    if (!next) return;
+    if (held && next.epoch !== held.epoch && next.version < held.version) {
+      this.deps.log.warn({ version: next.version, held: held.version }, 'a later primary run published an older version (a restored backup?); serving it');
     }
-    if (held && held.epoch !== epoch && version < held.version) {
-      this.deps.log.warn({ version, held: held.version }, 'a new primary run published an older version (a restored backup?); serving it');
-    }
-    const bodies = new Map<string, Body>();
-    for (const [field, raw] of Object.entries(hash)) {
-      if (!field.startsWith(DOC_FIELD)) continue;
-      const key = field.slice(DOC_FIELD.length);
-      const body = this.decodeBody(key, raw, held?.bodies.get(key));
-      if (body) bodies.set(key, body);
-    }
-    const live = this.decodeLiveOr(hash.live, held?.live);
-    this.lastId = lastId;
-    this.mustReload = false;
-    if (!live) return;
-    this.replace({ version, epoch, bodies, live });
+    this.replace(next);
   }
 
-  /** One publication: applied if it follows the last one; otherwise the hash is re-read. */
-  private apply(id: string, f: Map<string, string>): void {
+  /** One publication: applied if it follows the state held; re-reads the hash if some were missed; ignored if older. */
+  private async apply(id: string, f: Map<string, string>): Promise<void> {
     const held = this.state;
-    const kind = f.get('kind');
-    if (!held || kind !== 'delta' || f.get('base') !== this.lastId) {
+    const claim = claimed(f);
+    const where = claim && order(held, claim.epoch, claim.seq);
+    if (!held || (where === 'newer' && (held.epoch !== claim?.epoch || f.get('kind') !== 'delta' || f.get('base') !== String(held.seq)))) {
+      // Missed publications, a full one, or a later run: the hash says where the page is now.
       this.mustReload = true;
       return;
     }
-    const version = Number(f.get('version'));
-    const epoch = f.get('epoch') ?? '';
     this.lastId = id;
-    if (!Number.isSafeInteger(version) || version < 0) return this.reject('version', new FormatError('not a version'));
-    if (epoch === held.epoch && version < held.version) {
-      this.deps.log.warn({ version, held: held.version }, 'ignored a publication older than the state held');
+    if (where !== 'newer') {
+      this.rejected.error(
+        { page: this.pageId, entry: id, held: held.seq, found: claim?.seq ?? null },
+        'ignored a stream entry that is not a newer signed publication (replayed or forged)',
+      );
       return;
     }
-    const bodies = new Map(held.bodies);
-    let removed: unknown;
-    try {
-      removed = JSON.parse(f.get('removed') ?? '[]');
-    } catch {
-      removed = [];
-    }
-    if (Array.isArray(removed))
-      for (const field of removed) if (typeof field === 'string' && field.startsWith(DOC_FIELD)) bodies.delete(field.slice(DOC_FIELD.length));
-    for (const [field, raw] of f) {
-      if (!field.startsWith(DOC_FIELD)) continue;
-      const key = field.slice(DOC_FIELD.length);
-      const body = this.decodeBody(key, raw, held.bodies.get(key));
-      if (body) bodies.set(key, body);
-    }
-    const live = f.has('live') ? (this.decodeLiveOr(f.get('live'), held.live) ?? held.live) : held.live;
-    this.replace({ version, epoch, bodies, live });
-  }
-
-  private decodeBody(key: string, raw: string, held: Body | undefined): Body | undefined {
-    if (held && claimedTag(raw) === held.etag.slice(1, -1)) return held;
-    try {
-      return decodeDoc(this.pageId ?? '', raw);
-    } catch (err) {
-      this.reject(key, err);
-      return held;
-    }
-  }
-
-  private decodeLiveOr(raw: string | undefined, held: LiveState | undefined): LiveState | undefined {
-    if (raw === undefined) return held;
-    try {
-      return decodeLive(this.pageId ?? '', raw);
-    } catch (err) {
-      this.reject('live', err);
-      return held;
-    }
-  }
-
-  private reject(what: string, err: unknown): void {
-    this.deps.log.error(
-      { page: this.pageId, document: what.slice(0, 200), reason: err instanceof Error ? err.message.slice(0, 300) : String(err) },
-      'ignored a malformed or foreign document from Redis; keeping the last good one',
-    );
+    const next = await this.verifier?.applyEntry(f, held);
+    if (next) this.replace(next);
   }
 
   private replace(state: ReplicaState): void {

@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Db } from '../../db/open.js';
+import { storageProblemOf } from '../../db/storage.js';
 import type { Deps } from '../../context.js';
 import { auditedWrite } from '../write-path.js';
 import type { Actor } from './actors.js';
@@ -51,7 +52,12 @@ export function resumeSessionOf(db: Db, secret: string, id: string, now: Date): 
   if (t - Date.parse(row.last_seen_at) >= SESSION_IDLE_MS) return { endedOwner: row.user_id };
   // Write the last-seen time at most once a minute: reads should not all turn into writes.
   if (t - Date.parse(row.last_seen_at) > 60_000) {
-    db.prepare('UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?').run(now.toISOString(), key);
+    try {
+      db.prepare('UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?').run(now.toISOString(), key);
+    } catch (err) {
+      // A full disk or a lock held elsewhere must not lock operators out of the pages that say so.
+      if (!storageProblemOf(err)) throw err;
+    }
   }
   const user = findUser(db, row.user_id);
   return user ? { user } : {};

@@ -125,6 +125,22 @@ export function findIncident(db: Db, id: string): Incident | undefined {
   return row ? hydrate(db, [row])[0] : undefined;
 }
 
+/** The incidents and maintenance windows among `ids` (unknown ids are left out), in no particular order. */
+export function findIncidents(db: Db, ids: string[]): Incident[] {
+  if (ids.length === 0) return [];
+  return hydrate(db, db.prepare('SELECT * FROM incidents WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(ids)) as IncidentRow[]);
+}
+
+/**
+ * Every component as an incident lists it (hydrate's components): its row and its group's position,
+ * which with its own decides where it is listed.
+ */
+export function listedComponents(db: Db): (ComponentRow & { group_position: number | null })[] {
+  return db.prepare('SELECT c.*, g.position AS group_position FROM components c LEFT JOIN component_groups g ON g.id = c.group_id').all() as (ComponentRow & {
+    group_position: number | null;
+  })[];
+}
+
 export function getIncident(db: Db, id: string): Incident {
   const incident = findIncident(db, id);
   if (!incident) throw new NotFound('No such incident');
@@ -137,12 +153,15 @@ export function listUnresolved(db: Db): Incident[] {
 
 /** The most recent incidents, resolved or not (Statuspage's incidents.json lists the last 50); maintenance apart. */
 export function listRecent(db: Db, limit = 50, kinds: Incident['kind'][] = ['incident']): Incident[] {
-  return hydrate(
-    db,
-    db
-      .prepare('SELECT * FROM incidents WHERE kind IN (SELECT value FROM json_each(?)) ORDER BY started_at DESC, created_at DESC LIMIT ?')
-      .all(JSON.stringify(kinds), limit) as IncidentRow[],
-  );
+  // One kind (the snapshot's case, after every change): read in the index's order, `limit` rows at most.
+  const [kind] = kinds;
+  const rows =
+    kinds.length === 1 && kind
+      ? db.prepare('SELECT * FROM incidents WHERE kind = ? ORDER BY started_at DESC, created_at DESC LIMIT ?').all(kind, limit)
+      : db
+          .prepare('SELECT * FROM incidents WHERE kind IN (SELECT value FROM json_each(?)) ORDER BY started_at DESC, created_at DESC LIMIT ?')
+          .all(JSON.stringify(kinds), limit);
+  return hydrate(db, rows as IncidentRow[]);
 }
 
 /** Incidents (not maintenance) that started in [from, to), newest first. */

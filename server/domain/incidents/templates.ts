@@ -3,7 +3,7 @@ import type { Deps } from '../../context.js';
 import type { Db } from '../../db/open.js';
 import { Invalid, NotFound } from '../../errors.js';
 import { newId } from '../../lib/ids.js';
-import { enumOf, flag, longText, nameText, parseInput, singleLine } from '../../lib/validate.js';
+import { enumOf, flag, longText, nameText, parseInput, singleLine, withoutBidiControls } from '../../lib/validate.js';
 import type { Actor } from '../access/actors.js';
 import { findComponent } from '../page/components.js';
 import { INCIDENT_STATUSES } from '../page/status.js';
@@ -36,9 +36,8 @@ interface TemplateRow extends Omit<IncidentTemplate, 'should_send_notifications'
 /** An incident's title, or nothing (the form's name is then left as typed). */
 const titleText = z
   .string({ invalid_type_error: 'Must be text' })
-  .trim()
-  .max(200, 'Use at most 200 characters')
-  .refine(singleLine, 'Must be a single line without control characters');
+  .transform(withoutBidiControls)
+  .pipe(z.string().trim().max(200, 'Use at most 200 characters').refine(singleLine, 'Must be a single line without control characters'));
 
 const id = (what: string) => z.string({ invalid_type_error: `Must be a ${what} id` }).regex(/^[a-z0-9]{1,64}$/, `No such ${what}`);
 

@@ -5,7 +5,7 @@ import type { Deps } from '../../context.js';
 import type { Db } from '../../db/open.js';
 import { Invalid } from '../../errors.js';
 import { contrast, HEX_COLOUR, rgb } from '../../lib/colour.js';
-import { parseInput } from '../../lib/validate.js';
+import { parseInput, withoutBidiControls } from '../../lib/validate.js';
 import type { Actor } from '../access/actors.js';
 import { commitChange } from '../write-path.js';
 import { setSetting } from './settings.js';
@@ -40,24 +40,31 @@ const STATUS_COLOURS: Record<string, string> = {
 /** WCAG contrast of a colour with white (links on the page, white text on buttons). */
 export const contrastWithWhite = (hex: string) => contrast(hex, '#ffffff');
 
-const url = (label: string) =>
+/** A link the page shows: an https:// address, or nothing. */
+const HTTPS_URL = /^https:\/\/[^\s/$.?#].[^\s]*$/i;
+
+/** An http:// link saved before links had to be https stays accepted until it is changed (so other edits still save). */
+const url = (label: string, saved: string | undefined) =>
   z
     .string()
     .trim()
     .max(500, `${label}: at most 500 characters`)
-    .refine((v) => v === '' || /^https?:\/\/[^\s/$.?#].[^\s]*$/i.test(v), `${label}: a web address starting with https://`);
+    .refine((v) => v === '' || v === saved || HTTPS_URL.test(v), `${label}: a web address starting with https://`);
 
-export const brandingInput = z.object({
-  page_name: z.string().trim().min(1, 'Enter the page name').max(100, 'At most 100 characters'),
-  accent: z
-    .string()
-    .trim()
-    .refine((v) => v === '' || HEX_COLOUR.test(v), 'A colour such as #1f5fbf'),
-  site_url: url('Company site'),
-  support_url: url('Support'),
-  privacy_url: url('Privacy policy'),
-  terms_url: url('Terms'),
-});
+/** The branding form's rules, given what is saved now (see url()). */
+export const brandingSchema = (saved: Partial<Record<Key, string>> = {}) =>
+  z.object({
+    page_name: z.string().transform(withoutBidiControls).pipe(z.string().trim().min(1, 'Enter the page name').max(100, 'At most 100 characters')),
+    accent: z
+      .string()
+      .trim()
+      .refine((v) => v === '' || HEX_COLOUR.test(v), 'A colour such as #1f5fbf'),
+    site_url: url('Company site', saved.site_url),
+    support_url: url('Support', saved.support_url),
+    privacy_url: url('Privacy policy', saved.privacy_url),
+    terms_url: url('Terms', saved.terms_url),
+  });
+export const brandingInput = brandingSchema();
 export type BrandingInput = z.input<typeof brandingInput>;
 
 /**
@@ -111,7 +118,7 @@ function checkAccent(accent: string): void {
 
 /** The page shows it (name, links, colours): a public change, through the one write path. */
 export function setBranding(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, actor: Actor, given: BrandingInput): Branding {
-  const input = parseInput(brandingInput, given);
+  const input = parseInput(brandingSchema(brandingValues(getBranding(ctx.db, ctx.config))), given);
   if (input.accent) checkAccent(input.accent);
   commitChange(ctx, { cause: 'page.branding_changed', actor, subject: () => getBranding(ctx.db, ctx.config) }, () => {
     for (const key of KEYS) setSetting(ctx.db, `brand.${key}`, key === 'page_name' && input.page_name === ctx.config.pageName ? '' : input[key]);

@@ -49,7 +49,7 @@ export const EMBED_DEFAULTS: Omit<EmbedConfig, 'hash'> = {
 };
 
 /** A site's origin: scheme, host and port, nothing more (what frame-ancestors and postMessage compare). */
-const ORIGIN = /^https?:\/\/(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/;
+export const ORIGIN = /^https?:\/\/(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/;
 const MAX_ORIGINS = 20;
 /** The frame's whole Content-Security-Policy must stay a short header (the replication keeps headers under 1000 characters). */
 const MAX_ORIGINS_LENGTH = 700;

@@ -2,7 +2,7 @@ import type { Deps } from '../../context.js';
 import { Invalid } from '../../errors.js';
 import { parseInput } from '../../lib/validate.js';
 import type { Actor } from '../access/actors.js';
-import { brandingInput, brandingValues, getBranding, setBranding, type BrandingInput } from './branding.js';
+import { brandingSchema, brandingValues, getBranding, setBranding, type BrandingInput } from './branding.js';
 import { pageZone, setPageZone, timeZoneInput } from './time-zone.js';
 
 /** The page as Statuspage's v1 API names it: what Settings → Branding and the time zone hold, and when it last changed. */
@@ -51,10 +51,11 @@ export function updatePage(ctx: Deps<'bus' | 'clock' | 'config' | 'db'>, actor: 
     const zone = given.time_zone === undefined ? undefined : parseInput(timeZoneInput, { time_zone: given.time_zone ?? '' });
     const named = (Object.keys(BRANDING_FIELDS) as BrandingField[]).filter((f) => given[f] !== undefined);
     if (named.length) {
-      const merged: Record<keyof BrandingInput, unknown> = brandingValues(getBranding(ctx.db, ctx.config));
+      const saved = brandingValues(getBranding(ctx.db, ctx.config));
+      const merged: Record<keyof BrandingInput, unknown> = { ...saved };
       for (const f of named) merged[BRANDING_FIELDS[f]] = given[f] ?? '';
       // Parsed here for the types; setBranding checks it again (and the accent's contrast) before it writes.
-      setBranding(ctx, actor, parseInput(brandingInput, merged));
+      setBranding(ctx, actor, parseInput(brandingSchema(saved), merged));
     }
     if (zone) setPageZone(ctx, actor, zone);
   } catch (err) {

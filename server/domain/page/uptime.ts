@@ -198,9 +198,12 @@ export function uptimeBars(db: Db, timeZone: string, now: Date, componentIds: st
   const stored = storedDays(db, first);
   const incidentRows = db
     .prepare(
+      // Open, or resolved within the window: two ranges of one index (an OR would read every incident).
       `SELECT ic.component_id, i.id, i.name, i.started_at, i.resolved_at FROM incident_components ic
        JOIN incidents i ON i.id = ic.incident_id
-       WHERE i.kind = 'incident' AND (i.resolved_at IS NULL OR i.resolved_at >= ?) ORDER BY i.started_at`,
+       WHERE i.id IN (SELECT id FROM incidents WHERE kind = 'incident' AND resolved_at IS NULL
+                      UNION ALL SELECT id FROM incidents WHERE kind = 'incident' AND resolved_at >= ?)
+       ORDER BY i.started_at`,
     )
     .all(windowStart.toISOString()) as { component_id: string; id: string; name: string; started_at: string; resolved_at: string | null }[];
 

@@ -91,6 +91,12 @@ export function allCommunications(db: Db): Communication[] {
   return db.prepare('SELECT * FROM communications ORDER BY version DESC, published_at DESC').all() as Communication[];
 }
 
+/** The versions among `ids` (unknown ids are left out). */
+export function communicationsById(db: Db, ids: string[]): Communication[] {
+  if (ids.length === 0) return [];
+  return db.prepare('SELECT * FROM communications WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(ids)) as Communication[];
+}
+
 /** Every version in a series, newest first. */
 export function versionsOf(db: Db, seriesId: string): Communication[] {
   return db.prepare('SELECT * FROM communications WHERE series_id = ? ORDER BY version DESC').all(seriesId) as Communication[];

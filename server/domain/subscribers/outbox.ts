@@ -164,6 +164,24 @@ export function leaseDue(db: Db, channels: Channel[], nowMs: number, limit: numb
     .all({ channels: JSON.stringify(channels), now: nowMs, lease: nowMs + leaseMs, limit }) as Delivery[];
 }
 
+/**
+ * When a row of these channels next comes due (ms), or undefined when none waits: the earliest retry
+ * time of a queued row, or just past the earliest lease to run out (leaseDue takes a lease strictly
+ * after its end). One MIN per channel and state, each read from the end of its index
+ * (deliveries_due, deliveries_lease: channel, state, time), so it costs the same with a million rows.
+ */
+export function nextDue(db: Db, channels: Channel[]): number | undefined {
+  const queued = db.prepare("SELECT MIN(next_attempt_at) FROM deliveries WHERE channel = ? AND state = 'queued'").pluck();
+  const leased = db.prepare("SELECT MIN(lease_until) FROM deliveries WHERE channel = ? AND state = 'sending'").pluck();
+  let next: number | undefined;
+  for (const channel of channels) {
+    const due = queued.get(channel) as number | null;
+    const lease = leased.get(channel) as number | null;
+    for (const at of [due, lease === null ? null : lease + 1]) if (at !== null && (next === undefined || at < next)) next = at;
+  }
+  return next;
+}
+
 export type Outcome =
   | { id: number; result: 'sent'; response: string }
   | { id: number; result: 'retry'; error: string; nextAttemptAt: number }

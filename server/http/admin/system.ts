@@ -6,8 +6,23 @@ import type { Context } from '../../context.js';
 import { JOBS } from '../../jobs/registry.js';
 import { jobRuns } from '../../jobs/schedule.js';
 import { renderPage } from '../respond.js';
+import type { StorageReport } from '../../db/storage.js';
 
-/** The scheduled jobs (admins only): schedule, last run, result and error. */
+const MB = 2 ** 20;
+
+/** The storage's checks, as the System page shows them. */
+function storageOf(report: StorageReport) {
+  const mb = (bytes: number) => `${Math.floor(bytes / MB).toLocaleString('en')} MB`;
+  return {
+    free: mb(report.storage.freeBytes),
+    needed: mb(report.storage.neededBytes),
+    storage: report.storage,
+    database: report.database,
+    checkedAt: new Date(report.at).toISOString(),
+  };
+}
+
+/** The storage's state, the mail transport and the scheduled jobs (admins only): schedule, last run, result and error. */
 export function systemRoutes(ctx: Context): Router {
   const router = Router();
   router.get('/admin/system', (_req, res) => {
@@ -17,6 +32,7 @@ export function systemRoutes(ctx: Context): Router {
       nav: 'system',
       jobs: JOBS.map((job) => ({ id: job.id, schedule: job.schedule, description: job.description, run: runs.get(job.id) })),
       mail: ctx.mail.state(),
+      storage: storageOf(ctx.storage.check()),
     });
   });
   // The licence Pharos is distributed under, from the LICENSE file it ships with.

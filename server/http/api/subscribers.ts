@@ -5,9 +5,8 @@ import type { Actor } from '../../domain/access/actors.js';
 import { createWebhook, deleteEndpoint, endpointComponents, findEndpoint, type Endpoint } from '../../domain/subscribers/endpoints.js';
 import { addSubscriber } from '../../domain/subscribers/import-export.js';
 import { findSubscriber, subscriberComponents, type Subscriber } from '../../domain/subscribers/subscribers.js';
-import { apiSubscriberPage, removeSubscriber } from '../../domain/subscribers/subscriber-list.js';
+import { listSubscribers, removeSubscriber, type Listed } from '../../domain/subscribers/subscriber-list.js';
 import { Invalid, NotFound, Unauthorized } from '../../errors.js';
-import { queryInt } from '../respond.js';
 
 /** Statuspage's v1 subscriber: `mode` says which kind; a webhook's `email` is where its failures are reported. */
 function emailShape(db: Context['db'], s: Subscriber) {
@@ -40,6 +39,37 @@ export function webhookShape(db: Context['db'], e: Endpoint) {
   };
 }
 
+/**
+ * A Slack channel as Statuspage shows a Slack subscriber: its channel's name obfuscated, never its
+ * incoming-webhook address (whoever holds that can post to the channel).
+ */
+export function slackShape(db: Context['db'], e: Endpoint) {
+  const name = e.name.replace(/^#/, '');
+  return {
+    id: e.id,
+    mode: 'slack',
+    obfuscated_channel_name: `#${name.slice(0, 2)}${'*'.repeat(Math.max(1, name.length - 3))}${name.length > 3 ? name.slice(-1) : ''}`,
+    workspace_name: null,
+    skip_confirmation_notification: true,
+    quarantined_at: e.disabled_at,
+    purge_at: null,
+    components: e.all_components ? [] : endpointComponents(db, e.id),
+    state: e.state,
+    created_at: e.created_at,
+  };
+}
+
+function shapeOf(db: Context['db'], listed: Listed) {
+  switch (listed.type) {
+    case 'email':
+      return emailShape(db, listed.row);
+    case 'webhook':
+      return webhookShape(db, listed.row);
+    case 'slack':
+      return slackShape(db, listed.row);
+  }
+}
+
 /** What a form's text stands for in a subscriber (`subscriber[skip_confirmation_notification]=true`, `subscriber[component_ids][]=ID`). */
 const FORM_TYPES = z.object({ skip_confirmation_notification: z.boolean(), component_ids: z.array(z.string()) });
 
@@ -57,7 +87,9 @@ async function inEnvelope<T>(write: () => Promise<T> | T): Promise<T> {
 
 /**
  * The v1 subscribers endpoints (`/api/v1/pages/:page_id/subscribers`), mounted on the v1 page router
- * behind its API key: list (`?type=webhook|email`, `page`, `per_page`), create (an `endpoint` makes a
+ * behind its API key: list (Statuspage's query: every type unless `type`, `state`, `q`, `limit`, `page`
+ * from 0, `sort_field`, `sort_direction`; domain/subscribers/subscriber-list.ts), read and remove any
+ * listed subscriber (email, webhook or Slack channel), create (an `endpoint` makes a
  * webhook, whose answer carries its `signing_secret` once; else an email subscriber, confirmed by mail
  * unless `skip_confirmation_notification`), remove.
  */
@@ -68,12 +100,17 @@ export function subscriberApi(
 ): Router {
   const router = Router();
   router.get('/subscribers', (req, res) => {
-    const type = req.query.type === undefined ? 'email' : req.query.type;
-    if (type !== 'email' && type !== 'webhook') throw new Invalid({ type: 'Use type=email or type=webhook' });
-    const perPage = queryInt(req.query.per_page, 100, 1, 100);
-    const offset = (queryInt(req.query.page, 1, 1, 100_000) - 1) * perPage;
-    const rows = apiSubscriberPage(ctx, actor(res), type, perPage, offset);
-    res.json(type === 'webhook' ? (rows as Endpoint[]).map((e) => webhookShape(ctx.db, e)) : (rows as Subscriber[]).map((s) => emailShape(ctx.db, s)));
+    const q = req.query;
+    const listed = listSubscribers(ctx, actor(res), {
+      type: q.type,
+      state: q.state,
+      q: q.q,
+      limit: q.limit,
+      page: q.page,
+      sort_field: q.sort_field,
+      sort_direction: q.sort_direction,
+    });
+    res.json(listed.map((l) => shapeOf(ctx.db, l)));
   });
   router.post('/subscribers', async (req, res) => {
     const body = envelope(req, 'subscriber', FORM_TYPES);
@@ -91,6 +128,7 @@ export function subscriberApi(
   router.get('/subscribers/:id', (req, res) => {
     const e = findEndpoint(ctx.db, req.params.id);
     if (e?.kind === 'webhook') return void res.json(webhookShape(ctx.db, e));
+    if (e?.kind === 'slack') return void res.json(slackShape(ctx.db, e));
     const s = findSubscriber(ctx.db, req.params.id);
     if (!s) throw new NotFound('No such subscriber');
     res.json(emailShape(ctx.db, s));
@@ -101,6 +139,11 @@ export function subscriberApi(
     if (e?.kind === 'webhook') {
       const shape = webhookShape(ctx.db, e);
       deleteEndpoint(ctx, actor(res), e.id, 'webhook');
+      return void res.json(shape);
+    }
+    if (e?.kind === 'slack') {
+      const shape = slackShape(ctx.db, e);
+      deleteEndpoint(ctx, actor(res), e.id, 'chat');
       return void res.json(shape);
     }
     const s = findSubscriber(ctx.db, req.params.id);

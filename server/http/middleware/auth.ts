@@ -46,17 +46,17 @@ export function requireApiKey(ctx: Context, budget: 'api' | 'alerts' = 'api'): R
     if (req.params.page_id !== undefined && req.params.page_id !== ctx.pageId) return next(new NotFound('No such page'));
     const [window, limit] =
       budget === 'alerts' ? (['alert-requests', ctx.config.alertRateLimit] as const) : (['api-requests', ctx.config.apiRateLimit] as const);
-    // Only what is let through is counted: a client steadily over the budget still gets its share.
-    const now = ctx.clock.now().getTime();
-    if ((await ctx.limits.count(window, key.id, now)) >= limit) {
+    // One step: a burst of requests sent together cannot all pass between a count and a record. Only
+    // what is let through is counted: a client steadily over the budget still gets its share.
+    const taken = await ctx.limits.take(window, key.id, limit, ctx.clock.now().getTime());
+    if (!taken.taken) {
       const err =
         budget === 'alerts'
           ? new HttpError(503, 'rate_limited', `More than ${limit} alert notifications a minute from this key: retry later`)
           : new HttpError(429, 'rate_limited', `More than ${limit} requests a minute with this key: slow down`);
-      err.retryAfterSeconds = budget === 'alerts' ? 10 : 60;
+      err.retryAfterSeconds = Math.ceil(taken.retryAfterMs / 1000);
       return next(err);
     }
-    await ctx.limits.hit(window, key.id, now);
     res.locals.apiActor = { type: 'api_key', id: key.id, name: key.name, ...(req.ip ? { ip: req.ip } : {}) };
     next();
   };

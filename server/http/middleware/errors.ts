@@ -7,6 +7,7 @@ import { adminRefererPath, formBody, renderPage } from '../respond.js';
 import { loggablePath } from './request-log.js';
 import { tooLarge } from './body.js';
 import { networkOf } from '../../lib/client-address.js';
+import { storageProblemOf, type StorageProblem } from '../../db/storage.js';
 
 function wantsJson(req: Request): boolean {
   return req.path.startsWith('/api/') || (!req.accepts('html') && Boolean(req.accepts('json')));
@@ -40,15 +41,51 @@ function fromFramework(err: unknown): HttpError | undefined {
   return undefined;
 }
 
+const NOT_SAVED: Record<StorageProblem, { code: string; message: string; retryAfter: number }> = {
+  full: { code: 'storage_full', message: "Nothing was saved: the server's disk is full. Try again once space has been freed.", retryAfter: 60 },
+  'read-only': {
+    code: 'storage_read_only',
+    message: "Nothing was saved: the server's storage is read-only. Try again once it can be written again.",
+    retryAfter: 60,
+  },
+  locked: { code: 'database_locked', message: 'Nothing was saved: another process holds the database locked. Try again in a moment.', retryAfter: 5 },
+  failing: { code: 'storage_failing', message: "Nothing was saved: the server's storage failed to write. Try again in a moment.", retryAfter: 30 },
+};
+
+/**
+ * A write refused by the storage (SQLite's full disk, read-only database or file system, lock held
+ * elsewhere, I/O error; the same from the file system for uploads): a 503 saying nothing was saved,
+ * which it was not, since SQLite rolled the transaction back. Shown as the form's message, with what
+ * was typed, so that it can be sent again once the storage is fine.
+ */
+function fromStorage(ctx: Context, err: unknown): HttpError | undefined {
+  const code = err && typeof err === 'object' && 'code' in err && typeof err.code === 'string' ? err.code : '';
+  if (!code.startsWith('SQLITE_') && !['ENOSPC', 'EDQUOT', 'EROFS'].includes(code)) return undefined;
+  let problem = storageProblemOf(err);
+  if (!problem) return undefined;
+  // SQLite says "disk I/O error" for a write the file system refused: the probe knows which refusal.
+  if (problem === 'failing') {
+    const report = ctx.storage.check(true);
+    problem = report.storage.problem ?? report.database.problem ?? problem;
+  }
+  const { code: name, message, retryAfter } = NOT_SAVED[problem];
+  const http = new HttpError(503, name, message, { form: message });
+  http.retryAfterSeconds = retryAfter;
+  return http;
+}
+
 export const notFound: RequestHandler = (_req, _res, next) => next(new NotFound('Page not found'));
 
 /** The one place errors become responses: a form again with its messages, an error page, or JSON. */
 export function errorHandler(ctx: Context): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) return next(err);
-    const http = err instanceof HttpError ? err : fromFramework(err);
+    const storage = err instanceof HttpError ? undefined : fromStorage(ctx, err);
+    const http = err instanceof HttpError ? err : (storage ?? fromFramework(err));
     if (!http) {
       (res.locals.log ?? ctx.log).error({ err, method: req.method, path: loggablePath(req) }, 'request failed');
+    } else if (storage) {
+      (res.locals.log ?? ctx.log).warn({ err, method: req.method, path: loggablePath(req) }, 'change refused: the storage cannot take it');
     }
     const status = http?.status ?? 500;
     // Every access refusal on the admin side and the management API goes to the audit log: one row each
@@ -81,6 +118,9 @@ export function errorHandler(ctx: Context): ErrorRequestHandler {
     // was typed and the messages.
     if (http && Object.keys(http.fields).length > 0 && form) {
       const values = formBody(req);
+      // Nothing was done with this submission: it goes again under a fresh one-time token (its own may
+      // stay reserved, as the storage could not give it back).
+      if (storage) delete values._once;
       let data: Record<string, unknown> | undefined;
       try {
         data = form.data(values);
@@ -110,7 +150,7 @@ export function errorHandler(ctx: Context): ErrorRequestHandler {
         res,
         'public/error',
         {
-          title: status === 404 ? 'Not found' : status === 410 ? 'No longer valid' : 'Error',
+          title: status === 404 ? 'Not found' : status === 410 ? 'No longer valid' : storage ? 'Not saved' : 'Error',
           status,
           message,
           nextStep: http?.nextStep,

@@ -3,6 +3,7 @@ import type { Request, RequestHandler } from 'express';
 import type { Context } from '../../context.js';
 import { HttpError } from '../../errors.js';
 import { field, formBody } from '../respond.js';
+import { storageProblemOf } from '../../db/storage.js';
 
 /** The hidden field a form carries its one-time token in (views/partials/admin/once.hbs). */
 export const ONCE_FIELD = '_once';
@@ -25,9 +26,18 @@ export function oncePerSubmission(ctx: Context): RequestHandler {
     const bodyHash = createHash('sha256')
       .update(JSON.stringify(Object.entries(values).filter(([name]) => name !== '_csrf')))
       .digest('base64url');
-    const reserved = ctx.db
-      .prepare('INSERT OR IGNORE INTO form_submissions (token, user_id, body_hash, location, created_at) VALUES (?, ?, ?, NULL, ?)')
-      .run(token, userId, bodyHash, ctx.clock.now().toISOString()).changes;
+    let reserved: number;
+    try {
+      reserved = ctx.db
+        .prepare('INSERT OR IGNORE INTO form_submissions (token, user_id, body_hash, location, created_at) VALUES (?, ?, ?, NULL, ?)')
+        .run(token, userId, bodyHash, ctx.clock.now().toISOString()).changes;
+    } catch (err) {
+      // The storage refuses writes (a full disk, a lock held elsewhere): the form's own change is not
+      // tried; its route names the form, which comes back as typed with a 503 (middleware/form.ts).
+      if (!storageProblemOf(err)) throw err;
+      res.locals.storageRefused = err;
+      return next();
+    }
     if (!reserved) {
       const first = ctx.db.prepare('SELECT user_id, body_hash, location FROM form_submissions WHERE token = ?').get(token) as
         { user_id: string; body_hash: string; location: string | null } | undefined;
@@ -44,13 +54,25 @@ export function oncePerSubmission(ctx: Context): RequestHandler {
     // Express's redirect(status, url) is what every admin handler answers a success with.
     res.redirect = (a: number | string, b?: number | string) => {
       const [status, url] = typeof a === 'number' ? [a, String(b)] : [typeof b === 'number' ? b : 302, a];
-      ctx.db.prepare('UPDATE form_submissions SET location = ? WHERE token = ?').run(url, token);
+      try {
+        ctx.db.prepare('UPDATE form_submissions SET location = ? WHERE token = ?').run(url, token);
+      } catch (err) {
+        // The change is committed: it is answered as done, even if where it led could not be noted.
+        ctx.log.warn({ err }, 'could not note where a one-time form led');
+      }
       redirect(status, url);
     };
     // A refused form (4xx: bad input, a wrong password) gives its token back, so that it can be sent again
     // once corrected; so does a request that ended without an answer. A 5xx keeps it: the change may
     // have been committed.
-    const release = () => ctx.db.prepare('DELETE FROM form_submissions WHERE token = ? AND location IS NULL').run(token);
+    // (After the answer: a storage that refuses it must not become an uncaught exception.)
+    const release = () => {
+      try {
+        ctx.db.prepare('DELETE FROM form_submissions WHERE token = ? AND location IS NULL').run(token);
+      } catch (err) {
+        ctx.log.warn({ err }, 'could not give back a one-time form token');
+      }
+    };
     res.on('finish', () => {
       if (res.statusCode >= 400 && res.statusCode < 500) release();
     });

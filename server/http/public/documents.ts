@@ -1,29 +1,44 @@
 import { Router } from 'express';
 import type { Context } from '../../context.js';
-import { getDisplay } from '../../domain/page/display.js';
-import { listRecent } from '../../domain/incidents/queries.js';
-import { documentKey, historyPage } from '../../snapshot/documents.js';
-import { queryInt, renderPage, sendBody } from '../respond.js';
-import { pageZone } from '../../domain/page/time-zone.js';
+import { documentKey } from '../../snapshot/documents.js';
+import { isDocumentPath, NOT_FOUND, notFoundKey } from '../../snapshot/public-paths.js';
+import { writeBody } from '../../snapshot/body.js';
 
 /**
  * Every public document from the snapshot: the status page, the v2 JSON, incident pages, the history,
  * notices, calendars, the subscribe form, the feeds and badges. The fast path (http/fast-path.ts) answers them before Express
- * does; this route serves the same bytes to what reaches Express (tests through the app alone).
+ * does; this route serves the same bytes to what reaches Express (tests through the app alone), and a
+ * document path the snapshot holds nothing at (an unknown incident, a history page past the last) with
+ * its not-found document: no request renders or queries anything.
  */
 export function documentRoutes(ctx: Context): Router {
   const router = Router();
   router.get(/.*/, (req, res, next) => {
-    const body = ctx.snapshot.current().bodies.get(documentKey(req.path, req.query));
+    const bodies = ctx.snapshot.current().bodies;
+    const found = bodies.get(documentKey(req.path, req.query));
+    const body = found ?? (isDocumentPath(req.path) ? bodies.get(notFoundKey(req.path)) : undefined);
     if (!body) return next();
     if (req.path.startsWith('/api/v2/')) res.set('Access-Control-Allow-Origin', '*');
-    sendBody(req, res, body);
+    writeBody(req, res, body, {}, found ? 200 : 404);
   });
-  // A history page past the last one (an old link): empty months, rendered on request.
-  router.get('/history', (req, res) => {
-    const n = queryInt(req.query.page, 1, 1, 1000);
-    const incidents = listRecent(ctx.db, -1, ['incident']);
-    renderPage(ctx, res, 'public/history', historyPage(incidents, ctx.clock.now(), pageZone(ctx), n, getDisplay(ctx.db)), { layout: 'public' });
+  return router;
+}
+
+/** The admin's own pages (its 404 has the admin's layout for an operator) and the APIs (JSON). */
+const NOT_PUBLIC = /^\/(?:admin|setup|api)(?:\/|$)/;
+
+/**
+ * The last route: a public GET that nothing answered gets the snapshot's not-found page, made once per
+ * build, rather than an error page rendered per request. Clients asking for JSON, the admin and the
+ * APIs get the error handler's.
+ */
+export function notFoundRoute(ctx: Context): Router {
+  const router = Router();
+  router.get(/.*/, (req, res, next) => {
+    if (NOT_PUBLIC.test(req.path) || !req.accepts('html')) return next();
+    const body = ctx.snapshot.current().bodies.get(NOT_FOUND.page);
+    if (!body) return next();
+    writeBody(req, res, body, {}, 404);
   });
   return router;
 }

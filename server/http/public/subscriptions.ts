@@ -4,7 +4,7 @@ import { formParser } from '../middleware/body.js';
 import type { Context } from '../../context.js';
 import { orderedComponents, pageLayout } from '../../domain/page/order.js';
 import { getGate } from '../../domain/subscribers/gate.js';
-import { publicSignup } from './signup.js';
+import { publicSignup, tooMany } from './signup.js';
 import { confirmationOf, confirmSubscription, linkOf, subscriberComponents, unsubscribe, updateChoice } from '../../domain/subscribers/subscribers.js';
 import { HttpError, NotFound } from '../../errors.js';
 import { findIncident } from '../../domain/incidents/queries.js';
@@ -45,16 +45,19 @@ export function subscriptionRoutes(ctx: Context): Router {
   const router = Router();
   // Subscriber links carry unguessable tokens; a network that keeps presenting wrong ones is guessing.
   // Only wrong tokens count: one-click unsubscribes from a mail provider's few addresses must all work.
-  // (The counts are shared by every process of a cluster: lib/limits.ts.)
+  // A token is taken before the link is checked (so that links in flight count: a burst sent at once
+  // cannot all pass) and given back once the answer shows the link was not wrong. (The tokens are shared
+  // by every process of a cluster: lib/limits.ts.)
   router.use(
     ['/subscriptions/confirm/:token', '/subscriptions/manage/:token', '/unsubscribe/:token', '/webhooks/unsubscribe/:token'],
     async (req, res, next) => {
-      const network = networkOf(req.ip);
-      if ((await ctx.limits.count('wrong-tokens', network, ctx.clock.now().getTime())) >= WRONG_TOKEN_LIMIT) {
-        throw new HttpError(429, 'too_many_requests', 'Too many invalid links from your network. Please try again in a few minutes.');
+      const taken = await ctx.limits.take('wrong-tokens', networkOf(req.ip), WRONG_TOKEN_LIMIT, ctx.clock.now().getTime());
+      if (!taken.taken) {
+        throw tooMany('Too many invalid links from your network. Please try again in a few minutes.', taken.retryAfterMs);
       }
-      res.on('finish', () => {
-        if (res.statusCode === 404) void ctx.limits.hit('wrong-tokens', network, ctx.clock.now().getTime());
+      // A client that leaves before its answer keeps the token taken: the outcome is unknown.
+      res.once('finish', () => {
+        if (res.statusCode !== 404) ctx.limits.giveBack(taken.token);
       });
       next();
     },
@@ -158,9 +161,8 @@ export function subscriptionRoutes(ctx: Context): Router {
     async (req, res) => {
       const data = manageData(String(req.params.token))();
       // A valid link too: a person changes their choice a few times, a script hammering it does not.
-      if ((await ctx.limits.hit('manage-changes', data.subscriber.id, ctx.clock.now().getTime())) > MANAGE_LIMIT) {
-        throw new HttpError(429, 'too_many_requests', 'Too many changes in a short time. Please try again in a few minutes.');
-      }
+      const taken = await ctx.limits.take('manage-changes', data.subscriber.id, MANAGE_LIMIT, ctx.clock.now().getTime());
+      if (!taken.taken) throw tooMany('Too many changes in a short time. Please try again in a few minutes.', taken.retryAfterMs);
       updateChoice(ctx, data.subscriber, choiceFrom(formBody(req)));
       const body = formBody(req);
       renderPage(

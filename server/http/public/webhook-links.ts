@@ -6,8 +6,9 @@ import { HttpError } from '../../errors.js';
 import { renderPage } from '../respond.js';
 
 /**
- * The webhooks' documentation page, and a webhook's unsubscribe link (`meta.unsubscribe` in every payload): a GET shows a button (link
- * scanners and previews follow links), the POST removes the webhook. Wrong tokens count toward the
+ * A webhook's unsubscribe link (`meta.unsubscribe` in every payload): a GET shows a button (link
+ * scanners and previews follow links), the POST removes the webhook. (The webhooks' documentation page,
+ * meta.documentation in every payload, is a document of the snapshot: /webhooks.) Wrong tokens count toward the
  * network's limit with the other subscriber links (subscriptions.ts).
  */
 export function webhookLinkRoutes(ctx: Context): Router {
@@ -20,10 +21,6 @@ export function webhookLinkRoutes(ctx: Context): Router {
     }
     return e;
   };
-  // meta.documentation in every payload: how to subscribe, what arrives, how to verify it.
-  router.get('/webhooks', (_req, res) => {
-    renderPage(ctx, res, 'public/webhooks', { title: 'Webhooks', publicUrl: ctx.config.publicUrl }, { layout: 'public' });
-  });
   router.get('/webhooks/unsubscribe/:token', (req, res) => {
     const e = endpointOf(req.params.token);
     renderPage(ctx, res, 'public/webhook-unsubscribe', { title: 'Remove a webhook', url: e.url, token: req.params.token }, { layout: 'public' });

@@ -6,8 +6,13 @@ import type { MailTransport } from './transport.js';
 
 export { backoffMs };
 
-/** After a connection-level failure, the worker waits this long before trying the server again. */
-const PAUSE_AFTER_CONNECTION_ERROR_MS = 30_000;
+/**
+ * After a connection-level failure the channel waits before trying the server again: a second at
+ * first (a dropped connection is most often a hiccup), doubling while the server keeps failing, up to
+ * 30 s (a server that is down); a message sent starts it over.
+ */
+const FIRST_PAUSE_MS = 1_000;
+const MAX_PAUSE_MS = 30_000;
 
 type Failure = { kind: 'bounce' | 'rejected' | 'temporary' | 'transport'; message: string; response?: string };
 
@@ -46,6 +51,8 @@ export interface WorkerState {
 export class MailWorker extends OutboxWorker {
   private lastError: WorkerState['lastError'];
   private lastSentAt: string | undefined;
+  /** The current pause after connection failures (0: none since the last message sent). */
+  private pauseMs = 0;
 
   constructor(
     ctx: Context,
@@ -80,6 +87,7 @@ export class MailWorker extends OutboxWorker {
     try {
       const { response } = await this.transport.send(composed.message, row.id);
       this.lastSentAt = this.ctx.clock.now().toISOString();
+      this.pauseMs = 0;
       // The Mail page shows the transport's current trouble, not one it has recovered from.
       this.lastError = undefined;
       return { id: row.id, result: 'sent', response };
@@ -96,16 +104,18 @@ export class MailWorker extends OutboxWorker {
       return { id: row.id, result: 'failed', error: failure.message, response: failure.response, bouncedSubscriber: bounced };
     }
     if (failure.kind === 'rejected') return { id: row.id, result: 'failed', error: failure.message, response: failure.response };
-    if (failure.kind === 'transport') {
-      this.pausedUntil = now.getTime() + PAUSE_AFTER_CONNECTION_ERROR_MS;
-      this.ctx.log.warn({ err: failure.message }, 'SMTP server unreachable or refusing us; mail waits and is retried');
+    // Sends already under way when the pause began fail with it: one failure per pause, not per send.
+    if (failure.kind === 'transport' && now.getTime() >= this.pausedUntil) {
+      this.pauseMs = this.pauseMs ? Math.min(2 * this.pauseMs, MAX_PAUSE_MS) : FIRST_PAUSE_MS;
+      this.pausedUntil = now.getTime() + this.pauseMs;
+      this.ctx.log.warn({ err: failure.message, pauseMs: this.pauseMs }, 'SMTP server unreachable or refusing us; mail waits and is retried');
     }
     if (now.getTime() - Date.parse(row.created_at) >= this.ctx.config.mail.maxAgeMs) {
       return { id: row.id, result: 'dead', error: `Gave up after ${row.attempts} attempts: ${failure.message}` };
     }
     // An unreachable server says nothing about this message: it is tried again as soon as the server is
     // (at the end of the pause), so that everything goes out once the server is back, not an hour later.
-    const delay = failure.kind === 'transport' ? PAUSE_AFTER_CONNECTION_ERROR_MS : backoffMs(row.attempts);
-    return { id: row.id, result: 'retry', error: failure.response ?? failure.message, nextAttemptAt: now.getTime() + delay };
+    const nextAttemptAt = failure.kind === 'transport' ? Math.max(this.pausedUntil, now.getTime()) : now.getTime() + backoffMs(row.attempts);
+    return { id: row.id, result: 'retry', error: failure.response ?? failure.message, nextAttemptAt };
   }
 }

@@ -184,6 +184,23 @@ describe('alerts in: mapping and rules', () => {
     assert.match(p.ctx.db.prepare('SELECT body FROM incident_updates WHERE incident_id = ?').pluck().get(id) as string, /p99 latency above 2 s/);
   });
 
+  it('bounds truncatedAlerts: a whole number up to a billion is shown, anything else is a 422 naming it and changes nothing', async () => {
+    const incidents = () => p.ctx.db.prepare('SELECT COUNT(*) FROM incidents').pluck().get() as number;
+    const before = incidents();
+    for (const bad of [1e300, 1_000_000_001, -1, 1.5, '3', null]) {
+      const res = await send(notice('truncated', 'firing', [{ labels: { alertname: 'Many', component: 'API' } }], { truncatedAlerts: bad })).expect(422);
+      const fields = (res.body as { error: { fields: Record<string, string> } }).error.fields;
+      assert.match(fields.truncatedAlerts ?? '', /A whole number from 0 to 1,000,000,000/, `truncatedAlerts: ${String(bad)}`);
+      assert.equal(incidents(), before, `truncatedAlerts: ${String(bad)} changed nothing`);
+    }
+    const res = await send(notice('truncated', 'firing', [{ labels: { alertname: 'Many', component: 'API' } }], { truncatedAlerts: 1_000_000_000 })).expect(
+      201,
+    );
+    const id = (res.body as { incident_id: string }).incident_id;
+    assert.match(p.ctx.db.prepare('SELECT body FROM incident_updates WHERE incident_id = ?').pluck().get(id) as string, /1000000000 more alerts not listed/);
+    await send(notice('truncated', 'resolved', [{ labels: { alertname: 'Many', component: 'API' } }])).expect(200);
+  });
+
   it('takes what alerting really sends: a multi-line or padded summary, control characters, empty fields', async () => {
     const opened = await send(
       notice('real', 'firing', [

@@ -80,8 +80,9 @@ describe('subscribers over the API', () => {
       .expect(201);
     assert.equal(sub(pending).state, 'pending');
     assert.equal(p.ctx.db.prepare("SELECT COUNT(*) FROM deliveries WHERE kind = 'confirmation' AND recipient = 'new@example.com'").pluck().get(), 1);
-    const first = await request(p.app).get(`${v1()}?type=email&per_page=1&page=1`).set(auth()).expect(200);
-    const second = await request(p.app).get(`${v1()}?type=email&per_page=1&page=2`).set(auth()).expect(200);
+    // Statuspage's paging: limit, and page from 0; every state with state=all (active ones only by default).
+    const first = await request(p.app).get(`${v1()}?type=email&state=all&limit=1&page=0`).set(auth()).expect(200);
+    const second = await request(p.app).get(`${v1()}?type=email&state=all&limit=1&page=1`).set(auth()).expect(200);
     assert.equal(subs(first).length, 1);
     assert.equal(subs(second).length, 1);
     assert.notEqual(subs(first)[0]?.id, subs(second)[0]?.id);
@@ -101,7 +102,8 @@ describe('subscribers over the API', () => {
       assert.equal(res.status, 422, JSON.stringify(body));
       assert.ok(fields(res)[field], `${field} in ${JSON.stringify(res.body)}`);
     }
-    await request(p.app).get(`${v1()}?type=sms`).set(auth()).expect(422);
+    await request(p.app).get(`${v1()}?type=fax`).set(auth()).expect(422);
+    assert.deepEqual((await request(p.app).get(`${v1()}?type=sms`).set(auth()).expect(200)).body, [], 'a Statuspage type Pharos never holds');
     await request(p.app).get(v1()).expect(401);
     assert.equal(count(), before);
   });

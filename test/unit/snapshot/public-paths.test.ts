@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { isDocumentKey, isDocumentPath } from '../../../server/snapshot/public-paths.js';
+import { isDocumentKey, isDocumentPath, NOT_FOUND, notFoundKey } from '../../../server/snapshot/public-paths.js';
 import { startPharos, type TestPharos } from '../../helpers/pharos.js';
 import { createComponent } from '../../../server/domain/page/components.js';
 import { createIncident } from '../../../server/domain/incidents/writes.js';
@@ -21,6 +21,28 @@ describe('the shapes of public documents', () => {
     assert.ok(keys.some((k) => k.startsWith('/incidents/')));
     assert.ok(keys.some((k) => k.includes('?component=')));
     for (const key of keys) assert.ok(isDocumentKey(key), key);
+    // The answers to a miss, one of each type, and the webhooks' page.
+    for (const key of [...Object.values(NOT_FOUND), '/webhooks']) assert.ok(keys.includes(key), key);
+  });
+
+  it('answers a miss at any document path with the not-found document of its type', () => {
+    for (const [path, key] of [
+      ['/incidents/nosuchincident', NOT_FOUND.page],
+      ['/incidents/NOT-AN-ID', NOT_FOUND.page],
+      ['/incidents/abc.ics', NOT_FOUND.calendar],
+      ['/notices/abc', NOT_FOUND.page],
+      ['/history', NOT_FOUND.page],
+      ['/history.atom', NOT_FOUND.atom],
+      ['/history.rss', NOT_FOUND.rss],
+      ['/badge.svg', NOT_FOUND.badge],
+      ['/api/v2/nope.json', NOT_FOUND.json],
+    ] as const) {
+      assert.equal(isDocumentPath(path), true, path);
+      assert.equal(notFoundKey(path), key, path);
+    }
+    for (const path of ['/incidents/abc/follow', '/wp-login.php', '/admin/login', '/api/v1/pages', '/subscriptions/manage/x']) {
+      assert.equal(isDocumentPath(path), false, path);
+    }
   });
 
   it('refuses what no document is', () => {
