@@ -4,17 +4,52 @@
 (function () {
   'use strict';
   if (typeof io !== 'function') return;
+  // Reconnection is ours, not socket.io's (reconnection: false): after a drop, a first attempt at a random
+  // moment within `spread` ms, then one every `spread` ms until one succeeds. The server says how wide to
+  // spread (its viewers at the rate it takes them back, server/realtime/retry.ts) with the first state,
+  // as its viewers grow and just before it restarts; so after a restart its viewers return evenly over
+  // that time, not all in the same second. scripts/bench/fanout-client.ts does the same. Returns what
+  // takes a hint.
+  function keepConnected(socket) {
+    var spread = 5000;
+    var timer;
+    function attempt(ms) {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () {
+        if (!socket.connected) socket.connect();
+      }, ms);
+    }
+    function hint(h) {
+      if (h && typeof h.spread === 'number' && h.spread >= 1000) spread = Math.min(h.spread, 60000);
+    }
+    socket.on('retry', hint);
+    socket.on('disconnect', function (reason) {
+      document.body.setAttribute('data-live', 'off');
+      // The page's own disconnect().connect() (rows it cannot patch) reconnects at once by itself.
+      if (reason !== 'io client disconnect') attempt(Math.random() * spread);
+    });
+    socket.on('connect_error', function () {
+      attempt(spread);
+    });
+    socket.on('connect', function () {
+      document.body.setAttribute('data-live', 'on');
+    });
+    return hint;
+  }
   // An incident's page (/incidents/:id): one live region, replaced when the incident changes.
   var incident = document.getElementById('incident');
   if (incident && incident.getAttribute('data-incident')) {
     var live = io({
       transports: ['websocket', 'polling'],
       tryAllTransports: true,
+      reconnection: false,
       auth: function (send) {
         send({ v: 2, incident: incident.getAttribute('data-incident'), hashes: { incident: incident.getAttribute('data-hash') } });
       },
     });
+    var liveHint = keepConnected(live);
     live.on('incident', function (update) {
+      liveHint(update.retry);
       if (typeof update.html === 'string' && update.hash !== incident.getAttribute('data-hash')) {
         // Server-rendered from our own templates, every value escaped there.
         incident.innerHTML = update.html;
@@ -22,16 +57,6 @@
         if (window.pharosLocalize) window.pharosLocalize(incident);
       }
       if (update.title) document.title = update.title;
-    });
-    live.on('disconnect', function (reason) {
-      document.body.setAttribute('data-live', 'off');
-      if (reason === 'io server disconnect')
-        setTimeout(function () {
-          live.connect();
-        }, 1000);
-    });
-    live.on('connect', function () {
-      document.body.setAttribute('data-live', 'on');
     });
     return;
   }
@@ -79,17 +104,32 @@
     }
     return hashes;
   }
+  // The hash of each component row the page shows, in its order, with the layout they sit in: a page
+  // reconnecting with an older components region of the same layout is sent only the rows it lacks
+  // (server/realtime/payload.ts). 8 characters a row, and only while the handshake stays small.
+  function rowsShown() {
+    var list = document.querySelector('#components ul.components[data-layout]');
+    if (!list) return {};
+    var rows = list.querySelectorAll('li.component[data-hash]');
+    var hashes = '';
+    for (var i = 0; i < rows.length; i++) hashes += rows[i].getAttribute('data-hash').slice(0, 8);
+    return hashes.length <= 3000 ? { layout: list.getAttribute('data-layout'), rows: hashes } : {};
+  }
   // A websocket first; where websockets are blocked, HTTP long-polling (a server of one process takes
   // it; one with several workers takes websockets only). auth is asked for again at every reconnection.
   // v: 2 says this page patches component rows (server/realtime/payload.ts).
   var socket = io({
     transports: ['websocket', 'polling'],
     tryAllTransports: true,
+    reconnection: false,
     auth: function (send) {
-      send({ v: 2, hashes: shown() });
+      var rows = rowsShown();
+      send({ v: 2, hashes: shown(), layout: rows.layout, rows: rows.rows });
     },
   });
+  var hint = keepConnected(socket);
   socket.on('page', function (update) {
+    hint(update.retry);
     for (var i = 0; i < regions.length; i++) {
       var el = document.getElementById(regions[i]);
       var hash = update.hashes && update.hashes[regions[i]];
@@ -124,16 +164,5 @@
     if (icon && update.status && update.status.indicator) icon.setAttribute('href', '/icons/status-' + update.status.indicator + '.svg');
     marker.setAttribute('data-live-version', String(update.version));
     if (window.pharosLocalize) window.pharosLocalize(document);
-  });
-  socket.on('disconnect', function (reason) {
-    document.body.setAttribute('data-live', 'off');
-    // socket.io does not reconnect by itself after a server-side disconnect; a status page must.
-    if (reason === 'io server disconnect')
-      setTimeout(function () {
-        socket.connect();
-      }, 1000);
-  });
-  socket.on('connect', function () {
-    document.body.setAttribute('data-live', 'on');
   });
 })();

@@ -7,12 +7,34 @@ import { projectRoot } from '../../server/lib/paths.js';
 import type { FromClient, ToClient } from './fanout-client.js';
 
 export const WAIT_MS = 30_000;
+/** The client processes' niceness (BENCH_CLIENT_NICE, default 10: the server first). */
+export const CLIENT_NICE = Number(process.env.BENCH_CLIENT_NICE ?? 10);
 export const now = () => performance.timeOrigin + performance.now();
 
 /** The data-hash of every region of the page as served: what a browser that loaded it would send. */
 export async function pageHashes(url: string): Promise<Record<string, string>> {
+  return (await pageShown(url)).hashes;
+}
+
+/** What a page shows of its component rows: the layout they sit in, and each row's id and hash in order. */
+export interface RowsShown {
+  layout?: string;
+  rows: [string, string][];
+}
+
+/** The rows of a components region's HTML, as public/js/status.js reads them from the page. */
+export function rowsOf(html: string): RowsShown {
+  return {
+    layout: /<ul class="components" data-layout="([^"]+)"/.exec(html)?.[1],
+    rows: [...html.matchAll(/id="component-([^"]+)" data-hash="([^"]+)"/g)].map((m) => [m[1] ?? '', m[2] ?? '']),
+  };
+}
+
+/** Everything a browser that loaded the page would send when it (re)connects: region hashes, layout, rows. */
+export async function pageShown(url: string): Promise<RowsShown & { hashes: Record<string, string> }> {
   const html = await (await fetch(`${url}/`)).text();
-  return Object.fromEntries([...html.matchAll(/<section id="([a-z]+)" data-hash="([^"]+)"/g)].map((m) => [m[1] ?? '', m[2] ?? '']));
+  const hashes = Object.fromEntries([...html.matchAll(/<section id="([a-z]+)" data-hash="([^"]+)"/g)].map((m) => [m[1] ?? '', m[2] ?? '']));
+  return { hashes, ...rowsOf(html) };
 }
 
 export class ClientProcess {
@@ -25,7 +47,7 @@ export class ClientProcess {
     });
     // In production the viewers are other machines; here they share the server's 2 cores. At a lower
     // priority they take what the server leaves, rather than slowing the server that sends to them.
-    if (this.child.pid) setPriority(this.child.pid, 10);
+    if (this.child.pid) setPriority(this.child.pid, CLIENT_NICE);
     this.child.on('message', (m: FromClient) => {
       const key = m.type === 'times' ? `times:${m.phase}` : m.type;
       this.waiting.get(key)?.(m);

@@ -1,13 +1,14 @@
-// One of the fanout benchmark's client processes: `count` socket.io viewers of the status page (websocket,
-// reconnecting with socket.io's default delays, like the page's script), driven by its parent over IPC.
+// One of the fanout benchmark's client processes: `count` socket.io viewers of the status page (websocket
+// first, reconnecting as the page's script does), driven by its parent over IPC.
 // It reports when all are connected, when each received the next update, and when each was back and
 // current after a server restart. Times are wall-clock milliseconds (performance.timeOrigin + now()).
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, ServerToClientEvents } from '../../server/realtime/types.js';
+import type { ClientToServerEvents, RetryHint, ServerToClientEvents } from '../../server/realtime/types.js';
+import { rowsOf, type RowsShown } from './crowd.js';
 
 type Viewer = Socket<ServerToClientEvents, ClientToServerEvents>;
 export type ToClient =
-  | { type: 'start'; url: string; count: number; hashes: Record<string, string> }
+  | ({ type: 'start'; url: string; count: number; hashes: Record<string, string> } & Partial<RowsShown>)
   | { type: 'arm'; phase: 'update' | 'restart' }
   /** Report now, with whoever has not received yet counted as missing. */
   | { type: 'report' }
@@ -21,6 +22,24 @@ const send = (m: FromClient) => process.send?.(m);
 const viewers: Viewer[] = [];
 let armed: { phase: 'update' | 'restart'; times: (number | undefined)[]; away: boolean[] } | undefined;
 let hashes: Record<string, string> = {};
+/** The component rows the page shows (one page per client process: its viewers all get the same updates). */
+let shown: RowsShown = { rows: [] };
+
+/** What public/js/status.js's handshake sends: region hashes, and the rows' layout and 8 characters of each row's hash. */
+function handshake(): Record<string, unknown> {
+  const rows = shown.rows.map(([, hash]) => hash.slice(0, 8)).join('');
+  return { v: 2, hashes, ...(shown.layout && rows.length <= 3000 ? { layout: shown.layout, rows } : {}) };
+}
+
+/** Keeps the rows as the page would after an update: a whole components region, or rows patched in. */
+function follow(update: { html: Record<string, string | undefined>; rows?: Record<string, string> }): void {
+  const region = update.html.components;
+  if (typeof region === 'string') shown = rowsOf(region);
+  for (const [id, row] of Object.entries(update.rows ?? {})) {
+    const hash = /data-hash="([^"]+)"/.exec(row)?.[1] ?? '';
+    shown = { ...shown, rows: shown.rows.map(([rowId, old]) => [rowId, rowId === id ? hash : old]) };
+  }
+}
 
 function report(): void {
   if (!armed) return;
@@ -33,10 +52,43 @@ function maybeDone(): void {
   if (armed && armed.times.every((t) => t !== undefined)) report();
 }
 
+/**
+ * Reconnection exactly as public/js/status.js's keepConnected(): socket.io's own is off; after a drop a
+ * first attempt at a random moment within the spread the server last hinted (with the first state, or
+ * in a 'retry' message), then one every spread. Returns what takes a hint.
+ */
+function keepConnected(socket: Viewer): (hint: RetryHint | undefined) => void {
+  let spread = 5000;
+  let timer: NodeJS.Timeout | undefined;
+  const attempt = (ms: number) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      if (!socket.connected) socket.connect();
+    }, ms);
+  };
+  const hint = (h: RetryHint | undefined) => {
+    if (h && typeof h.spread === 'number' && h.spread >= 1000) spread = Math.min(h.spread, 60_000);
+  };
+  socket.on('retry', hint);
+  socket.on('disconnect', (reason) => {
+    if (reason !== 'io client disconnect') attempt(Math.random() * spread);
+  });
+  socket.on('connect_error', () => attempt(spread));
+  return hint;
+}
+
 function open(url: string, index: number): Promise<boolean> {
   return new Promise((resolve) => {
-    // v: 2, as the page's script says: it patches component rows.
-    const socket: Viewer = io(url, { transports: ['websocket'], forceNew: true, auth: (cb) => cb({ v: 2, hashes }) });
+    // As the page's script (v: 2: it patches component rows), on websockets: the page falls back to
+    // long-polling only where websockets fail, which a server with WEB_CONCURRENCY refuses anyway, and
+    // Node's emulation of XHR for it costs these client processes more than a browser.
+    const socket: Viewer = io(url, {
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      auth: (cb) => cb(handshake()),
+    });
+    const hint = keepConnected(socket);
     viewers[index] = socket;
     const timer = setTimeout(() => resolve(false), 60_000);
     socket.once('page', () => (clearTimeout(timer), resolve(true)));
@@ -44,8 +96,10 @@ function open(url: string, index: number): Promise<boolean> {
       if (armed?.phase === 'restart') armed.away[index] = true;
     });
     socket.on('page', (update) => {
-      // What a page would keep: the newest hash of every region.
+      hint(update.retry);
+      // What a page would keep: the newest hash of every region, and of every row.
       hashes = { ...hashes, ...update.hashes };
+      follow(update);
       if (!armed || armed.times[index] !== undefined) return;
       // After a restart, "current" is the first state received once reconnected.
       if (armed.phase === 'restart' && !armed.away[index]) return;
@@ -58,6 +112,7 @@ function open(url: string, index: number): Promise<boolean> {
 process.on('message', (m: ToClient) => {
   if (m.type === 'start') {
     hashes = m.hashes;
+    shown = { layout: m.layout, rows: m.rows ?? [] };
     void (async () => {
       const pending: Promise<boolean>[] = [];
       // A ramp: 50 viewers every 25 ms, as a crowd arriving, not one burst of SYNs.

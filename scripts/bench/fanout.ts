@@ -5,16 +5,19 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ClientProcess, gather, now, pageHashes, WAIT_MS } from './crowd.js';
+import { CLIENT_NICE, ClientProcess, gather, now, pageShown, WAIT_MS } from './crowd.js';
 import type { FromClient } from './fanout-client.js';
-import { buildProduction, startProduction, treeStats, type RunningPharos } from './pharos-process.js';
+import { buildProduction, processStats, startProduction, treeStats, type RunningPharos } from './pharos-process.js';
 import { percentile, report } from './report.js';
 import { SEEDED_PAGE, seed } from './seed.js';
+import { grew, tcpCounters } from './tcp-counters.js';
 
 const VIEWERS = Number(process.env.BENCH_VIEWERS ?? 10_000);
 /** HTTP workers of the server (its WEB_CONCURRENCY). */
 const WORKERS = Number(process.env.BENCH_WEB_CONCURRENCY ?? 1);
 const PROCESSES = Number(process.env.BENCH_CLIENT_PROCESSES ?? 4);
+/** BENCH_SCHED=none: node:cluster lets each worker accept by itself (NODE_CLUSTER_SCHED_POLICY) rather than round robin. */
+const SCHED = process.env.BENCH_SCHED;
 
 const ms = (v: number) => `${Math.round(v)} ms`;
 
@@ -23,19 +26,23 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'pharos-bench-fanout-'));
   const seeded = seed(dir);
   // Every viewer comes from 127.0.0.1 here: lift the per-network cap on live connections.
-  const env = { LIVE_MAX_PER_ADDRESS: String(VIEWERS * 2), WEB_CONCURRENCY: String(WORKERS) };
+  const env = {
+    LIVE_MAX_PER_ADDRESS: String(VIEWERS * 2),
+    WEB_CONCURRENCY: String(WORKERS),
+    ...(SCHED ? { NODE_CLUSTER_SCHED_POLICY: SCHED } : {}),
+  };
   let pharos: RunningPharos | undefined = await startProduction(dir, env);
   const clients = Array.from({ length: PROCESSES }, () => new ClientProcess());
   try {
     const url = pharos.url;
-    const hashes = await pageHashes(url);
+    const shown = await pageShown(url);
     const idle = treeStats(pharos.child.pid ?? 0);
 
     // Connect everyone, spread over the client processes.
     const t0 = now();
     const share = (i: number) => Math.floor(VIEWERS / PROCESSES) + (i < VIEWERS % PROCESSES ? 1 : 0);
     const connected = clients.map((c) => c.next<Extract<FromClient, { type: 'connected' }>>('connected', 120_000));
-    clients.forEach((c, i) => c.send({ type: 'start', url, count: share(i), hashes }));
+    clients.forEach((c, i) => c.send({ type: 'start', url, count: share(i), ...shown }));
     const counts = await Promise.all(connected);
     const connectMs = now() - t0;
     const viewers = counts.reduce((s, c) => s + c.count, 0);
@@ -65,19 +72,31 @@ async function main(): Promise<void> {
 
     // A restart: SIGTERM, a new process on the same port; every viewer reconnects by itself.
     let stoppedAt = 0;
+    let goneAt = 0;
     let readyAt = 0;
+    const tcpBefore = tcpCounters();
+    const clientCpu = () => clients.reduce((sum, c) => sum + processStats(c.child.pid ?? 0).cpuSeconds, 0);
+    const clientsBefore = clientCpu();
     const restart = await gather(clients, 'restart', async () => {
       const port = pharos?.port;
       stoppedAt = now();
       await pharos?.stop();
+      goneAt = now();
       pharos = await startProduction(dir, env, port);
       readyAt = now();
     });
+    const tcpAfter = tcpCounters();
+    const restartCpu = { server: treeStats(pharos.child.pid ?? 0).cpuSeconds, clients: clientCpu() - clientsBefore };
     const back = restart.times.map((t) => t - stoppedAt);
+    if (process.env.BENCH_DEBUG) {
+      const buckets = new Map<number, number>();
+      for (const b of back) buckets.set(Math.floor(b / 1000), (buckets.get(Math.floor(b / 1000)) ?? 0) + 1);
+      console.log('back per second from SIGTERM:', [...buckets].map(([s, n]) => `${s}s:${n}`).join(' '));
+    }
 
     report(
-      `fanout: ${VIEWERS.toLocaleString('en')} live viewers, one update${WORKERS > 1 ? `, WEB_CONCURRENCY=${WORKERS}` : ''}`,
-      'npm run bench:fanout',
+      `fanout: ${VIEWERS.toLocaleString('en')} live viewers, one update${WORKERS > 1 ? `, WEB_CONCURRENCY=${WORKERS}` : ''}${SCHED ? `, NODE_CLUSTER_SCHED_POLICY=${SCHED}` : ''}`,
+      `${VIEWERS !== 10_000 ? `BENCH_VIEWERS=${VIEWERS} ` : ''}${WORKERS > 1 ? `BENCH_WEB_CONCURRENCY=${WORKERS} ` : ''}${SCHED ? `BENCH_SCHED=${SCHED} ` : ''}${CLIENT_NICE !== 10 ? `BENCH_CLIENT_NICE=${CLIENT_NICE} ` : ''}npm run bench:fanout`,
       [
         [
           'viewers connected (websocket)',
@@ -101,15 +120,21 @@ async function main(): Promise<void> {
           `${(settled.cpuSeconds - idle.cpuSeconds).toFixed(1)} s / ${(after.cpuSeconds - before.cpuSeconds).toFixed(2)} s`,
           '',
         ],
-        ['restart: new process answering, from SIGTERM', ms(readyAt - stoppedAt), ''],
+        ['restart: old process gone / new process answering, from SIGTERM', `${ms(goneAt - stoppedAt)} / ${ms(readyAt - stoppedAt)}`, ''],
         [
           'restart: viewers back and current, from SIGTERM · p50 / p99 / last',
           `${ms(percentile(back, 50))} / ${ms(percentile(back, 99))} / ${ms(back.at(-1) ?? NaN)}${restart.missing ? ` · ${restart.missing} not back within ${WAIT_MS / 1000} s` : ''}`,
+          VIEWERS >= 20_000 ? 'p99 < 8 s' : '',
+        ],
+        [
+          'restart: CPU of the new server (from its start) / of the client processes, until everyone is back',
+          `${restartCpu.server.toFixed(1)} s / ${restartCpu.clients.toFixed(1)} s`,
           '',
         ],
+        ["restart: the kernel's TCP counters that grew (machine-wide)", grew(tcpBefore, tcpAfter), ''],
       ],
       [
-        `Seeded page: ${SEEDED_PAGE}. ${PROCESSES} client processes of socket.io-client (websocket only, default reconnection delays 1–5 s with jitter, as the page's script), each viewer connecting with the page's region hashes as a browser does. Pharos from the production build, ${WORKERS > 1 ? `WEB_CONCURRENCY=${WORKERS} (HTTP workers and the primary process; RSS and CPU summed over them)` : 'one process'}; clients and server share the machine's 2 cores, the client processes at nice 10 (in production the viewers are elsewhere). Latency is from just before the PATCH is sent to each viewer's receipt, wall clock across processes.`,
+        `Seeded page: ${SEEDED_PAGE}. ${PROCESSES} client processes of socket.io-client (websockets, reconnecting as the page's script does: spread over the time the server hints), each viewer connecting with the page's region and row hashes as a browser does. Pharos from the production build, ${WORKERS > 1 ? `WEB_CONCURRENCY=${WORKERS} (HTTP workers and the primary process; RSS and CPU summed over them)` : 'one process'}; clients and server share the machine's 2 cores, the client processes at nice ${CLIENT_NICE} (in production the viewers are elsewhere). Latency is from just before the PATCH is sent to each viewer's receipt, wall clock across processes.`,
       ],
     );
   } finally {

@@ -43,6 +43,8 @@ export async function startProduction(dataDir: string, env: Record<string, strin
       // The benchmarks drive the API harder than a key's budget allows; they measure Pharos, not the limit.
       API_RATE_LIMIT: '1000000',
       ALERT_RATE_LIMIT: '1000000',
+      // Every client of a benchmark comes from 127.0.0.1: the per-address cap would refuse the crowd.
+      MAX_CONNECTIONS_PER_ADDRESS: '1000000',
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
       NODE_ENV: 'production',
       PAGE_NAME: 'ACME Status',

@@ -1,11 +1,11 @@
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createViews, wireEdge } from '../compose.js';
 import type { Config } from '../config.js';
 import { createEdgeApp } from '../http/edge/app.js';
 import { forwardToPrimary } from '../http/edge/forward.js';
 import { snapshotFastPath } from '../http/fast-path.js';
-import { listen, routeUpgrades } from '../http/server.js';
+import { UPGRADED_GRACE_MS } from '../http/connections/timeouts.js';
+import { createPharosServer, listen, routeUpgrades } from '../http/server.js';
 import { projectRoot } from '../lib/paths.js';
 import type { Log } from '../log.js';
 import { startRealtime, type LiveHub } from '../realtime/hub.js';
@@ -39,11 +39,12 @@ export async function runEdge(config: Config, log: Log, port = config.port, host
   const forward = forwardToPrimary(primaryUrl, log);
   const app = createEdgeApp({ config, log, replica, views: createViews(config, root), root, forward });
   const fast = snapshotFastPath({ config, snapshot: replica });
-  const http = createServer((req, res) => {
+  const { http, guard } = createPharosServer({ config, log }, (req, res) => {
     if (!fast(req, res)) app(req, res);
   });
   const live = startRealtime({ config, log, snapshot: replica }, http);
   routeUpgrades(http, (req, socket, head) => forward.ws(req, socket, head));
+  guard.screen();
   const unwire = wireEdge(replica, live);
   await listen(http, port, host);
   const status = replica.status();
@@ -58,11 +59,14 @@ export async function runEdge(config: Config, log: Log, port = config.port, host
     stop: () =>
       new Promise<void>((resolve) => {
         unwire();
+        guard.stop();
+        live.farewell();
         void live.io.close(() => {
           forward.close();
           void replica.stop().then(resolve);
         });
         http.closeIdleConnections();
+        setTimeout(() => guard.closeUpgraded(), UPGRADED_GRACE_MS).unref();
         setTimeout(() => http.closeAllConnections(), 5000).unref();
       }),
   };

@@ -1,3 +1,5 @@
+import proxyaddr from 'proxy-addr';
+
 /** IPv4 addresses count alone; IPv6 ones by /64, since one host can use a whole /64. */
 export function networkOf(ip: string | undefined): string {
   if (!ip) return 'unknown';
@@ -13,4 +15,16 @@ export function networkOf(ip: string | undefined): string {
       .map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''))
       .join(':') + '::/64'
   );
+}
+
+/**
+ * Which peers TRUST_PROXY trusts (Express's "trust proxy" setting: false, true, a hop count, or
+ * addresses and names such as "loopback"), as proxy-addr compiles it: `(address, hop)`. Hop counts
+ * trust the first `n` hops whatever their address.
+ */
+export function proxyTrust(trust: boolean | number | string): (address: string, hop: number) => boolean {
+  if (trust === false) return () => false;
+  if (trust === true) return () => true;
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  return proxyaddr.compile(trust.split(',').map((s) => s.trim()));
 }

@@ -1,10 +1,11 @@
-import type { Server as HttpServer } from 'node:http';
+import type { IncomingHttpHeaders, Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import type { Context } from '../context.js';
 import { sourceStats } from '../domain/subscribers/outbox.js';
 import { resumeSession, sessionAlive, sessionKey } from '../domain/access/sessions.js';
 import { cookieName, readCookie } from '../lib/cookies.js';
 import type { SessionsEnded } from '../events.js';
+import { JOIN_WITHIN_MS } from './connection-limit.js';
 import { ADMIN_LIVE_PATH, type AdminIo } from './types.js';
 
 const THROTTLE_MS = 250;
@@ -28,6 +29,13 @@ export interface AdminProgress {
 }
 
 export function startAdminProgress(ctx: Context, http: HttpServer): AdminProgress {
+  /** The session an operator's handshake carries (undefined: none, or not of PUBLIC_URL's origin). */
+  const sessionOf = (headers: IncomingHttpHeaders): string | undefined => {
+    // A browser sends Origin with every cross-origin request and every WebSocket: a page elsewhere
+    // cannot open this server with the operator's cookie (cross-site WebSocket hijacking).
+    if (headers.origin !== undefined && headers.origin !== new URL(ctx.config.publicUrl).origin) return undefined;
+    return readCookie(headers.cookie, cookieName(ctx.config.publicUrl, 'pharos_session'));
+  };
   const io: AdminIo = new Server(http, {
     path: ADMIN_LIVE_PATH,
     serveClient: false,
@@ -36,15 +44,23 @@ export function startAdminProgress(ctx: Context, http: HttpServer): AdminProgres
     perMessageDeflate: false,
     cors: { origin: false },
     destroyUpgrade: false,
+    // Only a live session gets past the Engine.IO handshake: nobody else holds a connection here, so the
+    // public (its own server, its own limits) cannot fill what operators need.
+    allowRequest: (req, answer) => {
+      try {
+        const sid = sessionOf(req.headers);
+        const alive = sid !== undefined && sessionAlive(ctx.db, sessionKey(ctx.secret, sid), ctx.clock.now());
+        answer(alive ? null : 'unauthorized', alive);
+      } catch {
+        answer('unauthorized', false);
+      }
+    },
+    connectTimeout: JOIN_WITHIN_MS,
   });
   const admin = io.of('/');
   admin.use((socket, next) => {
     try {
-      // A browser sends Origin with every cross-origin request and every WebSocket: a page elsewhere
-      // cannot open this namespace with the operator's cookie (cross-site WebSocket hijacking).
-      const origin = socket.handshake.headers.origin;
-      if (origin !== undefined && origin !== new URL(ctx.config.publicUrl).origin) return next(new Error('forbidden origin'));
-      const sid = readCookie(socket.handshake.headers.cookie, cookieName(ctx.config.publicUrl, 'pharos_session'));
+      const sid = sessionOf(socket.handshake.headers);
       const user = sid ? resumeSession(ctx.db, ctx.secret, sid, ctx.clock.now()) : undefined;
       if (!sid || !user) return next(new Error('unauthorized'));
       socket.data.sessionKey = sessionKey(ctx.secret, sid);

@@ -3,9 +3,10 @@ import { Server } from 'socket.io';
 import type { Config } from '../config.js';
 import type { Log } from '../log.js';
 import type { Body, LiveState, ReadModel } from '../snapshot/snapshot.js';
-import { limitConnections } from './connection-limit.js';
+import { JOIN_WITHIN_MS, liveConnectionLimit } from './connection-limit.js';
 import { askedIncident, incidentBroadcaster, incidentFragment, incidentRoom } from './incident-rooms.js';
 import { changesBetween, forViewer, patchesRows } from './payload.js';
+import { retryHints } from './retry.js';
 import type { Io } from './types.js';
 
 /** Rooms: pages that patch component rows (public/js/status.js), and clients that replace whole regions. */
@@ -22,6 +23,8 @@ export interface LiveHub {
   io: Io;
   /** A new state of the page: each viewer is sent what changed (compose.ts's wire() calls it). */
   broadcast(state: { version: number; live: LiveState; bodies: Map<string, Body> }): void;
+  /** Before a shutdown closes every connection: each viewer is told how widely to spread its return. */
+  farewell(): void;
 }
 
 export interface LiveDeps {
@@ -32,6 +35,7 @@ export interface LiveDeps {
 
 export function startRealtime(deps: LiveDeps, http: HttpServer): LiveHub {
   const { config, log, snapshot } = deps;
+  const limit = liveConnectionLimit(deps);
   const io: Io = new Server(http, {
     serveClient: true,
     // HTTP long-polling needs every request of a session on one process: with several HTTP workers behind
@@ -42,8 +46,13 @@ export function startRealtime(deps: LiveDeps, http: HttpServer): LiveHub {
     cors: { origin: false },
     // Upgrades on other paths are someone else's (the admin's server, an edge's proxy to its primary).
     destroyUpgrade: false,
+    // Counted and refused at the handshake, before a websocket is accepted (connection-limit.ts)...
+    allowRequest: (req, answer) => limit.allowRequest(req, answer),
+    // ...and a connection that joins no namespace is closed soon, not after socket.io's 45 s.
+    connectTimeout: JOIN_WITHIN_MS,
   });
-  io.use(limitConnections(deps));
+  limit.track(io.engine);
+  io.use((socket, next) => limit.oneSocketPerConnection(socket, next));
   // Without a state (an edge that has not reached Redis yet) a viewer is refused and retries with backoff:
   // a server-side disconnect would tell it never to come back.
   io.use((_socket, next) => {
@@ -57,6 +66,7 @@ export function startRealtime(deps: LiveDeps, http: HttpServer): LiveHub {
   // A viewer joins its room only once it has been sent the current state: a change broadcast while it
   // connects (current() may rebuild here) is already in that state and must not reach it as a patch.
   const incidents = incidentBroadcaster(io);
+  const hints = retryHints(io);
   io.on('connection', (socket) => {
     // The page of one incident (/incidents/:id): its live region, and then its changes only.
     const incident = askedIncident(socket.handshake.auth);
@@ -64,10 +74,11 @@ export function startRealtime(deps: LiveDeps, http: HttpServer): LiveHub {
       try {
         const state = snapshot.current();
         const fragment = incidentFragment(state.bodies, incident.id);
+        const retry = hints.joined();
         if (fragment) {
           const { html, ...rest } = fragment;
-          socket.emit('incident', { version: state.version, id: incident.id, ...rest, ...(incident.hash === fragment.hash ? {} : { html }) });
-        }
+          socket.emit('incident', { version: state.version, id: incident.id, ...rest, ...(incident.hash === fragment.hash ? {} : { html }), retry });
+        } else socket.emit('retry', retry);
         void socket.join(incidentRoom(incident.id));
         if (fragment) incidents.joined(incident.id, fragment.hash);
       } catch (err) {
@@ -78,7 +89,7 @@ export function startRealtime(deps: LiveDeps, http: HttpServer): LiveHub {
     }
     const rows = patchesRows(socket.handshake.auth);
     try {
-      socket.emit('page', forViewer(snapshot.current().live, socket.handshake.auth));
+      socket.emit('page', { ...forViewer(snapshot.current().live, socket.handshake.auth), retry: hints.joined() });
       void socket.join(rows ? ROWS : REGIONS_ONLY);
     } catch (err) {
       // Without the current state it could not apply what follows: it reconnects and asks again.
@@ -110,5 +121,5 @@ export function startRealtime(deps: LiveDeps, http: HttpServer): LiveHub {
   };
   // No disconnectSockets() at shutdown: a server-side disconnect tells clients not to reconnect, while a
   // closed transport makes them come back (to this process's successor) and receive the current state.
-  return { io, broadcast };
+  return { io, broadcast, farewell: () => hints.farewell() };
 }

@@ -3,13 +3,65 @@ import { REGIONS, type LiveState, type PageUpdate, type Region } from '../snapsh
 /**
  * What a connecting viewer is sent: the regions whose hash differs from the ones its page has (all of
  * them for a client that names none). A page loaded a moment ago, or one reconnecting after a restart
- * with nothing changed, gets no HTML at all.
+ * with nothing changed, gets no HTML at all. A page whose components region differs only in rows (the
+ * same layout: during an outage, today's minutes move on) is sent only the rows it lacks, with its own
+ * region's hash as `base`, when it names the hash of each row it has (in the page's order): after a
+ * restart during an incident every viewer would otherwise get the whole region again.
  */
 export function forViewer(live: LiveState, auth: unknown): PageUpdate {
   const known = knownHashes(auth);
   const html: Partial<Record<Region, string>> = {};
-  for (const region of REGIONS) if (known[region] !== live.hashes[region]) html[region] = live.html[region];
-  return { version: live.version, title: live.title, status: live.status, html, hashes: live.hashes };
+  let rows: Record<string, string> | undefined;
+  for (const region of REGIONS) {
+    if (known[region] === live.hashes[region]) continue;
+    if (region === 'components' && known.components !== undefined) {
+      rows = rowsLacking(live, auth);
+      if (rows) continue;
+    }
+    html[region] = live.html[region];
+  }
+  return { version: live.version, title: live.title, status: live.status, html, ...(rows ? { rows, base: known.components } : {}), hashes: live.hashes };
+}
+
+/** Characters of each row's hash a reconnecting page sends: 300 rows in 2,400 bytes, under the 4 KB a message may hold. */
+export const ROW_HASH_CHARS = 8;
+
+/** The components region's layout and its rows' ids and hashes in order, as a page holding it has them. */
+interface RowsShown {
+  layout: string | undefined;
+  ids: string[];
+  hashes: string;
+}
+const shownOf = new WeakMap<LiveState, RowsShown>();
+
+function rowsShown(live: LiveState): RowsShown {
+  let shown = shownOf.get(live);
+  if (!shown) {
+    const region = live.html.components;
+    const rows = [...region.matchAll(/id="component-([^"]+)" data-hash="([^"]+)"/g)];
+    shown = {
+      layout: /data-layout="([^"]+)"/.exec(region)?.[1],
+      ids: rows.map((m) => m[1] ?? ''),
+      hashes: rows.map((m) => (m[2] ?? '').slice(0, ROW_HASH_CHARS)).join(''),
+    };
+    shownOf.set(live, shown);
+  }
+  return shown;
+}
+
+/** The rows a page lacks, when it says (auth.layout, auth.rows) it shows this layout; else undefined (send the region). */
+function rowsLacking(live: LiveState, auth: unknown): Record<string, string> | undefined {
+  if (!patchesRows(auth) || !auth || typeof auth !== 'object' || !('layout' in auth) || !('rows' in auth)) return undefined;
+  const shown = rowsShown(live);
+  const { layout, rows } = auth;
+  if (!shown.layout || layout !== shown.layout || typeof rows !== 'string' || rows.length !== shown.hashes.length) return undefined;
+  const lacking: Record<string, string> = {};
+  shown.ids.forEach((id, i) => {
+    const at = i * ROW_HASH_CHARS;
+    if (rows.slice(at, at + ROW_HASH_CHARS) !== shown.hashes.slice(at, at + ROW_HASH_CHARS)) lacking[id] = live.rows[id] ?? '';
+  });
+  // The region differs, yet no row does: something outside the rows changed; the region is sent whole.
+  return Object.keys(lacking).length ? lacking : undefined;
 }
 
 /**

@@ -3,12 +3,19 @@ import type { DeliveryStats } from '../domain/subscribers/outbox.js';
 import type { PageUpdate } from '../snapshot/snapshot.js';
 import type { IncidentUpdate } from './incident-rooms.js';
 
+/** How widely to spread a reconnection, in ms (realtime/retry.ts). */
+export interface RetryHint {
+  spread: number;
+}
+
 /** Socket events, declared once for the server, the page's script and the tests. */
 export interface ServerToClientEvents {
-  /** The whole public state, after every committed change and on every (re)connection. */
-  page: (update: PageUpdate) => void;
-  /** An incident page's live region (realtime/incident-rooms.ts), to the viewers of that page only. */
-  incident: (update: IncidentUpdate) => void;
+  /** The whole public state, after every committed change and on every (re)connection (with the retry hint then). */
+  page: (update: PageUpdate & { retry?: RetryHint }) => void;
+  /** An incident page's live region (realtime/incident-rooms.ts), to the viewers of that page only (with the retry hint on joining). */
+  incident: (update: IncidentUpdate & { retry?: RetryHint }) => void;
+  /** A new retry hint: the viewers grew, or the server is about to stop. */
+  retry: (hint: RetryHint) => void;
 }
 
 // Public viewers only receive.

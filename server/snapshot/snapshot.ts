@@ -229,7 +229,7 @@ export class Snapshot implements ReadModel {
       notices: views.partial('status/notices', data),
       maintenance: views.partial('status/maintenance', data),
       subscribe: views.partial('status/subscribe', data),
-      components: views.partial('status/components', { ...data, rows }),
+      components: views.partial('status/components', { ...data, rows, layoutHash: shortHash(layoutKey(state.layout)) }),
       incidents: views.partial('status/incidents', data),
       past: views.partial('status/past', data),
     };

@@ -22,8 +22,13 @@ export class PharosProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private output = '';
 
-  constructor(env: Record<string, string>) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  /** `openFiles`: the process's descriptor limit (`ulimit -n`), for tests of what happens near it. */
+  constructor(env: Record<string, string>, opts: { openFiles?: number } = {}) {
+    const node = [process.execPath, '--import', 'tsx', 'server/main.ts'] as const;
+    const [command, args]: [string, string[]] = opts.openFiles
+      ? ['bash', ['-c', `ulimit -n ${opts.openFiles} && exec "$0" "$@"`, ...node]]
+      : [node[0], node.slice(1)];
+    this.child = spawn(command, args, {
       cwd: projectRoot(),
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', API_RATE_LIMIT: '1000000', ALERT_RATE_LIMIT: '1000000', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

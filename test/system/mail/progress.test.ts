@@ -38,10 +38,10 @@ describe('live delivery progress for operators', () => {
     await smtp.stop();
   });
 
-  it('refuses the admin namespace to a visitor without a session', async () => {
+  it('refuses the admin server to a visitor without a session, at the handshake (no websocket opened)', async () => {
     const socket = connect(p.url, { path: '/admin/live/', transports: ['websocket'], reconnection: false, forceNew: true });
-    const error = await new Promise<Error>((resolve) => socket.on('connect_error', resolve));
-    assert.match(error.message, /unauthorized/);
+    const error = await new Promise<Error & { description?: { message?: string } }>((resolve) => socket.on('connect_error', resolve));
+    assert.match(String(error.description?.message), /Unexpected server response: 400/);
     socket.close();
   });
 
@@ -169,7 +169,10 @@ describe('admin sockets live no longer than their session', () => {
 
   it('checks the Origin of the handshake against PUBLIC_URL', async () => {
     const cookie = await sessionCookie(p.url, 'admin@example.com');
-    await assert.rejects(open(cookie, 'https://evil.example'), /forbidden origin/);
+    // Refused at the Engine.IO handshake: the websocket is never opened.
+    await assert.rejects(open(cookie, 'https://evil.example'), (err: Error & { description?: { message?: string } }) =>
+      /Unexpected server response: 400/.test(String(err.description?.message)),
+    );
     const ours = await open(cookie, new URL(p.url).origin);
     ours.socket.close();
   });
