@@ -1,4 +1,4 @@
-// The benchmarks' crowd of live viewers: client processes of socket.io-client (fanout-client.ts), driven
+// The benchmarks' crowd of live viewers: client processes of raw socket.io viewers (fanout-client.ts), driven
 // over IPC, and the gathering of their receipt times for a phase (an update, a restart).
 import { fork, type ChildProcess } from 'node:child_process';
 import { setPriority } from 'node:os';

@@ -1,12 +1,13 @@
-// One of the fanout benchmark's client processes: `count` socket.io viewers of the status page (websocket
-// first, reconnecting as the page's script does), driven by its parent over IPC.
+// One of the fanout benchmark's client processes: `count` live viewers of the status page (socket.io's
+// protocol on a websocket, raw-viewer.ts; reconnecting as the page's script does), driven by its parent over IPC.
 // It reports when all are connected, when each received the next update, and when each was back and
 // current after a server restart. Times are wall-clock milliseconds (performance.timeOrigin + now()).
-import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, RetryHint, ServerToClientEvents } from '../../server/realtime/types.js';
+import type { PageUpdate } from '../../server/snapshot/snapshot.js';
+import type { RetryHint } from '../../server/realtime/types.js';
 import { rowsOf, type RowsShown } from './crowd.js';
+import { RawViewer } from './raw-viewer.js';
 
-type Viewer = Socket<ServerToClientEvents, ClientToServerEvents>;
+type Viewer = RawViewer;
 export type ToClient =
   | ({ type: 'start'; url: string; count: number; hashes: Record<string, string> } & Partial<RowsShown>)
   | { type: 'arm'; phase: 'update' | 'restart' }
@@ -69,7 +70,7 @@ function keepConnected(socket: Viewer): (hint: RetryHint | undefined) => void {
   const hint = (h: RetryHint | undefined) => {
     if (h && typeof h.spread === 'number' && h.spread >= 1000) spread = Math.min(h.spread, 60_000);
   };
-  socket.on('retry', hint);
+  socket.on('retry', (h) => hint(h as RetryHint));
   socket.on('disconnect', (reason) => {
     if (reason !== 'io client disconnect') attempt(Math.random() * spread);
   });
@@ -80,22 +81,22 @@ function keepConnected(socket: Viewer): (hint: RetryHint | undefined) => void {
 function open(url: string, index: number): Promise<boolean> {
   return new Promise((resolve) => {
     // As the page's script (v: 2: it patches component rows), on websockets: the page falls back to
-    // long-polling only where websockets fail, which a server with WEB_CONCURRENCY refuses anyway, and
-    // Node's emulation of XHR for it costs these client processes more than a browser.
-    const socket: Viewer = io(url, {
-      transports: ['websocket'],
-      reconnection: false,
-      forceNew: true,
-      auth: (cb) => cb(handshake()),
-    });
+    // long-polling only where websockets fail, which a server with WEB_CONCURRENCY refuses anyway.
+    const socket: Viewer = new RawViewer(url, handshake);
     const hint = keepConnected(socket);
     viewers[index] = socket;
     const timer = setTimeout(() => resolve(false), 60_000);
-    socket.once('page', () => (clearTimeout(timer), resolve(true)));
+    let first = true;
     socket.on('disconnect', () => {
       if (armed?.phase === 'restart') armed.away[index] = true;
     });
-    socket.on('page', (update) => {
+    socket.on('page', (data) => {
+      const update = data as PageUpdate & { retry?: RetryHint };
+      if (first) {
+        first = false;
+        clearTimeout(timer);
+        resolve(true);
+      }
       hint(update.retry);
       // What a page would keep: the newest hash of every region, and of every row.
       hashes = { ...hashes, ...update.hashes };
@@ -106,6 +107,7 @@ function open(url: string, index: number): Promise<boolean> {
       armed.times[index] = now();
       maybeDone();
     });
+    socket.connect();
   });
 }
 

@@ -134,7 +134,7 @@ async function main(): Promise<void> {
         ["restart: the kernel's TCP counters that grew (machine-wide)", grew(tcpBefore, tcpAfter), ''],
       ],
       [
-        `Seeded page: ${SEEDED_PAGE}. ${PROCESSES} client processes of socket.io-client (websockets, reconnecting as the page's script does: spread over the time the server hints), each viewer connecting with the page's region and row hashes as a browser does. Pharos from the production build, ${WORKERS > 1 ? `WEB_CONCURRENCY=${WORKERS} (HTTP workers and the primary process; RSS and CPU summed over them)` : 'one process'}; clients and server share the machine's 2 cores, the client processes at nice ${CLIENT_NICE} (in production the viewers are elsewhere). Latency is from just before the PATCH is sent to each viewer's receipt, wall clock across processes.`,
+        `Seeded page: ${SEEDED_PAGE}. ${PROCESSES} client processes speaking socket.io's protocol on bare websockets (raw-viewer.ts: socket.io-client's own CPU per connection outweighed the server's on these shared cores; reconnecting as the page's script does: spread over the time the server hints), each viewer connecting with the page's region and row hashes as a browser does. Pharos from the production build, ${WORKERS > 1 ? `WEB_CONCURRENCY=${WORKERS} (HTTP workers and the primary process; RSS and CPU summed over them)` : 'one process'}; clients and server share the machine's 2 cores, the client processes at nice ${CLIENT_NICE} (in production the viewers are elsewhere). Latency is from just before the PATCH is sent to each viewer's receipt, wall clock across processes.`,
       ],
     );
   } finally {
