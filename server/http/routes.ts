@@ -40,6 +40,13 @@ import { webhookLinkRoutes } from './public/webhook-links.js';
 export function routes(ctx: Context): Router {
   const router = Router();
   router.use(staticAssets(ctx.root));
+  // What the rest answers is made for one request (a subscriber's manage page, an API answer, a form's
+  // result): no cache or CDN in front may keep it. The public documents say otherwise themselves
+  // (snapshot/body.ts writeBody), as the static files above did (express.static keeps a header set before it).
+  router.use((_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
   // Public: health, every document of the snapshot, the subscription forms and links; then the APIs; then the admin.
   router.use(healthRoutes(ctx));
   // Before the documents: their router answers OPTIONS for every /api/v2 path with "GET, HEAD".
