@@ -56,8 +56,8 @@ export class RemoteLimits implements SharedLimits {
   }
 
   /** One round trip: the primary takes the token or refuses before it reads the next message. */
-  async take(window: WindowName, key: string, limit: number, now: number): Promise<TakeResult> {
-    return (await this.call('take', [window, key, limit, now])) as TakeResult;
+  async take(window: WindowName, key: string, limit: number, now: number, cost: 0 | 1 = 1): Promise<TakeResult> {
+    return (await this.call('take', [window, key, limit, now, cost])) as TakeResult;
   }
 
   giveBack(token: WindowToken): void {
@@ -71,7 +71,7 @@ export function answerLimits(limits: LocalLimits, worker: Worker, m: Extract<Ipc
     if (m.id) worker.send({ pharos: 'limits-result', id: m.id, result } satisfies IpcMessage);
   };
   try {
-    const [a, b, c, d] = m.args;
+    const [a, b, c, d, e] = m.args;
     switch (m.method) {
       case 'reserve':
         return reply(limits.attempts.reserve(a as ThrottleKeys, Number(b)));
@@ -80,7 +80,7 @@ export function answerLimits(limits: LocalLimits, worker: Worker, m: Extract<Ipc
         return;
       case 'take':
         if (!isWindowName(a)) throw new Error(`no window named ${String(a)}`);
-        return reply(limits.takeNow(a, String(b), Number(c), Number(d)));
+        return reply(limits.takeNow(a, String(b), Number(c), Number(d), e === 0 ? 0 : 1));
       case 'give-back': {
         const token = a as Partial<WindowToken> | undefined;
         if (isWindowName(token?.window) && typeof token.key === 'string' && typeof token.at === 'number') {

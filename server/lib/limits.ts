@@ -8,7 +8,7 @@ import { SlidingWindow, type Take, type Token } from './rate-limit.js';
 export const WINDOWS = {
   /** Sign-ups per client network. */
   signups: { ms: 10 * 60_000, countsRefused: true },
-  /** Wrong subscriber-link tokens per client network: taken before the link is checked, given back if it was not wrong. */
+  /** Wrong subscriber-link tokens per client network: a wrong link takes one, a valid one passes only while under the limit. */
   'wrong-tokens': { ms: 10 * 60_000, countsRefused: false },
   /** Changes through one subscriber's manage link. */
   'manage-changes': { ms: 10 * 60_000, countsRefused: true },
@@ -44,7 +44,7 @@ export interface SharedLimits {
   reserve(keys: ThrottleKeys, now: number): Promise<Reserved>;
   settle(reservation: Reservation, outcome: 'failed' | 'succeeded' | 'cancelled'): void;
   /** A token of the window for the key, if it holds fewer than `limit`; else refused, with when one frees up. */
-  take(window: WindowName, key: string, limit: number, now: number): Promise<TakeResult>;
+  take(window: WindowName, key: string, limit: number, now: number, cost?: 0 | 1): Promise<TakeResult>;
   /** Gives back a token taken (what it was taken for turned out not to count). */
   giveBack(token: WindowToken): void;
 }
@@ -63,13 +63,13 @@ export class LocalLimits implements SharedLimits {
     this.attempts.settle(reservation, outcome);
   }
 
-  take(window: WindowName, key: string, limit: number, now: number): Promise<TakeResult> {
-    return Promise.resolve(this.takeNow(window, key, limit, now));
+  take(window: WindowName, key: string, limit: number, now: number, cost: 0 | 1 = 1): Promise<TakeResult> {
+    return Promise.resolve(this.takeNow(window, key, limit, now, cost));
   }
 
   /** take(), answered at once (the primary process answers its workers with it). */
-  takeNow(window: WindowName, key: string, limit: number, now: number): TakeResult {
-    const result: Take = this.window(window).take(key, limit, now);
+  takeNow(window: WindowName, key: string, limit: number, now: number, cost: 0 | 1 = 1): TakeResult {
+    const result: Take = this.window(window).take(key, limit, now, cost);
     if (result.taken) return { ...result, token: { ...result.token, window } };
     const { token, ...refused } = result;
     return token ? { ...refused, token: { ...token, window } } : refused;

@@ -79,8 +79,12 @@ export class SlidingWindow {
     private readonly maxKeys = 100_000,
   ) {}
 
-  /** Takes a token if the key has fewer than `limit` in the window, or refuses; one step, nothing in between. */
-  take(key: string, limit: number, now: number): Take {
+  /**
+   * Takes a token if the key has fewer than `limit` in the window, or refuses; one step, nothing in between.
+   * `cost` 0: admitted while under the limit, without taking anything (what must not count, but must not
+   * pass a key that is over it either: a valid subscriber link from a network that guessed too much).
+   */
+  take(key: string, limit: number, now: number, cost: 0 | 1 = 1): Take {
     const times = this.keys.get(key) ?? new Times();
     times.dropUntil(now - this.windowMs);
     // Least recently used last: Map keeps insertion order.
@@ -88,7 +92,7 @@ export class SlidingWindow {
     this.keys.set(key, times);
     this.forgetOldest();
     if (times.size < limit) {
-      times.add(now);
+      if (cost) times.add(now);
       return { taken: true, count: times.size, token: { key, at: now } };
     }
     // The token that frees up first: once it expires, fewer than `limit` remain.

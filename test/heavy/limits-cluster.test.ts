@@ -7,6 +7,8 @@ import { loadConfig } from '../../server/config.js';
 import { createContext } from '../../server/compose.js';
 import { createApiKey } from '../../server/domain/access/api-keys.js';
 import { setGate } from '../../server/domain/subscribers/gate.js';
+import { importCsv } from '../../server/domain/subscribers/import-export.js';
+import { manageToken } from '../../server/domain/subscribers/tokens.js';
 import { createLog } from '../../server/log.js';
 import { burst, statuses } from '../helpers/burst.js';
 import { freePort, PharosProcess, sleep } from '../helpers/process.js';
@@ -68,6 +70,16 @@ describe('limits under a burst of parallel requests (WEB_CONCURRENCY=2)', () => 
       assert.deepEqual(statuses(answers), { 404: 30, 429: n - 30 });
     });
   }
+
+  it('lets 200 valid one-click unsubscribes sent at once from one address all through', { timeout: 120_000 }, async () => {
+    const seed = createContext(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' }), { log: createLog('silent') });
+    importCsv(seed, system, Array.from({ length: 200 }, (_, i) => `provider${i}@example.com`).join('\n'), true);
+    const subs = seed.db.prepare("SELECT id, token_version FROM subscribers WHERE email LIKE 'provider%'").all() as { id: string; token_version: number }[];
+    const valid = subs.map((sub) => `/unsubscribe/${manageToken(seed.secret, sub)}`);
+    seed.db.close();
+    const answers = await burst(base, valid.length, (i) => ({ method: 'POST', path: valid[i] ?? '', localAddress: '127.0.0.8' }));
+    assert.deepEqual(statuses(answers), { 200: 200 });
+  });
 
   it('lets exactly 60 of 1,000 parallel API requests with one key through (API_RATE_LIMIT=60), 429 for the rest', { timeout: 120_000 }, async () => {
     const answers = await burst(base, 1000, () => ({

@@ -10,6 +10,7 @@ import { HttpError, NotFound } from '../../errors.js';
 import { findIncident } from '../../domain/incidents/queries.js';
 import { form } from '../middleware/form.js';
 import { networkOf } from '../../lib/client-address.js';
+import { knownLink, LINK_PATHS } from './link-check.js';
 import { field, formBody, renderPage } from '../respond.js';
 
 /** Wrong subscriber-link tokens from one network in 10 minutes before its token requests get a 429. */
@@ -44,24 +45,18 @@ function linkGone(status: 404 | 410 = 404): HttpError {
 export function subscriptionRoutes(ctx: Context): Router {
   const router = Router();
   // Subscriber links carry unguessable tokens; a network that keeps presenting wrong ones is guessing.
-  // Only wrong tokens count: one-click unsubscribes from a mail provider's few addresses must all work.
-  // A token is taken before the link is checked (so that links in flight count: a burst sent at once
-  // cannot all pass) and given back once the answer shows the link was not wrong. (The tokens are shared
-  // by every process of a cluster: lib/limits.ts.)
-  router.use(
-    ['/subscriptions/confirm/:token', '/subscriptions/manage/:token', '/unsubscribe/:token', '/webhooks/unsubscribe/:token'],
-    async (req, res, next) => {
-      const taken = await ctx.limits.take('wrong-tokens', networkOf(req.ip), WRONG_TOKEN_LIMIT, ctx.clock.now().getTime());
-      if (!taken.taken) {
-        throw tooMany('Too many invalid links from your network. Please try again in a few minutes.', taken.retryAfterMs);
-      }
-      // A client that leaves before its answer keeps the token taken: the outcome is unknown.
-      res.once('finish', () => {
-        if (res.statusCode !== 404) ctx.limits.giveBack(taken.token);
-      });
-      next();
-    },
-  );
+  // A wrong link takes a token of its network's limit; a right one takes none (one-click unsubscribes
+  // from a mail provider's few addresses, hundreds at once, must all work) but is refused too once the
+  // network is over the limit, so that past it a guess learns nothing. The link is checked first (the
+  // HMAC and one row), and whether it passes is decided in one step with the tokens of every process of
+  // a cluster (lib/limits.ts): a burst of guesses gets exactly the limit through.
+  router.use(LINK_PATHS, async (req, _res, next) => {
+    // req.baseUrl: the link's path as matched (in a use() handler req.path is what follows it).
+    const known = knownLink(ctx, req.baseUrl);
+    const taken = await ctx.limits.take('wrong-tokens', networkOf(req.ip), WRONG_TOKEN_LIMIT, ctx.clock.now().getTime(), known ? 0 : 1);
+    if (!taken.taken) throw tooMany('Too many invalid links from your network. Please try again in a few minutes.', taken.retryAfterMs);
+    next();
+  });
   const parse = formParser(64 * 1024, 1000);
   const components = () => orderedComponents(pageLayout(ctx.db));
   const formData = () => ({ title: 'Subscribe to updates', components: components(), gate: getGate(ctx.db) });

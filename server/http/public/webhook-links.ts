@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { Context } from '../../context.js';
-import { deleteEndpoint, findEndpoint } from '../../domain/subscribers/endpoints.js';
-import { endpointToken, sameToken, tokenSubject } from '../../domain/subscribers/tokens.js';
+import { deleteEndpoint } from '../../domain/subscribers/endpoints.js';
+import { webhookOf } from './link-check.js';
 import { HttpError } from '../../errors.js';
 import { renderPage } from '../respond.js';
 
@@ -14,11 +14,8 @@ import { renderPage } from '../respond.js';
 export function webhookLinkRoutes(ctx: Context): Router {
   const router = Router();
   const endpointOf = (token: string) => {
-    const id = tokenSubject(token);
-    const e = id ? findEndpoint(ctx.db, id) : undefined;
-    if (!e || e.kind !== 'webhook' || !sameToken(token, endpointToken(ctx.secret, e.id))) {
-      throw new HttpError(404, 'link_not_valid', 'This link is not valid: the webhook was removed already, or the link is not ours.');
-    }
+    const e = webhookOf(ctx, token);
+    if (!e) throw new HttpError(404, 'link_not_valid', 'This link is not valid: the webhook was removed already, or the link is not ours.');
     return e;
   };
   router.get('/webhooks/unsubscribe/:token', (req, res) => {

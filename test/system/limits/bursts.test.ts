@@ -38,16 +38,30 @@ describe('limits under a burst of parallel requests (one process)', () => {
     });
   }
 
-  it('gives the token back when the link was right: 40 one-click unsubscribes from one address, then still 30 wrong links', async () => {
+  it('lets 200 valid one-click unsubscribes sent at once from one address all through, and still 30 wrong links after', async () => {
     p.clock.advance(11 * 60_000);
-    importCsv(p.ctx, system, Array.from({ length: 40 }, (_, i) => `provider${i}@example.com`).join('\n'), true);
+    importCsv(p.ctx, system, Array.from({ length: 200 }, (_, i) => `provider${i}@example.com`).join('\n'), true);
     const subs = p.ctx.db.prepare("SELECT id, token_version FROM subscribers WHERE email LIKE 'provider%'").all() as { id: string; token_version: number }[];
-    for (const sub of subs) {
-      const [answer] = await burst(p.url, 1, () => ({ method: 'POST', path: `/unsubscribe/${manageToken(p.ctx.secret, sub)}` }));
-      assert.equal(answer?.status, 200);
-    }
+    const valid = subs.map((sub) => `/unsubscribe/${manageToken(p.ctx.secret, sub)}`);
+    assert.deepEqual(statuses(await burst(p.url, valid.length, (i) => ({ method: 'POST', path: valid[i] ?? '' }))), { 200: 200 });
     const answers = await burst(p.url, 100, (i) => ({ method: 'POST', path: `/unsubscribe/guess-after-${i}` }));
     assert.deepEqual(statuses(answers), { 404: 30, 429: 70 });
+  });
+
+  it('past the limit a network learns nothing from a guess: a right link is refused as a wrong one', async () => {
+    p.clock.advance(11 * 60_000);
+    importCsv(p.ctx, system, 'email\nguessed@example.com', true);
+    const sub = p.ctx.db.prepare("SELECT id, token_version FROM subscribers WHERE email = 'guessed@example.com'").get() as {
+      id: string;
+      token_version: number;
+    };
+    const right = `/unsubscribe/${manageToken(p.ctx.secret, sub)}`;
+    // Wrong links and the right one in one burst: the right one passes only if it came before the 30th wrong one.
+    const answers = await burst(p.url, 61, (i) => ({ method: 'POST', path: i === 60 ? right : `/unsubscribe/guess-mixed-${i}` }));
+    assert.equal(answers.filter((a) => a.status === 404).length, 30);
+    const [late] = await burst(p.url, 1, () => ({ method: 'GET', path: right }));
+    assert.equal(late?.status, 429, 'a right link is refused once the network is over the limit');
+    assert.equal(p.ctx.db.prepare('SELECT state FROM subscribers WHERE id = ?').pluck().get(sub.id) === 'unsubscribed', answers[60]?.status === 200);
   });
 
   it('lets exactly 60 of 1,000 parallel API requests with one key through (API_RATE_LIMIT=60), 429 for the rest', async () => {
