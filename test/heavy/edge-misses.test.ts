@@ -29,10 +29,15 @@ const MISSES = [
   '/history.rss?component=nosuchcomponent',
   '/badge.svg?component=nosuchcomponent&x=1',
   '/api/v2/nope.json',
+  // Paths that are no document at all: answered from the read model too, never by the primary.
+  '/made-up-path',
+  '/History',
+  '/incidents/a/b',
+  '/history/',
 ];
 
-const get = async (base: string, path: string) => {
-  const res = await fetch(base + path, { headers: { 'Accept-Encoding': 'identity' }, signal: AbortSignal.timeout(5000) });
+const get = async (base: string, path: string, accept = '*/*') => {
+  const res = await fetch(base + path, { headers: { 'Accept-Encoding': 'identity', Accept: accept }, signal: AbortSignal.timeout(5000) });
   return { status: res.status, etag: res.headers.get('etag'), type: res.headers.get('content-type'), body: await res.text() };
 };
 
@@ -88,8 +93,8 @@ describe('an edge answers misses from its replica', () => {
 
   it('the same 404 as the primary, and the same again with the primary stopped', { timeout: 60_000 }, async () => {
     const want = new Map<string, Awaited<ReturnType<typeof get>>>();
-    for (const path of MISSES) {
-      const got = await get(primaryBase, path);
+    for (const [i, path] of MISSES.entries()) {
+      const got = await get(primaryBase, path, ['text/plain', 'image/png', '*/*'][i % 3]);
       assert.equal(got.status, 404, `primary ${path}`);
       assert.ok(got.etag, `primary ${path}: from the read model`);
       want.set(path, got);
@@ -102,8 +107,9 @@ describe('an edge answers misses from its replica', () => {
       await sleep(100);
     }
     const check = async (when: string) => {
-      for (const path of MISSES) {
-        const got = await get(edgeBase, path);
+      for (const [i, path] of MISSES.entries()) {
+        // Whatever the client says it takes (but JSON alone), the same prebuilt page.
+        const got = await get(edgeBase, path, ['*/*', 'text/plain', 'image/png'][i % 3]);
         const expected = want.get(path);
         assert.equal(got.status, 404, `${when}: edge ${path}`);
         assert.equal(got.etag, expected?.etag, `${when}: edge ${path}`);
@@ -114,6 +120,8 @@ describe('an edge answers misses from its replica', () => {
     await check('primary up');
     await primary.kill('SIGTERM');
     await check('primary stopped');
+    const posted = await fetch(`${edgeBase}/made-up-path`, { method: 'POST', body: 'x=1', signal: AbortSignal.timeout(5000) });
+    assert.equal(posted.status, 404, 'a form to no path is not for the primary either');
     // A page that exists is served as before, and what is no document still goes to the (stopped) primary.
     assert.equal((await get(edgeBase, '/history')).status, 200);
     assert.equal((await get(edgeBase, '/admin/login')).status, 503);

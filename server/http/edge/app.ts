@@ -7,6 +7,9 @@ import { requestLog } from '../middleware/request-log.js';
 import { securityHeaders } from '../security-headers.js';
 import { staticAssets } from '../static-assets.js';
 import type { Forward } from './forward.js';
+import { forwardedToPrimary } from './primary-paths.js';
+import { NOT_FOUND } from '../../snapshot/public-paths.js';
+import { writeBody, type Body } from '../../snapshot/body.js';
 
 export interface EdgeDeps {
   config: Config;
@@ -21,9 +24,10 @@ const UNAVAILABLE =
   'This status page is up, but the server that takes sign-ins, subscriptions and API calls cannot be reached from here right now. Please try again in a minute.';
 
 /**
- * What an edge answers behind the fast path (which serves every public document from the replica):
- * its own health, the static files, and everything else forwarded to the primary, with a clear 503
- * (JSON for the APIs) while the primary cannot be reached.
+ * What an edge answers behind the fast path (which serves every public document, and the not-found
+ * document of every document path, from the replica): its own health, the static files, what only a
+ * primary answers forwarded to it (primary-paths.ts; a clear 503, JSON for the APIs, while it cannot be
+ * reached), and anything else the replica's not-found page: no made-up URL costs the primary anything.
  */
 export function createEdgeApp(deps: EdgeDeps): express.Express {
   const { config, replica, views } = deps;
@@ -52,6 +56,18 @@ export function createEdgeApp(deps: EdgeDeps): express.Express {
       });
   });
   app.use(headers, staticAssets(deps.root));
+  // Any other path is no primary's business: the replica's not-found document, as the primary answers it.
+  app.use((req, res, next) => {
+    if (forwardedToPrimary(req.method, req.path)) return next();
+    let body: Body | undefined;
+    try {
+      body = replica.current().bodies.get(req.path.startsWith('/api/') ? NOT_FOUND.json : NOT_FOUND.page);
+    } catch {
+      // No state replicated yet: the primary answers meanwhile.
+    }
+    if (!body) return next();
+    headers(req, res, () => writeBody(req, res, body, req.path.startsWith('/api/') ? { 'Access-Control-Allow-Origin': '*' } : {}, 404));
+  });
   app.use((req, res) => {
     deps.forward.web(req, res, (out) => {
       out.setHeader('Retry-After', '30');

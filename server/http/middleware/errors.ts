@@ -9,7 +9,8 @@ import { tooLarge } from './body.js';
 import { networkOf } from '../../lib/client-address.js';
 import { storageProblemOf, type StorageProblem } from '../../db/storage.js';
 
-function wantsJson(req: Request): boolean {
+/** Whether an error is answered in JSON (the APIs, and a client that takes JSON but not HTML) rather than as a page. */
+export function wantsJson(req: Request): boolean {
   return req.path.startsWith('/api/') || (!req.accepts('html') && Boolean(req.accepts('json')));
 }
 

@@ -3,6 +3,7 @@ import type { Context } from '../../context.js';
 import { documentKey } from '../../snapshot/documents.js';
 import { isDocumentPath, NOT_FOUND, notFoundKey } from '../../snapshot/public-paths.js';
 import { writeBody } from '../../snapshot/body.js';
+import { wantsJson } from '../middleware/errors.js';
 
 /**
  * Every public document from the snapshot: the status page, the v2 JSON, incident pages, the history,
@@ -28,14 +29,15 @@ export function documentRoutes(ctx: Context): Router {
 const NOT_PUBLIC = /^\/(?:admin|setup|api)(?:\/|$)/;
 
 /**
- * The last route: a public GET that nothing answered gets the snapshot's not-found page, made once per
- * build, rather than an error page rendered per request. Clients asking for JSON, the admin and the
- * APIs get the error handler's.
+ * The last route: a public request that nothing answered (any method, any path, any Accept but JSON)
+ * gets the snapshot's not-found page, made once per build, rather than an error page rendered per
+ * request. Clients asking for JSON alone, the admin and the APIs get the error handler's (JSON costs
+ * nothing to make; the admin's page is for a signed-in operator).
  */
 export function notFoundRoute(ctx: Context): Router {
   const router = Router();
-  router.get(/.*/, (req, res, next) => {
-    if (NOT_PUBLIC.test(req.path) || !req.accepts('html')) return next();
+  router.all(/.*/, (req, res, next) => {
+    if (NOT_PUBLIC.test(req.path) || wantsJson(req)) return next();
     const body = ctx.snapshot.current().bodies.get(NOT_FOUND.page);
     if (!body) return next();
     writeBody(req, res, body, {}, 404);
