@@ -2,7 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Config } from '../../config.js';
-import { networkOf, proxyTrust } from '../../lib/client-address.js';
+import { networkOf, proxyPeer } from '../../lib/client-address.js';
 import { RefusalTally } from '../../lib/refusal-tally.js';
 import type { Log } from '../../log.js';
 import { connectionBudget, openFileLimit } from './budget.js';
@@ -58,7 +58,7 @@ export function guardConnections(http: Server, deps: GuardDeps): ConnectionGuard
   const { config } = deps;
   const budget = connectionBudget(openFileLimit());
   const perAddress = Math.max(1, Math.ceil(config.maxConnectionsPerAddress / Math.max(1, config.webConcurrency)));
-  const trusted = proxyTrust(config.trustProxy);
+  const proxy = proxyPeer(config.trustProxy);
   const refusals = new RefusalTally(deps.log, 'connections refused (a flood, or a client holding too many)', {
     pid: process.pid,
     perAddress,
@@ -85,7 +85,7 @@ export function guardConnections(http: Server, deps: GuardDeps): ConnectionGuard
   http.on('connection', (socket: Socket) => {
     const address = socket.remoteAddress;
     if (!address) return void socket.destroy();
-    const network = trusted(address, 0) ? undefined : networkOf(address);
+    const network = proxy(address) ? undefined : networkOf(address);
     const inHeadroom = publicOpen >= budget.public;
     const refused = network === undefined ? undefined : refusal(network, inHeadroom);
     if (refused) {

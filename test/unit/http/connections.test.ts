@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { connectionBudget, openFileLimit } from '../../../server/http/connections/budget.js';
 import { isOperatorPath } from '../../../server/http/connections/operator-paths.js';
-import { proxyTrust } from '../../../server/lib/client-address.js';
+import { proxyPeer, proxyTrust } from '../../../server/lib/client-address.js';
 
 describe('connection caps: the pure parts', () => {
   it('reads the soft limit of open files, with 1,024 when it cannot', () => {
@@ -64,5 +64,19 @@ describe('connection caps: the pure parts', () => {
     assert.equal(proxyTrust('loopback')('127.0.0.9', 0), true);
     assert.equal(proxyTrust('loopback, 10.0.0.0/8')('10.1.2.3', 0), true);
     assert.equal(proxyTrust('loopback')('203.0.113.1', 0), false);
+  });
+
+  it('exempts from the per-address count only the peers that are proxies: a hop count trusts no public peer', () => {
+    assert.equal(proxyPeer(false)('127.0.0.1'), false);
+    assert.equal(proxyPeer('loopback')('127.0.0.9'), true);
+    assert.equal(proxyPeer('loopback')('10.1.2.3'), false);
+    assert.equal(proxyPeer('10.0.0.0/8')('10.1.2.3'), true);
+    for (const trust of [1, 2, true] as const) {
+      assert.equal(proxyPeer(trust)('203.0.113.1'), false, `${String(trust)}: a public peer is a client`);
+      assert.equal(proxyPeer(trust)('2001:db8::1'), false, `${String(trust)}: a public IPv6 peer is a client`);
+      for (const near of ['127.0.0.1', '10.0.0.5', '192.168.1.2', '172.16.0.1', '::1', 'fd00::1', '::ffff:10.0.0.5'])
+        assert.equal(proxyPeer(trust)(near), true, `${String(trust)}: ${near}`);
+    }
+    assert.equal(proxyPeer(0)('127.0.0.1'), false);
   });
 });
