@@ -12,5 +12,8 @@ export function openDatabase(file: string): Db {
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  // After a checkpoint the write-ahead log is cut back to 16 MB instead of keeping the largest size a
+  // burst once gave it: its size is what a full disk is judged by (db/storage.ts), and room it holds.
+  db.pragma(`journal_size_limit = ${16 * 2 ** 20}`);
   return db;
 }
