@@ -1,4 +1,4 @@
--- Names a viewer sees lose their bidirectional embeddings, overrides and isolates (U+202A-U+202E,
+-- Names a viewer sees, and the descriptions shown beside them, lose their bidirectional embeddings, overrides and isolates (U+202A-U+202E,
 -- U+2066-U+2069): they are taken out at input now (lib/validate.ts withoutBidiControls), and here from
 -- the rows stored before. The marks (U+200E, U+200F, U+061C) stay, as at input. An alert group's
 -- set_name is cleaned like its incident's name, so the group still sees the name as its own.
@@ -23,6 +23,12 @@ UPDATE incident_templates SET title = trim(replace(replace(replace(replace(repla
   WHERE title <> replace(replace(replace(replace(replace(replace(replace(replace(replace(title, char(8234), ''), char(8235), ''), char(8236), ''), char(8237), ''), char(8238), ''), char(8294), ''), char(8295), ''), char(8296), ''), char(8297), '');
 UPDATE settings SET value = trim(replace(replace(replace(replace(replace(replace(replace(replace(replace(value, char(8234), ''), char(8235), ''), char(8236), ''), char(8237), ''), char(8238), ''), char(8294), ''), char(8295), ''), char(8296), ''), char(8297), ''))
   WHERE key = 'brand.page_name' AND value <> replace(replace(replace(replace(replace(replace(replace(replace(replace(value, char(8234), ''), char(8235), ''), char(8236), ''), char(8237), ''), char(8238), ''), char(8294), ''), char(8295), ''), char(8296), ''), char(8297), '');
+
+-- Descriptions are shown beside the names (sideText in lib/validate.ts).
+UPDATE components SET description = trim(replace(replace(replace(replace(replace(replace(replace(replace(replace(description, char(8234), ''), char(8235), ''), char(8236), ''), char(8237), ''), char(8238), ''), char(8294), ''), char(8295), ''), char(8296), ''), char(8297), ''))
+  WHERE description <> replace(replace(replace(replace(replace(replace(replace(replace(replace(description, char(8234), ''), char(8235), ''), char(8236), ''), char(8237), ''), char(8238), ''), char(8294), ''), char(8295), ''), char(8296), ''), char(8297), '');
+UPDATE component_groups SET description = trim(replace(replace(replace(replace(replace(replace(replace(replace(replace(description, char(8234), ''), char(8235), ''), char(8236), ''), char(8237), ''), char(8238), ''), char(8294), ''), char(8295), ''), char(8296), ''), char(8297), ''))
+  WHERE description <> replace(replace(replace(replace(replace(replace(replace(replace(replace(description, char(8234), ''), char(8235), ''), char(8236), ''), char(8237), ''), char(8238), ''), char(8294), ''), char(8295), ''), char(8296), ''), char(8297), '');
 
 -- The v1 API's list of subscribers (domain/subscribers/subscriber-list.ts) reads each state of email
 -- subscriber in the order asked (by address, by arrival, by quarantine) from an index holding every

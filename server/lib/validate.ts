@@ -51,6 +51,9 @@ export const longText = (max: number) =>
     .refine((s) => !CONTROL.test(s), 'Must not contain control characters')
     .transform((s) => s.trim());
 
+/** A short text shown beside a name (a component's or a group's description): without bidirectional controls either. */
+export const sideText = (max: number) => longText(max).transform(withoutBidiControls);
+
 /** A JSON boolean; forms turn their checkboxes into booleans before calling the domain. */
 export const flag = z.boolean({ invalid_type_error: 'Must be true or false', required_error: 'Must be true or false' });
 

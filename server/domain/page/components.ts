@@ -7,7 +7,7 @@ import { commitChange } from '../write-path.js';
 import { newId } from '../../lib/ids.js';
 import { dayKey } from '../../lib/time.js';
 import { COMPONENT_STATUSES, type ComponentStatus } from './status.js';
-import { enumOf, flag, longText, nameText, parseInput } from '../../lib/validate.js';
+import { enumOf, flag, sideText, nameText, parseInput } from '../../lib/validate.js';
 import { pageZone } from './time-zone.js';
 import { enqueueComponentUpdate } from '../subscribers/endpoint-deliveries.js';
 
@@ -40,7 +40,7 @@ export const componentStatus = enumOf(COMPONENT_STATUSES, 'Status');
 
 export const componentInput = z.object({
   name: nameText(100),
-  description: longText(500).default(''),
+  description: sideText(500).default(''),
   status: componentStatus.default('operational'),
   group_id: z
     .string({ invalid_type_error: 'Must be a group id' })

@@ -6,7 +6,7 @@ import type { Actor } from '../access/actors.js';
 import { commitChange } from '../write-path.js';
 import { findComponent, nextPosition } from './components.js';
 import { newId } from '../../lib/ids.js';
-import { longText, nameText, parseInput } from '../../lib/validate.js';
+import { sideText, nameText, parseInput } from '../../lib/validate.js';
 
 export interface ComponentGroup {
   id: string;
@@ -17,7 +17,7 @@ export interface ComponentGroup {
   updated_at: string;
 }
 
-export const groupInput = z.object({ name: nameText(100), description: longText(500).default('') });
+export const groupInput = z.object({ name: nameText(100), description: sideText(500).default('') });
 export type GroupInput = z.input<typeof groupInput>;
 
 export function listGroups(db: Db): ComponentGroup[] {
@@ -78,7 +78,7 @@ export function deleteGroup(ctx: Deps<'bus' | 'clock' | 'db'>, actor: Actor, id:
 /** Statuspage's component group: a name, a description and the components it holds, in their order. */
 export const groupWithComponentsInput = z.object({
   name: nameText(100),
-  description: longText(500).default(''),
+  description: sideText(500).default(''),
   components: z
     .array(z.string({ invalid_type_error: 'Must be component ids' }).regex(/^[a-z0-9]{1,64}$/, 'No such component'), {
       invalid_type_error: 'Must be a list of component ids',

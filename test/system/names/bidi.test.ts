@@ -64,7 +64,7 @@ describe('names without bidirectional controls', () => {
     assert.doesNotMatch(`${mail.mail.subject ?? ''}${mail.mail.text ?? ''}${String(mail.mail.html)}`, BIDI_CONTROL);
   });
 
-  it('takes them out of names from the v1 API and the admin: incidents, maintenance, components, groups, templates, notices, the page', async () => {
+  it('takes them out of names from the v1 API and the admin: incidents, maintenance, components and groups (with their descriptions), templates, notices, the page', async () => {
     const { p } = world;
     const v1 = (path: string, body: object) =>
       request(p.app).post(`/api/v1/pages/${p.ctx.pageId}${path}`).set('Authorization', `OAuth ${key}`).send(body).expect(201);
@@ -80,10 +80,12 @@ describe('names without bidirectional controls', () => {
       },
     });
     names.push([(maintenance.body as { name: string }).name, 'DB upgrade']);
-    const component = await v1('/components', { component: { name: `${RLO}Search` } });
-    names.push([(component.body as { name: string }).name, 'Search']);
-    const group = await v1('/component-groups', { component_group: { name: `Core${RLO}`, components: [(component.body as { id: string }).id] } });
-    names.push([(group.body as { name: string }).name, 'Core']);
+    const component = await v1('/components', { component: { name: `${RLO}Search`, description: `${RLO}hcraes llA` } });
+    names.push([(component.body as { name: string }).name, 'Search'], [(component.body as { description: string }).description, 'hcraes llA']);
+    const group = await v1('/component-groups', {
+      component_group: { name: `Core${RLO}`, description: `The ${LRI}core${PDI}`, components: [(component.body as { id: string }).id] },
+    });
+    names.push([(group.body as { name: string }).name, 'Core'], [(group.body as { description: string }).description, 'The core']);
     const template = await v1('/incident_templates', { template: { name: `${RLO}Tpl`, title: `${LRI}Outage${PDI}`, body: 'x' } });
     names.push([(template.body as { name: string }).name, 'Tpl'], [(template.body as { title: string }).title, 'Outage']);
     const notice = publishCommunication(p.ctx, system, { category: 'general', title: `${RLO}Maintenance notice`, body: 'Hello' });

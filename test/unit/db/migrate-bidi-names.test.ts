@@ -19,7 +19,7 @@ describe('migration 015: names without bidirectional controls', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pharos-bidi-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('cleans incident, component, group, notice, template and page names stored before, and nothing else', () => {
+  it('cleans incident, component, group, notice, template and page names, and the descriptions beside them, stored before, and nothing else', () => {
     const all = join(projectRoot(), 'migrations');
     const early = join(dir, 'migrations');
     mkdirSync(early);
@@ -52,10 +52,15 @@ describe('migration 015: names without bidirectional controls', () => {
        VALUES ('alertmanager', 'g', 'i1', 's', '{}', ?, ?, ?)`,
     ).run(`${RLO}srorre IPA${PDF}`, T, T);
     db.prepare(
-      `INSERT INTO components (id, name, status, position, showcase, only_show_if_degraded, start_date, created_at, updated_at)
-       VALUES ('c1', ?, 'operational', 1, 1, 0, '2026-09-01', ?, ?)`,
-    ).run(`${LRI}API${PDI}`, T, T);
-    db.prepare(`INSERT INTO component_groups (id, name, position, created_at, updated_at) VALUES ('g1', ?, 1, ?, ?)`).run(`Core${RLO}`, T, T);
+      `INSERT INTO components (id, name, description, status, position, showcase, only_show_if_degraded, start_date, created_at, updated_at)
+       VALUES ('c1', ?, ?, 'operational', 1, 1, 0, '2026-09-01', ?, ?)`,
+    ).run(`${LRI}API${PDI}`, `${RLO}detavitca`, T, T);
+    db.prepare(`INSERT INTO component_groups (id, name, description, position, created_at, updated_at) VALUES ('g1', ?, ?, 1, ?, ?)`).run(
+      `Core${RLO}`,
+      `Our ${LRI}core${PDI}`,
+      T,
+      T,
+    );
     db.prepare(`INSERT INTO communications (id, series_id, version, category, title, author, published_at) VALUES ('n1', 'n1', 1, 'general', ?, 'a', ?)`).run(
       `${RLO}Notice`,
       T,
@@ -77,7 +82,9 @@ describe('migration 015: names without bidirectional controls', () => {
     assert.equal(db.prepare('SELECT set_name FROM alert_groups').pluck().get(), 'srorre IPA', 'the group still knows the name as its own');
     for (const value of [
       db.prepare('SELECT name FROM components').pluck().get(),
+      db.prepare('SELECT description FROM components').pluck().get(),
       db.prepare('SELECT name FROM component_groups').pluck().get(),
+      db.prepare('SELECT description FROM component_groups').pluck().get(),
       db.prepare('SELECT title FROM communications').pluck().get(),
       db.prepare('SELECT name FROM incident_templates').pluck().get(),
       db.prepare('SELECT title FROM incident_templates').pluck().get(),
