@@ -68,6 +68,12 @@ export class Verifier {
   async fromHash(hash: Record<string, string>, held: VerifiedState | undefined): Promise<VerifiedState | undefined> {
     const claim = claimed({ get: (name) => hash[name] });
     if (!claim) return this.refuse('state', 'no signed state (version, run, number, signature)');
+    // The state's signature checked first, against the signatures the documents claim: what was not
+    // signed as a whole is refused before a byte of it is parsed or decompressed.
+    const claimedDigest = emptyDigest();
+    for (const [field, raw] of Object.entries(hash)) if (field.startsWith(DOC_FIELD)) xorInPlace(claimedDigest, this.claimedMember(raw));
+    if (hash.live === undefined || !this.signer.verifyState(claim.sig, { ...claim, digest: claimedDigest, liveDigest: sha256(hash.live) }))
+      return this.refuse('state', 'not a state a primary of this page signed (REPLICATION_SECRET), or documents missing, added or mixed');
     const docs = new Map<string, HeldDoc>();
     const checks: Promise<void>[] = [];
     for (const [field, raw] of Object.entries(hash)) {
@@ -102,6 +108,16 @@ export class Verifier {
       xorInPlace(digest, docs.get(key)?.member);
       docs.delete(key);
     }
+    // As for a hash: the entry's signature first, against what its documents claim.
+    const claimedDigest = Buffer.from(digest);
+    for (const [field, raw] of fields) {
+      if (!field.startsWith(DOC_FIELD)) continue;
+      xorInPlace(claimedDigest, docs.get(field.slice(DOC_FIELD.length))?.member);
+      xorInPlace(claimedDigest, this.claimedMember(raw));
+    }
+    const liveRaw = fields.get('live');
+    if (!this.signer.verifyState(claim.sig, { ...claim, digest: claimedDigest, liveDigest: liveRaw === undefined ? held.liveDigest : sha256(liveRaw) }))
+      return this.refuse('entry', 'not a publication a primary of this page signed (REPLICATION_SECRET)');
     const changes: Promise<[string, HeldDoc | undefined]>[] = [];
     for (const [field, raw] of fields) {
       if (ENTRY_FIELDS.has(field)) continue;
@@ -130,6 +146,12 @@ export class Verifier {
       return this.refuse('state', 'not a state a primary of this page signed (REPLICATION_SECRET), or documents missing, added or mixed');
     const bodies = new Map([...docs].map(([key, doc]) => [key, doc.body]));
     return { epoch, seq, version, bodies, docs, digest, ...live };
+  }
+
+  /** The share of the set's digest a stored document claims (its signature read without parsing it); none if it claims none. */
+  private claimedMember(raw: string): Buffer | undefined {
+    const sig = claimedSignature(raw);
+    return sig === undefined ? undefined : this.signer.member(sig);
   }
 
   /** A document's key from its field; other fields are logged and ignored. */
