@@ -11,6 +11,7 @@ import { encodeDoc, encodeLive } from './format.js';
 import { docField, PAGES_KEY, pageKeys } from './keys.js';
 import { PUBLISH, RELEASE, RENEW } from './lua.js';
 import { emptyDigest, newEpoch, sha256, Signer, xorInPlace } from './signing.js';
+import { identity, type Published } from './published.js';
 
 /** How long the lease of the publishing primary lasts without renewal, and how often it is renewed. */
 export const LEASE_MS = 10_000;
@@ -27,18 +28,6 @@ export interface PublisherStatus {
 }
 
 type PublicState = Pick<SnapshotState, 'version' | 'bodies' | 'live'>;
-
-/** A document as published: what it is (key, ETag, type, headers), as stored, and its share of the set's digest. */
-interface Published {
-  id: string;
-  raw: string;
-  member: Buffer;
-  /** The snapshot's body it was made from: the same object in the next state means nothing changed. */
-  body: Body;
-}
-
-/** A document changes when its bytes do, and also when only its type or headers do (the embed frame's CSP). */
-const identity = (key: string, body: Body) => JSON.stringify([key, body.etag, body.type, body.headers]);
 
 /**
  * The primary's side of replication (REDIS_URL): after each new state of the snapshot, the documents
@@ -155,6 +144,7 @@ export class Publisher {
     const digest = full ? emptyDigest() : Buffer.from(this.digest);
     let added = 0;
     let skipped = 0;
+    const withdrawn: string[] = [];
     for (const [key, body] of state.bodies) {
       const before = was.get(key);
       if (before?.body === body) continue;
@@ -164,7 +154,9 @@ export class Publisher {
         continue;
       }
       if (this.refusedByEdges(key, body)) {
-        skipped++;
+        // Edges would refuse its new form: its old one is taken out of Redis rather than left standing.
+        if (before) withdrawn.push(key);
+        else skipped++;
         continue;
       }
       if (!before) added++;
@@ -180,7 +172,8 @@ export class Publisher {
       changed.push([docField(key), doc.raw]);
     }
     // Every key of the state is now published or refused: any published key beyond them is gone from the page.
-    const removed = was.size + added > state.bodies.size - skipped ? [...was.keys()].filter((key) => !state.bodies.has(key)) : [];
+    const gone = was.size + added > state.bodies.size - skipped ? [...was.keys()].filter((key) => !state.bodies.has(key)) : [];
+    const removed = [...gone, ...withdrawn];
     for (const key of removed) xorInPlace(digest, was.get(key)?.member);
     const live = encodeLive(this.deps.pageId, state.live);
     const liveChanged = full || live !== this.publishedLive;
