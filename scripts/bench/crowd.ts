@@ -42,7 +42,8 @@ export class ClientProcess {
   private readonly waiting = new Map<string, (m: FromClient) => void>();
   constructor() {
     this.child = fork(join(projectRoot(), 'scripts/bench/fanout-client.ts'), {
-      execArgv: ['--import', 'tsx'],
+      // To profile the clients: BENCH_CLIENT_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof/clients".
+      execArgv: ['--import', 'tsx', ...(process.env.BENCH_CLIENT_NODE_ARGS ?? '').split(' ').filter(Boolean)],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     // In production the viewers are other machines; here they share the server's 2 cores. At a lower
@@ -66,12 +67,21 @@ export class ClientProcess {
 }
 
 /** Arms every client for a phase, runs `act`, and gathers the receipt times (missing ones counted). */
-export async function gather(clients: ClientProcess[], phase: 'update' | 'restart', act: () => Promise<void>): Promise<{ times: number[]; missing: number }> {
+export async function gather(
+  clients: ClientProcess[],
+  phase: 'update' | 'restart',
+  act: () => Promise<void>,
+): Promise<{ times: number[]; missing: number; attempts: number[]; errors: number[] }> {
   for (const c of clients) c.send({ type: 'arm', phase });
   const results = clients.map((c) => c.next<Extract<FromClient, { type: 'times' }>>(`times:${phase}`, WAIT_MS + 10_000));
   await act();
   const late = setTimeout(() => clients.forEach((c) => c.send({ type: 'report' })), WAIT_MS);
   const all = await Promise.all(results);
   clearTimeout(late);
-  return { times: all.flatMap((r) => r.times).sort((a, b) => a - b), missing: all.reduce((s, r) => s + r.missing, 0) };
+  return {
+    times: all.flatMap((r) => r.times).sort((a, b) => a - b),
+    missing: all.reduce((s, r) => s + r.missing, 0),
+    attempts: all.flatMap((r) => r.trace?.attempts ?? []),
+    errors: all.flatMap((r) => r.trace?.errors ?? []),
+  };
 }

@@ -131,7 +131,7 @@ async function main(): Promise<void> {
     const t0 = now();
     const share = (i: number) => Math.floor(VIEWERS / PROCESSES) + (i < VIEWERS % PROCESSES ? 1 : 0);
     const connected = clients.map((c) => c.next<Extract<FromClient, { type: 'connected' }>>('connected', 120_000));
-    clients.forEach((c, i) => c.send({ type: 'start', url: edgeA.url, count: share(i), hashes }));
+    clients.forEach((c, i) => c.send({ type: 'start', url: edgeA.url, count: share(i), process: i, hashes }));
     const counts = await Promise.all(connected);
     const connectMs = now() - t0;
     const viewers = counts.reduce((s, c) => s + c.count, 0);

@@ -9,19 +9,25 @@ import { RawViewer } from './raw-viewer.js';
 
 type Viewer = RawViewer;
 export type ToClient =
-  | ({ type: 'start'; url: string; count: number; hashes: Record<string, string> } & Partial<RowsShown>)
+  | ({ type: 'start'; url: string; count: number; process: number; hashes: Record<string, string> } & Partial<RowsShown>)
   | { type: 'arm'; phase: 'update' | 'restart' }
   /** Report now, with whoever has not received yet counted as missing. */
   | { type: 'report' }
   | { type: 'exit' };
 export type FromClient =
-  { type: 'connected'; count: number; failed: number } | { type: 'times'; phase: 'update' | 'restart'; times: number[]; missing: number };
+  | { type: 'connected'; count: number; failed: number }
+  | { type: 'times'; phase: 'update' | 'restart'; times: number[]; missing: number; trace?: { attempts: number[]; errors: number[] } };
 
 const now = () => performance.timeOrigin + performance.now();
+// No stack traces: ws creates an error object for every socket that ends (its receiver ended twice), which
+// with traces cost these processes about a tenth of their CPU over a restart. Nothing here prints them.
+Error.stackTraceLimit = 0;
 const send = (m: FromClient) => process.send?.(m);
 
 const viewers: Viewer[] = [];
 let armed: { phase: 'update' | 'restart'; times: (number | undefined)[]; away: boolean[] } | undefined;
+/** BENCH_DEBUG: when attempts were made and failed while armed. */
+const trace = { attempts: [] as number[], errors: [] as number[] };
 let hashes: Record<string, string> = {};
 /** The component rows the page shows (one page per client process: its viewers all get the same updates). */
 let shown: RowsShown = { rows: [] };
@@ -32,8 +38,13 @@ function handshake(): Record<string, unknown> {
   return { v: 2, hashes, ...(shown.layout && rows.length <= 3000 ? { layout: shown.layout, rows } : {}) };
 }
 
+/** The version `shown` is at: every viewer of this process gets the same states, each applied once. */
+let followed = -1;
+
 /** Keeps the rows as the page would after an update: a whole components region, or rows patched in. */
-function follow(update: { html: Record<string, string | undefined>; rows?: Record<string, string> }): void {
+function follow(update: { version: number; html: Record<string, string | undefined>; rows?: Record<string, string> }): void {
+  if (update.version <= followed) return;
+  followed = update.version;
   const region = update.html.components;
   if (typeof region === 'string') shown = rowsOf(region);
   for (const [id, row] of Object.entries(update.rows ?? {})) {
@@ -45,7 +56,7 @@ function follow(update: { html: Record<string, string | undefined>; rows?: Recor
 function report(): void {
   if (!armed) return;
   const times = armed.times.filter((t): t is number => t !== undefined);
-  send({ type: 'times', phase: armed.phase, times, missing: armed.times.length - times.length });
+  send({ type: 'times', phase: armed.phase, times, missing: armed.times.length - times.length, ...(process.env.BENCH_DEBUG ? { trace } : {}) });
   armed = undefined;
 }
 
@@ -64,7 +75,9 @@ function keepConnected(socket: Viewer): (hint: RetryHint | undefined) => void {
   const attempt = (ms: number) => {
     clearTimeout(timer);
     timer = setTimeout(() => {
-      if (!socket.connected) socket.connect();
+      if (socket.connected) return;
+      if (armed) trace.attempts.push(now());
+      socket.connect();
     }, ms);
   };
   const hint = (h: RetryHint | undefined) => {
@@ -74,15 +87,26 @@ function keepConnected(socket: Viewer): (hint: RetryHint | undefined) => void {
   socket.on('disconnect', (reason) => {
     if (reason !== 'io client disconnect') attempt(Math.random() * spread);
   });
-  socket.on('connect_error', () => attempt(spread));
+  socket.on('connect_error', () => {
+    if (armed) trace.errors.push(now());
+    attempt(spread);
+  });
   return hint;
 }
 
-function open(url: string, index: number): Promise<boolean> {
+/**
+ * Viewers per source address. From one address to one port the kernel has about 28,000 ephemeral ports,
+ * and past half of them each connect() searches the range (0.6 ms of system time each, measured here):
+ * 20,000 viewers from 127.0.0.1 spent more CPU finding ports than the server spent taking them. Real
+ * viewers come from many addresses; here from 127.<100 + process>.0.x, so many per address.
+ */
+const PER_ADDRESS = 100;
+
+function open(url: string, index: number, from: string): Promise<boolean> {
   return new Promise((resolve) => {
     // As the page's script (v: 2: it patches component rows), on websockets: the page falls back to
     // long-polling only where websockets fail, which a server with WEB_CONCURRENCY refuses anyway.
-    const socket: Viewer = new RawViewer(url, handshake);
+    const socket: Viewer = new RawViewer(url, handshake, from);
     const hint = keepConnected(socket);
     viewers[index] = socket;
     const timer = setTimeout(() => resolve(false), 60_000);
@@ -119,7 +143,7 @@ process.on('message', (m: ToClient) => {
       const pending: Promise<boolean>[] = [];
       // A ramp: 50 viewers every 25 ms, as a crowd arriving, not one burst of SYNs.
       for (let i = 0; i < m.count; i++) {
-        pending.push(open(m.url, i));
+        pending.push(open(m.url, i, `127.${100 + m.process}.${Math.floor(i / PER_ADDRESS / 250)}.${1 + (Math.floor(i / PER_ADDRESS) % 250)}`));
         if (i % 50 === 49) await new Promise((r) => setTimeout(r, 25));
       }
       const ok = await Promise.all(pending);
@@ -127,6 +151,8 @@ process.on('message', (m: ToClient) => {
     })();
   } else if (m.type === 'arm') {
     armed = { phase: m.phase, times: viewers.map(() => undefined), away: viewers.map(() => false) };
+    trace.attempts = [];
+    trace.errors = [];
   } else if (m.type === 'report') {
     report();
   } else if (m.type === 'exit') {

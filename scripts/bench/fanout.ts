@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     const t0 = now();
     const share = (i: number) => Math.floor(VIEWERS / PROCESSES) + (i < VIEWERS % PROCESSES ? 1 : 0);
     const connected = clients.map((c) => c.next<Extract<FromClient, { type: 'connected' }>>('connected', 120_000));
-    clients.forEach((c, i) => c.send({ type: 'start', url, count: share(i), ...shown }));
+    clients.forEach((c, i) => c.send({ type: 'start', url, count: share(i), process: i, ...shown }));
     const counts = await Promise.all(connected);
     const connectMs = now() - t0;
     const viewers = counts.reduce((s, c) => s + c.count, 0);
@@ -89,9 +89,15 @@ async function main(): Promise<void> {
     const restartCpu = { server: treeStats(pharos.child.pid ?? 0).cpuSeconds, clients: clientCpu() - clientsBefore };
     const back = restart.times.map((t) => t - stoppedAt);
     if (process.env.BENCH_DEBUG) {
-      const buckets = new Map<number, number>();
-      for (const b of back) buckets.set(Math.floor(b / 1000), (buckets.get(Math.floor(b / 1000)) ?? 0) + 1);
-      console.log('back per second from SIGTERM:', [...buckets].map(([s, n]) => `${s}s:${n}`).join(' '));
+      const perSecond = (label: string, times: number[]) => {
+        const buckets = new Map<number, number>();
+        for (const t of times) buckets.set(Math.floor((t - stoppedAt) / 1000), (buckets.get(Math.floor((t - stoppedAt) / 1000)) ?? 0) + 1);
+        const line = [...buckets].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}s:${n}`);
+        console.log(`${label} per second from SIGTERM (${times.length}):`, line.join(' '));
+      };
+      perSecond('back', restart.times);
+      perSecond('attempts', restart.attempts);
+      perSecond('failed attempts', restart.errors);
     }
 
     report(
