@@ -35,8 +35,8 @@ export interface LiveLimit {
 /**
  * At most LIVE_MAX_PER_ADDRESS live connections at once from one client network (IPv6 by /64, TRUST_PROXY
  * honoured), counted at the Engine.IO handshake (socket.io's allowRequest), before a websocket is
- * accepted or a polling session exists: a refused client gets a 403 there and retries with socket.io's
- * backoff. The place is taken in the same synchronous step as the check, so a burst of parallel
+ * accepted or a polling session exists: a refused client gets engine.io's refusal there (a 400 to a
+ * websocket upgrade, a 403 to polling) and retries over the spread the page was last hinted. The place is taken in the same synchronous step as the check, so a burst of parallel
  * handshakes cannot pass between them, and given back exactly once: when the engine's connection closes,
  * or when the handshake fails after it was allowed (engine.io's connection_error, or the socket closing
  * before the connection exists, as when ws refuses a bad upgrade).
