@@ -68,7 +68,13 @@ async function main(): Promise<void> {
   const leaked = attackerKey(dir);
   // The operator's key and the attacker's leaked one each get API_RATE_LIMIT a minute; the operator posts 4 a second.
   // The per-address connection cap as shipped (pharos-process.ts lifts it for the other benchmarks).
-  const env = { WEB_CONCURRENCY: String(WORKERS), API_RATE_LIMIT: '600', MAX_CONNECTIONS_PER_ADDRESS: '1000' };
+  const env = {
+    WEB_CONCURRENCY: String(WORKERS),
+    API_RATE_LIMIT: '600',
+    MAX_CONNECTIONS_PER_ADDRESS: '1000',
+    // BENCH_SCHED=none: each worker accepts by itself (NODE_CLUSTER_SCHED_POLICY) rather than round robin.
+    ...(process.env.BENCH_SCHED ? { NODE_CLUSTER_SCHED_POLICY: process.env.BENCH_SCHED } : {}),
+  };
   const pharos = await startProduction(dir, env);
   const viewers = [child('scripts/bench/attack/viewers.ts'), child('scripts/bench/attack/viewers.ts')];
   // Two attacker processes: 20,000 held connections need more descriptors than one process may have here.

@@ -39,7 +39,7 @@ export function startRealtime(deps: LiveDeps, http: HttpServer): LiveHub {
   const io: Io = new Server(http, {
     serveClient: true,
     // HTTP long-polling needs every request of a session on one process: with several HTTP workers behind
-    // one port (round robin), live viewers use websockets only. The page asks for a websocket first anyway.
+    // one port (each accepting for itself), live viewers use websockets only. The page asks for a websocket first anyway.
     transports: config.webConcurrency > 1 ? ['websocket'] : ['polling', 'websocket'],
     maxHttpBufferSize: 4096,
     perMessageDeflate: false,

@@ -42,9 +42,9 @@ export interface ConnectionGuard {
  * read (a refused connection is closed at once; nothing is parsed, nothing answered):
  * - MAX_CONNECTIONS_PER_ADDRESS from one network (IPv6 by /64), whatever the connections carry (half-sent
  *   requests, keep-alive, websockets). The peers TRUST_PROXY trusts are exempt: behind a proxy every
- *   connection is the proxy's. With WEB_CONCURRENCY workers on one port, node:cluster deals connections
- *   round robin whatever their address, so each worker holds its share (the cap divided by the workers,
- *   rounded up) and the machine holds about the cap.
+ *   connection is the proxy's. With WEB_CONCURRENCY workers on one port, each worker accepts from the
+ *   port's queue whatever the address, and holds its share (the cap divided by the workers, rounded up):
+ *   the machine holds at most the cap from one network, and at least one share of it.
  * - A total below the process's descriptor limit (budget.ts). Past the public's share a connection is
  *   still accepted, into the operators' headroom (at most 4 per network): there only operators' paths
  *   are served (operator-paths.ts; one request, then the connection is closed), a public request gets a
