@@ -15,6 +15,7 @@ import { CATEGORY_LABELS, type Category } from '../domain/subscribers/communicat
 import { formatDateTime, formatDuration } from './format.js';
 import { formatDate, toZonedInput } from '../lib/time.js';
 import type { RenderMarkdown } from './markdown.js';
+import { createMarkdownText } from './markdown-text.js';
 
 export type Layout = 'public' | 'admin' | 'email' | null;
 
@@ -47,9 +48,13 @@ export class Views {
       this.hbs.registerPartial(name, this.hbs.compile(source, { strict: false }));
       this.text.registerPartial(name, this.text.compile(source, { strict: false, noEscape: true }));
     }
-    this.registerHelpers(this.hbs);
-    this.registerHelpers(this.text);
+    this.registerHelpers(this.hbs, (text, top) => new this.hbs.SafeString(this.markdown(text, top)));
+    // In text mail {{markdown body}} is the same Markdown as readable plain text, never HTML.
+    this.registerHelpers(this.text, (text) => this.markdownText(text));
   }
+
+  /** Operator Markdown as readable plain text (markdown-text.ts): the text part of mail, its preview line. */
+  readonly markdownText = createMarkdownText();
 
   private template(name: string, noEscape = false): Handlebars.TemplateDelegate {
     const key = noEscape ? `${name}|text` : name;
@@ -77,7 +82,7 @@ export class Views {
     return this.render(`partials/${name}`, data, null);
   }
 
-  private registerHelpers(h: typeof Handlebars): void {
+  private registerHelpers(h: typeof Handlebars, markdown: (text: string, top: number) => string | Handlebars.SafeString): void {
     const esc = (s: string) => h.escapeExpression(s);
     // Our own scripts and CSS by URL with their content's hash: a page never runs an older cached copy
     // after an upgrade (the live protocol and the bars' CSS change with the code).
@@ -167,12 +172,11 @@ export class Views {
       const errors = rootOf(options).errors as Record<string, string> | undefined;
       return errors?.[name] ? new h.SafeString(`aria-invalid="true" aria-describedby="${esc(name)}-error"`) : '';
     });
-    // Markdown rendered by markdown-it with raw HTML disabled: HTML we produced, so emitted unescaped.
-    // {{markdown body}} under an h3 (the default: `#` becomes h4), {{markdown body 3}} under an h2.
-    h.registerHelper(
-      'markdown',
-      (text: unknown, top: unknown) =>
-        new h.SafeString(this.markdown(typeof text === 'string' ? text : '', typeof top === 'number' && top >= 2 && top <= 6 ? top : 4)),
+    // Markdown rendered by markdown-it with raw HTML disabled: HTML we produced, so emitted unescaped
+    // (in text mail: plain text). {{markdown body}} under an h3 (the default: `#` becomes h4),
+    // {{markdown body 3}} under an h2.
+    h.registerHelper('markdown', (text: unknown, top: unknown) =>
+      markdown(typeof text === 'string' ? text : '', typeof top === 'number' && top >= 2 && top <= 6 ? top : 4),
     );
   }
 }

@@ -16,6 +16,11 @@ function origin(src: string): string | undefined {
   }
 }
 
+/** The one parser of operator Markdown: the HTML of pages and mail and the text part of mail (markdown-text.ts) read alike. */
+export function markdownParser(): MarkdownIt {
+  return new MarkdownIt({ html: false, linkify: true, breaks: true });
+}
+
 /**
  * Operator Markdown → safe HTML. Raw HTML is off; markdown-it's link validation already refuses
  * javascript:, vbscript:, file: and most data: URLs. An image is shown only when the page's
@@ -23,7 +28,7 @@ function origin(src: string): string | undefined {
  * MARKDOWN_IMAGE_HOSTS); any other image would be a broken icon, so it becomes a link to itself.
  */
 export function createMarkdown(options: MarkdownOptions): RenderMarkdown {
-  const md = new MarkdownIt({ html: false, linkify: true, breaks: true });
+  const md = markdownParser();
   const allowed = new Set(options.imageOrigins);
   const shown = (src: string) => (src.startsWith('/') && !src.startsWith('//')) || src.startsWith('data:image/') || allowed.has(origin(src) ?? '');
 

@@ -10,7 +10,7 @@ import { INCIDENT_STATUS_LABELS } from '../../domain/page/status.js';
 import { NotFound } from '../../errors.js';
 import { getBranding } from '../../domain/page/branding.js';
 import { pageZone } from '../../domain/page/time-zone.js';
-import { formatDuration } from '../../render/format.js';
+import { formatDateTime, formatDuration } from '../../render/format.js';
 import { composeEndpointDisabled } from './endpoint-notice.js';
 
 export type Composed = { message: Mail.Options } | { skip: string };
@@ -95,9 +95,14 @@ function contentFor(ctx: Context, d: Delivery, sub: Subscriber, page: string): C
       }
       return {
         template: 'maintenance-reminder',
-        subject: `[Maintenance] ${m.name} · ${page}`,
+        subject: threadSubject(m, page),
         thread: `<incident.${m.id}@${host}>`,
-        data: { incident: m, incidentUrl: `${ctx.config.publicUrl}/incidents/${m.id}`, icsUrl: `${ctx.config.publicUrl}/incidents/${m.id}.ics` },
+        data: {
+          incident: m,
+          preheader: `Reminder: scheduled maintenance from ${formatDateTime(m.scheduled_for ?? '', pageZone(ctx))}`,
+          incidentUrl: `${ctx.config.publicUrl}/incidents/${m.id}`,
+          icsUrl: `${ctx.config.publicUrl}/incidents/${m.id}.ics`,
+        },
       };
     }
     case 'admin_alert':
@@ -112,18 +117,23 @@ function contentFor(ctx: Context, d: Delivery, sub: Subscriber, page: string): C
       const update = incident?.incident_updates.find((u) => u.id === d.subject_id);
       if (!incident || !update) return { skip: 'The incident or update was deleted before the message was sent' };
       const resolved = incident.kind === 'incident' && (update.status === 'resolved' || update.status === 'postmortem') && incident.resolved_at;
+      const state = stateLabel(incident, update.status);
+      const excerpt =
+        ctx.views
+          .markdownText(update.body)
+          .split('\n')
+          .find((line) => line.trim())
+          ?.trim() ?? '';
       return {
         template: 'incident-update',
-        // The state in the subject ("[Resolved] …"): a reader knows from the inbox. The thread is carried
-        // by In-Reply-To and References (the same id for every message of the incident), which Apple Mail,
-        // Thunderbird and Outlook follow; Gmail also compares subjects, so there each state may start a
-        // conversation of its own.
-        subject: `[${subjectState(incident.kind, update.status, Boolean(incident.cancelled_at))}] ${incident.name} · ${page}`,
+        subject: threadSubject(incident, page),
         thread: `<incident.${incident.id}@${host}>`,
         data: {
           incident,
           update,
-          statusLabel: INCIDENT_STATUS_LABELS[update.status],
+          // The state opens the body (its first line, and the inbox's preview of the HTML part).
+          statusLabel: state,
+          preheader: excerpt ? `${state}: ${excerpt.length > 140 ? `${excerpt.slice(0, 139)}…` : excerpt}` : state,
           // The resolved mail says how long it lasted.
           resolvedAfter: resolved ? formatDuration(incident.started_at, incident.resolved_at ?? incident.started_at) : undefined,
           incidentUrl: `${ctx.config.publicUrl}/incidents/${incident.id}`,
@@ -182,9 +192,18 @@ function composeAdminAlert(ctx: Context, d: Delivery): Composed {
   };
 }
 
-/** "[Identified]", "[Resolved]"; for a maintenance window "[Maintenance scheduled]", "[Maintenance completed]"… */
-function subjectState(kind: string, status: keyof typeof INCIDENT_STATUS_LABELS, cancelled: boolean): string {
-  if (kind !== 'maintenance') return INCIDENT_STATUS_LABELS[status];
-  if (cancelled && status === 'completed') return 'Maintenance cancelled';
-  return `Maintenance ${INCIDENT_STATUS_LABELS[status].toLowerCase()}`;
+/**
+ * One subject for every message about an incident or a maintenance window, as Statuspage does: the
+ * state changes in the body's first line, never in the subject, so that every client keeps one
+ * conversation (Apple Mail, Thunderbird and Outlook also follow In-Reply-To/References; Gmail and
+ * Outlook's conversations compare subjects too). Renaming the incident renames it from then on.
+ */
+function threadSubject(incident: { kind: string; name: string }, page: string): string {
+  return incident.kind === 'maintenance' ? `[Maintenance] ${incident.name} · ${page}` : `${incident.name} · ${page}`;
+}
+
+/** "Identified", "Resolved"; a cancelled maintenance window's last update says "Cancelled", not "Completed". */
+function stateLabel(incident: { kind: string; cancelled_at: string | null }, status: keyof typeof INCIDENT_STATUS_LABELS): string {
+  if (incident.kind === 'maintenance' && incident.cancelled_at && status === 'completed') return 'Cancelled';
+  return INCIDENT_STATUS_LABELS[status];
 }

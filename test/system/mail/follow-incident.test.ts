@@ -53,7 +53,7 @@ describe('following one incident', () => {
     await settleMail(p);
     await smtp.until(() => smtp.to('viewer@example.com').length === 2);
     await settleMail(p);
-    assert.deepEqual(texts('viewer@example.com').slice(1), ['[Identified] Login failures · ACME Status']);
+    assert.deepEqual(texts('viewer@example.com').slice(1), ['Login failures · ACME Status']);
   });
 
   it('a bad address re-renders the follow form with the field named, and nothing is stored', async () => {

@@ -115,7 +115,7 @@ describe('moving and cancelling a window', () => {
     const m = getIncident(w.p.ctx.db, id);
     assert.equal(m.status, 'completed');
     assert.ok(m.cancelled_at, 'marked cancelled');
-    await expectMail(w, mark, to('completed', ALL, API_ONLY), 'the cancellation is announced');
+    await expectMail(w, mark, to('cancelled', ALL, API_ONLY), 'the cancellation is announced');
     const told = w.smtp.received.slice(mark).find((r) => isMaintenance(r) && r.to === ALL);
     assert.match(told?.mail.text ?? '', /cancelled/i);
 
@@ -149,7 +149,7 @@ describe('moving and cancelling a window', () => {
     assert.equal(statusOf(w, id2), 'completed');
     assert.equal(componentStatus(w, w.api), 'operational');
     assert.equal(componentStatus(w, w.web), 'partial_outage', 'held by the open incident');
-    await expectMail(w, mark, to('completed', ALL, API_ONLY), 'the cancellation is announced');
+    await expectMail(w, mark, to('cancelled', ALL, API_ONLY), 'the cancellation is announced');
     patchIncident(w.p.ctx, system, incident.id, { status: 'resolved' });
     assert.equal(componentStatus(w, w.web), 'operational');
     await drain(w);

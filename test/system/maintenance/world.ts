@@ -22,8 +22,14 @@ export const API_ONLY = 'api@example.com';
 export const BILLING_ONLY = 'billing@example.com';
 const ADMIN = 'admin@example.com';
 
-export type MailWhat = 'reminder' | 'scheduled' | 'in_progress' | 'verifying' | 'completed';
-const LABELS: Record<string, MailWhat> = { Scheduled: 'scheduled', 'In progress': 'in_progress', Verifying: 'verifying', Completed: 'completed' };
+export type MailWhat = 'reminder' | 'scheduled' | 'in_progress' | 'verifying' | 'completed' | 'cancelled';
+const LABELS: Record<string, MailWhat> = {
+  Scheduled: 'scheduled',
+  'In progress': 'in_progress',
+  Verifying: 'verifying',
+  Completed: 'completed',
+  Cancelled: 'cancelled',
+};
 
 export interface World {
   p: TestPharos;
@@ -70,16 +76,17 @@ function confirmed(p: TestPharos, email: string, components: string[] | undefine
   assert.ok(confirmSubscription(p.ctx, confirmToken(p.ctx.secret, row.id, row.confirm_nonce)), `${email} confirmed`);
 }
 
-/** What a maintenance message is: its reminder, or an update with the status it announces. */
+/** What a maintenance message is, from its first line: its reminder, or an update with the state it announces. */
 function what(r: Received): MailWhat {
   const text = r.mail.text ?? '';
   if (/^Reminder: scheduled maintenance/.test(text.trim())) return 'reminder';
-  const m = /^(Scheduled|In progress|Verifying|Completed) - /m.exec(text);
+  const m = /^(Scheduled|In progress|Verifying|Completed|Cancelled) - /.exec(text);
   assert.ok(m?.[1], `a maintenance message names its status:\n${text}`);
   return LABELS[m[1]] as MailWhat;
 }
 
-export const isMaintenance = (r: Received) => /^\[Maintenance( scheduled| in progress| verifying| completed| cancelled)?\] /.test(r.mail.subject ?? '');
+/** Every message about a window has one subject, "[Maintenance] <name> · <page>". */
+export const isMaintenance = (r: Received) => /^\[Maintenance\] /.test(r.mail.subject ?? '');
 
 /** Maintenance messages received since `mark`, as sorted "recipient what" strings. */
 function mailSince(w: World, mark: number): string[] {
