@@ -6,7 +6,7 @@ import type { Db } from '../db/open.js';
 import { listMaintenance } from '../domain/incidents/queries.js';
 import { orderedComponents, pageLayout } from '../domain/page/order.js';
 import { isResolved } from '../domain/page/status.js';
-import { noticeSections, type Communication } from '../domain/subscribers/communications.js';
+import type { Communication } from '../domain/subscribers/communications.js';
 import { getGate } from '../domain/subscribers/gate.js';
 import type { Views } from '../render/engine.js';
 import { formatDuration, zoneLabel } from '../render/format.js';
@@ -17,6 +17,7 @@ import { renderCalendar } from './calendar.js';
 import { Feeds, type TextDocument } from './feeds.js';
 import { HistoryPages } from './history.js';
 import { notFoundDocuments } from './not-found.js';
+import { noticePageData } from './notice-page.js';
 import { isOngoing, PageIndex, type IndexChanges } from './page-index.js';
 
 /** A short hash of a live fragment: what a page says it has when it (re)connects. */
@@ -142,19 +143,7 @@ export class PublicDocuments {
     if (!everything && series.length === 0) return;
     for (const id of series) {
       const versions = this.index.series.get(id) ?? [];
-      const newest = versions[0];
-      for (const notice of versions) {
-        this.docs.set(
-          `/notices/${notice.id}`,
-          page('public/notice', {
-            title: notice.title,
-            notice,
-            ...noticeSections(notice),
-            versions: versions.length > 1 ? versions : [],
-            supersededBy: newest && newest.id !== notice.id ? newest : undefined,
-          }),
-        );
-      }
+      for (const notice of versions) this.docs.set(`/notices/${notice.id}`, page('public/notice', noticePageData(notice, versions)));
     }
     const latest = [...this.index.series.values()].map((versions) => versions[0]).filter((n): n is Communication => n !== undefined);
     this.docs.set(

@@ -5,6 +5,7 @@ import { createApiKey } from '../../server/domain/access/api-keys.js';
 import { confirmToken } from '../../server/domain/subscribers/tokens.js';
 import { subscribe } from '../../server/domain/subscribers/subscribers.js';
 import { publishCommunication } from '../../server/domain/subscribers/communications.js';
+import { createNoticeDraft } from '../../server/domain/subscribers/notice-drafts.js';
 import { createGroup } from '../../server/domain/page/groups.js';
 import { createComponent } from '../../server/domain/page/components.js';
 import { createIncident, patchIncident } from '../../server/domain/incidents/writes.js';
@@ -72,6 +73,12 @@ describe('accessibility (axe-core in chromium)', () => {
       'admin',
     );
     await createChatChannel(p.ctx, system, { kind: 'teams', name: '#incident-room', url: 'http://127.0.0.1:9/teams', topics: ['incidents', 'notices'] });
+    // A notice's draft: its form, its preview (with the page and the mail in frames) and its deletion.
+    ids.noticeDraft = createNoticeDraft(p.ctx, system, {
+      category: 'data_protection',
+      title: 'About your data (draft)',
+      what_happened: 'A thing happened.',
+    }).id;
     // A template in a group, listing components (the built-in ones are seeded by the migration).
     ids.template = createTemplate(p.ctx, system, {
       name: 'Mail delayed',
@@ -134,6 +141,11 @@ describe('accessibility (axe-core in chromium)', () => {
     `/admin/maintenance/${ids.maintenance}/reschedule`,
     `/admin/maintenance/${ids.maintenance}/cancel`,
     `/admin/communications/${ids.notice}/correct`,
+    `/admin/communications/drafts/${ids.noticeDraft}`,
+    `/admin/communications/drafts/${ids.noticeDraft}/preview`,
+    `/admin/communications/drafts/${ids.noticeDraft}/preview/page`,
+    `/admin/communications/drafts/${ids.noticeDraft}/preview/mail`,
+    `/admin/communications/drafts/${ids.noticeDraft}/delete`,
     `/admin/components/${ids.component}/edit`,
     '/admin/groups/new',
     '/admin/templates',

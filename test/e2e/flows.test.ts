@@ -142,7 +142,7 @@ describe('in a real browser: subscribers, forms and notices', () => {
     assert.equal(p.ctx.db.prepare('SELECT status FROM incidents WHERE id = ?').pluck().get(id), 'identified');
   });
 
-  it('a data-protection notice published in the admin appears on the status page and on its own page with its headings', async () => {
+  it('a data-protection notice drafted, previewed and published in the admin appears on the status page and on its own page with its headings', async () => {
     const page = await (await browser.newContext()).newPage();
     const viewer = await (await browser.newContext()).newPage();
     await viewer.goto(`${p.url}/`);
@@ -156,7 +156,10 @@ describe('in a real browser: subscribers, forms and notices', () => {
     await page.getByLabel(/^What we are doing/).fill('We reset the passwords.');
     await page.getByLabel(/^What you can do/).fill('Choose a new password.');
     await page.getByLabel(/^For more information/).fill('dpo@example.com');
-    await page.getByRole('button', { name: /Publish/ }).click();
+    // Never edited once published: saved and previewed first, published from the preview.
+    await page.getByRole('button', { name: 'Save and preview' }).click();
+    await page.waitForURL(/\/admin\/communications\/drafts\/[a-z0-9]+\/preview$/);
+    await page.getByRole('button', { name: 'Publish this notice and email it' }).click();
     await page.waitForURL(/\/admin\/communications\/[a-z0-9]+$/);
     // Live on the open status page, then on its own page with the headings.
     await viewer.locator('#notices').getByText('Notice about your account data').waitFor({ timeout: 2000 });

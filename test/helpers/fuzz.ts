@@ -43,6 +43,7 @@ const TABLES = [
   'subscribers',
   'subscriber_components',
   'communications',
+  'communication_drafts',
   'events',
   'users',
   'settings',

@@ -6,6 +6,7 @@ import { createGroup } from '../../server/domain/page/groups.js';
 import { createComponent } from '../../server/domain/page/components.js';
 import { createIncident, patchIncident } from '../../server/domain/incidents/writes.js';
 import { publishCommunication } from '../../server/domain/subscribers/communications.js';
+import { createNoticeDraft } from '../../server/domain/subscribers/notice-drafts.js';
 import { importCsv } from '../../server/domain/subscribers/import-export.js';
 import { scheduleMaintenance } from '../../server/domain/incidents/maintenance.js';
 import { mailDir } from '../../server/outbox/mail/transport.js';
@@ -55,6 +56,8 @@ export interface Seeded {
   chat: string;
   template: string;
   draft: string;
+  /** A notice's draft (the alert draft is `draft`). */
+  noticeDraft: string;
 }
 
 const ADMIN_ONLY_PREFIXES = [
@@ -204,6 +207,16 @@ function adminRouteTable(s: Seeded): Route[] {
     ['GET', '/admin/communications/:id'],
     ['GET', '/admin/communications/:id/correct'],
     ['POST', '/admin/communications/:id/correct', { category: 'general', title: 'Injected correction', body: 'injected' }],
+    // notice-drafts.ts: drafts of notices, their previews (the page and the mail, in frames) and their publication
+    ['GET', '/admin/communications/drafts/:id'],
+    ['POST', '/admin/communications/drafts/:id', { category: 'general', title: 'Injected draft', body: 'injected', revision: '1', action: 'save' }],
+    ['GET', '/admin/communications/drafts/:id/preview'],
+    ['GET', '/admin/communications/drafts/:id/preview/page'],
+    ['GET', '/admin/communications/drafts/:id/preview/mail'],
+    ['GET', '/admin/communications/drafts/:id/publish'],
+    ['POST', '/admin/communications/drafts/:id/publish', { revision: '1' }],
+    ['GET', '/admin/communications/drafts/:id/delete'],
+    ['POST', '/admin/communications/drafts/:id/delete', {}],
     // account.ts: the keepalive while typing
     ['GET', '/admin/keepalive'],
     // mail.ts
@@ -229,6 +242,7 @@ function adminRouteTable(s: Seeded): Route[] {
     if (pattern.startsWith('/admin/chat/')) return s.chat;
     if (pattern.startsWith('/admin/maintenance/')) return s.maintenance;
     if (pattern.startsWith('/admin/data-protection/')) return s.incident;
+    if (pattern.startsWith('/admin/communications/drafts/')) return s.noticeDraft;
     if (pattern.startsWith('/admin/communications/')) return s.communication;
     throw new Error(`no id for ${pattern}`);
   };
@@ -259,6 +273,7 @@ const TABLES = [
   'subscriber_components',
   'deliveries',
   'communications',
+  'communication_drafts',
   'endpoints',
   'endpoint_components',
   'incident_templates',
@@ -284,7 +299,7 @@ export interface AdminWorld {
 /**
  * A Pharos with an admin, an operator and a victim (an operator too), and one of everything an admin
  * route can name: an incident with two updates, components (one in a group), an API key, a subscriber,
- * a published notice and the mail file it was written to, a maintenance window, an incident template.
+ * a published notice and the mail file it was written to, a notice's draft, a maintenance window, an incident template.
  */
 export async function startAdminWorld(): Promise<AdminWorld> {
   const p = await startPharos();
@@ -343,6 +358,7 @@ export async function startAdminWorld(): Promise<AdminWorld> {
       notify: true,
       signature: 's',
     }).id,
+    noticeDraft: createNoticeDraft(p.ctx, SYSTEM, { category: 'data_protection', title: 'Notice being written', what_happened: 'Drafted.' }).id,
     chat: (await createChatChannel(p.ctx, SYSTEM, { kind: 'slack', name: '#incidents', url: 'http://127.0.0.1:9/slack', topics: ['incidents'] })).id,
     template: createTemplate(p.ctx, SYSTEM, {
       name: 'Mail delayed',

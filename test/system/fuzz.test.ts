@@ -7,6 +7,7 @@ import { simpleParser } from 'mailparser';
 import request from 'supertest';
 import { listApiKeys } from '../../server/domain/access/api-keys.js';
 import { publishCommunication } from '../../server/domain/subscribers/communications.js';
+import { createNoticeDraft } from '../../server/domain/subscribers/notice-drafts.js';
 import { createGroup } from '../../server/domain/page/groups.js';
 import { createComponent } from '../../server/domain/page/components.js';
 import { createIncident } from '../../server/domain/incidents/writes.js';
@@ -279,12 +280,17 @@ describe('fuzzing every form and API endpoint', () => {
       subscribers: p.ctx.db.prepare('SELECT id FROM subscribers LIMIT 1').pluck().get() as string,
     };
     const updateId = p.ctx.db.prepare('SELECT id FROM incident_updates WHERE incident_id = ? LIMIT 1').pluck().get(incidentId) as string;
+    const noticeDraft = createNoticeDraft(p.ctx, system, { category: 'general', title: 'Draft', body: 'Drafted.' }).id;
     const routes = declaredRoutes(adminRoutes(p.ctx))
       .filter((r) => r.startsWith('POST '))
       .map((r) => r.slice(5))
       // Signing out would end the fuzzing session; the import is multipart (fuzzed with the bodies below).
       .filter((r) => r !== '/admin/logout' && r !== '/admin/subscribers/import')
-      .map((r) => r.replace(':id', ids[r.split('/')[2] ?? ''] ?? 'unknown').replace(':updateId', updateId));
+      .map((r) =>
+        r
+          .replace(':id', (r.startsWith('/admin/communications/drafts/') ? noticeDraft : ids[r.split('/')[2] ?? '']) ?? 'unknown')
+          .replace(':updateId', updateId),
+      );
     assert.ok(routes.length > 25, `${routes.length} admin forms`);
     const fields = fc.dictionary(fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...names) }, { weight: 1, arbitrary: hostile }), formValue, { maxKeys: 8 });
     await fc.assert(

@@ -53,31 +53,32 @@ export const DATA_PROTECTION_FIELDS = [
   { name: 'contact', max: 2_000, label: 'For more information', hint: 'The contact point, such as the data protection officer.' },
 ] as const;
 
-export const communicationInput = z
-  .object({
-    category: enumOf(CATEGORIES, 'Category'),
-    title: nameText(200),
-    what_happened: longText(TEXT_MAX).default(''),
-    data_involved: longText(TEXT_MAX).default(''),
-    consequences: longText(TEXT_MAX).default(''),
-    measures: longText(TEXT_MAX).default(''),
-    what_to_do: longText(TEXT_MAX).default(''),
-    contact: longText(2_000).default(''),
-    body: longText(TEXT_MAX).default(''),
-    incident_id: z
-      .string({ invalid_type_error: 'Must be an incident id' })
-      .nullish()
-      .transform((v) => v || null),
-  })
-  .superRefine((c, check) => {
-    if (c.category === 'data_protection') {
-      for (const f of DATA_PROTECTION_FIELDS) {
-        if (!c[f.name]) check.addIssue({ code: 'custom', path: [f.name], message: `A data protection notice must say this: ${f.hint}` });
-      }
-    } else if (!c.body) {
-      check.addIssue({ code: 'custom', path: ['body'], message: 'Write the notice' });
+/** A notice's fields and their limits; a draft (notice-drafts.ts) has the same, none of them required. */
+export const communicationFields = z.object({
+  category: enumOf(CATEGORIES, 'Category'),
+  title: nameText(200),
+  what_happened: longText(TEXT_MAX).default(''),
+  data_involved: longText(TEXT_MAX).default(''),
+  consequences: longText(TEXT_MAX).default(''),
+  measures: longText(TEXT_MAX).default(''),
+  what_to_do: longText(TEXT_MAX).default(''),
+  contact: longText(2_000).default(''),
+  body: longText(TEXT_MAX).default(''),
+  incident_id: z
+    .string({ invalid_type_error: 'Must be an incident id' })
+    .nullish()
+    .transform((v) => v || null),
+});
+
+export const communicationInput = communicationFields.superRefine((c, check) => {
+  if (c.category === 'data_protection') {
+    for (const f of DATA_PROTECTION_FIELDS) {
+      if (!c[f.name]) check.addIssue({ code: 'custom', path: [f.name], message: `A data protection notice must say this: ${f.hint}` });
     }
-  });
+  } else if (!c.body) {
+    check.addIssue({ code: 'custom', path: ['body'], message: 'Write the notice' });
+  }
+});
 export type CommunicationInput = z.input<typeof communicationInput>;
 
 export function getCommunication(db: Db, id: string): Communication {
@@ -114,28 +115,36 @@ export function latestCommunications(db: Db, since?: string, limit = 100): Commu
     .all({ since: since ?? null, limit }) as Communication[];
 }
 
+/** Why a correction of `previous` cannot be made now (a newer version exists), or nothing. */
+export function correctionProblem(db: Db, previous: Communication): string | undefined {
+  const newest = versionsOf(db, previous.series_id)[0];
+  return newest && newest.id !== previous.id ? 'A newer version of this notice exists; correct that one' : undefined;
+}
+
 /**
  * Publishes a notice (or, with `replacesId`, a correction as the next version of it) and queues it for
- * every confirmed subscriber, in one transaction. Published versions are never edited.
+ * every confirmed subscriber, in one transaction. Published versions are never edited. A draft being
+ * published gives its `id` (its previews' links are the notice's) and claims itself in the same
+ * transaction (`alongside`, which throws to refuse).
  */
 export function publishCommunication(
   ctx: Deps<'bus' | 'clock' | 'config' | 'db'>,
   actor: Actor,
   given: CommunicationInput,
   replacesId?: string,
+  draft?: { id: string; alongside: () => void },
 ): Communication {
   const input = parseInput(communicationInput, given);
   const previous = replacesId ? getCommunication(ctx.db, replacesId) : undefined;
   return commitChange(ctx, { cause: 'communication.published', actor }, () => {
+    draft?.alongside();
     if (input.incident_id && !ctx.db.prepare('SELECT 1 FROM incidents WHERE id = ?').get(input.incident_id)) {
       throw new Invalid({ incident_id: 'No such incident' });
     }
-    if (previous) {
-      const newest = versionsOf(ctx.db, previous.series_id)[0];
-      if (newest && newest.id !== previous.id) throw new Invalid({ form: 'A newer version of this notice exists; correct that one' });
-    }
+    const stale = previous && correctionProblem(ctx.db, previous);
+    if (stale) throw new Invalid({ form: stale });
     const now = ctx.clock.now();
-    const id = newId();
+    const id = draft?.id ?? newId();
     const seriesId = previous?.series_id ?? id;
     ctx.db
       .prepare(

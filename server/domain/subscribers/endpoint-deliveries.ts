@@ -50,14 +50,22 @@ export function enqueueComponentUpdate(db: Db, c: { logId: number; componentId: 
     .run({ log: String(c.logId), component: c.componentId, due: now.getTime(), at }).changes;
 }
 
-/** An official notice, to the chat channels that asked for notices (webhooks have no shape for them in Statuspage's API). */
+/** The chat channels that asked for notices (webhooks have no shape for them in Statuspage's API). */
+const NOTICE_CHANNELS = `FROM endpoints e WHERE e.kind <> 'webhook' AND e.state = 'active' AND e.verified_at IS NOT NULL AND ${wants('notices')}`;
+
+/** How many chat channels a notice published now would be posted to (its preview says so). */
+export function countNoticeChannels(db: Db): number {
+  return db.prepare(`SELECT COUNT(*) ${NOTICE_CHANNELS}`).pluck().get() as number;
+}
+
+/** An official notice, to the chat channels that asked for notices. */
 export function enqueueEndpointsForCommunication(db: Db, communication: { id: string; seriesId: string }, now: Date): number {
   const at = now.toISOString();
   return db
     .prepare(
       `INSERT OR IGNORE INTO deliveries ${COLUMNS}
        SELECT 'communication:' || @id, e.id, NULL, 'chat', e.id, 'communication', @id, @series, lower(hex(randomblob(16))), 'queued', 0, @due, @at, @at
-       FROM endpoints e WHERE e.kind <> 'webhook' AND e.state = 'active' AND e.verified_at IS NOT NULL AND ${wants('notices')}`,
+       ${NOTICE_CHANNELS}`,
     )
     .run({ id: communication.id, series: communication.seriesId, due: now.getTime(), at }).changes;
 }

@@ -134,6 +134,14 @@ export function enqueueIncidentUpdate(db: Db, update: { id: string; incidentId: 
 }
 
 /** Official communications go to every confirmed subscriber of the page, whatever components they chose (not to followers of one incident). */
+/** Who an official notice is mailed to: every confirmed subscriber of the page, whatever components they chose. */
+const NOTICE_READERS = `FROM subscribers s WHERE s.state = 'confirmed' AND s.scope = 'page'`;
+
+/** How many a notice published now would be mailed to (its preview says so). */
+export function countNoticeReaders(db: Db): number {
+  return db.prepare(`SELECT COUNT(*) ${NOTICE_READERS}`).pluck().get() as number;
+}
+
 export function enqueueCommunication(db: Db, communication: { id: string; seriesId: string }, host: string, now: Date): number {
   const at = now.toISOString();
   return db
@@ -141,7 +149,7 @@ export function enqueueCommunication(db: Db, communication: { id: string; series
       `INSERT OR IGNORE INTO deliveries ${INSERT_COLUMNS}
        SELECT 'communication:' || @id, s.email, s.id, 'communication', @id, @series,
               '<notice.' || @id || '.' || s.id || '@' || @host || '>', 'queued', 0, @due, @at, @at
-       FROM subscribers s WHERE s.state = 'confirmed' AND s.scope = 'page'`,
+       ${NOTICE_READERS}`,
     )
     .run({ id: communication.id, series: communication.seriesId, host, due: now.getTime(), at }).changes;
 }

@@ -32,10 +32,23 @@ export function compose(ctx: Context, delivery: Delivery): Composed {
   const page = getBranding(ctx.db, ctx.config).pageName;
   const content = contentFor(ctx, delivery, sub, page);
   if ('skip' in content) return content;
+  return { message: messageOf(ctx, content, page, { to: delivery.recipient, messageId: delivery.message_id, token: manageToken(ctx.secret, sub) }) };
+}
 
+/**
+ * A notice's message as a subscriber will get it, for the admin's preview of a draft: the same content
+ * and assembly as compose(), with `token` standing in for each subscriber's own in the links.
+ */
+export function previewNoticeMessage(ctx: Context, notice: Communication, token: string): Mail.Options {
+  const page = getBranding(ctx.db, ctx.config).pageName;
+  return messageOf(ctx, noticeContent(ctx, notice, page), page, { token });
+}
+
+/** The message: text and HTML from views/emails, threading and RFC 8058 headers. */
+function messageOf(ctx: Context, content: Content, page: string, recipient: { to?: string; messageId?: string; token: string }): Mail.Options {
   const base = ctx.config.publicUrl;
   const host = mailHost(base);
-  const token = manageToken(ctx.secret, sub);
+  const { token } = recipient;
   const unsubscribeUrl = `${base}/unsubscribe/${token}`;
   const data = {
     ...content.data,
@@ -47,21 +60,19 @@ export function compose(ctx: Context, delivery: Delivery): Composed {
     subject: content.subject,
   };
   return {
-    message: {
-      from: ctx.config.mail.from,
-      replyTo: ctx.config.mail.replyTo,
-      to: delivery.recipient,
-      subject: content.subject,
-      messageId: delivery.message_id,
-      ...(content.thread ? { inReplyTo: content.thread, references: [content.thread] } : {}),
-      text: ctx.views.renderText(`emails/${content.template}.text`, data),
-      html: ctx.views.render(`emails/${content.template}.html`, data, 'email'),
-      list: {
-        id: { url: `status.${host}`, comment: page },
-        unsubscribe: { url: unsubscribeUrl, comment: 'Unsubscribe' },
-      },
-      headers: { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+    from: ctx.config.mail.from,
+    replyTo: ctx.config.mail.replyTo,
+    to: recipient.to,
+    subject: content.subject,
+    messageId: recipient.messageId,
+    ...(content.thread ? { inReplyTo: content.thread, references: [content.thread] } : {}),
+    text: ctx.views.renderText(`emails/${content.template}.text`, data),
+    html: ctx.views.render(`emails/${content.template}.html`, data, 'email'),
+    list: {
+      id: { url: `status.${host}`, comment: page },
+      unsubscribe: { url: unsubscribeUrl, comment: 'Unsubscribe' },
     },
+    headers: { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
   };
 }
 
@@ -151,14 +162,19 @@ function contentFor(ctx: Context, d: Delivery, sub: Subscriber, page: string): C
         if (err instanceof NotFound) return { skip: 'The notice no longer exists' };
         throw err;
       }
-      return {
-        template: 'communication',
-        subject: `${notice.version > 1 ? '[Correction] ' : ''}${CATEGORY_LABELS[notice.category]}: ${notice.title} · ${page}`,
-        thread: `<notice.${notice.series_id}@${host}>`,
-        data: { notice, ...noticeSections(notice), noticeUrl: `${ctx.config.publicUrl}/notices/${notice.id}` },
-      };
+      return noticeContent(ctx, notice, page);
     }
   }
+}
+
+/** A notice's message (one thread per notice: its versions reply to the first). */
+function noticeContent(ctx: Context, notice: Communication, page: string): Content {
+  return {
+    template: 'communication',
+    subject: `${notice.version > 1 ? '[Correction] ' : ''}${CATEGORY_LABELS[notice.category]}: ${notice.title} · ${page}`,
+    thread: `<notice.${notice.series_id}@${mailHost(ctx.config.publicUrl)}>`,
+    data: { notice, ...noticeSections(notice), noticeUrl: `${ctx.config.publicUrl}/notices/${notice.id}` },
+  };
 }
 
 /** Messages to operators (the data-protection clock): no subscriber, no unsubscribe headers. */
