@@ -5,18 +5,22 @@ import { getGate, type GateMode } from '../domain/subscribers/gate.js';
 import { uptimeBars, type ComponentUptime } from '../domain/page/uptime.js';
 import { orderedComponents, pageLayout, type LayoutItem } from '../domain/page/order.js';
 import { listMaintenance, listRecent, listStartedBetween, listUnresolved, type Incident } from '../domain/incidents/queries.js';
-import { INDICATOR_DESCRIPTIONS, pageIndicator, isResolved } from '../domain/page/status.js';
+import { INDICATOR_DESCRIPTIONS, pageIndicator } from '../domain/page/status.js';
 import { dayKey, daysBefore, formatDate, fromZonedInput } from '../lib/time.js';
 import { componentsShape, incidentShape, maintenanceShape, pagePositions, type MaintenanceShape, type PageShape, type StatusShape } from './shapes.js';
+import { resolutionOf, type Resolution } from './resolution.js';
 
 const DAY_MS = 86_400_000;
 export const PAST_DAYS = 7;
 const NOTICE_DAYS = 30;
 
+/** An incident of the past days: open or resolved, with how long it lasted once resolved. */
+export type PastIncident = Incident & { resolution: Resolution | undefined };
+
 export interface PastDay {
   key: string;
   label: string;
-  incidents: Incident[];
+  incidents: PastIncident[];
 }
 
 export interface PageState {
@@ -67,7 +71,11 @@ export function buildPageState(db: Db, opts: { config: Config; pageId: string; n
   const today = dayKey(now.toISOString(), tz);
   const firstDay = daysBefore(today, PAST_DAYS - 1);
   const from = fromZonedInput(`${firstDay}T00:00`, tz) ?? new Date(now.getTime() - PAST_DAYS * DAY_MS);
-  const past = listStartedBetween(db, from.toISOString(), new Date(now.getTime() + DAY_MS).toISOString()).filter((i) => isResolved(i.status));
+  // Every incident of each day, open or resolved, as Statuspage lists them: an open one is not "No incidents reported".
+  const past = listStartedBetween(db, from.toISOString(), new Date(now.getTime() + DAY_MS).toISOString()).map((i) => ({
+    ...i,
+    resolution: resolutionOf(i),
+  }));
   const pastDays: PastDay[] = [];
   for (let n = 0; n < PAST_DAYS; n++) {
     const key = daysBefore(today, n);
