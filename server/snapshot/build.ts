@@ -9,6 +9,7 @@ import { INDICATOR_DESCRIPTIONS, pageIndicator } from '../domain/page/status.js'
 import { dayKey, daysBefore, formatDate, fromZonedInput } from '../lib/time.js';
 import { componentsShape, incidentShape, maintenanceShape, pagePositions, type MaintenanceShape, type PageShape, type StatusShape } from './shapes.js';
 import { resolutionOf, type Resolution } from './resolution.js';
+import { maintenanceCard, type MaintenanceCard } from './maintenance-card.js';
 
 const DAY_MS = 86_400_000;
 export const PAST_DAYS = 7;
@@ -33,8 +34,8 @@ export interface PageState {
   /** The newest version of each official notice of the last 30 days. */
   notices: Communication[];
   /** Maintenance windows scheduled or in progress. */
-  upcomingMaintenance: Incident[];
-  activeMaintenance: Incident[];
+  upcomingMaintenance: MaintenanceCard[];
+  activeMaintenance: MaintenanceCard[];
   /** 90-day bars and uptime % of the components that showcase them, by component id. */
   uptime: Record<string, ComponentUptime>;
   /** Whether the subscribe form takes new addresses: and from which domains, and whether it closed itself. */
@@ -85,8 +86,8 @@ export function buildPageState(db: Db, opts: { config: Config; pageId: string; n
   }
 
   const positions = pagePositions(layout);
-  const upcomingMaintenance = listMaintenance(db, 'upcoming');
-  const activeMaintenance = listMaintenance(db, 'active');
+  const upcomingMaintenance = listMaintenance(db, 'upcoming').map(maintenanceCard);
+  const activeMaintenance = listMaintenance(db, 'active').map(maintenanceCard);
   const maint = (list: Incident[]) => list.map((i) => maintenanceShape(i, pageId, config.publicUrl, positions));
   const page: PageShape = { id: pageId, name: config.pageName, url: config.publicUrl, time_zone: tz, updated_at: updatedAt };
   const gate = getGate(db);
