@@ -143,6 +143,9 @@ describe('in a real browser: the status page at 360 and 1280 px', () => {
     const tip = target.locator('.tip');
     assert.match(await tip.innerText(), /Major outage, 1 h 30 min of major outage; Gateway errors/);
     assert.ok(((await tip.boundingBox())?.width ?? 0) > 50, 'its text shows');
+    // The figure follows what is drawn.
+    assert.ok((await width(page, `${row} .uptime__figure:not(.uptime__figure--recent)`)) > 50, 'the 90-day figure while the 90 days are drawn');
+    assert.equal(await page.locator(`${row} .uptime__figure--recent`).isVisible(), false);
     await screenshot(page, 'status-bars-focused-older-360');
     await page.keyboard.press('Shift+Tab');
     assert.ok(((await target.boundingBox())?.width ?? 0) <= 1, 'the last 30 days again once the focus has left');
