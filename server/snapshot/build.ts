@@ -13,6 +13,8 @@ import { maintenanceCard, type MaintenanceCard } from './maintenance-card.js';
 
 const DAY_MS = 86_400_000;
 export const PAST_DAYS = 7;
+/** Incidents a day lists in full (with their latest update); the rest are counted, and the history has them. */
+export const PAST_PER_DAY = 25;
 const NOTICE_DAYS = 30;
 
 /** An incident of the past days: open or resolved, with how long it lasted once resolved. */
@@ -22,6 +24,8 @@ export interface PastDay {
   key: string;
   label: string;
   incidents: PastIncident[];
+  /** The day's incidents beyond PAST_PER_DAY (an alert storm): a region every viewer is sent stays bounded. */
+  more: number;
 }
 
 export interface PageState {
@@ -82,7 +86,8 @@ export function buildPageState(db: Db, opts: { config: Config; pageId: string; n
     const key = daysBefore(today, n);
     // Noon is on the right calendar day in every zone, DST or not.
     const noon = fromZonedInput(`${key}T12:00`, tz) ?? new Date(`${key}T12:00:00Z`);
-    pastDays.push({ key, label: formatDate(noon.toISOString(), tz), incidents: past.filter((i) => dayKey(i.started_at, tz) === key) });
+    const ofDay = past.filter((i) => dayKey(i.started_at, tz) === key);
+    pastDays.push({ key, label: formatDate(noon.toISOString(), tz), incidents: ofDay.slice(0, PAST_PER_DAY), more: Math.max(0, ofDay.length - PAST_PER_DAY) });
   }
 
   const positions = pagePositions(layout);

@@ -101,4 +101,17 @@ describe('past incidents: every incident of each day, with its latest update', (
     assert.equal(next.html.past, regionOf((await request(p.app).get('/').expect(200)).text, 'past').html);
     v.socket.close();
   });
+
+  it('lists at most 25 incidents of a day in full (an alert storm), and says how many more the history has', async () => {
+    for (let n = 0; n < 27; n++) {
+      p.clock.set(new Date(Date.parse('2026-12-05T08:00:00.000Z') + n * 60_000).toISOString());
+      createIncident(p.ctx, system, { name: `Alert ${n}`, body: `Alert number ${n}.` });
+    }
+    p.clock.set('2026-12-07T15:00:00.000Z');
+    const day = dayOf(regionOf(await statusPageNow(p), 'past').html, '5 December 2026');
+    assert.equal([...day.matchAll(/<li class="past-incident /g)].length, 25);
+    assert.match(day, /Alert 26</, 'the newest first');
+    assert.doesNotMatch(day, /Alert 1</);
+    assert.match(day, /<a href="\/history">2 more that day in the incident history<\/a>/);
+  });
 });
