@@ -5,18 +5,27 @@ import { getGate, type GateMode } from '../domain/subscribers/gate.js';
 import { uptimeBars, type ComponentUptime } from '../domain/page/uptime.js';
 import { orderedComponents, pageLayout, type LayoutItem } from '../domain/page/order.js';
 import { listMaintenance, listRecent, listStartedBetween, listUnresolved, type Incident } from '../domain/incidents/queries.js';
-import { INDICATOR_DESCRIPTIONS, pageIndicator, isResolved } from '../domain/page/status.js';
+import { INDICATOR_DESCRIPTIONS, pageIndicator } from '../domain/page/status.js';
 import { dayKey, daysBefore, formatDate, fromZonedInput } from '../lib/time.js';
 import { componentsShape, incidentShape, maintenanceShape, pagePositions, type MaintenanceShape, type PageShape, type StatusShape } from './shapes.js';
+import { resolutionOf, type Resolution } from './resolution.js';
+import { maintenanceCard, type MaintenanceCard } from './maintenance-card.js';
 
 const DAY_MS = 86_400_000;
 export const PAST_DAYS = 7;
+/** Incidents a day lists in full (with their latest update); the rest are counted, and the history has them. */
+export const PAST_PER_DAY = 25;
 const NOTICE_DAYS = 30;
+
+/** An incident of the past days: open or resolved, with how long it lasted once resolved. */
+export type PastIncident = Incident & { resolution: Resolution | undefined };
 
 export interface PastDay {
   key: string;
   label: string;
-  incidents: Incident[];
+  incidents: PastIncident[];
+  /** The day's incidents beyond PAST_PER_DAY (an alert storm): a region every viewer is sent stays bounded. */
+  more: number;
 }
 
 export interface PageState {
@@ -29,8 +38,8 @@ export interface PageState {
   /** The newest version of each official notice of the last 30 days. */
   notices: Communication[];
   /** Maintenance windows scheduled or in progress. */
-  upcomingMaintenance: Incident[];
-  activeMaintenance: Incident[];
+  upcomingMaintenance: MaintenanceCard[];
+  activeMaintenance: MaintenanceCard[];
   /** 90-day bars and uptime % of the components that showcase them, by component id. */
   uptime: Record<string, ComponentUptime>;
   /** Whether the subscribe form takes new addresses: and from which domains, and whether it closed itself. */
@@ -67,18 +76,23 @@ export function buildPageState(db: Db, opts: { config: Config; pageId: string; n
   const today = dayKey(now.toISOString(), tz);
   const firstDay = daysBefore(today, PAST_DAYS - 1);
   const from = fromZonedInput(`${firstDay}T00:00`, tz) ?? new Date(now.getTime() - PAST_DAYS * DAY_MS);
-  const past = listStartedBetween(db, from.toISOString(), new Date(now.getTime() + DAY_MS).toISOString()).filter((i) => isResolved(i.status));
+  // Every incident of each day, open or resolved, as Statuspage lists them: an open one is not "No incidents reported".
+  const past = listStartedBetween(db, from.toISOString(), new Date(now.getTime() + DAY_MS).toISOString()).map((i) => ({
+    ...i,
+    resolution: resolutionOf(i),
+  }));
   const pastDays: PastDay[] = [];
   for (let n = 0; n < PAST_DAYS; n++) {
     const key = daysBefore(today, n);
     // Noon is on the right calendar day in every zone, DST or not.
     const noon = fromZonedInput(`${key}T12:00`, tz) ?? new Date(`${key}T12:00:00Z`);
-    pastDays.push({ key, label: formatDate(noon.toISOString(), tz), incidents: past.filter((i) => dayKey(i.started_at, tz) === key) });
+    const ofDay = past.filter((i) => dayKey(i.started_at, tz) === key);
+    pastDays.push({ key, label: formatDate(noon.toISOString(), tz), incidents: ofDay.slice(0, PAST_PER_DAY), more: Math.max(0, ofDay.length - PAST_PER_DAY) });
   }
 
   const positions = pagePositions(layout);
-  const upcomingMaintenance = listMaintenance(db, 'upcoming');
-  const activeMaintenance = listMaintenance(db, 'active');
+  const upcomingMaintenance = listMaintenance(db, 'upcoming').map(maintenanceCard);
+  const activeMaintenance = listMaintenance(db, 'active').map(maintenanceCard);
   const maint = (list: Incident[]) => list.map((i) => maintenanceShape(i, pageId, config.publicUrl, positions));
   const page: PageShape = { id: pageId, name: config.pageName, url: config.publicUrl, time_zone: tz, updated_at: updatedAt };
   const gate = getGate(db);

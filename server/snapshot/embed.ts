@@ -7,6 +7,7 @@ import { projectRoot } from '../lib/paths.js';
 import type { Views } from '../render/engine.js';
 import { makeBody, type Body } from './body.js';
 import type { PageState } from './build.js';
+import type { MaintenanceCard } from './maintenance-card.js';
 
 /** The longest latest-update text the box shows (the incident's page has the rest). */
 const SNIPPET = 160;
@@ -64,9 +65,10 @@ export class EmbedDocuments {
 
   build(views: Views, state: PageState, embed: EmbedConfig, common: { pageName: string; timeZone: string }): Map<string, Body> {
     // Statuspage's embed: unresolved incidents, then maintenance in progress (not upcoming windows).
-    const open: Incident[] = [...state.unresolved, ...state.activeMaintenance];
+    const open: (Incident | MaintenanceCard)[] = [...state.unresolved, ...state.activeMaintenance];
     const first = open[0];
-    const latest = first?.incident_updates[0];
+    // A window's operator's latest words, as its card on the page shows them; an incident's latest update.
+    const latest = first && 'message' in first ? first.message : first?.incident_updates[0];
     // What a dismissal is remembered for: a new incident, window or update shows the box again.
     const key = open.length
       ? createHash('sha256')

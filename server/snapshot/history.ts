@@ -2,7 +2,8 @@ import type { Display } from '../domain/page/display.js';
 import { resolutionFigures } from '../domain/incidents/metrics.js';
 import type { Incident } from '../domain/incidents/queries.js';
 import { monthStart } from '../lib/time.js';
-import { formatDuration, formatMonth } from '../render/format.js';
+import { formatMonth } from '../render/format.js';
+import { resolutionOf } from './resolution.js';
 import type { IndexChanges, Indexed, PageIndex } from './page-index.js';
 
 const MONTHS_PER_PAGE = 3;
@@ -19,9 +20,7 @@ export function historyPage(incidents: Incident[], bounds: (k: number) => string
   for (let n = 0; n < MONTHS_PER_PAGE; n++) {
     const back = (pageNumber - 1) * MONTHS_PER_PAGE + n;
     const [from, to] = [bounds(back), bounds(back - 1)];
-    const inMonth = incidents
-      .filter((i) => i.started_at >= from && i.started_at < to)
-      .map((i) => ({ ...i, duration: i.resolved_at ? formatDuration(i.started_at, i.resolved_at) : undefined }));
+    const inMonth = incidents.filter((i) => i.started_at >= from && i.started_at < to).map((i) => ({ ...i, resolution: resolutionOf(i) }));
     // The resolution figures only where the page's owner chose to publish them (Admin → Settings).
     months.push({
       label: formatMonth(from, tz),

@@ -11,6 +11,8 @@ import type { ComponentStatus } from './status.js';
  */
 export const DOWNTIME_WEIGHT = { major_outage: 1, partial_outage: 0.3 } as const;
 export const UPTIME_DAYS = 90;
+/** The days a narrow screen shows (public/css/pharos.css): the page states their own uptime too. */
+export const RECENT_DAYS = 30;
 
 export interface DayMinutes {
   major: number;
@@ -37,6 +39,8 @@ export interface BarSpan {
   days: number;
   first: DayBar;
   last: DayBar;
+  /** How many of its days are among the last RECENT_DAYS (0: older, hidden on narrow screens; fewer than `days`: it crosses into them). */
+  recent: number;
 }
 
 export interface ComponentUptime {
@@ -44,6 +48,9 @@ export interface ComponentUptime {
   spans: BarSpan[];
   /** Percent over the days with data (whole days), or null before any. */
   uptime: number | null;
+  /** The same over the last RECENT_DAYS, what a narrow screen shows. */
+  recentDays: number;
+  recentUptime: number | null;
 }
 
 /** A span of one status, in epoch milliseconds (end Infinity while it lasts). */
@@ -244,7 +251,8 @@ export function uptimeBars(db: Db, timeZone: string, now: Date, componentIds: st
         incidents,
       });
     }
-    result.set(id, { days, spans: barSpans(days), uptime: uptimePercent(days) });
+    const recent = days.slice(-RECENT_DAYS);
+    result.set(id, { days, spans: barSpans(days), uptime: uptimePercent(days), recentDays: recent.length, recentUptime: uptimePercent(recent) });
   }
   return result;
 }
@@ -255,16 +263,20 @@ const alike = (a: DayBar, b: DayBar) => (a.noData && b.noData) || (quiet(a) && q
 /**
  * Consecutive quiet days (or days without data) merged into one span: the page carries a few dozen bars
  * per component instead of 90 (and screen readers read "1 – 20 September: no downtime" once, not twenty
- * times).
+ * times). A span is not cut where the last RECENT_DAYS begin: it says how many of its days are among them,
+ * and a narrow screen draws only those (one label still, for screen readers).
  */
 export function barSpans(days: DayBar[]): BarSpan[] {
   const spans: BarSpan[] = [];
-  for (const day of days) {
+  const recentFrom = days.length - RECENT_DAYS;
+  days.forEach((day, i) => {
     const open = spans[spans.length - 1];
+    const recent = i >= recentFrom ? 1 : 0;
     if (open && alike(day, open.last)) {
       open.last = day;
       open.days++;
-    } else spans.push({ days: 1, first: day, last: day });
-  }
+      open.recent += recent;
+    } else spans.push({ days: 1, first: day, last: day, recent });
+  });
   return spans;
 }

@@ -41,6 +41,6 @@ describe('uptime of a component created today', () => {
       assert.equal(bars.tips[0], '3 September 2026 – 30 November 2026: no data (before this component was added)', name);
     }
     assert.equal(barsOnPage(html, 'Web app').figure, '100.00 % uptime · 90 days');
-    assert.match(html, /<li class="bar bar--nodata span n89">/);
+    assert.match(html, /<li class="bar bar--nodata span n89 r29">/);
   });
 });
