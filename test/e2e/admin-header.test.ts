@@ -142,6 +142,11 @@ describe('the admin header on a phone and on a wide screen (chromium)', () => {
         for (const name of EVERY_LINK.slice(7)) assert.ok(await navLinks(page).getByText(name, { exact: true }).isVisible(), `${name} in the drop-down`);
         assert.equal(await headerHeight(page), height, 'the drop-down does not push the page down');
         assert.deepEqual(await seriousViolations(page), [], 'axe, Administration open');
+        // With the page's script, Escape closes it as a menu closes, focus back on its button.
+        await page.keyboard.press('Escape');
+        assert.equal(await navLinks(page).getByText('Settings', { exact: true }).isVisible(), false, 'Escape closes it');
+        assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Administration');
+        await page.keyboard.press('Enter');
         await page.keyboard.press('Tab');
         assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Settings');
         await page.keyboard.press('Enter');
@@ -157,6 +162,8 @@ describe('the admin header on a phone and on a wide screen (chromium)', () => {
       assert.ok(await page.getByRole('button', { name: /Sign out/ }).isVisible());
       assert.deepEqual(await seriousViolations(page), [], 'axe, Account open');
       await screenshot(page, `admin-header-1280-account-${email.split('@')[0] ?? ''}`);
+      await page.locator('h1').click();
+      assert.equal(await page.getByRole('link', { name: 'Your account' }).isVisible(), false, 'a click elsewhere closes it');
       await page.context().close();
     }
   });
