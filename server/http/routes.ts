@@ -12,6 +12,7 @@ import { apiKeyRoutes } from './admin/api-keys.js';
 import { auditRoutes } from './admin/audit.js';
 import { authRoutes } from './admin/auth.js';
 import { componentRoutes } from './admin/components.js';
+import { componentStatusRoutes } from './admin/component-status.js';
 import { incidentRoutes } from './admin/incidents.js';
 import { communicationRoutes } from './admin/communications.js';
 import { mailRoutes } from './admin/mail.js';
@@ -105,6 +106,7 @@ export function adminRoutes(ctx: Context): Router {
   router.use(alertDraftRoutes(ctx));
   router.use(maintenanceRoutes(ctx));
   router.use(componentRoutes(ctx));
+  router.use(componentStatusRoutes(ctx));
   router.use(templateRoutes(ctx));
   router.use(userRoutes(ctx));
   router.use(apiKeyRoutes(ctx));

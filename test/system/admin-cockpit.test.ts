@@ -34,11 +34,11 @@ describe('the admin cockpit and navigation', () => {
     assert.match(form, /<option value="identified" selected>/, 'the form offers the next status');
   });
 
-  it('marks where the operator is: Incidents on an incident, Maintenance on a window, never "New incident"', async () => {
+  it('marks where the operator is: Dashboard on an incident, Maintenance on a window, never "New incident"', async () => {
     const current = (html: string) => [...html.matchAll(/<a href="([^"]+)" aria-current="page">([^<]+)<\/a>/g)].map((m) => m[2]);
-    assert.deepEqual(current((await ops.get(`/admin/incidents/${id}`).expect(200)).text), ['Incidents']);
+    assert.deepEqual(current((await ops.get(`/admin/incidents/${id}`).expect(200)).text), ['Dashboard']);
     assert.deepEqual(current((await ops.get(`/admin/incidents/${windowId}`).expect(200)).text), ['Maintenance']);
-    assert.deepEqual(current((await ops.get('/admin/incidents/new').expect(200)).text), ['Incidents']);
+    assert.deepEqual(current((await ops.get('/admin/incidents/new').expect(200)).text), ['Dashboard']);
     const nav = /<nav aria-label="Admin"[\s\S]*?<\/nav>/.exec((await ops.get('/admin').expect(200)).text)?.[0] ?? '';
     assert.match(nav, /<ul class="admin-nav__group" aria-label="During an incident">/);
     assert.doesNotMatch(nav, /Users|Settings/, "an operator is not offered the admins' pages");

@@ -111,6 +111,9 @@ function adminRouteTable(s: Seeded): Route[] {
     ['POST', '/admin/maintenance/:id/reschedule', { scheduled_for: '2026-12-02T02:00', scheduled_until: '2026-12-02T03:00' }],
     ['GET', '/admin/maintenance/:id/cancel'],
     ['POST', '/admin/maintenance/:id/cancel', {}],
+    // component-status.ts: a component's status in one step, operators too (from the dashboard)
+    ['GET', '/admin/component-status/:id'],
+    ['POST', '/admin/component-status/:id', { status: 'major_outage', reason: 'injected' }],
     // components.ts: admins only
     ['GET', '/admin/components'],
     ['GET', '/admin/components/new'],
@@ -231,6 +234,7 @@ function adminRouteTable(s: Seeded): Route[] {
   const idFor = (pattern: string): string => {
     if (pattern.startsWith('/admin/incidents/')) return s.incident;
     if (pattern.startsWith('/admin/components/')) return s.component;
+    if (pattern.startsWith('/admin/component-status/')) return s.component;
     if (pattern.startsWith('/admin/groups/')) return s.group;
     if (pattern.startsWith('/admin/templates/')) return s.template;
     if (pattern.endsWith('/role')) return s.operatorId;

@@ -273,6 +273,7 @@ describe('fuzzing every form and API endpoint', () => {
       'data-protection': incidentId,
       maintenance: scheduleMaintenance(p.ctx, system, { name: 'Window', scheduled_for: '2026-12-24T02:00:00Z', scheduled_until: '2026-12-24T03:00:00Z' }).id,
       components: componentId,
+      'component-status': componentId,
       groups: groupId,
       users: p.ctx.db.prepare("SELECT id FROM users WHERE email = 'victim@example.com'").pluck().get() as string,
       'api-keys': listApiKeys(p.ctx.db)[0]?.id ?? '',

@@ -35,7 +35,8 @@ export function componentRoutes(ctx: Context): Router {
   const formData = (title: string) => () => ({ title, nav: 'components', statuses, groups: listGroups(ctx.db) });
 
   router.get('/admin/components', (_req, res) => {
-    renderPage(ctx, res, 'admin/components', { title: 'Components', nav: 'components', layout: pageLayout(ctx.db) });
+    // Each row sets its component's status in one step (component-status.ts).
+    renderPage(ctx, res, 'admin/components', { title: 'Components', nav: 'components', layout: pageLayout(ctx.db), statuses });
   });
 
   router.get('/admin/components/new', (req, res) => {

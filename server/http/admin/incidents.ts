@@ -17,6 +17,7 @@ import { dataProtectionRoutes } from './data-protection.js';
 import { postmortemRoutes } from './postmortem.js';
 import { recentFigures } from '../../domain/incidents/metrics.js';
 import { actorOf } from '../locals.js';
+import { componentBoard } from './component-status.js';
 import { field, formBody, renderPage } from '../respond.js';
 import { form } from '../middleware/form.js';
 import { confirmPassword } from './reauth.js';
@@ -54,6 +55,8 @@ export function incidentRoutes(ctx: Context): Router {
       maintenance,
       recent,
       status: ctx.snapshot.current().state.status,
+      // Each component with a form that sets its status in one step (component-status.ts).
+      board: componentBoard(ctx.db),
       clocks: openClocks(ctx, now).map((c) => ({ ...c, left: formatDuration(now.toISOString(), c.deadline) })),
       figures30: recentFigures(ctx.db, now, 30),
       figures90: recentFigures(ctx.db, now, 90),
