@@ -231,16 +231,27 @@ export function unresolvedPage(db: Db, paging: Paging): Incident[] {
 }
 
 /**
- * A page of maintenance windows (see listMaintenance): upcoming and active soonest first; all of them,
- * completed included, the latest scheduled first.
+ * A page of maintenance windows (see listMaintenance): upcoming and active soonest first; the completed
+ * (cancelled included), and all of them, the latest scheduled first.
  */
-export function maintenancePage(db: Db, filter: Exclude<MaintenanceFilter, 'open'>, paging: Paging): Incident[] {
-  const where = { upcoming: "status = 'scheduled'", active: "status IN ('in_progress', 'verifying')", all: '1 = 1' }[filter];
-  const order = filter === 'all' ? 'scheduled_for DESC, id' : 'scheduled_for ASC, id';
+export function maintenancePage(db: Db, filter: Exclude<MaintenanceFilter, 'open'> | 'completed', paging: Paging): Incident[] {
+  const where = { upcoming: "status = 'scheduled'", active: "status IN ('in_progress', 'verifying')", completed: "status = 'completed'", all: '1 = 1' }[filter];
+  const order = filter === 'all' || filter === 'completed' ? 'scheduled_for DESC, id' : 'scheduled_for ASC, id';
   return hydrate(
     db,
     db
       .prepare(`SELECT * FROM incidents WHERE kind = 'maintenance' AND ${where} ORDER BY ${order} LIMIT ? OFFSET ?`)
       .all(paging.limit, paging.offset) as IncidentRow[],
   );
+}
+
+/** A page of incidents (not maintenance), newest first; with `q`, those whose name or any update's text contains it. */
+export function incidentListPage(db: Db, q: string, paging: Paging): Incident[] {
+  const match = q
+    ? `AND (i.name LIKE @q ESCAPE '\\' OR EXISTS (SELECT 1 FROM incident_updates u WHERE u.incident_id = i.id AND u.body LIKE @q ESCAPE '\\'))`
+    : '';
+  const rows = db
+    .prepare(`SELECT i.* FROM incidents i WHERE i.kind = 'incident' ${match} ORDER BY i.started_at DESC, i.created_at DESC, i.id LIMIT @limit OFFSET @offset`)
+    .all({ ...(q ? { q: likePattern(q) } : {}), ...paging }) as IncidentRow[];
+  return hydrate(db, rows);
 }
