@@ -164,6 +164,21 @@ export function listRecent(db: Db, limit = 50, kinds: Incident['kind'][] = ['inc
   return hydrate(db, rows as IncidentRow[]);
 }
 
+/** An incident as the new-incident form's question names it. */
+export interface OpenedIncident {
+  id: string;
+  name: string;
+  status: IncidentStatus;
+  created_at: string;
+}
+
+/** Incidents (not maintenance) opened, as rows were created, at `since` or later, the newest first. */
+export function openedSince(db: Db, since: string): OpenedIncident[] {
+  return db
+    .prepare("SELECT id, name, status, created_at FROM incidents WHERE kind = 'incident' AND created_at >= ? ORDER BY created_at DESC, rowid DESC")
+    .all(since) as OpenedIncident[];
+}
+
 /** Incidents (not maintenance) that started in [from, to), newest first. */
 export function listStartedBetween(db: Db, from: string, to: string): Incident[] {
   return hydrate(
