@@ -10,6 +10,7 @@ import { zoneLabel } from '../render/format.js';
 import type { Layout } from '../render/engine.js';
 import { pageZone } from '../domain/page/time-zone.js';
 import type { StorageReport } from '../db/storage.js';
+import { RESENT_PARAM, resentNotice } from './middleware/once-notice.js';
 
 const MB = 2 ** 20;
 
@@ -60,8 +61,10 @@ export function renderPage(
       about: ABOUT,
       // A fresh one-time token for the page's create forms (middleware/once.ts); a form shown again keeps its own.
       onceToken: layout === 'admin' ? randomBytes(18).toString('base64url') : undefined,
+      // A form sent again and led back here, to its first result (middleware/once.ts): said so.
+      resentNotice: layout === 'admin' ? resentNotice(res.req.query[RESENT_PARAM]) : undefined,
       // The page's own address, for forms to say where they are (shown again after a refusal, it keeps its own).
-      pagePath: res.req.method === 'GET' ? res.req.originalUrl.replace(/[?&]restore=[\w-]+/, '') : undefined,
+      pagePath: res.req.method === 'GET' ? res.req.originalUrl.replace(/[?&](restore|resent)=[\w-]+/g, '') : undefined,
       ...data,
       // A form saved when the session ended, shown again as it was typed (middleware/lapsed-form.ts).
       ...(restored ? { values: { ...(data.values as Record<string, unknown> | undefined), ...restored }, restoredForm: true } : {}),

@@ -24,6 +24,8 @@ import { subscriberImportRoute, subscriberRoutes } from './admin/subscribers.js'
 import { endpointRoutes } from './admin/endpoints.js';
 import { templateRoutes } from './admin/templates.js';
 import { alertDraftRoutes } from './admin/alert-drafts.js';
+import { formTargetRoutes, signOutPage } from './admin/form-targets.js';
+import { incidentListRoutes } from './admin/incident-lists.js';
 import { userRoutes } from './admin/users.js';
 import { healthRoutes } from './health.js';
 import { staticAssets } from './static-assets.js';
@@ -93,6 +95,7 @@ export function adminRoutes(ctx: Context): Router {
   // session says who sends it and that they may, so nobody can make the server read a megabyte first.
   router.use(['/setup', '/admin/login', '/admin/logout'], formParser(16 * 1024, 20));
   router.use(authRoutes(ctx));
+  router.use(signOutPage(ctx));
   // A form sent just after its session ended is kept for its operator; back on it after signing in.
   router.use(lapsedForms(ctx));
   router.use(subscriberImportRoute(ctx));
@@ -103,6 +106,7 @@ export function adminRoutes(ctx: Context): Router {
   router.use(accountRoutes(ctx));
   router.use(confirmAccessRoutes(ctx));
   router.use(incidentRoutes(ctx));
+  router.use(incidentListRoutes(ctx));
   router.use(alertDraftRoutes(ctx));
   router.use(maintenanceRoutes(ctx));
   router.use(componentRoutes(ctx));
@@ -118,5 +122,7 @@ export function adminRoutes(ctx: Context): Router {
   router.use(mailRoutes(ctx));
   router.use(systemRoutes(ctx));
   router.use(auditRoutes(ctx));
+  // Last: a GET of a POST-only target leads to its form's page (reloading after a refused form).
+  router.use(formTargetRoutes(ctx));
   return router;
 }

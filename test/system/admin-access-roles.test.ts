@@ -60,7 +60,8 @@ describe('admin access control: operators, admins and changes of role', () => {
   it('shows an operator every incident page', async () => {
     for (const r of routes.filter((x) => x.method === 'GET' && !x.adminOnly)) {
       const res = await operator.get(r.path);
-      assert.equal(res.status, r.path === '/admin/keepalive' ? 204 : 200, `operator GET ${r.path}`);
+      assert.equal(res.status, r.path === '/admin/keepalive' ? 204 : r.leadsTo ? 303 : 200, `operator GET ${r.path}`);
+      if (r.leadsTo) assert.equal(res.headers.location, r.leadsTo, `operator GET ${r.path}`);
     }
   });
 
@@ -77,6 +78,12 @@ describe('admin access control: operators, admins and changes of role', () => {
       if (/\/preview\/(page|mail)$/.test(r.path)) {
         assert.equal(res.status, 200, `admin GET ${r.path}`);
         assert.match(res.text, /Notice being written/, `admin GET ${r.path}`);
+        continue;
+      }
+      // A POST-only target: the page its form is on (admin-form-targets.test.ts follows each).
+      if (r.leadsTo) {
+        assert.equal(res.status, 303, `admin GET ${r.path}`);
+        assert.equal(res.headers.location, r.leadsTo, `admin GET ${r.path}`);
         continue;
       }
       assert.equal(res.status, 200, `admin GET ${r.path}`);

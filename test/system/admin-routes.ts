@@ -37,6 +37,8 @@ export interface Route {
   adminOnly: boolean;
   /** A plausible form for a POST: accepted, it would change something. */
   fields?: Record<string, string>;
+  /** A GET of a POST-only target: where its 303 leads (the page its form is on), with real ids. */
+  leadsTo?: string;
 }
 
 export interface Seeded {
@@ -86,10 +88,42 @@ export const UNDECLARED = 'POST /admin/settings';
 
 /** Every route the routers in server/http/admin/ declare behind a session, with real ids. */
 function adminRouteTable(s: Seeded): Route[] {
-  const table: [Method, string, Record<string, string>?][] = [
+  const table: [Method, string, Record<string, string>?, string?][] = [
     // incidents.ts: operators' pages
     ['GET', '/admin'],
     ['GET', '/admin/incidents/new'],
+    // incident-lists.ts: the create forms' targets are lists
+    ['GET', '/admin/incidents'],
+    ['GET', '/admin/maintenance'],
+    // form-targets.ts: a GET of a POST-only target leads to its form's page
+    ['GET', '/admin/incidents/:id/updates', undefined, '/admin/incidents/:id#post-update'],
+    ['GET', '/admin/incidents/:id/personal-data', undefined, '/admin/incidents/:id#data-protection'],
+    ['GET', '/admin/data-protection/:id/notified', undefined, '/admin/incidents/:id#data-protection'],
+    ['GET', '/admin/incidents/:id/postmortem', undefined, '/admin/incidents/:id#postmortem'],
+    ['GET', '/admin/incidents/:id/postmortem/revert', undefined, '/admin/incidents/:id#postmortem'],
+    ['GET', '/admin/alert-drafts/:id/publish', undefined, '/admin'],
+    ['GET', '/admin/alert-drafts/:id/discard', undefined, '/admin'],
+    ['GET', '/admin/groups', undefined, '/admin/components'],
+    ['GET', '/admin/components/:id/move', undefined, '/admin/components'],
+    ['GET', '/admin/groups/:id/move', undefined, '/admin/components'],
+    ['GET', '/admin/account/sign-out-others', undefined, '/admin/account'],
+    ['GET', '/admin/users/:id/role', undefined, '/admin/users'],
+    ['GET', '/admin/api-keys/:id/hold-alerts', undefined, '/admin/api-keys'],
+    ['GET', '/admin/settings/branding', undefined, '/admin/settings#branding'],
+    ['GET', '/admin/settings/logo', undefined, '/admin/settings#logo'],
+    ['GET', '/admin/settings/logo/remove', undefined, '/admin/settings#logo'],
+    ['GET', '/admin/settings/display', undefined, '/admin/settings#display'],
+    ['GET', '/admin/settings/time-zone', undefined, '/admin/settings#time-zone'],
+    ['GET', '/admin/settings/embed', undefined, '/admin/settings#embed'],
+    ['GET', '/admin/settings/subscriptions', undefined, '/admin/settings#subscriptions'],
+    ['GET', '/admin/subscribers/export.csv', undefined, '/admin/subscribers/export'],
+    ['GET', '/admin/subscribers/webhooks/:id/enable', undefined, '/admin/subscribers/webhooks'],
+    ['GET', '/admin/subscribers/webhooks/:id/delete', undefined, '/admin/subscribers/webhooks'],
+    ['GET', '/admin/chat/:id/test', undefined, '/admin/chat'],
+    ['GET', '/admin/chat/:id/enable', undefined, '/admin/chat'],
+    ['GET', '/admin/chat/:id/delete', undefined, '/admin/chat'],
+    ['GET', '/admin/mail/retry', undefined, '/admin/mail'],
+    ['GET', '/admin/confirm'],
     ['POST', '/admin/incidents', { name: 'Injected incident', status: 'investigating', body: 'injected' }],
     ['GET', '/admin/incidents/:id'],
     ['POST', '/admin/incidents/:id/updates', { status: 'resolved', body: 'injected update' }],
@@ -250,14 +284,21 @@ function adminRouteTable(s: Seeded): Route[] {
     if (pattern.startsWith('/admin/communications/')) return s.communication;
     throw new Error(`no id for ${pattern}`);
   };
-  return table.map(([method, pattern, fields]) => {
+  return table.map(([method, pattern, fields, leadsTo]) => {
     const path = pattern.includes(':name')
       ? pattern.replace(':name', s.mailFile)
       : pattern.includes(':')
         ? pattern.replace(':id', idFor(pattern)).replace(':updateId', s.update)
         : pattern;
     const adminOnly = ADMIN_ONLY_PREFIXES.some((p) => pattern === p || pattern.startsWith(`${p}/`));
-    return { method, pattern, path, adminOnly, ...(method === 'POST' ? { fields: fields ?? {} } : {}) };
+    return {
+      method,
+      pattern,
+      path,
+      adminOnly,
+      ...(method === 'POST' ? { fields: fields ?? {} } : {}),
+      ...(leadsTo ? { leadsTo: leadsTo.replace(':id', pattern.includes(':id') ? idFor(pattern) : '') } : {}),
+    };
   });
 }
 

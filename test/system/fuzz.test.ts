@@ -322,6 +322,26 @@ describe('fuzzing every form and API endpoint', () => {
     await admin.get('/admin').expect(200);
   });
 
+  it('every page the admin routers declare, with any id and any query (the lists search and page by it)', async () => {
+    const pages = declaredRoutes(adminRoutes(p.ctx))
+      .filter((r) => r.startsWith('GET '))
+      .map((r) => r.slice(4))
+      // The setup page is its own suite's; the CSV export reads the whole log.
+      .filter((r) => r !== '/setup' && r !== '/admin/audit.csv');
+    const query = fc.dictionary(fc.oneof(fc.constantFrom('q', 'page', 'next', 'resent', 'template', 'restore'), hostile), formValue, { maxKeys: 4 });
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...pages), hostile, query, async (pattern, id, q) => {
+        // As a browser sends them: lone surrogates become U+FFFD, everything is percent-encoded.
+        const enc = (text: string) => encodeURIComponent(Buffer.from(text, 'utf8').toString('utf8'));
+        const search = Object.entries(q).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => `${enc(k)}=${enc(x)}`));
+        const path = pattern.replace(/:\w+/g, () => enc(id) || 'x');
+        await check(`GET ${pattern}`, () => admin.get(`${path}?${search.join('&')}`));
+      }),
+      { numRuns: RUNS * 2 },
+    );
+    await admin.get('/admin').expect(200);
+  });
+
   it('the public forms: subscribe, follow and manage, the v2 sign-up; subscriber and webhook links with any token', async () => {
     const fields = fc.dictionary(
       fc.oneof(
@@ -393,7 +413,7 @@ describe('fuzzing every form and API endpoint', () => {
     // (The JSON APIs carry the text as typed, as Statuspage's do: JSON is not markup.)
     const summary = await request(p.app).get('/api/v2/summary.json').expect(200);
     assert.ok(Array.isArray((summary.body as { incidents?: unknown }).incidents), 'summary.json still parses');
-    for (const path of ['/', '/history', `/incidents/${incidentId}`, '/admin', '/admin/components']) {
+    for (const path of ['/', '/history', `/incidents/${incidentId}`, '/admin', '/admin/components', '/admin/incidents', '/admin/maintenance']) {
       const res = await (path.startsWith('/admin') ? admin.get(path) : request(p.app).get(path));
       assert.ok(res.status < 500, path);
       assert.doesNotMatch(res.text, CANARY, path);

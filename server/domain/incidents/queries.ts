@@ -164,6 +164,21 @@ export function listRecent(db: Db, limit = 50, kinds: Incident['kind'][] = ['inc
   return hydrate(db, rows as IncidentRow[]);
 }
 
+/** An incident as the new-incident form's question names it. */
+export interface OpenedIncident {
+  id: string;
+  name: string;
+  status: IncidentStatus;
+  created_at: string;
+}
+
+/** Incidents (not maintenance) opened, as rows were created, at `since` or later, the newest first. */
+export function openedSince(db: Db, since: string): OpenedIncident[] {
+  return db
+    .prepare("SELECT id, name, status, created_at FROM incidents WHERE kind = 'incident' AND created_at >= ? ORDER BY created_at DESC, rowid DESC")
+    .all(since) as OpenedIncident[];
+}
+
 /** Incidents (not maintenance) that started in [from, to), newest first. */
 export function listStartedBetween(db: Db, from: string, to: string): Incident[] {
   return hydrate(
@@ -231,16 +246,27 @@ export function unresolvedPage(db: Db, paging: Paging): Incident[] {
 }
 
 /**
- * A page of maintenance windows (see listMaintenance): upcoming and active soonest first; all of them,
- * completed included, the latest scheduled first.
+ * A page of maintenance windows (see listMaintenance): upcoming and active soonest first; the completed
+ * (cancelled included), and all of them, the latest scheduled first.
  */
-export function maintenancePage(db: Db, filter: Exclude<MaintenanceFilter, 'open'>, paging: Paging): Incident[] {
-  const where = { upcoming: "status = 'scheduled'", active: "status IN ('in_progress', 'verifying')", all: '1 = 1' }[filter];
-  const order = filter === 'all' ? 'scheduled_for DESC, id' : 'scheduled_for ASC, id';
+export function maintenancePage(db: Db, filter: Exclude<MaintenanceFilter, 'open'> | 'completed', paging: Paging): Incident[] {
+  const where = { upcoming: "status = 'scheduled'", active: "status IN ('in_progress', 'verifying')", completed: "status = 'completed'", all: '1 = 1' }[filter];
+  const order = filter === 'all' || filter === 'completed' ? 'scheduled_for DESC, id' : 'scheduled_for ASC, id';
   return hydrate(
     db,
     db
       .prepare(`SELECT * FROM incidents WHERE kind = 'maintenance' AND ${where} ORDER BY ${order} LIMIT ? OFFSET ?`)
       .all(paging.limit, paging.offset) as IncidentRow[],
   );
+}
+
+/** A page of incidents (not maintenance), newest first; with `q`, those whose name or any update's text contains it. */
+export function incidentListPage(db: Db, q: string, paging: Paging): Incident[] {
+  const match = q
+    ? `AND (i.name LIKE @q ESCAPE '\\' OR EXISTS (SELECT 1 FROM incident_updates u WHERE u.incident_id = i.id AND u.body LIKE @q ESCAPE '\\'))`
+    : '';
+  const rows = db
+    .prepare(`SELECT i.* FROM incidents i WHERE i.kind = 'incident' ${match} ORDER BY i.started_at DESC, i.created_at DESC, i.id LIMIT @limit OFFSET @offset`)
+    .all({ ...(q ? { q: likePattern(q) } : {}), ...paging }) as IncidentRow[];
+  return hydrate(db, rows);
 }

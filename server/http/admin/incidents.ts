@@ -25,6 +25,8 @@ import { componentRows, incidentChoices, incidentFormInput } from './incident-fo
 import { pageZone } from '../../domain/page/time-zone.js';
 import { findTemplate } from '../../domain/incidents/templates.js';
 import { incidentValuesFrom, linkedComponents, templatePicker } from './templates.js';
+import { similarChoice, unacknowledged } from './similar-incidents.js';
+import { similarRecentIncidents } from '../../domain/incidents/similar.js';
 
 /** Dashboard, new incident, updates, edits and deletions: what operators do during an incident. */
 export function incidentRoutes(ctx: Context): Router {
@@ -78,11 +80,18 @@ export function incidentRoutes(ctx: Context): Router {
     renderPage(ctx, res, 'admin/incident-new', { ...newData(values), values });
   });
   router.post('/admin/incidents', form('admin/incident-new', newData), (req, res) => {
+    const body = formBody(req);
+    const input = parseInput(newIncidentInput, incidentFormInput(ctx, body, { incident: true, update: true }));
+    // A name like one opened minutes ago (Back and Create again, a colleague's): asked first, with the
+    // form as typed. A 4xx gives the one-time token back, so that "Post anyway" can use it.
+    const similar = similarRecentIncidents(ctx.db, input.name, ctx.clock.now());
+    if (unacknowledged(similar, body).length) {
+      renderPage(ctx, res, 'admin/incident-new', { ...newData(body), values: body, similar: similarChoice(similar) }, { status: 409 });
+      return;
+    }
     // An operator who leaves the impact to derive and picks no component still has an incident: minor,
     // never an open incident under "All Systems Operational" (the API keeps Statuspage's rule).
-    const incident = createIncident(ctx, actorOf(res), parseInput(newIncidentInput, incidentFormInput(ctx, formBody(req), { incident: true, update: true })), {
-      impactFloor: 'minor',
-    });
+    const incident = createIncident(ctx, actorOf(res), input, { impactFloor: 'minor' });
     res.redirect(303, `/admin/incidents/${incident.id}`);
   });
 

@@ -4,6 +4,7 @@ import type { Context } from '../../context.js';
 import { HttpError } from '../../errors.js';
 import { field, formBody } from '../respond.js';
 import { storageProblemOf } from '../../db/storage.js';
+import { CHANGED, RESENT_PARAM, resentKind, withParam } from './once-notice.js';
 
 /** The hidden field a form carries its one-time token in (views/partials/admin/once.hbs). */
 export const ONCE_FIELD = '_once';
@@ -13,7 +14,7 @@ const TOKEN = /^[A-Za-z0-9_-]{16,64}$/;
  * A form's POST carrying a one-time token is carried out once: the token is reserved before the
  * handler runs, and the redirect the handler answers with is recorded for it. The same token again
  * (the back button and resubmit, a double click, a browser retrying) is sent where the first one led,
- * and nothing is created twice. A submission that fails (bad input) gives its token back, so the form
+ * with a notice saying so (resentNotice), and nothing is created twice. A submission that fails (bad input) gives its token back, so the form
  * shown again with its messages can be sent once more.
  */
 export function oncePerSubmission(ctx: Context): RequestHandler {
@@ -41,14 +42,16 @@ export function oncePerSubmission(ctx: Context): RequestHandler {
     if (!reserved) {
       const first = ctx.db.prepare('SELECT user_id, body_hash, location FROM form_submissions WHERE token = ?').get(token) as
         { user_id: string; body_hash: string; location: string | null } | undefined;
-      // The very same form again (back and resend, a double click): where the first one led.
-      if (first?.user_id === userId && first.body_hash === bodyHash && first.location) return res.redirect(303, first.location);
-      // Changed since it was sent (back, edit, send): not silently dropped, and not done twice either.
-      const message =
-        first?.user_id === userId && first.location
-          ? 'This form was already sent once, and has been changed since. Nothing was done: open the page again to send the changes as a new form.'
-          : 'This form was already sent once. Open the dashboard to see what it did, or reload the form to send it again.';
-      return next(new HttpError(409, 'already_submitted', message));
+      // The same form again (back and send, a double click), as it was or changed since: where the first one
+      // led, saying that nothing was done twice (and, if it was changed, that the changes were not sent).
+      if (first?.user_id === userId && first.location) {
+        const changed = first.body_hash !== bodyHash;
+        return res.redirect(303, withParam(first.location, RESENT_PARAM, `${resentKind(req.baseUrl + req.path)}${changed ? CHANGED : ''}`));
+      }
+      // Still being carried out, or another operator's form: not done twice either.
+      return next(
+        new HttpError(409, 'already_submitted', 'This form was already sent once. Open the dashboard to see what it did, or reload the form to send it again.'),
+      );
     }
     const redirect = res.redirect.bind(res) as (status: number, url: string) => void;
     // Express's redirect(status, url) is what every admin handler answers a success with.
