@@ -109,7 +109,7 @@ describe('incident templates in the admin', () => {
     });
     assert.equal(res.status, 422);
     assert.match(res.text, /<p class="field-error" id="name-error">Enter a name<\/p>/);
-    assert.match(res.text, /<p class="field-error" id="title-error">Use at most 200 characters<\/p>/);
+    assert.match(res.text, /<p class="field-error" id="title-error">Use at most 200 characters \(you typed 201\)<\/p>/);
     assert.match(res.text, /<p class="field-error" id="update_status-error">Status must be one of: investigating, identified/);
     assert.match(res.text, /<textarea id="body" name="body"[^>]*>Kept as typed<\/textarea>/);
     assert.match(res.text, new RegExp(`<option value="${group}" selected>Messaging</option>`));
