@@ -77,14 +77,21 @@ export function renderPage(
     .send(html);
 }
 
-/** A form body as flat strings (urlencoded, non-extended); repeated fields become lists. */
+/**
+ * A browser sends each line break of a text area as CR LF, though it shows and counts it as one
+ * character: a form's text is taken with LF alone, so that its limits count what the operator sees
+ * (public/js/admin-forms.js counts the same way).
+ */
+const asShown = (s: string) => s.replace(/\r\n?/g, '\n');
+
+/** A form body as flat strings (urlencoded, non-extended), line breaks as shown; repeated fields become lists. */
 export function formBody(req: Request): Record<string, string | string[]> {
   const body: unknown = req.body;
   if (!body || typeof body !== 'object') return {};
   const out: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(body)) {
-    if (typeof v === 'string') out[k] = v;
-    else if (Array.isArray(v)) out[k] = v.filter((x): x is string => typeof x === 'string');
+    if (typeof v === 'string') out[k] = asShown(v);
+    else if (Array.isArray(v)) out[k] = v.filter((x): x is string => typeof x === 'string').map(asShown);
   }
   return out;
 }

@@ -1,16 +1,47 @@
 import { z } from 'zod';
 import { Invalid } from '../errors.js';
 
+/** A number as the forms and messages write it: 20,000. */
+const count = (n: number) => n.toLocaleString('en');
+
+/** What a text over its limit is told, with how long it is: nothing is ever cut to fit. */
+export const tooLongMessage = (max: number, length: number) => `Use at most ${count(max)} characters (you typed ${count(length)})`;
+
+/** The value at a path of the input given to a schema (a field of a form, of a JSON body...). */
+function valueAt(input: unknown, path: (string | number)[]): unknown {
+  let v = input;
+  for (const key of path) {
+    if (!v || typeof v !== 'object') return undefined;
+    v = (v as Record<string | number, unknown>)[key];
+  }
+  return v;
+}
+
+/**
+ * The message per field (dotted path) of a failed parse, the first for each field. A text over its
+ * limit is told the limit and its own length, whatever the schema's wording, in one way everywhere.
+ */
+function fieldsOf(error: z.ZodError, input: unknown, prefix: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const key = prefix + (issue.path.length ? issue.path.join('.') : 'body');
+    const typed = issue.code === 'too_big' && issue.type === 'string' ? valueAt(input, issue.path) : undefined;
+    fields[key] ??= issue.code === 'too_big' && typeof typed === 'string' ? tooLongMessage(Number(issue.maximum), typed.length) : issue.message;
+  }
+  return fields;
+}
+
+/** The field messages of input a schema refuses (none when it takes it), for a form to name every problem at once. */
+export function problemsIn(schema: z.ZodTypeAny, input: unknown, prefix = ''): Record<string, string> {
+  const result = schema.safeParse(input);
+  return result.success ? {} : fieldsOf(result.error, input, prefix);
+}
+
 /** Parses input with a zod schema; bad input becomes Invalid with a message per field (dotted path). */
 export function parseInput<S extends z.ZodTypeAny>(schema: S, input: unknown, prefix = ''): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data as z.output<S>;
-  const fields: Record<string, string> = {};
-  for (const issue of result.error.issues) {
-    const key = prefix + (issue.path.length ? issue.path.join('.') : 'body');
-    fields[key] ??= issue.message;
-  }
-  throw new Invalid(fields);
+  throw new Invalid(fieldsOf(result.error, input, prefix));
 }
 
 // Control characters other than tab, newline and carriage return have no place in text we show.
@@ -40,14 +71,19 @@ export const nameText = (max: number) =>
     .string({ invalid_type_error: 'Must be text', required_error: 'Enter a name' })
     .transform(withoutBidiControls)
     .pipe(
-      z.string().trim().min(1, 'Enter a name').max(max, `Use at most ${max} characters`).refine(singleLine, 'Must be a single line without control characters'),
+      z
+        .string()
+        .trim()
+        .min(1, 'Enter a name')
+        .max(max, `Use at most ${count(max)} characters`)
+        .refine(singleLine, 'Must be a single line without control characters'),
     );
 
 /** Multi-line text such as a Markdown body. */
 export const longText = (max: number) =>
   z
     .string({ invalid_type_error: 'Must be text' })
-    .max(max, `Use at most ${max} characters`)
+    .max(max, `Use at most ${count(max)} characters`)
     .refine((s) => !CONTROL.test(s), 'Must not contain control characters')
     .transform((s) => s.trim());
 

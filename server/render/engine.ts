@@ -16,6 +16,7 @@ import { formatDateTime, formatDuration } from './format.js';
 import { formatDate, toZonedInput } from '../lib/time.js';
 import type { RenderMarkdown } from './markdown.js';
 import { createMarkdownText } from './markdown-text.js';
+import { errorSummaryOf, type MarkedField } from './error-summary.js';
 
 export type Layout = 'public' | 'admin' | 'email' | null;
 
@@ -73,8 +74,14 @@ export class Views {
 
   /** Renders views/<view>.hbs, inside views/layouts/<layout>.hbs unless layout is null. */
   render(view: string, data: RenderData, layout: Layout): string {
-    const body = this.template(view)(data);
-    return layout === null ? body : this.template(`layouts/${layout}`)({ ...data, body: new Handlebars.SafeString(body) });
+    // The fields the page marks as refused, in its order (the helpers invalid and fieldError note them).
+    const marked: MarkedField[] = [];
+    let body = this.template(view)(data, { data: { marked } });
+    // A refused admin form: a summary of its problems, each linking to its field. The admin layout shows
+    // it above the page; setup and sign-in (in the public layout) within theirs, so they are rendered again with it.
+    const errorSummary = view.startsWith('admin/') ? errorSummaryOf(data, marked, body) : undefined;
+    if (errorSummary && layout !== 'admin') body = this.template(view)({ ...data, errorSummary });
+    return layout === null ? body : this.template(`layouts/${layout}`)({ ...data, errorSummary, body: new Handlebars.SafeString(body) });
   }
 
   /** Renders one partial alone: the live fragments are the very partials the page is made of. */
@@ -163,14 +170,22 @@ export class Views {
       return (Array.isArray(v) ? v : [v]).includes(option) ? 'checked' : '';
     });
     h.registerHelper('checked', (name: string, options: Handlebars.HelperOptions) => (valueOf(options, name) === 'on' ? 'checked' : ''));
+    // Both note the field they mark for the render's error summary (render(): options.data.marked).
+    const mark = (options: Handlebars.HelperOptions, field: MarkedField) => (options.data as { marked?: MarkedField[] } | undefined)?.marked?.push(field);
     h.registerHelper('fieldError', (name: string, options: Handlebars.HelperOptions) => {
       const errors = rootOf(options).errors as Record<string, string> | undefined;
       const message = errors?.[name];
-      return message ? new h.SafeString(`<p class="field-error" id="${esc(name)}-error">${esc(message)}</p>`) : '';
+      if (!message) return '';
+      mark(options, { name });
+      return new h.SafeString(`<p class="field-error" id="${esc(name)}-error">${esc(message)}</p>`);
     });
+    // {{invalid "name"}} on the control whose id is its name; {{invalid field id="c-…"}} where they differ.
     h.registerHelper('invalid', (name: string, options: Handlebars.HelperOptions) => {
       const errors = rootOf(options).errors as Record<string, string> | undefined;
-      return errors?.[name] ? new h.SafeString(`aria-invalid="true" aria-describedby="${esc(name)}-error"`) : '';
+      if (!errors?.[name]) return '';
+      const id: unknown = options.hash?.id;
+      mark(options, { name, id: typeof id === 'string' && id ? id : name });
+      return new h.SafeString(`aria-invalid="true" aria-describedby="${esc(name)}-error"`);
     });
     // Markdown rendered by markdown-it with raw HTML disabled: HTML we produced, so emitted unescaped
     // (in text mail: plain text). {{markdown body}} under an h3 (the default: `#` becomes h4),

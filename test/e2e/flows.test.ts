@@ -77,7 +77,7 @@ describe('in a real browser: subscribers, forms and notices', () => {
     await page.getByLabel('Name').fill('   ');
     // The browser's own "required" check would stop an empty name; spaces reach the server.
     await page.getByRole('button', { name: 'Create incident' }).click();
-    await page.getByText('Enter a name').waitFor();
+    await page.locator('#name-error').getByText('Enter a name').waitFor();
     assert.equal(await page.getByLabel(/^Message/).inputValue(), 'Typed before the mistake.');
     assert.equal(await page.getByLabel('Name').getAttribute('aria-invalid'), 'true');
     await screenshot(page, 'admin-incident-form-errors');

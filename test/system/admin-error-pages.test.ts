@@ -37,9 +37,9 @@ describe('error pages inside the admin', () => {
 
   it('the limits are on the fields before anything is sent', async () => {
     const page = (await ops.get(`/admin/incidents/${id}`).expect(200)).text;
-    assert.match(page, /<textarea id="body" name="body" rows="6" maxlength="20000"/);
+    assert.match(page, /<textarea id="body" name="body" rows="6" data-maxlength="20000"/);
     assert.match(page, /up to 20,000 characters/);
-    assert.match((await ops.get('/admin/incidents/new').expect(200)).text, /<input id="name" name="name" type="text" required maxlength="200"/);
+    assert.match((await ops.get('/admin/incidents/new').expect(200)).text, /<input id="name" name="name" type="text" required data-maxlength="200"/);
   });
 
   it('every admin page says which Pharos it is and links its licence; the System page has an About', async () => {

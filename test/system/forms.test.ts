@@ -91,7 +91,7 @@ describe('admin forms with bad input', () => {
     html = await rejected(`/admin/incidents/${incidentId}/updates/${updateId}/edit`, `/admin/incidents/${incidentId}/updates/${updateId}/edit`, {
       body: 'y'.repeat(20_001),
     });
-    assert.match(html, /id="body-error">Use at most 20000 characters/);
+    assert.match(html, /id="body-error">Use at most 20,000 characters \(you typed 20,001\)/);
   });
 
   it('the last update cannot be deleted; the incident is the thing to delete', async () => {

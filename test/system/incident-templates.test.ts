@@ -109,7 +109,7 @@ describe('incident templates in the admin', () => {
     });
     assert.equal(res.status, 422);
     assert.match(res.text, /<p class="field-error" id="name-error">Enter a name<\/p>/);
-    assert.match(res.text, /<p class="field-error" id="title-error">Use at most 200 characters<\/p>/);
+    assert.match(res.text, /<p class="field-error" id="title-error">Use at most 200 characters \(you typed 201\)<\/p>/);
     assert.match(res.text, /<p class="field-error" id="update_status-error">Status must be one of: investigating, identified/);
     assert.match(res.text, /<textarea id="body" name="body"[^>]*>Kept as typed<\/textarea>/);
     assert.match(res.text, new RegExp(`<option value="${group}" selected>Messaging</option>`));
@@ -135,7 +135,7 @@ describe('incident templates in the admin', () => {
     assert.ok(t);
     const form = await admin.get(`/admin/templates/${t.id}/edit`).expect(200);
     assert.match(form.text, /<h1>Edit Mail delayed<\/h1>/);
-    assert.match(form.text, /id="title" name="title" type="text" maxlength="200" value="Email delivery delayed"/);
+    assert.match(form.text, /id="title" name="title" type="text" data-maxlength="200" value="Email delivery delayed"/);
     assert.match(form.text, /<option value="identified" selected>Identified<\/option>/);
     assert.match(form.text, new RegExp(`value="${api}" checked> API`));
     const res = await admin
@@ -262,7 +262,7 @@ describe('the new-incident form reads the templates', () => {
   it('without JavaScript, "Use template" brings the form back filled in, and the incident lists its components', async () => {
     const page = await operator.get(`/admin/incidents/new?template=${templateId}`).expect(200);
     assert.match(page.text, new RegExp(`<option value="${templateId}" selected`));
-    assert.match(page.text, /id="name" name="name" type="text" required maxlength="200" value="Search is unavailable"/);
+    assert.match(page.text, /id="name" name="name" type="text" required data-maxlength="200" value="Search is unavailable"/);
     assert.match(page.text, /<option value="identified" selected>Identified<\/option>/);
     assert.match(page.text, /<textarea id="body" name="body"[^>]*>Searches fail\. We are on it\.<\/textarea>/);
     assert.doesNotMatch(page.text, /name="deliver_notifications" checked/);
@@ -298,7 +298,7 @@ describe('the new-incident form reads the templates', () => {
 
   it('shows the plain form for a template that no longer exists, and no picker without templates', async () => {
     const page = await operator.get('/admin/incidents/new?template=nosuchtemplate').expect(200);
-    assert.match(page.text, /id="name" name="name" type="text" required maxlength="200" value=""/);
+    assert.match(page.text, /id="name" name="name" type="text" required data-maxlength="200" value=""/);
     assert.match(page.text, /<fieldset class="component-statuses" id="template-components" hidden>/);
     p.ctx.db.prepare('DELETE FROM incident_templates').run();
     const bare = await operator.get('/admin/incidents/new').expect(200);

@@ -131,12 +131,15 @@ function adminCount(db: Db): number {
   return db.prepare("SELECT COUNT(*) FROM users WHERE role = 'admin'").pluck().get() as number;
 }
 
+/** A role to give (the users page checks it with the rest of its form). */
+export const roleInput = z.object({ role: enumOf(ROLES, 'Role') });
+
 /**
  * Changes a role. A change of privilege ends the user's sessions (OWASP): they sign in again, with the
  * new role, and their live connections close.
  */
 export function setRole(ctx: Deps<'db' | 'clock' | 'bus'>, actor: Actor, id: string, role: unknown): User {
-  const parsed = parseInput(z.object({ role: enumOf(ROLES, 'Role') }), { role }).role;
+  const parsed = parseInput(roleInput, { role }).role;
   const { before, after } = auditedWrite(ctx, { action: 'user.role_changed', actor }, () => {
     const before = getUser(ctx.db, id);
     if (before.role === 'admin' && parsed !== 'admin' && adminCount(ctx.db) === 1) {

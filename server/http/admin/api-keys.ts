@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { actorOf } from '../locals.js';
 import type { Context } from '../../context.js';
 import { apiKeyInput, createApiKey, getApiKey, listApiKeys, revokeApiKey } from '../../domain/access/api-keys.js';
-import { parseInput } from '../../lib/validate.js';
+import { parseInput, problemsIn } from '../../lib/validate.js';
 import { field, formBody, renderPage } from '../respond.js';
 import { form } from '../middleware/form.js';
 import { confirmPassword } from './reauth.js';
@@ -17,8 +17,9 @@ export function apiKeyRoutes(ctx: Context): Router {
   });
   router.post('/admin/api-keys', form('admin/api-keys', listData), async (req, res) => {
     const body = formBody(req);
-    await confirmPassword(ctx, res, body);
-    const { apiKey, key } = createApiKey(ctx, actorOf(res), parseInput(apiKeyInput, { name: field(body, 'name') ?? '' }));
+    const input = { name: field(body, 'name') ?? '' };
+    await confirmPassword(ctx, res, body, problemsIn(apiKeyInput, input));
+    const { apiKey, key } = createApiKey(ctx, actorOf(res), parseInput(apiKeyInput, input));
     (res.locals.log ?? ctx.log).info({ apiKey: apiKey.id }, 'API key created');
     res.set('Cache-Control', 'no-store');
     renderPage(ctx, res, 'admin/api-keys', { ...listData(), values: {}, created: { name: apiKey.name, key } }, { status: 201 });

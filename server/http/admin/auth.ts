@@ -13,7 +13,7 @@ import { checkPassword, refusalMessage } from './password-check.js';
 import { networkOf } from '../../lib/client-address.js';
 import { userActor } from '../locals.js';
 import { field, formBody, renderPage, safeNext } from '../respond.js';
-import { parseInput } from '../../lib/validate.js';
+import { parseInput, problemsIn } from '../../lib/validate.js';
 
 /** Stands for an address typed at a failed sign-in, in the logs and the audit log: attempts on one can be told apart. */
 const accountTag = (secret: string, email: string) => createHmac('sha256', secret).update(`log:${email}`).digest('base64url').slice(0, 12);
@@ -39,12 +39,12 @@ export function authRoutes(ctx: Context): Router {
     async (req, res) => {
       const body = formBody(req);
       if (!setupAllowed(field(body, 'token'))) throw new NotFound('This setup link is not valid (or Pharos already has an admin).');
-      if (field(body, 'password') !== field(body, 'password_confirm')) throw new Invalid({ password_confirm: 'The passwords do not match' });
-      const prepared = await prepareUser(
-        ctx.db,
-        ctx.passwords,
-        parseInput(newUserInput, { email: field(body, 'email'), name: field(body, 'name'), password: field(body, 'password'), role: 'admin' }),
-      );
+      const input = { email: field(body, 'email'), name: field(body, 'name'), password: field(body, 'password'), role: 'admin' };
+      // Every problem at once (a short password that does not match either is told both).
+      const problems = problemsIn(newUserInput, input);
+      if (field(body, 'password') !== field(body, 'password_confirm')) problems.password_confirm = 'The passwords do not match';
+      if (Object.keys(problems).length > 0) throw new Invalid(problems);
+      const prepared = await prepareUser(ctx.db, ctx.passwords, parseInput(newUserInput, input));
       // Checked again and consumed in the same transaction as the insert and its audit row: two
       // submissions racing with one link cannot both create an admin.
       const someone = { type: 'anonymous' as const, ...(req.ip ? { ip: req.ip } : {}) };

@@ -19,23 +19,31 @@ export const CONFIRM_FIELD = 'confirm_password';
  * or missing password re-renders the form with a message and changes nothing; confirmations are
  * throttled together with sign-ins (password-check.ts), so a stolen session cannot guess it either.
  */
-export async function confirmPassword(ctx: Context, res: Response, body: Record<string, string | string[]>): Promise<void> {
+export async function confirmPassword(
+  ctx: Context,
+  res: Response,
+  body: Record<string, string | string[]>,
+  /** What is wrong with the rest of the form (lib/validate.ts problemsIn): refused with the password's own problem, all at once. */
+  problems: Record<string, string> = {},
+): Promise<void> {
   const user = res.locals.user;
   if (!user) throw new Unauthorized();
   const password = field(body, CONFIRM_FIELD) ?? '';
-  if (!password) throw new Invalid({ [CONFIRM_FIELD]: 'Enter your password to confirm' });
+  if (!password) throw new Invalid({ ...problems, [CONFIRM_FIELD]: 'Enter your password to confirm' });
+  // Checked even when the rest of the form is wrong: it is the attempt the operator would make next anyway.
   const check = await checkPassword(ctx, res.req, user.email, password);
   if (check.outcome === 'refused') {
     // Refused without a check, as fast as a stolen session can send them: tallied per minute, not a row each.
     ctx.refusals.count('auth.password_confirm_throttled', user.email, { reasons: check.reason, networks: networkOf(res.req.ip) }, userActor(user, res.req.ip));
-    throw new TooManyAttempts({ [CONFIRM_FIELD]: refusalMessage(check) }, check.retryAfterSeconds);
+    throw new TooManyAttempts({ [CONFIRM_FIELD]: refusalMessage(check), ...problems }, check.retryAfterSeconds);
   }
   if (check.outcome === 'wrong') {
     (res.locals.log ?? ctx.log).warn({ user: user.id }, 'password confirmation failed');
     audit(ctx.db, userActor(user), 'auth.password_confirm_failed', user.email, '', ctx.clock.now(), res.req.ip ?? '');
-    throw new Invalid({ [CONFIRM_FIELD]: 'That is not your password' });
+    throw new Invalid({ ...problems, [CONFIRM_FIELD]: 'That is not your password' });
   }
   if (res.locals.sessionId) markConfirmed(ctx.db, ctx.secret, res.locals.sessionId, ctx.clock.now());
+  if (Object.keys(problems).length > 0) throw new Invalid(problems);
 }
 
 /**

@@ -10,7 +10,7 @@ import { userActor } from '../locals.js';
 import { field, formBody, renderPage } from '../respond.js';
 import { form } from '../middleware/form.js';
 import { confirmPassword } from './reauth.js';
-import { parseInput } from '../../lib/validate.js';
+import { parseInput, problemsIn } from '../../lib/validate.js';
 
 /** What the Settings page shows besides the forms' values (also when a form there is shown again). */
 export function settingsPageData(ctx: Context) {
@@ -90,17 +90,14 @@ export function settingsRoutes(ctx: Context): Router {
   router.post('/admin/settings/subscriptions', form('admin/settings', settingsData), async (req, res) => {
     if (!res.locals.user) throw new Unauthorized();
     const body = formBody(req);
-    await confirmPassword(ctx, res, body);
-    setGate(
-      ctx,
-      userActor(res.locals.user, req.ip),
-      parseInput(gateInput, {
-        mode: field(body, 'mode'),
-        domains: field(body, 'domains') ?? '',
-        threshold: field(body, 'threshold') ?? '',
-        auto_mode: field(body, 'auto_mode'),
-      }),
-    );
+    const input = {
+      mode: field(body, 'mode'),
+      domains: field(body, 'domains') ?? '',
+      threshold: field(body, 'threshold') ?? '',
+      auto_mode: field(body, 'auto_mode'),
+    };
+    await confirmPassword(ctx, res, body, problemsIn(gateInput, input));
+    setGate(ctx, userActor(res.locals.user, req.ip), parseInput(gateInput, input));
     res.redirect(303, '/admin/settings');
   });
   return router;

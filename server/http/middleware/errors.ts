@@ -138,7 +138,8 @@ export function errorHandler(ctx: Context): ErrorRequestHandler {
           ...data,
           values,
           errors: http.fields,
-          formError: http.fields.form ?? (http instanceof Invalid ? 'Please correct the fields marked below.' : http.message),
+          // The summary's title (views/partials/admin/error-summary.hbs); it lists each field's message below it.
+          formError: http.fields.form ?? (http instanceof Invalid ? 'Please correct the fields marked below.' : 'This was not done:'),
         },
         { status: http.status, layout: form.layout ?? 'admin' },
       );
