@@ -144,7 +144,7 @@ describe("a component's status in one step, from the components list and the das
       .type('form')
       .send({ _csrf: csrfOf(dash.text), status: 'partial_outage', reason: 'x'.repeat(501), back: 'dashboard' });
     assert.equal(long.status, 422);
-    assert.match(long.text, /<p class="field-error" id="reason-error">Use at most 500 characters<\/p>/);
+    assert.match(long.text, /<p class="field-error" id="reason-error">Use at most 500 characters \(you typed 501\)<\/p>/);
     assert.match(long.text, new RegExp(`value="${'x'.repeat(501)}"`), 'never cut: the whole text comes back');
     assert.match(long.text, /<option value="partial_outage" selected>/);
 

@@ -91,7 +91,9 @@ describe('the admin subscribers page: counts, search, filter, remove, export and
   });
 
   it('exports CSV only with the password typed again: a header, one line per subscriber, formulas defused', async () => {
-    await admin.get('/admin/subscribers/export.csv').expect(404);
+    // A GET exports nothing: it leads to the form that asks for the password.
+    const got = await admin.get('/admin/subscribers/export.csv').expect(303);
+    assert.equal(got.headers.location, '/admin/subscribers/export');
     const refused = await submit(admin, '/admin/subscribers/export', '/admin/subscribers/export.csv', { confirm_password: 'not my password' });
     assert.equal(refused.status, 422);
     assert.match(refused.text, /That is not your password/);
