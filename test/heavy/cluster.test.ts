@@ -77,6 +77,9 @@ describe('WEB_CONCURRENCY=2: one primary process and two HTTP workers', () => {
       HOST: '127.0.0.1',
       PUBLIC_URL: base,
       WEB_CONCURRENCY: '2',
+      // Connections dealt to both workers in turn, so that killing one drops some of the viewers: each
+      // worker accepting for itself (the default) may take all eight while the other sleeps.
+      NODE_CLUSTER_SCHED_POLICY: 'rr',
       LOG_LEVEL: 'info',
       ADMIN_EMAIL: ADMIN,
       ADMIN_PASSWORD: PASSWORD,
