@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createComponent } from '../../server/domain/page/components.js';
 import { createIncident } from '../../server/domain/incidents/writes.js';
-import { projectRoot } from '../../server/lib/paths.js';
 import { startStaticMirror } from '../../server/snapshot/static-mirror.js';
 import { startPharos, type TestPharos } from '../helpers/pharos.js';
-import { freePort } from '../helpers/process.js';
+import { startNginx, type Nginx } from '../helpers/nginx.js';
 
 const system = { type: 'system' } as const;
 
@@ -27,8 +24,7 @@ async function until(test: () => boolean, ms = 5000): Promise<void> {
  */
 describe('static fallback behind nginx', () => {
   let p: TestPharos;
-  let nginx: ChildProcess | undefined;
-  let nginxDir: string;
+  let nginx: Nginx | undefined;
   let base: string;
   let staticDir: string;
 
@@ -49,42 +45,12 @@ describe('static fallback behind nginx', () => {
       () => existsSync(join(staticDir, 'index.html')) && readFileSync(join(staticDir, 'index.html'), 'utf8').includes('Large-scale malicious attacks'),
     );
 
-    nginxDir = mkdtempSync(join(tmpdir(), 'pharos-nginx-'));
-    const port = await freePort();
-    const site = readFileSync(join(projectRoot(), 'docs', 'nginx', 'pharos.conf'), 'utf8')
-      .replace('server 127.0.0.1:3000;', `server 127.0.0.1:${p.running?.port ?? 0};`)
-      .replace('listen 80;', `listen 127.0.0.1:${port};`)
-      .replace('root /var/lib/pharos/data/static;', `root ${staticDir};`);
-    assert.ok(site.includes(staticDir) && site.includes(`127.0.0.1:${port}`), 'the documented lines to adjust are there');
-    writeFileSync(
-      join(nginxDir, 'nginx.conf'),
-      `pid ${nginxDir}/nginx.pid; error_log ${nginxDir}/error.log;
-events { worker_connections 256; }
-http { include /etc/nginx/mime.types; access_log off;
-  client_body_temp_path ${nginxDir}/body; proxy_temp_path ${nginxDir}/proxy; fastcgi_temp_path ${nginxDir}/fastcgi; uwsgi_temp_path ${nginxDir}/uwsgi; scgi_temp_path ${nginxDir}/scgi;
-  ${site} }
-`,
-    );
-    nginx = spawn('nginx', ['-c', join(nginxDir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    nginx.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    base = `http://127.0.0.1:${port}`;
-    const end = Date.now() + 5000;
-    for (;;) {
-      if (nginx.exitCode !== null) throw new Error(`nginx exited: ${stderr}`);
-      try {
-        await fetch(`${base}/healthz`);
-        break;
-      } catch {
-        if (Date.now() > end) throw new Error(`nginx did not answer: ${stderr}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
+    nginx = await startNginx(p.running?.port ?? 0, staticDir);
+    base = nginx.base;
   });
   after(async () => {
-    nginx?.kill('SIGTERM');
+    nginx?.stop();
     await p?.close();
-    if (nginxDir) rmSync(nginxDir, { recursive: true, force: true });
   });
 
   it('proxies to Pharos while it answers, with its own headers', async () => {
