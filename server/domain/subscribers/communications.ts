@@ -18,10 +18,8 @@ export const CATEGORY_LABELS: Record<Category, string> = {
   general: 'Notice',
 };
 
-export interface Communication {
-  id: string;
-  series_id: string;
-  version: number;
+/** What a notice says, published or still a draft (notice-drafts.ts). */
+export interface NoticeText {
   replaces_id: string | null;
   category: Category;
   title: string;
@@ -33,6 +31,12 @@ export interface Communication {
   contact: string;
   body: string;
   incident_id: string | null;
+}
+
+export interface Communication extends NoticeText {
+  id: string;
+  series_id: string;
+  version: number;
   author: string;
   published_at: string;
 }

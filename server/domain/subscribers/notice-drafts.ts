@@ -13,9 +13,9 @@ import {
   getCommunication,
   publishCommunication,
   versionsOf,
-  type Category,
   type Communication,
   type CommunicationInput,
+  type NoticeText,
 } from './communications.js';
 
 /**
@@ -24,19 +24,8 @@ import {
  * its page and its mail will show it, and only then published through the one write path. A draft is
  * an admin write the public does not see (audited, no page event), kept in a table of its own.
  */
-export interface NoticeDraft {
+export interface NoticeDraft extends NoticeText {
   id: string;
-  replaces_id: string | null;
-  category: Category;
-  title: string;
-  what_happened: string;
-  data_involved: string;
-  consequences: string;
-  measures: string;
-  what_to_do: string;
-  contact: string;
-  body: string;
-  incident_id: string | null;
   revision: number;
   created_by: string;
   created_at: string;
